@@ -1,0 +1,79 @@
+// Starts a real warren-server on port 0 with a temporary data directory, for integration tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const serverBin = join(projectRoot, 'bin', 'warren-server');
+export const ctlBin = join(projectRoot, 'bin', 'warrenctl');
+
+export interface Warren {
+  host: string;
+  port: number;
+  /** amqp://guest:guest@127.0.0.1:PORT */
+  url: string;
+  dataDir: string;
+  /** path of the control socket (data dir / warren.sock) */
+  socket: string;
+  process: ChildProcess;
+  /** everything the daemon printed so far (stdout + stderr) */
+  output(): string;
+  /** SIGTERM and wait for exit; returns the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  keepDataDir?: boolean;
+}
+
+const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
+
+export async function startWarren(options: StartOptions = {}): Promise<Warren> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'warren-test-'));
+  const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`warren-server did not start:\n${out}`)), 15_000);
+    const check = (): void => {
+      const m = LISTENER_LINE.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[2]));
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`warren-server exited with ${code}:\n${out}`));
+    });
+  });
+
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    dataDir,
+    socket: join(dataDir, 'warren.sock'),
+    process: child,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = await exited;
+      if (!options.keepDataDir && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
