@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+// Benchmarks for warren, side by side with RabbitMQ when RABBITMQ_URL is set.
+// Run with `npm run bench` (builds first). See bench/README.md.
+//
+// The run is a list of sections (see `sections` below). Each section gets a
+// context (project root, the started warren, the RabbitMQ target if any) and
+// returns a table: { title, columns, rows, notes }. Only the AMQP throughput
+// section exists so far; CLI latency and persistence sections are meant to be
+// added to the same array.
+//
+// Environment:
+//   BENCH_MESSAGES   messages per AMQP run (default 200000)
+//   BENCH_SIZE       message size in bytes (default 100)
+//   BENCH_MODES      comma-separated AMQP modes (default plain,confirm,persistent)
+//   BENCH_SECTIONS   comma-separated section names to run (default: all)
+//   RABBITMQ_URL     amqp://user:pass@host:port of a RabbitMQ to compare with
+//   BENCH_JSON       if set, also print every result as one JSON line
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const serverBin = join(root, 'bin', 'warren-server');
+const benchTool = resolve(root, '..', 'shared', 'tools', 'amqp-bench.mjs');
+
+const MESSAGES = positiveInt(process.env.BENCH_MESSAGES, 200_000);
+const SIZE = positiveInt(process.env.BENCH_SIZE, 100);
+const MODES = (process.env.BENCH_MODES ?? 'plain,confirm,persistent').split(',').map((s) => s.trim()).filter(Boolean);
+const ONLY = process.env.BENCH_SECTIONS ? new Set(process.env.BENCH_SECTIONS.split(',').map((s) => s.trim())) : null;
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
+// ---------------------------------------------------------------------------
+// Sections. Add new benchmarks here: { name, title, run(ctx) -> table | null }.
+// A section that cannot run returns null after printing why.
+// ---------------------------------------------------------------------------
+const sections = [
+  {
+    name: 'amqp',
+    title: `AMQP throughput (amqp-bench, ${MESSAGES} x ${SIZE}-byte messages, one producer, one consumer)`,
+    run: amqpThroughput,
+  },
+  // { name: 'cli-latency', title: 'warrenctl latency', run: cliLatency },
+  // { name: 'persistence', title: 'recovery time / confirm latency on disk', run: persistence },
+];
+
+async function amqpThroughput(ctx) {
+  if (!existsSync(benchTool)) {
+    console.log(`skipped: ${benchTool} not found (the amqp-bench tool lives in shared/tools beside the project)`);
+    return null;
+  }
+  const targets = [{ label: 'warren', url: ctx.warren.url, pid: ctx.warren.pid }];
+  if (ctx.rabbitmq) targets.push({ label: 'rabbitmq', url: ctx.rabbitmq.url, pid: ctx.rabbitmq.pid });
+  const results = {};
+  for (const mode of MODES) {
+    results[mode] = {};
+    for (const t of targets) {
+      process.stderr.write(`  ${mode} against ${t.label} ... `);
+      try {
+        const r = await runAmqpBench(t.url, mode, t.pid);
+        results[mode][t.label] = r;
+        process.stderr.write(`${r.end_to_end_rate} msg/s\n`);
+        if (process.env.BENCH_JSON) console.log(JSON.stringify({ section: 'amqp', target: t.label, ...r }));
+      } catch (err) {
+        results[mode][t.label] = { error: String(err.message ?? err) };
+        process.stderr.write(`failed: ${firstLine(err.message ?? err)}\n`);
+      }
+    }
+  }
+  const rows = MODES.map((mode) => {
+    const w = results[mode].warren ?? {};
+    const r = results[mode].rabbitmq ?? {};
+    return [
+      mode,
+      rate(w),
+      ctx.rabbitmq ? rate(r) : 'n/a',
+      w.end_to_end_rate && r.end_to_end_rate ? (w.end_to_end_rate / r.end_to_end_rate).toFixed(2) : '-',
+      cpu(w),
+      ctx.rabbitmq ? cpu(r) : 'n/a',
+      lat(w),
+      ctx.rabbitmq ? lat(r) : 'n/a',
+    ];
+  });
+  const notes = [
+    'msg/s = end-to-end rate (publish of the first to consume of the last); ratio = warren / rabbitmq.',
+    'broker CPU = user+system CPU time of the broker process per message (BROKER_PID); lower is better.',
+  ];
+  if (!ctx.rabbitmq) notes.push('RABBITMQ_URL not set: RabbitMQ columns skipped.');
+  return {
+    title: this.title,
+    columns: ['mode', 'warren msg/s', 'rabbitmq msg/s', 'ratio', 'warren CPU µs/msg', 'rabbitmq CPU µs/msg', 'warren p50/p99 ms', 'rabbitmq p50/p99 ms'],
+    rows,
+    notes,
+  };
+}
+
+function rate(r) {
+  if (r.error) return 'error';
+  return r.end_to_end_rate === undefined ? '-' : String(r.end_to_end_rate);
+}
+function cpu(r) {
+  if (r.error) return 'error';
+  return r.broker_cpu_us_per_msg === undefined ? '-' : String(r.broker_cpu_us_per_msg);
+}
+function lat(r) {
+  if (r.error || !r.latency_ms) return r.error ? 'error' : '-';
+  return `${r.latency_ms.p50}/${r.latency_ms.p99}`;
+}
+
+/** Runs the shared amqp-bench tool once; cwd = project root (it loads amqplib from there). */
+function runAmqpBench(url, mode, brokerPid) {
+  return new Promise((resolvePromise, reject) => {
+    const env = { ...process.env };
+    if (brokerPid) env.BROKER_PID = String(brokerPid);
+    else delete env.BROKER_PID;
+    const child = spawn(process.execPath, [benchTool, url, String(MESSAGES), String(SIZE), mode], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out after ${RUN_TIMEOUT_MS / 1000} s`));
+    }, RUN_TIMEOUT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+      if (code === 0 && line) {
+        try {
+          resolvePromise(JSON.parse(line));
+          return;
+        } catch {
+          /* fall through */
+        }
+      }
+      reject(new Error(`amqp-bench exited with ${code ?? signal}: ${(err || out).trim()}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Brokers
+// ---------------------------------------------------------------------------
+const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
+
+async function startWarren() {
+  if (!existsSync(serverBin)) throw new Error(`${serverBin} not found`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
+  const child = spawn(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.once('exit', (code, signal) => r(code ?? signal)));
+  const { host, port } = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`warren-server did not report its listener within 20 s:\n${out}`)), 20_000);
+    const check = () => {
+      const m = LISTENER_LINE.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ host: m[1], port: Number(m[2]) });
+      }
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`warren-server exited with ${code}:\n${out}`));
+    });
+  });
+  // A wildcard listener is reached over loopback.
+  const h = host.replace(/^\[|\]$/g, '');
+  const connectHost = h === '0.0.0.0' || h === '::' || h === '' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
+  return {
+    pid: child.pid,
+    url: `amqp://guest:guest@${connectHost}:${port}`,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function rabbitTarget() {
+  const url = process.env.RABBITMQ_URL;
+  if (!url) return null;
+  let pid = null;
+  try {
+    pid = execFileSync('pgrep', ['-f', 'beam.smp'], { encoding: 'utf8' }).trim().split('\n')[0] || null;
+  } catch {
+    console.log('note: no beam.smp process found, RabbitMQ CPU per message not measured');
+  }
+  return { url, pid };
+}
+
+// ---------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------
+function printTable({ title, columns, rows, notes = [] }) {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(columns));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  for (const n of notes) console.log(`  ${n}`);
+}
+
+function positiveInt(v, dflt) {
+  const n = Number(v);
+  return v !== undefined && Number.isInteger(n) && n > 0 ? n : dflt;
+}
+function firstLine(s) {
+  return String(s).split('\n')[0];
+}
+
+// ---------------------------------------------------------------------------
+async function main() {
+  const warren = await startWarren();
+  const stop = async () => {
+    await warren.stop();
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  const ctx = { root, warren, rabbitmq: rabbitTarget() };
+  console.log(`warren: ${warren.url} (pid ${warren.pid})`);
+  console.log(ctx.rabbitmq ? `rabbitmq: ${ctx.rabbitmq.url.replace(/\/\/[^@]*@/, '//')} (beam pid ${ctx.rabbitmq.pid ?? '?'})` : 'rabbitmq: RABBITMQ_URL not set, warren only');
+  let failed = false;
+  try {
+    for (const section of sections) {
+      if (ONLY && !ONLY.has(section.name)) continue;
+      console.error(`\n[${section.name}] ${section.title}`);
+      try {
+        const table = await section.run.call(section, ctx);
+        if (table) printTable(table);
+      } catch (err) {
+        failed = true;
+        console.error(`[${section.name}] failed: ${err.stack ?? err}`);
+      }
+    }
+  } finally {
+    await stop();
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err) => {
+  console.error(err.stack ?? String(err));
+  process.exit(1);
+});
