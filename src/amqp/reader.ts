@@ -1,0 +1,76 @@
+// Cursor over one frame payload; every read is bounds-checked, so truncated or lying
+// payloads become a SYNTAX_ERROR instead of a RangeError.
+import { syntaxError } from './errors.js';
+import { decodeTable, type FieldTable } from './field-table.js';
+
+export class Reader {
+  buf: Buffer = Buffer.alloc(0);
+  pos = 0;
+  end = 0;
+
+  reset(buf: Buffer, start: number, end: number): this {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.end) throw syntaxError('method frame is shorter than its arguments');
+  }
+
+  octet(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  short(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  long(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** 64-bit unsigned; delivery tags and body sizes stay far below 2^53. */
+  longlong(): number {
+    this.need(8);
+    const v = this.buf.readUInt32BE(this.pos) * 0x100000000 + this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    return v;
+  }
+
+  shortstr(): string {
+    const len = this.octet();
+    this.need(len);
+    const s = this.buf.toString('utf8', this.pos, this.pos + len);
+    this.pos += len;
+    return s;
+  }
+
+  longstr(): Buffer {
+    const len = this.long();
+    this.need(len);
+    const b = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return b;
+  }
+
+  table(): FieldTable {
+    const len = this.long();
+    this.need(len);
+    const t = decodeTable(this.buf, this.pos, this.pos + len);
+    this.pos += len;
+    return t;
+  }
+
+  timestamp(): Date {
+    return new Date(this.longlong() * 1000);
+  }
+}

@@ -1,0 +1,106 @@
+// The broker model root: vhosts, users and permissions, with no sockets or files.
+// The server and the management API both drive it.
+import { accessRefused } from './errors.js';
+import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
+import { Vhost } from './vhost.js';
+
+export const DEFAULT_VHOST = '/';
+export const DEFAULT_USER = 'guest';
+
+export class Broker {
+  readonly vhosts = new Map<string, Vhost>();
+  readonly users = new Map<string, User>();
+  /** vhost -> user -> permission */
+  readonly permissions = new Map<string, Map<string, Permission>>();
+  /** false between stop_app and start_app: no AMQP traffic is served */
+  running = true;
+  /** listeners for changes that must be persisted or acted on (vhost deleted, user deleted, ...) */
+  readonly hooks: {
+    vhostDeleted: ((vhost: Vhost) => void)[];
+    userDeleted: ((name: string) => void)[];
+    permissionsChanged: ((vhost: string, user: string) => void)[];
+  } = { vhostDeleted: [], userDeleted: [], permissionsChanged: [] };
+
+  constructor() {
+    this.loadDefaults();
+  }
+
+  /** A virgin broker: user guest/guest (administrator) with full access to vhost '/'. */
+  loadDefaults(): void {
+    this.addVhost(DEFAULT_VHOST);
+    this.putUser(DEFAULT_USER, hashPassword(DEFAULT_USER), ['administrator']);
+    this.setPermissions(DEFAULT_VHOST, DEFAULT_USER, '.*', '.*', '.*');
+  }
+
+  /** Forgets everything (rabbitmqctl reset), then recreates the defaults. */
+  reset(): void {
+    for (const vhost of [...this.vhosts.values()]) this.deleteVhost(vhost.name);
+    for (const name of [...this.users.keys()]) this.deleteUser(name);
+    this.loadDefaults();
+  }
+
+  addVhost(name: string, description = '', tags: string[] = []): Vhost {
+    let vhost = this.vhosts.get(name);
+    if (!vhost) {
+      vhost = new Vhost(name, description, tags);
+      this.vhosts.set(name, vhost);
+    }
+    return vhost;
+  }
+
+  deleteVhost(name: string): boolean {
+    const vhost = this.vhosts.get(name);
+    if (!vhost) return false;
+    this.vhosts.delete(name);
+    for (const q of [...vhost.queues.values()]) vhost.removeQueue(q);
+    this.permissions.delete(name);
+    for (const hook of this.hooks.vhostDeleted) hook(vhost);
+    return true;
+  }
+
+  putUser(name: string, passwordHash: string, tags: string[]): User {
+    const user: User = { name, passwordHash, tags };
+    this.users.set(name, user);
+    return user;
+  }
+
+  deleteUser(name: string): boolean {
+    if (!this.users.delete(name)) return false;
+    for (const perVhost of this.permissions.values()) perVhost.delete(name);
+    for (const hook of this.hooks.userDeleted) hook(name);
+    return true;
+  }
+
+  /** The user if the password is right, else null. */
+  authenticate(name: string, password: string): User | null {
+    const user = this.users.get(name);
+    return user && checkPassword(user, password) ? user : null;
+  }
+
+  setPermissions(vhost: string, user: string, configure: string, write: string, read: string): void {
+    let perVhost = this.permissions.get(vhost);
+    if (!perVhost) this.permissions.set(vhost, (perVhost = new Map()));
+    perVhost.set(user, { user, vhost, configure, write, read });
+    for (const hook of this.hooks.permissionsChanged) hook(vhost, user);
+  }
+
+  clearPermissions(vhost: string, user: string): boolean {
+    const removed = this.permissions.get(vhost)?.delete(user) ?? false;
+    if (removed) for (const hook of this.hooks.permissionsChanged) hook(vhost, user);
+    return removed;
+  }
+
+  permission(vhost: string, user: string): Permission | undefined {
+    return this.permissions.get(vhost)?.get(user);
+  }
+
+  /** Throws 403 unless `user` may do `kind` on the named resource. */
+  checkAccess(vhost: string, user: string, kind: AccessKind, resource: 'queue' | 'exchange', name: string): void {
+    const perm = this.permission(vhost, user);
+    // RabbitMQ checks the default exchange under the name amq.default.
+    const shown = resource === 'exchange' && name === '' ? 'amq.default' : name;
+    if (!perm || !permits(perm[kind], shown)) {
+      throw accessRefused(`access to ${resource} '${shown}' in vhost '${vhost}' refused for user '${user}'`);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// A published message. The content header bytes are kept as received so deliveries can
+// re-send them without re-encoding; properties are decoded once for routing decisions.
+import type { BasicProperties } from '../amqp/index.js';
+
+const PERSISTENT = 2;
+
+export class Message {
+  constructor(
+    readonly exchange: string,
+    readonly routingKey: string,
+    readonly properties: BasicProperties,
+    /** content-header frame payload (class, weight, body size, flags, properties) */
+    readonly header: Buffer,
+    readonly body: Buffer,
+  ) {}
+
+  get persistent(): boolean {
+    return this.properties.deliveryMode === PERSISTENT;
+  }
+
+  get size(): number {
+    return this.body.length;
+  }
+}
+
+/** One message's place in one queue: a message routed to three queues has three envelopes. */
+export interface Envelope {
+  readonly message: Message;
+  /** position in the queue; requeued messages go back to it */
+  readonly seq: number;
+  redelivered: boolean;
+}

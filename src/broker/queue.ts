@@ -1,0 +1,155 @@
+// A queue: ready messages in publish order, requeued ones back in their original place,
+// and round-robin delivery across consumers with capacity.
+import type { FieldTable } from '../amqp/index.js';
+import type { Consumer } from './consumer.js';
+import { Deque } from './deque.js';
+import type { Envelope, Message } from './message.js';
+import { MinHeap } from './min-heap.js';
+
+export interface QueueOptions {
+  durable: boolean;
+  /** id of the owning connection for exclusive queues, else null */
+  exclusiveOwner: string | null;
+  autoDelete: boolean;
+  arguments: FieldTable;
+}
+
+export class Queue {
+  readonly kind = 'queue' as const;
+  private readonly ready = new Deque<Envelope>();
+  /** Requeued envelopes. Everything ready was published after them, so they always go first. */
+  private readonly requeued = new MinHeap<Envelope>((e) => e.seq);
+  private nextSeq = 0;
+  private readonly consumerList: Consumer[] = [];
+  private roundRobin = 0;
+  private draining = false;
+  private hadConsumer = false;
+  unackedCount = 0;
+  readyBytes = 0;
+  unackedBytes = 0;
+  deleted = false;
+  /** called when an auto-delete queue loses its last consumer */
+  onUnused: ((queue: Queue) => void) | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly vhost: string,
+    readonly options: QueueOptions,
+  ) {}
+
+  get messageCount(): number {
+    return this.ready.length + this.requeued.length;
+  }
+
+  get consumerCount(): number {
+    return this.consumerList.length;
+  }
+
+  get consumers(): readonly Consumer[] {
+    return this.consumerList;
+  }
+
+  get isExclusive(): boolean {
+    return this.options.exclusiveOwner !== null;
+  }
+
+  enqueue(message: Message): void {
+    this.ready.push({ message, seq: this.nextSeq++, redelivered: false });
+    this.readyBytes += message.size;
+    if (this.consumerList.length > 0) this.drain();
+  }
+
+  /** Next ready envelope, for basic.get or a delivery; the caller owns it from here. */
+  take(ackRequired: boolean): Envelope | undefined {
+    const first = this.requeued.length > 0 ? this.requeued.pop() : this.ready.shift();
+    if (!first) return undefined;
+    this.readyBytes -= first.message.size;
+    if (ackRequired) {
+      this.unackedCount++;
+      this.unackedBytes += first.message.size;
+    }
+    return first;
+  }
+
+  /** The consumer acknowledged (or rejected without requeue) an envelope taken with ackRequired. */
+  settle(envelope: Envelope): void {
+    this.unackedCount--;
+    this.unackedBytes -= envelope.message.size;
+  }
+
+  /** Puts an unacknowledged envelope back in its original place, marked redelivered. */
+  requeue(envelope: Envelope): void {
+    this.settle(envelope);
+    if (this.deleted) return;
+    envelope.redelivered = true;
+    this.requeued.push(envelope);
+    this.readyBytes += envelope.message.size;
+  }
+
+  purge(): number {
+    const count = this.messageCount;
+    this.ready.clear();
+    this.requeued.clear();
+    this.readyBytes = 0;
+    return count;
+  }
+
+  /** Ready messages in delivery order (for listings and the management API's get). */
+  peekAll(): Envelope[] {
+    return [...this.requeued.toArray(), ...this.ready.toArray()];
+  }
+
+  addConsumer(consumer: Consumer): void {
+    this.consumerList.push(consumer);
+    this.hadConsumer = true;
+    this.drain();
+  }
+
+  removeConsumer(consumer: Consumer): void {
+    const i = this.consumerList.indexOf(consumer);
+    if (i < 0) return;
+    this.consumerList.splice(i, 1);
+    if (this.roundRobin > i) this.roundRobin--;
+    // 0-9-1 queue.declare auto-delete: deleted when the last consumer goes, once it had one.
+    if (this.consumerList.length === 0 && this.hadConsumer && this.options.autoDelete) this.onUnused?.(this);
+  }
+
+  /** Marks the queue deleted and tells its consumers; returns the messages it held. */
+  delete(): number {
+    const count = this.purge();
+    this.deleted = true;
+    const consumers = this.consumerList.splice(0);
+    for (const c of consumers) c.cancelledByBroker();
+    return count;
+  }
+
+  /** Delivers ready messages to consumers that can take them, round robin. */
+  drain(): void {
+    if (this.draining || this.deleted) return;
+    this.draining = true;
+    try {
+      const consumers = this.consumerList;
+      while (this.messageCount > 0 && consumers.length > 0) {
+        const consumer = this.nextAvailable();
+        if (!consumer) break;
+        consumer.deliver(this.take(!consumer.noAck)!);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private nextAvailable(): Consumer | undefined {
+    const consumers = this.consumerList;
+    const n = consumers.length;
+    for (let i = 0; i < n; i++) {
+      const index = (this.roundRobin + i) % n;
+      const c = consumers[index]!;
+      if (c.canAccept()) {
+        this.roundRobin = (index + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,258 @@
+// One virtual host: its exchanges, queues and bindings, and the declare/delete/bind rules of 0-9-1.
+import { randomBytes } from 'node:crypto';
+import type { FieldTable } from '../amqp/index.js';
+import { firstArgumentMismatch } from './arguments.js';
+import type { Bindable, Binding } from './binding.js';
+import {
+  commandInvalid,
+  defaultExchangeRefused,
+  inequivalentArg,
+  notFound,
+  preconditionFailed,
+  reservedName,
+  resourceLocked,
+} from './errors.js';
+import { createExchange, isExchangeType, type Exchange, type ExchangeOptions } from './exchange.js';
+import type { Message } from './message.js';
+import { Queue, type QueueOptions } from './queue.js';
+
+/** The queue arguments RabbitMQ compares on redeclaration; others are accepted as given. */
+const EQUIVALENCE_ARGS = [
+  'x-dead-letter-exchange',
+  'x-dead-letter-routing-key',
+  'x-expires',
+  'x-max-length',
+  'x-max-length-bytes',
+  'x-max-priority',
+  'x-message-ttl',
+  'x-overflow',
+  'x-queue-mode',
+  'x-queue-type',
+  'x-single-active-consumer',
+] as const;
+
+const STANDARD_EXCHANGES: [string, string][] = [
+  ['amq.direct', 'direct'],
+  ['amq.fanout', 'fanout'],
+  ['amq.topic', 'topic'],
+  ['amq.headers', 'headers'],
+  ['amq.match', 'headers'],
+];
+
+export interface ExchangeDeclare extends ExchangeOptions {
+  name: string;
+  type: string;
+  passive: boolean;
+}
+
+export interface QueueDeclare extends QueueOptions {
+  name: string;
+  passive: boolean;
+}
+
+/** The connection asking, for exclusive-queue ownership checks. */
+export type ConnectionId = string;
+
+export class Vhost {
+  readonly exchanges = new Map<string, Exchange>();
+  readonly queues = new Map<string, Queue>();
+  /** called after a queue is removed for any reason (delete, auto-delete, owner closed) */
+  onQueueDeleted: ((queue: Queue) => void) | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly description = '',
+    readonly tags: string[] = [],
+  ) {
+    const builtIn = { durable: true, autoDelete: false, internal: false, arguments: {} };
+    this.exchanges.set('', createExchange('direct', '', name, builtIn));
+    for (const [xname, type] of STANDARD_EXCHANGES) this.exchanges.set(xname, createExchange(type as 'direct', xname, name, builtIn));
+  }
+
+  exchange(name: string): Exchange {
+    const x = this.exchanges.get(name);
+    if (!x) throw notFound('exchange', name, this.name);
+    return x;
+  }
+
+  /** A queue the connection may use: exclusive queues belong to their declaring connection. */
+  queue(name: string, connection: ConnectionId | null): Queue {
+    const q = this.queues.get(name);
+    if (!q) throw notFound('queue', name, this.name);
+    if (q.options.exclusiveOwner !== null && connection !== null && q.options.exclusiveOwner !== connection) {
+      throw resourceLocked(name, this.name);
+    }
+    return q;
+  }
+
+  declareExchange(d: ExchangeDeclare): Exchange {
+    const existing = this.exchanges.get(d.name);
+    // 0-9-1 exchange.declare: passive -> 404 if it does not exist, no other checks.
+    if (d.passive) {
+      if (!existing) throw notFound('exchange', d.name, this.name);
+      return existing;
+    }
+    if (d.name === '') throw defaultExchangeRefused();
+    if (!isExchangeType(d.type)) throw commandInvalid(`invalid exchange type '${d.type}'`);
+    if (existing) {
+      this.checkExchangeEquivalent(existing, d);
+      return existing;
+    }
+    // 0-9-1 exchange.declare: names starting "amq." are reserved.
+    if (d.name.startsWith('amq.')) throw reservedName('exchange', d.name);
+    const x = createExchange(d.type, d.name, this.name, d);
+    this.exchanges.set(d.name, x);
+    return x;
+  }
+
+  private checkExchangeEquivalent(x: Exchange, d: ExchangeDeclare): void {
+    const fail = (arg: string, received: unknown, current: unknown) =>
+      inequivalentArg(arg, 'exchange', x.name, this.name, `'${String(received)}'`, `'${String(current)}'`);
+    if (x.type !== d.type) throw fail('type', d.type, x.type);
+    if (x.options.durable !== d.durable) throw fail('durable', d.durable, x.options.durable);
+    if (x.options.autoDelete !== d.autoDelete) throw fail('auto_delete', d.autoDelete, x.options.autoDelete);
+    if (x.options.internal !== d.internal) throw fail('internal', d.internal, x.options.internal);
+    const mismatch = firstArgumentMismatch(d.arguments, x.options.arguments, ['alternate-exchange']);
+    if (mismatch) {
+      throw inequivalentArg(mismatch.key, 'exchange', x.name, this.name, mismatch.received, mismatch.current);
+    }
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    if (name === '') throw defaultExchangeRefused();
+    const x = this.exchanges.get(name);
+    // RabbitMQ: deleting a missing exchange succeeds (idempotent delete).
+    if (!x) return;
+    if (name.startsWith('amq.')) throw reservedName('exchange', name);
+    if (ifUnused && (x.bindings.size > 0 || this.hasBindingsTo(x))) {
+      throw preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
+    }
+    this.removeExchange(x);
+  }
+
+  private removeExchange(x: Exchange): void {
+    this.exchanges.delete(x.name);
+    for (const b of [...x.bindings.values()]) x.unbind(b.destination, b.routingKey, b.arguments);
+    for (const other of this.exchanges.values()) {
+      if (other.unbindAll(x) > 0) this.maybeAutoDeleteExchange(other);
+    }
+  }
+
+  private hasBindingsTo(destination: Bindable): boolean {
+    for (const x of this.exchanges.values()) {
+      for (const b of x.bindings.values()) if (b.destination === destination) return true;
+    }
+    return false;
+  }
+
+  /** 0-9-1 exchange.declare auto-delete: deleted when its last binding (as source) goes. */
+  private maybeAutoDeleteExchange(x: Exchange): void {
+    if (x.options.autoDelete && x.bindings.size === 0) this.removeExchange(x);
+  }
+
+  declareQueue(d: QueueDeclare, connection: ConnectionId): Queue {
+    const existing = this.queues.get(d.name);
+    if (d.passive) {
+      if (!existing) throw notFound('queue', d.name, this.name);
+      return this.queue(d.name, connection);
+    }
+    const name = d.name === '' ? Vhost.generatedQueueName() : d.name;
+    if (existing) {
+      const q = this.queue(name, connection);
+      this.checkQueueEquivalent(q, d);
+      return q;
+    }
+    if (name.startsWith('amq.') && d.name !== '') throw reservedName('queue', name);
+    const q = new Queue(name, this.name, d);
+    q.onUnused = (unused) => this.removeQueue(unused);
+    this.queues.set(name, q);
+    return q;
+  }
+
+  static generatedQueueName(): string {
+    return `amq.gen-${randomBytes(16).toString('base64url').slice(0, 22)}`;
+  }
+
+  private checkQueueEquivalent(q: Queue, d: QueueDeclare): void {
+    const fail = (arg: string, received: boolean, current: boolean) =>
+      inequivalentArg(arg, 'queue', q.name, this.name, `'${String(received)}'`, `'${String(current)}'`);
+    if (q.options.durable !== d.durable) throw fail('durable', d.durable, q.options.durable);
+    if (q.options.autoDelete !== d.autoDelete) throw fail('auto_delete', d.autoDelete, q.options.autoDelete);
+    const exclusive = d.exclusiveOwner !== null;
+    if (q.isExclusive !== exclusive) throw fail('exclusive', exclusive, q.isExclusive);
+    const mismatch = firstArgumentMismatch(d.arguments, q.options.arguments, EQUIVALENCE_ARGS);
+    if (mismatch) throw inequivalentArg(mismatch.key, 'queue', q.name, this.name, mismatch.received, mismatch.current);
+  }
+
+  deleteQueue(name: string, connection: ConnectionId | null, ifUnused: boolean, ifEmpty: boolean): number {
+    // RabbitMQ: deleting a missing queue succeeds with a message count of 0.
+    if (!this.queues.has(name)) return 0;
+    const q = this.queue(name, connection);
+    if (ifUnused && q.consumerCount > 0) throw preconditionFailed(`queue '${name}' in vhost '${this.name}' in use`);
+    if (ifEmpty && q.messageCount > 0) throw preconditionFailed(`queue '${name}' in vhost '${this.name}' is not empty`);
+    return this.removeQueue(q);
+  }
+
+  removeQueue(q: Queue): number {
+    if (this.queues.get(q.name) !== q) return 0;
+    this.queues.delete(q.name);
+    for (const x of [...this.exchanges.values()]) {
+      if (x.unbindAll(q) > 0) this.maybeAutoDeleteExchange(x);
+    }
+    const count = q.delete();
+    this.onQueueDeleted?.(q);
+    return count;
+  }
+
+  bind(destination: Bindable, source: Exchange, routingKey: string, args: FieldTable): void {
+    if (source.name === '') throw defaultExchangeRefused();
+    source.bind(destination, routingKey, args);
+  }
+
+  unbind(destination: Bindable, source: Exchange, routingKey: string, args: FieldTable): void {
+    if (source.name === '') throw defaultExchangeRefused();
+    // RabbitMQ: unbinding a binding that does not exist succeeds.
+    if (source.unbind(destination, routingKey, args)) this.maybeAutoDeleteExchange(source);
+  }
+
+  /**
+   * Routes a message from `exchange` to the queues it reaches, following
+   * exchange-to-exchange bindings (each exchange visited once).
+   */
+  route(exchange: Exchange, message: Message, out: Set<Queue>): void {
+    if (exchange.name === '') {
+      const q = this.queues.get(message.routingKey);
+      if (q) out.add(q);
+      return;
+    }
+    const matched = new Set<Binding>();
+    const visited = new Set<Exchange>([exchange]);
+    const pending: Exchange[] = [exchange];
+    const headers = message.properties.headers;
+    while (pending.length > 0) {
+      matched.clear();
+      pending.pop()!.route(message.routingKey, headers, matched);
+      for (const b of matched) {
+        if (b.destination.kind === 'queue') {
+          out.add(b.destination as Queue);
+        } else {
+          const next = b.destination as Exchange;
+          if (!visited.has(next)) {
+            visited.add(next);
+            pending.push(next);
+          }
+        }
+      }
+    }
+  }
+
+  /** Every binding in this vhost, the default exchange's implicit ones included (as RabbitMQ lists them). */
+  allBindings(): Binding[] {
+    const out: Binding[] = [];
+    for (const q of this.queues.values()) {
+      out.push({ source: '', destination: q, routingKey: q.name, arguments: {}, key: '' });
+    }
+    for (const x of this.exchanges.values()) out.push(...x.bindings.values());
+    return out;
+  }
+}

@@ -1,0 +1,215 @@
+// The synchronous and asynchronous channel methods other than basic.publish,
+// each cited to the 0-9-1 rule it implements.
+import { randomBytes } from 'node:crypto';
+import {
+  AmqpError,
+  MethodId,
+  ReplyCode,
+  type Method,
+  writeBasicCancelOk,
+  writeBasicConsumeOk,
+  writeBasicGetEmpty,
+  writeBasicQosOk,
+  writeBasicRecoverOk,
+  writeChannelFlowOk,
+  writeConfirmSelectOk,
+  writeExchangeBindOk,
+  writeExchangeDeclareOk,
+  writeExchangeDeleteOk,
+  writeExchangeUnbindOk,
+  writeQueueBindOk,
+  writeQueueDeclareOk,
+  writeQueueDeleteOk,
+  writeQueuePurgeOk,
+  writeQueueUnbindOk,
+  writeTxCommitOk,
+  writeTxRollbackOk,
+  writeTxSelectOk,
+  writeAccessRequestOk,
+} from '../amqp/index.js';
+import { accessRefused, notAllowed, preconditionFailed } from '../broker/errors.js';
+import type { Channel } from './channel.js';
+import { ChannelConsumer } from './channel-consumer.js';
+
+export function handleChannelMethod(ch: Channel, m: Method): void {
+  const { vhost, broker, writer: w, number: n } = ch;
+  const user = ch.host.user.name;
+  const check = broker.checkAccess.bind(broker, vhost.name, user);
+  switch (m.id) {
+    case MethodId.EXCHANGE_DECLARE: {
+      if (!m.passive) check('configure', 'exchange', m.exchange);
+      vhost.declareExchange({
+        name: m.exchange,
+        type: m.type,
+        passive: m.passive,
+        durable: m.durable,
+        autoDelete: m.autoDelete,
+        internal: m.internal,
+        arguments: m.arguments,
+      });
+      if (!m.nowait) writeExchangeDeclareOk(w, n);
+      return;
+    }
+    case MethodId.EXCHANGE_DELETE:
+      check('configure', 'exchange', m.exchange);
+      vhost.deleteExchange(m.exchange, m.ifUnused);
+      if (!m.nowait) writeExchangeDeleteOk(w, n);
+      return;
+    case MethodId.EXCHANGE_BIND:
+    case MethodId.EXCHANGE_UNBIND: {
+      // RabbitMQ: write on the destination, read on the source.
+      check('write', 'exchange', m.destination);
+      check('read', 'exchange', m.source);
+      const destination = vhost.exchange(m.destination);
+      const source = vhost.exchange(m.source);
+      if (m.id === MethodId.EXCHANGE_BIND) {
+        vhost.bind(destination, source, m.routingKey, m.arguments);
+        if (!m.nowait) writeExchangeBindOk(w, n);
+      } else {
+        vhost.unbind(destination, source, m.routingKey, m.arguments);
+        if (!m.nowait) writeExchangeUnbindOk(w, n);
+      }
+      return;
+    }
+    case MethodId.QUEUE_DECLARE: {
+      if (!m.passive && m.queue !== '') check('configure', 'queue', m.queue);
+      const q = vhost.declareQueue(
+        {
+          name: m.queue,
+          passive: m.passive,
+          durable: m.durable,
+          exclusiveOwner: m.exclusive ? ch.connectionId : null,
+          autoDelete: m.autoDelete,
+          arguments: m.arguments,
+        },
+        ch.connectionId,
+      );
+      if (q.options.exclusiveOwner === ch.connectionId) ch.host.ownedQueues.add(q);
+      if (!m.nowait) writeQueueDeclareOk(w, n, q.name, q.messageCount, q.consumerCount);
+      return;
+    }
+    case MethodId.QUEUE_BIND:
+    case MethodId.QUEUE_UNBIND: {
+      const queueName = m.queue;
+      check('write', 'queue', queueName);
+      check('read', 'exchange', m.exchange);
+      const q = vhost.queue(queueName, ch.connectionId);
+      const x = vhost.exchange(m.exchange);
+      if (m.id === MethodId.QUEUE_BIND) {
+        vhost.bind(q, x, m.routingKey, m.arguments);
+        if (!m.nowait) writeQueueBindOk(w, n);
+      } else {
+        vhost.unbind(q, x, m.routingKey, m.arguments);
+        writeQueueUnbindOk(w, n);
+      }
+      return;
+    }
+    case MethodId.QUEUE_PURGE: {
+      check('read', 'queue', m.queue);
+      const count = vhost.queue(m.queue, ch.connectionId).purge();
+      if (!m.nowait) writeQueuePurgeOk(w, n, count);
+      return;
+    }
+    case MethodId.QUEUE_DELETE: {
+      check('configure', 'queue', m.queue);
+      const count = vhost.deleteQueue(m.queue, ch.connectionId, m.ifUnused, m.ifEmpty);
+      if (!m.nowait) writeQueueDeleteOk(w, n, count);
+      return;
+    }
+    case MethodId.BASIC_QOS:
+      // RabbitMQ implements prefetch counts only.
+      if (m.prefetchSize !== 0) {
+        throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, `prefetch_size!=0 (${m.prefetchSize})`);
+      }
+      // RabbitMQ's per_consumer_qos: global=false applies to consumers created after it.
+      if (m.global) ch.channelPrefetch = m.prefetchCount;
+      else ch.consumerPrefetch = m.prefetchCount;
+      writeBasicQosOk(w, n);
+      ch.host.scheduleFlush();
+      return;
+    case MethodId.BASIC_CONSUME: {
+      check('read', 'queue', m.queue);
+      const q = vhost.queue(m.queue, ch.connectionId);
+      const tag = m.consumerTag || generatedConsumerTag();
+      if (ch.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+      if (q.consumers.some((c) => c.exclusive) || (m.exclusive && q.consumerCount > 0)) {
+        throw accessRefused(`queue '${q.name}' in vhost '${vhost.name}' in exclusive use`);
+      }
+      const consumer = new ChannelConsumer(ch, q, tag, m.noAck, m.exclusive, m.arguments, ch.consumerPrefetch);
+      ch.consumers.set(tag, consumer);
+      // consume-ok goes out before the first delivery.
+      if (!m.nowait) writeBasicConsumeOk(w, n, tag);
+      q.addConsumer(consumer);
+      ch.host.scheduleFlush();
+      return;
+    }
+    case MethodId.BASIC_CANCEL: {
+      const consumer = ch.consumers.get(m.consumerTag);
+      if (consumer) {
+        ch.consumers.delete(m.consumerTag);
+        consumer.queue.removeConsumer(consumer);
+      }
+      // 0-9-1 basic.cancel: cancelling an unknown tag is not an error.
+      if (!m.nowait) writeBasicCancelOk(w, n, m.consumerTag);
+      return;
+    }
+    case MethodId.BASIC_GET: {
+      check('read', 'queue', m.queue);
+      const q = vhost.queue(m.queue, ch.connectionId);
+      const envelope = q.take(!m.noAck);
+      if (envelope) ch.deliverGet(q, envelope, m.noAck);
+      else writeBasicGetEmpty(w, n, '');
+      return;
+    }
+    case MethodId.BASIC_ACK:
+      ch.settle(m.deliveryTag, m.multiple, true, false);
+      return;
+    case MethodId.BASIC_NACK:
+      ch.settle(m.deliveryTag, m.multiple, false, m.requeue);
+      return;
+    case MethodId.BASIC_REJECT:
+      ch.settle(m.deliveryTag, false, false, m.requeue);
+      return;
+    case MethodId.BASIC_RECOVER:
+    case MethodId.BASIC_RECOVER_ASYNC:
+      // RabbitMQ redelivers through the queue either way.
+      ch.requeueAll();
+      if (m.id === MethodId.BASIC_RECOVER) writeBasicRecoverOk(w, n);
+      return;
+    case MethodId.CONFIRM_SELECT:
+      if (ch.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
+      ch.confirmMode = true;
+      if (!m.nowait) writeConfirmSelectOk(w, n);
+      return;
+    case MethodId.TX_SELECT:
+      if (ch.confirmMode) throw preconditionFailed('cannot switch from confirm to tx mode');
+      ch.txMode = true;
+      writeTxSelectOk(w, n);
+      return;
+    case MethodId.TX_COMMIT:
+      if (!ch.txMode) throw preconditionFailed('channel is not transactional');
+      ch.commit();
+      writeTxCommitOk(w, n);
+      return;
+    case MethodId.TX_ROLLBACK:
+      if (!ch.txMode) throw preconditionFailed('channel is not transactional');
+      ch.rollback();
+      writeTxRollbackOk(w, n);
+      return;
+    case MethodId.CHANNEL_FLOW:
+      ch.flowActive = m.active;
+      writeChannelFlowOk(w, n, m.active);
+      if (m.active) for (const c of ch.consumers.values()) c.queue.drain();
+      return;
+    case MethodId.ACCESS_REQUEST:
+      // Deprecated in 0-9-1 but still sent by some old clients: grant a dummy ticket.
+      writeAccessRequestOk(w, n, 1);
+      return;
+    default:
+      throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected method ${m.id >>> 16}.${m.id & 0xffff} on a channel`);
+  }
+}
+
+function generatedConsumerTag(): string {
+  return `amq.ctag-${randomBytes(16).toString('base64url').slice(0, 22)}`;
+}

@@ -1,0 +1,316 @@
+// One AMQP channel: runs the exchange, queue, basic, confirm and tx methods against the broker
+// model and tracks what it has delivered until it is acknowledged.
+import {
+  AmqpError,
+  Frame,
+  MethodId,
+  ReplyCode,
+  type Method,
+  type Writer,
+  writeBasicAck,
+  writeBasicCancel,
+  writeBasicDeliver,
+  writeBasicGetOk,
+  writeBasicNack,
+  writeBasicReturn,
+} from '../amqp/index.js';
+import type { Broker } from '../broker/broker.js';
+import type { Envelope } from '../broker/message.js';
+import { Message } from '../broker/message.js';
+import type { Queue } from '../broker/queue.js';
+import type { User } from '../broker/users.js';
+import type { Vhost } from '../broker/vhost.js';
+import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
+import { handleChannelMethod } from './channel-methods.js';
+import { ContentAssembler, type AssembledContent } from './content-assembler.js';
+
+/** What a channel needs from its connection. */
+export interface ChannelHost {
+  readonly id: string;
+  readonly broker: Broker;
+  readonly vhost: Vhost;
+  readonly user: User;
+  readonly writer: Writer;
+  readonly frameMax: number;
+  readonly consumerCancelNotify: boolean;
+  /** true while the socket's send buffer is over its high-water mark */
+  readonly backedUp: boolean;
+  /** exclusive queues this connection declared, deleted when it closes */
+  readonly ownedQueues: Set<Queue>;
+  scheduleFlush(): void;
+}
+
+export interface Unacked {
+  readonly queue: Queue;
+  readonly envelope: Envelope;
+  readonly consumer: ChannelConsumer | null;
+}
+
+interface PendingPublish {
+  exchange: string;
+  routingKey: string;
+  mandatory: boolean;
+}
+
+type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
+
+const routed = new Set<Queue>();
+
+export class Channel implements ConsumerHost {
+  readonly consumers = new Map<string, ChannelConsumer>();
+  /** delivery tag -> delivered envelope; Map order is tag order */
+  readonly unacked = new Map<number, Unacked>();
+  private deliveryTag = 0;
+  /** basic.qos: prefetch for consumers created next (global=false) and for the whole channel (global=true) */
+  consumerPrefetch = 0;
+  channelPrefetch = 0;
+  flowActive = true;
+  confirmMode = false;
+  txMode = false;
+  private txActions: TxAction[] = [];
+  private publishSeq = 0;
+  /** highest publish sequence number settled but not yet confirmed to the client */
+  private confirmPending = 0;
+  private readonly assembler = new ContentAssembler();
+  private pending: PendingPublish | null = null;
+  /** queues whose consumers on this channel got capacity back: drained once per batch */
+  private readonly toDrain = new Set<Queue>();
+  closing = false;
+
+  constructor(
+    readonly host: ChannelHost,
+    readonly number: number,
+  ) {}
+
+  get connectionId(): string {
+    return this.host.id;
+  }
+
+  get broker(): Broker {
+    return this.host.broker;
+  }
+
+  get vhost(): Vhost {
+    return this.host.vhost;
+  }
+
+  get writer(): Writer {
+    return this.host.writer;
+  }
+
+  get unackedCount(): number {
+    return this.unacked.size;
+  }
+
+  get unconfirmedCount(): number {
+    return this.confirmMode ? this.publishSeq - this.confirmPending : 0;
+  }
+
+  handleMethod(method: Method): void {
+    if (this.pending || this.assembler.inBody) {
+      throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
+    }
+    if (method.id === MethodId.BASIC_PUBLISH) {
+      this.broker.checkAccess(this.vhost.name, this.host.user.name, 'write', 'exchange', method.exchange);
+      const x = this.vhost.exchange(method.exchange);
+      if (x.options.internal) {
+        throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
+      }
+      this.pending = { exchange: method.exchange, routingKey: method.routingKey, mandatory: method.mandatory };
+      return;
+    }
+    handleChannelMethod(this, method);
+  }
+
+  handleHeader(buf: Buffer, start: number, end: number): void {
+    if (!this.pending || this.assembler.inBody) {
+      throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'expected method frame, got non method frame instead');
+    }
+    const content = this.assembler.begin(buf, start, end);
+    if (content) this.publishContent(content);
+  }
+
+  handleBody(buf: Buffer, start: number, end: number): void {
+    if (!this.assembler.inBody) {
+      throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'expected method frame, got non method frame instead');
+    }
+    const content = this.assembler.body(buf, start, end);
+    if (content) this.publishContent(content);
+  }
+
+  private publishContent(content: AssembledContent): void {
+    const p = this.pending!;
+    this.pending = null;
+    const message = new Message(p.exchange, p.routingKey, content.properties, content.header, content.body);
+    if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
+    else this.publish(message, p.mandatory);
+  }
+
+  private publish(message: Message, mandatory: boolean): void {
+    const seq = this.confirmMode ? ++this.publishSeq : 0;
+    // The exchange may have gone while the content was in flight (or before tx.commit).
+    const exchange = this.vhost.exchanges.get(message.exchange);
+    if (exchange) this.vhost.route(exchange, message, routed);
+    if (routed.size === 0) {
+      if (mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+    } else {
+      for (const q of routed) q.enqueue(message);
+      routed.clear();
+    }
+    if (seq) this.confirm(seq);
+  }
+
+  private sendReturn(message: Message, code: number, text: string): void {
+    writeBasicReturn(this.writer, this.number, code, text, message.exchange, message.routingKey);
+    this.writeContent(message);
+  }
+
+  /** Publisher confirms are coalesced into one basic.ack multiple=true per flush. */
+  private confirm(seq: number): void {
+    this.confirmPending = seq;
+    this.host.scheduleFlush();
+  }
+
+  /** Called by the connection just before it writes its buffered frames. */
+  beforeFlush(): void {
+    if (this.toDrain.size > 0) {
+      for (const q of this.toDrain) q.drain();
+      this.toDrain.clear();
+    }
+    if (this.confirmPending > this.confirmedUpTo) {
+      writeBasicAck(this.writer, this.number, this.confirmPending, this.confirmPending - this.confirmedUpTo > 1);
+      this.confirmedUpTo = this.confirmPending;
+    }
+  }
+
+  private confirmedUpTo = 0;
+
+  /** A publish the broker could not take: nack it (after acking everything before it). */
+  nackPublish(seq: number): void {
+    if (this.confirmPending > this.confirmedUpTo) this.beforeFlush();
+    writeBasicNack(this.writer, this.number, seq, false, false);
+    this.confirmedUpTo = seq;
+    this.confirmPending = seq;
+  }
+
+  // ---- delivery (ConsumerHost) ----
+
+  canDeliver(): boolean {
+    if (!this.flowActive || this.closing || this.host.backedUp) return false;
+    return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
+  }
+
+  deliver(consumer: ChannelConsumer, envelope: Envelope): void {
+    const tag = ++this.deliveryTag;
+    if (!consumer.noAck) {
+      this.unacked.set(tag, { queue: consumer.queue, envelope, consumer });
+      consumer.unacked++;
+    }
+    const m = envelope.message;
+    writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
+    this.writeContent(m);
+    this.host.scheduleFlush();
+  }
+
+  /** basic.get-ok with its content; the caller has taken the envelope from the queue. */
+  deliverGet(queue: Queue, envelope: Envelope, noAck: boolean): void {
+    const tag = ++this.deliveryTag;
+    if (!noAck) this.unacked.set(tag, { queue, envelope, consumer: null });
+    const m = envelope.message;
+    writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
+    this.writeContent(m);
+  }
+
+  private writeContent(m: Message): void {
+    const w = this.writer;
+    w.frame(Frame.HEADER, this.number, m.header);
+    const body = m.body;
+    const max = this.host.frameMax - 8;
+    for (let off = 0; off < body.length; off += max) {
+      w.frame(Frame.BODY, this.number, off === 0 && body.length <= max ? body : body.subarray(off, Math.min(off + max, body.length)));
+    }
+  }
+
+  consumerCancelledByBroker(consumer: ChannelConsumer): void {
+    this.consumers.delete(consumer.tag);
+    if (this.host.consumerCancelNotify && !this.closing) {
+      writeBasicCancel(this.writer, this.number, consumer.tag, true);
+      this.host.scheduleFlush();
+    }
+  }
+
+
+  // ---- acknowledgements ----
+
+  /** basic.ack / nack / reject from the client (deferred to commit in tx mode). */
+  settle(tag: number, multiple: boolean, ack: boolean, requeue: boolean): void {
+    if (this.txMode) {
+      this.checkTags(tag, multiple);
+      this.txActions.push({ kind: 'settle', tag, multiple, ack, requeue });
+      return;
+    }
+    for (const entry of this.takeUnacked(tag, multiple)) this.settleOne(entry, ack, requeue);
+  }
+
+  private checkTags(tag: number, multiple: boolean): void {
+    if (multiple && tag === 0) return;
+    if (!this.unacked.has(tag)) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
+  }
+
+  /** 0-9-1 basic.ack: multiple with tag 0 means everything outstanding. */
+  private takeUnacked(tag: number, multiple: boolean): Unacked[] {
+    this.checkTags(tag, multiple);
+    if (!multiple) {
+      const one = this.unacked.get(tag)!;
+      this.unacked.delete(tag);
+      return [one];
+    }
+    const taken: Unacked[] = [];
+    for (const [t, entry] of this.unacked) {
+      if (tag !== 0 && t > tag) break;
+      taken.push(entry);
+      this.unacked.delete(t);
+    }
+    return taken;
+  }
+
+  private settleOne(entry: Unacked, ack: boolean, requeue: boolean): void {
+    if (entry.consumer) entry.consumer.unacked--;
+    if (ack || !requeue) entry.queue.settle(entry.envelope);
+    else entry.queue.requeue(entry.envelope);
+    this.toDrain.add(entry.queue);
+    this.host.scheduleFlush();
+  }
+
+  /** Puts every unacknowledged message back in its queue (recover, channel close). */
+  requeueAll(): void {
+    const all = [...this.unacked.values()];
+    this.unacked.clear();
+    for (const entry of all) this.settleOne(entry, false, true);
+  }
+
+  commit(): void {
+    const actions = this.txActions;
+    this.txActions = [];
+    for (const a of actions) {
+      if (a.kind === 'publish') this.publish(a.message, a.mandatory);
+      else for (const entry of this.takeUnacked(a.tag, a.multiple)) this.settleOne(entry, a.ack, a.requeue);
+    }
+  }
+
+  rollback(): void {
+    this.txActions = [];
+  }
+
+  /** The channel is going away: cancel consumers, return unacked messages to their queues. */
+  teardown(): void {
+    this.closing = true;
+    for (const consumer of this.consumers.values()) consumer.queue.removeConsumer(consumer);
+    this.consumers.clear();
+    this.requeueAll();
+    for (const q of this.toDrain) q.drain();
+    this.toDrain.clear();
+    this.assembler.reset();
+    this.pending = null;
+  }
+}

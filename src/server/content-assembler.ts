@@ -1,0 +1,78 @@
+// Collects a content method's header and body frames into one message (0-9-1 section 4.2.6).
+import { AmqpError, ClassId, ReplyCode, Reader, decodeBasicProperties, type BasicProperties } from '../amqp/index.js';
+
+/** RabbitMQ's default max_message_size (128 MiB): larger bodies are refused before buffering. */
+export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
+
+export interface AssembledContent {
+  properties: BasicProperties;
+  header: Buffer;
+  body: Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+const reader = new Reader();
+
+export class ContentAssembler {
+  private expectedSize = -1;
+  private properties: BasicProperties = {};
+  private header: Buffer = EMPTY;
+  private parts: Buffer[] = [];
+  private received = 0;
+
+  /** True between the header frame and the last body frame. */
+  get inBody(): boolean {
+    return this.expectedSize >= 0;
+  }
+
+  /** Starts a message from its header frame; returns it at once when the body is empty. */
+  begin(buf: Buffer, start: number, end: number): AssembledContent | null {
+    reader.reset(buf, start, end);
+    const classId = reader.short();
+    if (classId !== ClassId.BASIC) {
+      throw new AmqpError(ReplyCode.FRAME_ERROR, `content header for class ${classId} on a basic method`);
+    }
+    reader.short(); // weight: unused in 0-9-1
+    const size = reader.longlong();
+    if (size > MAX_MESSAGE_SIZE) {
+      throw new AmqpError(
+        ReplyCode.PRECONDITION_FAILED,
+        `message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`,
+      );
+    }
+    this.properties = decodeBasicProperties(reader);
+    this.header = buf.subarray(start, end);
+    this.expectedSize = size;
+    this.parts = [];
+    this.received = 0;
+    return size === 0 ? this.finish(EMPTY) : null;
+  }
+
+  /** Adds a body frame; returns the message once all of it has arrived. */
+  body(buf: Buffer, start: number, end: number): AssembledContent | null {
+    const chunk = buf.subarray(start, end);
+    this.received += chunk.length;
+    if (this.received > this.expectedSize) {
+      throw new AmqpError(ReplyCode.FRAME_ERROR, `content body of ${this.received} bytes exceeds the declared ${this.expectedSize}`);
+    }
+    if (this.received < this.expectedSize) {
+      this.parts.push(chunk);
+      return null;
+    }
+    // A body in one frame stays a view into the socket chunk; several are joined once.
+    if (this.parts.length === 0) return this.finish(chunk);
+    this.parts.push(chunk);
+    return this.finish(Buffer.concat(this.parts, this.received));
+  }
+
+  reset(): void {
+    this.expectedSize = -1;
+    this.parts = [];
+  }
+
+  private finish(body: Buffer): AssembledContent {
+    const done = { properties: this.properties, header: this.header, body };
+    this.reset();
+    return done;
+  }
+}
