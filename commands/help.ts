@@ -1,0 +1,23 @@
+import { CliError } from '../src/cli/cli-error.js';
+import { defineCommand } from '../src/cli/command.js';
+import { ExitCode } from '../src/cli/exit-codes.js';
+import { commandHelp, generalHelp } from '../src/cli/help.js';
+import { findEntry, loadAll } from '../src/cli/registry.js';
+
+export default defineCommand({
+  name: 'help',
+  aliases: [],
+  group: 'help',
+  summary: 'List the commands, or show the usage of one',
+  arguments: [{ name: 'command', description: 'a command name', required: false, complete: 'commands' }],
+  options: [],
+  async run(ctx, [word]) {
+    if (word === undefined) {
+      ctx.out.raw(generalHelp(await loadAll()));
+      return;
+    }
+    const entry = findEntry(word);
+    if (!entry) throw new CliError(ExitCode.USAGE, `unknown command '${word}'; run \`warrenctl help\` for the list of commands`);
+    ctx.out.raw(commandHelp((await entry.load()).default));
+  },
+});

@@ -1,0 +1,38 @@
+import { seg } from '../src/cli/admin-client.js';
+import { CliError } from '../src/cli/cli-error.js';
+import { defineCommand } from '../src/cli/command.js';
+import { ExitCode } from '../src/cli/exit-codes.js';
+import { requireUser, requireVhost } from '../src/cli/lookups.js';
+
+function checkRegex(kind: string, pattern: string): void {
+  try {
+    new RegExp(pattern);
+  } catch {
+    throw new CliError(ExitCode.DATA_ERROR, `invalid ${kind} regular expression '${pattern}'`);
+  }
+}
+
+export default defineCommand({
+  name: 'set_permissions',
+  aliases: [],
+  group: 'access',
+  summary: "Set a user's configure, write and read permissions in a virtual host (-p)",
+  description: 'Each permission is a regular expression matched against resource names; ".*" grants everything, "" nothing.',
+  arguments: [
+    { name: 'username', description: 'an existing user', required: true, complete: 'users' },
+    { name: 'conf', description: 'configure regular expression (declare/delete)', required: true },
+    { name: 'write', description: 'write regular expression (publish, bind to)', required: true },
+    { name: 'read', description: 'read regular expression (consume, get, bind from)', required: true },
+  ],
+  options: [],
+  async run(ctx, [username, configure, write, read]) {
+    const user = username as string;
+    checkRegex('configure', configure as string);
+    checkRegex('write', write as string);
+    checkRegex('read', read as string);
+    await requireVhost(ctx, ctx.vhost);
+    await requireUser(ctx, user);
+    ctx.out.banner(`Setting permissions for user "${user}" in vhost "${ctx.vhost}" ...`);
+    await ctx.client.put(`/api/permissions/${seg(ctx.vhost)}/${seg(user)}`, { json: { configure, write, read } });
+  },
+});

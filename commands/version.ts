@@ -1,0 +1,14 @@
+import { defineCommand } from '../src/cli/command.js';
+import { cliVersion } from '../src/cli/version.js';
+
+export default defineCommand({
+  name: 'version',
+  aliases: [],
+  group: 'help',
+  summary: 'Print the warrenctl version',
+  arguments: [],
+  options: [],
+  async run(ctx) {
+    ctx.out.line(cliVersion());
+  },
+});

@@ -1,0 +1,93 @@
+// What a command's run() receives: parsed global options, the output, the admin client (created on first use),
+// and prompts that respect TTY/--yes.
+import { AdminClient, type Transport } from './admin-client.js';
+import { ApiError } from './api-error.js';
+import { CliError } from './cli-error.js';
+import { ExitCode } from './exit-codes.js';
+import type { GlobalOptions } from './global-options.js';
+import type { Io } from './io.js';
+import type { Formatter } from './output/format.js';
+import { FORMATTERS } from './output/format.js';
+import { Output } from './output/output.js';
+import { isInteractive, promptConfirm, promptPassword, readStdinLine } from './prompt.js';
+import { resolveTransport } from './target.js';
+
+export class Context {
+  readonly out: Output;
+  readonly vhost: string;
+  readonly timeoutMs: number | undefined;
+  readonly yes: boolean;
+  private clientInstance: AdminClient | undefined;
+  private warrenProbe: Promise<boolean> | undefined;
+
+  constructor(
+    readonly globals: GlobalOptions,
+    readonly io: Io,
+    readonly commandName: string,
+  ) {
+    if (globals.formatter !== undefined && !FORMATTERS.includes(globals.formatter as Formatter)) {
+      throw new CliError(ExitCode.USAGE, `unknown formatter '${globals.formatter}' (use one of: ${FORMATTERS.join(', ')})`);
+    }
+    this.timeoutMs = parseTimeout(globals.timeout);
+    this.vhost = globals.vhost;
+    this.yes = globals.yes;
+    this.out = new Output(io, {
+      formatter: globals.formatter as Formatter | undefined,
+      quiet: globals.quiet,
+      silent: globals.silent,
+      tableHeaders: globals.tableHeaders,
+      color: globals.color,
+    });
+  }
+
+  get transport(): Transport {
+    return this.client.transport;
+  }
+
+  get client(): AdminClient {
+    this.clientInstance ??= new AdminClient(resolveTransport(this.globals, this.io.env), this.timeoutMs);
+    return this.clientInstance;
+  }
+
+  /** The local daemon always is; over TCP, warren answers GET /api/warren/status and RabbitMQ answers 404. */
+  isWarren(): Promise<boolean> {
+    if (this.client.transport.kind === 'unix') return Promise.resolve(true);
+    this.warrenProbe ??= this.client.request('GET', '/api/warren/status').then((r) => r.status >= 200 && r.status < 300);
+    return this.warrenProbe;
+  }
+
+  /** Warren-only node commands: exit 69 naming what to use on RabbitMQ instead. */
+  async requireWarren(rabbitmqEquivalent: string): Promise<void> {
+    if (await this.isWarren()) return;
+    throw new CliError(
+      ExitCode.UNAVAILABLE,
+      `${this.commandName} is a warren-only command and is not supported by the RabbitMQ management API at this target; use \`${rabbitmqEquivalent}\` on the RabbitMQ node instead`,
+    );
+  }
+
+  /** A secret from the argument, else a prompt on a TTY, else the first line of stdin. */
+  async secret(value: string | undefined, promptText = 'Password:'): Promise<string> {
+    if (value !== undefined) return value;
+    if (isInteractive(this.io)) return promptPassword(promptText);
+    return readStdinLine(this.io);
+  }
+
+  /** Asks on a TTY unless --yes; never asks when not interactive (scripts behave as rabbitmqctl). */
+  async confirm(question: string): Promise<boolean> {
+    if (this.yes || !isInteractive(this.io)) return true;
+    return promptConfirm(question);
+  }
+}
+
+export function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new CliError(ExitCode.USAGE, `invalid --timeout '${text}': expected a positive number of seconds`);
+  return Math.round(seconds * 1000);
+}
+
+/** Rethrows `e` as `replacement` when it is an ApiError with one of `statuses`. */
+export function whenStatus(e: unknown, statuses: readonly number[], replacement: () => Error): never {
+  if (e instanceof ApiError && statuses.includes(e.status)) throw replacement();
+  throw e;
+}

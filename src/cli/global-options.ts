@@ -1,0 +1,36 @@
+// Options every command accepts, anywhere on the line (as rabbitmqctl's global switches).
+import type { OptionSpec } from './command.js';
+import { FORMATTERS } from './output/format.js';
+
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-p, --vhost <vhost>', description: 'virtual host to act on', defaultValue: '/' },
+  { flags: '-q, --quiet', description: 'suppress informational banners' },
+  { flags: '-s, --silent', description: 'like --quiet, and also drop the table header line' },
+  { flags: '--no-table-headers', description: 'do not print the header line of lists' },
+  { flags: '--formatter <format>', description: 'output format: table (default on a terminal), tsv (default otherwise), json or csv', choices: FORMATTERS },
+  { flags: '-t, --timeout <seconds>', description: 'give up after this many seconds (exit 75)' },
+  { flags: '--data-dir <dir>', description: 'data directory of the local warren-server (default $WARREN_DATA_DIR, else ~/.local/share/warren)' },
+  { flags: '--socket <path>', description: 'control socket of the local warren-server (default <data-dir>/warren.sock)' },
+  { flags: '--api-url <url>', description: 'use the management HTTP API at this URL instead of the local daemon, e.g. http://user:pass@host:15672 (default $WARREN_API_URL)' },
+  { flags: '--no-color', description: 'no colours (also when NO_COLOR is set or output is not a terminal)' },
+  { flags: '-y, --yes', description: 'do not ask for confirmation' },
+];
+
+/** Global options that take a value (to find the command word in argv without parsing). */
+export const VALUE_FLAGS: ReadonlySet<string> = new Set(
+  GLOBAL_OPTIONS.filter((o) => o.flags.includes('<')).flatMap((o) => o.flags.split(/[ ,]+/).filter((f) => f.startsWith('-'))),
+);
+
+export interface GlobalOptions {
+  vhost: string;
+  quiet: boolean;
+  silent: boolean;
+  tableHeaders: boolean;
+  formatter?: string;
+  timeout?: string;
+  dataDir?: string;
+  socket?: string;
+  apiUrl?: string;
+  color: boolean;
+  yes: boolean;
+}

@@ -1,0 +1,74 @@
+// The shared body of list_queues, list_exchanges, ...: info-item columns, fetch, banner, print.
+import { ApiError } from './api-error.js';
+import { CliError } from './cli-error.js';
+import type { ArgumentSpec, CommandDefinition, CommandGroup, OptionSpec } from './command.js';
+import type { Context } from './context.js';
+import { ExitCode } from './exit-codes.js';
+import { parseInfoItems, toRows, type InfoItemSet } from './info-items.js';
+import { noSuchVhost } from './lookups.js';
+
+export interface ListCommandSpec {
+  name: string;
+  summary: string;
+  description?: string;
+  group?: CommandGroup;
+  /** arguments before the info items (list_user_permissions <user>) */
+  leading?: readonly ArgumentSpec[];
+  items: InfoItemSet;
+  /** API path, given the context (vhost-scoped ones use ctx.vhost) */
+  path(ctx: Context, leading: readonly string[]): string;
+  /** "Listing queues for vhost / ..." */
+  banner(ctx: Context, leading: readonly string[]): string;
+  /** what a 404 on path means, when not a missing vhost */
+  notFound?(ctx: Context, leading: readonly string[]): Error;
+  /** a 404 on path means the vhost is missing (exit 65) */
+  vhostScoped: boolean;
+  options?: readonly OptionSpec[];
+  /** what to do with the fetched objects before mapping (filtering, sorting) */
+  filter?(ctx: Context, objects: Record<string, unknown>[]): Record<string, unknown>[];
+}
+
+export function infoItemArgument(items: InfoItemSet): ArgumentSpec {
+  return {
+    name: 'column',
+    description: `info items to show (default: ${items.defaults.join(' ')}); one of: ${Object.keys(items.items).join(', ')}`,
+    required: false,
+    variadic: true,
+    complete: { words: Object.keys(items.items) },
+  };
+}
+
+export function listCommand(spec: ListCommandSpec): CommandDefinition {
+  const def: CommandDefinition = {
+    name: spec.name,
+    aliases: [],
+    group: spec.group ?? 'observe',
+    summary: spec.summary,
+    arguments: [...(spec.leading ?? []), infoItemArgument(spec.items)],
+    options: spec.options ?? [],
+    async run(ctx, words) {
+      const nLeading = spec.leading?.length ?? 0;
+      const leading = words.slice(0, nLeading);
+      const { columns, unknown } = parseInfoItems(spec.items, words.slice(nLeading));
+      if (unknown.length) {
+        throw new CliError(ExitCode.USAGE, `info item(s) ${unknown.join(', ')} not supported by ${spec.name}; use: ${Object.keys(spec.items.items).join(' ')}`);
+      }
+      ctx.out.banner(spec.banner(ctx, leading));
+      let objects: Record<string, unknown>[];
+      try {
+        objects = await ctx.client.get<Record<string, unknown>[]>(spec.path(ctx, leading));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) {
+          if (spec.notFound) throw spec.notFound(ctx, leading);
+          if (spec.vhostScoped) throw noSuchVhost(ctx.vhost);
+        }
+        throw e;
+      }
+      if (!Array.isArray(objects)) throw new CliError(ExitCode.SOFTWARE, `unexpected answer from GET ${spec.path(ctx, leading)}: not a list`);
+      if (spec.filter) objects = spec.filter(ctx, objects);
+      await ctx.out.list(columns, toRows(spec.items, columns, objects));
+    },
+  };
+  if (spec.description !== undefined) def.description = spec.description;
+  return def;
+}

@@ -1,0 +1,67 @@
+// warrenctl's entry point: find the command word, import only that command, parse, run, map errors to
+// exit codes. Never prints a stack trace.
+import { ApiError } from './api-error.js';
+import { splitArgv } from './argv.js';
+import { CliError } from './cli-error.js';
+import { Context } from './context.js';
+import { ExitCode, exitCodeForHttpStatus } from './exit-codes.js';
+import { processIo, type Io } from './io.js';
+import { findEntry, loadAll, suggest } from './registry.js';
+
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  const split = splitArgv(argv);
+  try {
+    if (split.command === undefined) {
+      if (split.version) {
+        const { cliVersion } = await import('./version.js');
+        io.stdout.write(`${cliVersion()}\n`);
+        return ExitCode.OK;
+      }
+      const { generalHelp } = await import('./help.js');
+      const text = generalHelp(await loadAll());
+      if (split.help) {
+        io.stdout.write(text);
+        return ExitCode.OK;
+      }
+      io.stderr.write(text);
+      return ExitCode.USAGE;
+    }
+
+    const entry = findEntry(split.command);
+    if (!entry) {
+      const near = suggest(split.command);
+      throw new CliError(ExitCode.USAGE, `unknown command '${split.command}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run \`warrenctl help\` for the list of commands`);
+    }
+    const def = (await entry.load()).default;
+    if (split.help) {
+      const { commandHelp } = await import('./help.js');
+      io.stdout.write(commandHelp(def));
+      return ExitCode.OK;
+    }
+    const { parseCommandLine } = await import('./parse.js');
+    const parsed = parseCommandLine(def, split.rest);
+    const ctx = new Context(parsed.globals, io, def.name);
+    if (def.warrenOnly) await ctx.requireWarren(def.warrenOnly.rabbitmqEquivalent);
+    const code = await def.run(ctx, parsed.args, parsed.options);
+    return code ?? ExitCode.OK;
+  } catch (e) {
+    const { code, message } = describeFailure(e);
+    io.stderr.write(`Error: ${message}\n`);
+    return code;
+  }
+}
+
+export function describeFailure(e: unknown): { code: number; message: string } {
+  if (e instanceof CliError) return { code: e.exitCode, message: e.message };
+  if (e instanceof ApiError) {
+    if (e.status === 503 && e.error === 'app_stopped') {
+      return { code: ExitCode.UNAVAILABLE, message: `the warren application is stopped (${e.reason || 'app_stopped'}); start it with: warrenctl start_app` };
+    }
+    if (e.status === 401) {
+      return { code: ExitCode.NO_PERMISSION, message: `the management API refused the credentials (HTTP 401 ${e.error}${e.reason ? `: ${e.reason}` : ''})` };
+    }
+    return { code: exitCodeForHttpStatus(e.status), message: `${e.reason || e.error} (HTTP ${e.status} on ${e.method} ${e.path})` };
+  }
+  const err = e as Error;
+  return { code: ExitCode.SOFTWARE, message: `internal error: ${err?.message ?? String(e)}` };
+}

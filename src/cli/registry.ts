@@ -1,0 +1,106 @@
+// Every warrenctl subcommand: names and loaders only, so dispatch imports just the one module it runs.
+// The metadata (summary, arguments, options) lives in each commands/<name>.ts; a unit test checks both agree.
+import type { CommandDefinition } from './command.js';
+import { hyphenated } from './command.js';
+
+export interface RegistryEntry {
+  name: string;
+  /** extra aliases besides the hyphenated form */
+  aliases?: readonly string[];
+  hidden?: boolean;
+  load(): Promise<{ default: CommandDefinition }>;
+}
+
+export const REGISTRY: readonly RegistryEntry[] = [
+  // users
+  { name: 'add_user', load: () => import('../../commands/add-user.js') },
+  { name: 'delete_user', load: () => import('../../commands/delete-user.js') },
+  { name: 'change_password', load: () => import('../../commands/change-password.js') },
+  { name: 'clear_password', load: () => import('../../commands/clear-password.js') },
+  { name: 'authenticate_user', load: () => import('../../commands/authenticate-user.js') },
+  { name: 'set_user_tags', load: () => import('../../commands/set-user-tags.js') },
+  { name: 'list_users', load: () => import('../../commands/list-users.js') },
+  { name: 'hash_password', load: () => import('../../commands/hash-password.js') },
+  // vhosts
+  { name: 'add_vhost', load: () => import('../../commands/add-vhost.js') },
+  { name: 'delete_vhost', load: () => import('../../commands/delete-vhost.js') },
+  { name: 'list_vhosts', load: () => import('../../commands/list-vhosts.js') },
+  // access
+  { name: 'set_permissions', load: () => import('../../commands/set-permissions.js') },
+  { name: 'clear_permissions', load: () => import('../../commands/clear-permissions.js') },
+  { name: 'list_permissions', load: () => import('../../commands/list-permissions.js') },
+  { name: 'list_user_permissions', load: () => import('../../commands/list-user-permissions.js') },
+  // observe
+  { name: 'list_queues', load: () => import('../../commands/list-queues.js') },
+  { name: 'list_exchanges', load: () => import('../../commands/list-exchanges.js') },
+  { name: 'list_bindings', load: () => import('../../commands/list-bindings.js') },
+  { name: 'list_connections', load: () => import('../../commands/list-connections.js') },
+  { name: 'list_channels', load: () => import('../../commands/list-channels.js') },
+  { name: 'list_consumers', load: () => import('../../commands/list-consumers.js') },
+  // queues and connections
+  { name: 'purge_queue', load: () => import('../../commands/purge-queue.js') },
+  { name: 'delete_queue', load: () => import('../../commands/delete-queue.js') },
+  { name: 'close_connection', load: () => import('../../commands/close-connection.js') },
+  // node
+  { name: 'status', load: () => import('../../commands/status.js') },
+  { name: 'ping', load: () => import('../../commands/ping.js') },
+  { name: 'await_startup', load: () => import('../../commands/await-startup.js') },
+  { name: 'stop_app', load: () => import('../../commands/stop-app.js') },
+  { name: 'start_app', load: () => import('../../commands/start-app.js') },
+  { name: 'reset', load: () => import('../../commands/reset.js') },
+  { name: 'force_reset', load: () => import('../../commands/force-reset.js') },
+  { name: 'stop', aliases: ['shutdown'], load: () => import('../../commands/stop.js') },
+  // definitions
+  { name: 'export_definitions', load: () => import('../../commands/export-definitions.js') },
+  { name: 'import_definitions', load: () => import('../../commands/import-definitions.js') },
+  // help
+  { name: 'help', load: () => import('../../commands/help.js') },
+  { name: 'version', load: () => import('../../commands/version.js') },
+  { name: 'completion', aliases: ['autocomplete'], load: () => import('../../commands/completion.js') },
+  { name: '__complete', hidden: true, load: () => import('../../commands/complete.js') },
+];
+
+/** All the words that select an entry: its name, the hyphenated form, extra aliases. */
+export function entryWords(entry: RegistryEntry): string[] {
+  const words = new Set([entry.name, hyphenated(entry.name), ...(entry.aliases ?? [])]);
+  return [...words];
+}
+
+export function findEntry(word: string): RegistryEntry | undefined {
+  return REGISTRY.find((e) => entryWords(e).includes(word));
+}
+
+export function visibleEntries(): RegistryEntry[] {
+  return REGISTRY.filter((e) => !e.hidden);
+}
+
+export async function loadAll(includeHidden = false): Promise<CommandDefinition[]> {
+  const entries = includeHidden ? REGISTRY : visibleEntries();
+  return Promise.all(entries.map(async (e) => (await e.load()).default));
+}
+
+/** The closest command names, for "did you mean". */
+export function suggest(word: string): string[] {
+  const w = word.replace(/-/g, '_');
+  return visibleEntries()
+    .map((e) => e.name)
+    .map((name) => ({ name, d: distance(w, name) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(w.length / 3)))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map((x) => x.name);
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}

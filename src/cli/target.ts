@@ -1,0 +1,36 @@
+// Where the admin client talks to: --api-url > --socket/--data-dir > $WARREN_API_URL > $WARREN_DATA_DIR > ~/.local/share/warren.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Transport } from './admin-client.js';
+import { CliError } from './cli-error.js';
+import { ExitCode } from './exit-codes.js';
+import type { GlobalOptions } from './global-options.js';
+
+export const SOCKET_NAME = 'warren.sock';
+
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  return env.WARREN_DATA_DIR || join(homedir(), '.local', 'share', 'warren');
+}
+
+export function resolveTransport(g: Pick<GlobalOptions, 'apiUrl' | 'socket' | 'dataDir'>, env: NodeJS.ProcessEnv): Transport {
+  const explicitLocal = g.socket !== undefined || g.dataDir !== undefined;
+  const apiUrl = g.apiUrl ?? (explicitLocal ? undefined : env.WARREN_API_URL || undefined);
+  if (apiUrl !== undefined) return { kind: 'tcp', url: parseApiUrl(apiUrl) };
+  const dataDir = g.dataDir ?? defaultDataDir(env);
+  const transport: Transport = { kind: 'unix', socketPath: g.socket ?? join(dataDir, SOCKET_NAME) };
+  if (g.dataDir !== undefined) transport.dataDirHint = g.dataDir;
+  return transport;
+}
+
+export function parseApiUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(ExitCode.USAGE, `invalid --api-url '${text}': expected http://user:pass@host:15672`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(ExitCode.USAGE, `invalid --api-url '${text}': only http:// and https:// are supported`);
+  }
+  return url;
+}
