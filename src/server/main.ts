@@ -1,0 +1,122 @@
+// warren-server: parses options, starts the broker in the foreground (or detached), and
+// shuts down cleanly on SIGTERM/SIGINT.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data-dir.js';
+import { consoleLogger } from './logger.js';
+import { DEFAULT_LIMITS, WarrenServer } from './server.js';
+import { VERSION } from './version.js';
+
+const EX_USAGE = 64;
+const EX_UNAVAILABLE = 69;
+const EX_SOFTWARE = 70;
+
+interface Options {
+  port: number;
+  bind: string;
+  dataDir: string;
+  detached: boolean;
+  pidFile?: string;
+  heartbeat: number;
+  frameMax: number;
+  channelMax: number;
+  quiet: boolean;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function parseArgs(argv: string[]): Options {
+  const program = new Command('warren-server')
+    .description('Warren: an AMQP 0-9-1 message broker')
+    .version(VERSION, '-V, --version')
+    .option('--port <port>', 'AMQP port (0 picks a free one)', integer(0, 65535), 5672)
+    .option('--bind <address>', 'address to listen on', '0.0.0.0')
+    .option('--data-dir <dir>', 'data directory (default $WARREN_DATA_DIR or ~/.local/share/warren)', defaultDataDir())
+    .option('--detached', 'run in the background; the pid goes to the pid file', false)
+    .option('--pid-file <file>', 'pid file (default <data-dir>/warren.pid)')
+    .option('--heartbeat <seconds>', 'heartbeat interval offered to clients (0 disables)', integer(0, 65535), DEFAULT_LIMITS.heartbeat)
+    .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
+    .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
+    .option('-q, --quiet', 'log warnings and errors only', false)
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EX_USAGE))
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.parse(argv);
+  return program.opts<Options>();
+}
+
+/** Re-runs this program in the background with the log going to the data directory. */
+async function detach(paths: DataPaths, argv: string[]): Promise<never> {
+  ensureDataDir(paths);
+  const log = openSync(paths.logFile, 'a');
+  const args = argv.slice(1).filter((a) => a !== '--detached');
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  const started = Date.now();
+  // Wait until the child reports its listener (or dies), so scripts can connect right after.
+  while (Date.now() - started < 15_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (child.exitCode !== null) {
+      process.stderr.write(`warren-server failed to start (exit ${child.exitCode}); see ${paths.logFile}\n`);
+      process.exit(child.exitCode || EX_SOFTWARE);
+    }
+    const text = readFileSync(paths.logFile, 'utf8');
+    if (text.includes(`pid ${child.pid} `) && text.lastIndexOf('AMQP listener on') > text.lastIndexOf(`pid ${child.pid} `)) {
+      process.stdout.write(`warren-server started in the background, pid ${child.pid}; log: ${paths.logFile}\n`);
+      child.unref();
+      process.exit(0);
+    }
+  }
+  process.stderr.write(`warren-server did not report a listener within 15 s; see ${paths.logFile}\n`);
+  process.exit(EX_UNAVAILABLE);
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const opts = parseArgs(argv);
+  const paths = dataPaths(opts.dataDir);
+  if (opts.pidFile) paths.pidFile = opts.pidFile;
+  if (opts.detached) await detach(paths, argv);
+
+  const log = consoleLogger(opts.quiet);
+  ensureDataDir(paths);
+  const server = new WarrenServer({
+    port: opts.port,
+    bind: opts.bind,
+    limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax },
+    log,
+  });
+  log.info(`Warren ${VERSION} (AMQP 0-9-1 broker) starting, pid ${process.pid} on Node.js ${process.version}`);
+  log.info(`data directory: ${paths.dir}`);
+  try {
+    await server.startApp();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      process.stderr.write(`error: ${opts.bind}:${opts.port} is already in use (is another broker running?). Use --port to pick another.\n`);
+    } else {
+      process.stderr.write(`error: cannot listen on ${opts.bind}:${opts.port}: ${e.message}\n`);
+    }
+    process.exit(EX_UNAVAILABLE);
+  }
+  writeFileSync(paths.pidFile, `${process.pid}\n`);
+  log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, shutting down`);
+    await server.stopApp('shutdown');
+    rmSync(paths.pidFile, { force: true });
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

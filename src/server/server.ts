@@ -1,0 +1,108 @@
+// The daemon's core: the broker model, the AMQP listener and the live connections,
+// plus the node operations (stop_app, start_app, reset) the control socket exposes.
+import { createServer, type Server, type Socket } from 'node:net';
+import { AmqpError, ReplyCode } from '../amqp/index.js';
+import { Broker } from '../broker/broker.js';
+import { Connection, type ConnectionLimits } from './connection.js';
+import type { Logger } from './logger.js';
+import { serverProperties } from './server-properties.js';
+
+export interface ServerOptions {
+  port: number;
+  bind: string;
+  limits: ConnectionLimits;
+  log: Logger;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60 };
+
+export class WarrenServer {
+  readonly broker = new Broker();
+  readonly connections = new Set<Connection>();
+  private listener: Server | null = null;
+  private readonly props = serverProperties();
+  readonly startedAt = Date.now();
+  address: { host: string; port: number } | null = null;
+
+  constructor(readonly options: ServerOptions) {}
+
+  get log(): Logger {
+    return this.options.log;
+  }
+
+  get appRunning(): boolean {
+    return this.listener !== null;
+  }
+
+  /** Starts accepting AMQP connections; rejects with the listen error (EADDRINUSE, ...). */
+  async startApp(): Promise<void> {
+    if (this.listener) return;
+    const listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(this.options.port, this.options.bind, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    listener.on('error', (err) => this.log.error(`AMQP listener: ${err.message}`));
+    const addr = listener.address();
+    if (addr && typeof addr === 'object') this.address = { host: addr.address, port: addr.port };
+    // Later start_app calls reuse the port first chosen, even when it was 0.
+    if (this.address) this.options.port = this.address.port;
+    this.listener = listener;
+    this.broker.running = true;
+  }
+
+  /** Stops serving AMQP: closes the listener and every connection (320), as rabbitmqctl stop_app. */
+  async stopApp(reason = 'shutdown'): Promise<void> {
+    const listener = this.listener;
+    this.listener = null;
+    this.broker.running = false;
+    this.closeAll(reason);
+    if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
+    // Give clients a moment to answer connection.close with close-ok.
+    for (let waited = 0; this.connections.size > 0 && waited < 2000; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  closeAll(reason: string): void {
+    const err = new AmqpError(ReplyCode.CONNECTION_FORCED, `broker forced connection closure with reason '${reason}'`);
+    for (const c of this.connections) c.closeWith(err);
+  }
+
+  /** rabbitmqctl reset: only while the app is stopped, unless forced. */
+  reset(): void {
+    this.closeAll('reset');
+    this.broker.reset();
+  }
+
+  /** Serves one AMQP connection over any duplex stream (tests use this without a port). */
+  accept(socket: Socket): Connection {
+    socket.setNoDelay(true);
+    const connection = new Connection(
+      socket,
+      {
+        host: socket.remoteAddress ?? '',
+        port: socket.remotePort ?? 0,
+        localHost: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+      },
+      {
+        broker: this.broker,
+        limits: this.options.limits,
+        serverProperties: this.props,
+        log: this.log,
+        closed: (c) => this.connections.delete(c),
+      },
+    );
+    this.connections.add(connection);
+    return connection;
+  }
+
+  findConnection(name: string): Connection | undefined {
+    for (const c of this.connections) if (c.id === name) return c;
+    return undefined;
+  }
+}
