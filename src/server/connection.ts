@@ -321,7 +321,7 @@ export class Connection implements ChannelHost {
 
   private onOpen(vhostName: string): void {
     const vhost = this.broker.vhosts.get(vhostName);
-    if (!vhost) throw notAllowed(`vhost '${vhostName}' not found`);
+    if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
     if (!this.broker.permission(vhostName, this.user.name)) {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${this.user.name}'`);
     }
