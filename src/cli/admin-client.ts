@@ -1,9 +1,9 @@
 // The one HTTP admin client: RabbitMQ's management API over a Unix socket (local warren daemon) or TCP
-// (a real RabbitMQ, or warren's TCP API listener). Only node:http is loaded up front; https on demand.
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+// (a real RabbitMQ, or warren's TCP API listener). Plain HTTP uses the small client in http1.ts; https loads node:https.
 import { ApiError } from './api-error.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
+import { connect, ResponseParser, serializeRequest, type Endpoint, type RawResponse } from './http1.js';
 
 export type Transport =
   | { kind: 'unix'; socketPath: string; dataDirHint?: string }
@@ -78,66 +78,90 @@ export class AdminClient {
 
   /** One HTTP exchange; resolves with any status. Connection failures -> CliError 69, timeouts -> CliError 75. */
   async request(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
     let payload: string | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;
     else if (options.json !== undefined) payload = JSON.stringify(options.json);
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(payload));
-    }
-    const query = options.query ? `?${new URLSearchParams(options.query).toString()}` : '';
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const query = options.query && Object.keys(options.query).length ? `?${new URLSearchParams(options.query).toString()}` : '';
     const t = this.transport;
-    let reqOptions: RequestOptions;
-    let useHttps = false;
+    let endpoint: Endpoint;
+    let fullPath: string;
+    let hostHeader: string;
     if (t.kind === 'unix') {
-      reqOptions = { socketPath: t.socketPath, path: `${path}${query}`, method, headers, agent: false };
+      endpoint = { socketPath: t.socketPath };
+      fullPath = `${path}${query}`;
+      hostHeader = 'localhost';
       if (options.auth) headers.authorization = basic(options.auth);
     } else {
-      const base = t.url.pathname.replace(/\/+$/, '');
       const auth = options.auth ?? (t.url.username ? { username: decodeURIComponent(t.url.username), password: decodeURIComponent(t.url.password) } : undefined);
       if (auth) headers.authorization = basic(auth);
-      useHttps = t.url.protocol === 'https:';
-      reqOptions = {
-        host: t.url.hostname.replace(/^\[|\]$/g, ''),
-        port: t.url.port || (useHttps ? 443 : 80),
-        path: `${base}${path}${query}`,
-        method,
-        headers,
-        agent: false,
-      };
+      const https = t.url.protocol === 'https:';
+      endpoint = { host: t.url.hostname.replace(/^\[|\]$/g, ''), port: Number(t.url.port || (https ? 443 : 80)) };
+      fullPath = `${t.url.pathname.replace(/\/+$/, '')}${path}${query}`;
+      hostHeader = t.url.host;
+      if (https) return this.httpsRequest(t.url, method, fullPath, headers, payload, path);
     }
-    const doRequest = useHttps ? (await import('node:https')).request : httpRequest;
+    const wire = serializeRequest({ method, path: fullPath, headers, body: payload }, hostHeader);
 
     return new Promise<ApiResponse>((resolve, reject) => {
+      const parser = new ResponseParser(method);
+      const socket = connect(endpoint);
+      let settled = false;
+      const finish = (err: Error | undefined, res?: RawResponse): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        socket.destroy();
+        if (err) reject(this.translate(err));
+        else if (res) resolve(toApiResponse(res.status, res.body));
+      };
+      const timer =
+        this.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => finish(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(this.timeoutMs ?? 0)} waiting for ${method} ${path} (${this.describe()})`)), this.timeoutMs);
+      socket.on('connect', () => socket.write(wire));
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          const res = parser.feed(chunk);
+          if (res) finish(undefined, res);
+        } catch (e) {
+          finish(e as Error);
+        }
+      });
+      socket.on('end', () => {
+        try {
+          finish(undefined, parser.end());
+        } catch (e) {
+          finish(e as Error);
+        }
+      });
+      socket.on('error', (e) => finish(e));
+      socket.on('close', () => finish(new Error('connection closed before a complete HTTP response')));
+    });
+  }
+
+  /** TLS goes through node:https (loaded only for https:// URLs). */
+  private async httpsRequest(url: URL, method: string, fullPath: string, headers: Record<string, string>, payload: string | undefined, path: string): Promise<ApiResponse> {
+    const { request } = await import('node:https');
+    if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+    return new Promise<ApiResponse>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const req = doRequest(reqOptions, (res: IncomingMessage) => {
+      const req = request({ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 443, path: fullPath, method, headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => fail(e));
         res.on('end', () => {
           if (timer) clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = undefined;
-          if (text.length > 0) {
-            try {
-              body = JSON.parse(text);
-            } catch {
-              body = undefined;
-            }
-          }
-          resolve({ status: res.statusCode ?? 0, body, text });
+          resolve(toApiResponse(res.statusCode ?? 0, Buffer.concat(chunks)));
         });
       });
-      const fail = (e: unknown): void => {
+      req.on('error', (e) => {
         if (timer) clearTimeout(timer);
         reject(this.translate(e));
-      };
-      req.on('error', fail);
+      });
       if (this.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          req.destroy(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(this.timeoutMs ?? 0)} waiting for ${method} ${path} (${this.describe()})`));
-        }, this.timeoutMs);
+        timer = setTimeout(() => req.destroy(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(this.timeoutMs ?? 0)} waiting for ${method} ${path} (${this.describe()})`)), this.timeoutMs);
       }
       req.end(payload);
     });
@@ -158,6 +182,19 @@ export class AdminClient {
     }
     return new CliError(ExitCode.UNAVAILABLE, `request to the ${this.describe()} failed: ${(e as Error).message}`);
   }
+}
+
+function toApiResponse(status: number, raw: Buffer): ApiResponse {
+  const text = raw.toString('utf8');
+  let body: unknown = undefined;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+  return { status, body, text };
 }
 
 function basic(c: Credentials): string {

@@ -9,7 +9,6 @@ import type { Io } from './io.js';
 import type { Formatter } from './output/format.js';
 import { FORMATTERS } from './output/format.js';
 import { Output } from './output/output.js';
-import { isInteractive, promptConfirm, promptPassword, readStdinLine } from './prompt.js';
 import { resolveTransport } from './target.js';
 
 export class Context {
@@ -68,13 +67,16 @@ export class Context {
   /** A secret from the argument, else a prompt on a TTY, else the first line of stdin. */
   async secret(value: string | undefined, promptText = 'Password:'): Promise<string> {
     if (value !== undefined) return value;
+    const { isInteractive, promptPassword, readStdinLine } = await import('./prompt.js');
     if (isInteractive(this.io)) return promptPassword(promptText);
     return readStdinLine(this.io);
   }
 
   /** Asks on a TTY unless --yes; never asks when not interactive (scripts behave as rabbitmqctl). */
   async confirm(question: string): Promise<boolean> {
-    if (this.yes || !isInteractive(this.io)) return true;
+    if (this.yes) return true;
+    const { isInteractive, promptConfirm } = await import('./prompt.js');
+    if (!isInteractive(this.io)) return true;
     return promptConfirm(question);
   }
 }

@@ -5,8 +5,13 @@ import { splitArgv } from './argv.js';
 import { CliError } from './cli-error.js';
 import { Context } from './context.js';
 import { ExitCode, exitCodeForHttpStatus } from './exit-codes.js';
-import { processIo, type Io } from './io.js';
+import { fastParse } from './fast-parse.js';
+import type { Io } from './io.js';
 import { findEntry, loadAll, suggest } from './registry.js';
+
+function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const split = splitArgv(argv);
@@ -38,8 +43,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.stdout.write(commandHelp(def));
       return ExitCode.OK;
     }
-    const { parseCommandLine } = await import('./parse.js');
-    const parsed = parseCommandLine(def, split.rest);
+    const parsed = fastParse(def, split.rest) ?? (await import('./parse.js')).parseCommandLine(def, split.rest);
     const ctx = new Context(parsed.globals, io, def.name);
     if (def.warrenOnly) await ctx.requireWarren(def.warrenOnly.rabbitmqEquivalent);
     const code = await def.run(ctx, parsed.args, parsed.options);
