@@ -14,11 +14,32 @@ export interface QueueOptions {
   arguments: FieldTable;
 }
 
+/** Messages of one priority (a plain queue has just one level). */
+class Level {
+  readonly ready = new Deque<Envelope>();
+  /** Requeued envelopes. Everything ready was published after them, so they always go first. */
+  readonly requeued = new MinHeap<Envelope>((e) => e.seq);
+
+  get length(): number {
+    return this.ready.length + this.requeued.length;
+  }
+
+  take(): Envelope | undefined {
+    return this.requeued.length > 0 ? this.requeued.pop() : this.ready.shift();
+  }
+}
+
+/** RabbitMQ's x-max-priority: 1..255 priority levels, higher first. */
+function maxPriority(args: FieldTable): number {
+  const v = args['x-max-priority'];
+  return typeof v === 'number' && v > 0 ? Math.min(Math.floor(v), 255) : 0;
+}
+
 export class Queue {
   readonly kind = 'queue' as const;
-  private readonly ready = new Deque<Envelope>();
-  /** Requeued envelopes. Everything ready was published after them, so they always go first. */
-  private readonly requeued = new MinHeap<Envelope>((e) => e.seq);
+  /** index = priority; highest index served first */
+  private readonly levels: Level[];
+  private count = 0;
   private nextSeq = 0;
   private readonly consumerList: Consumer[] = [];
   private roundRobin = 0;
@@ -35,10 +56,19 @@ export class Queue {
     readonly name: string,
     readonly vhost: string,
     readonly options: QueueOptions,
-  ) {}
+  ) {
+    this.levels = Array.from({ length: maxPriority(options.arguments) + 1 }, () => new Level());
+  }
 
   get messageCount(): number {
-    return this.ready.length + this.requeued.length;
+    return this.count;
+  }
+
+  private levelOf(message: Message): Level {
+    const top = this.levels.length - 1;
+    if (top === 0) return this.levels[0]!;
+    const p = message.properties.priority ?? 0;
+    return this.levels[p > top ? top : p]!;
   }
 
   get consumerCount(): number {
@@ -54,15 +84,19 @@ export class Queue {
   }
 
   enqueue(message: Message): void {
-    this.ready.push({ message, seq: this.nextSeq++, redelivered: false });
+    this.levelOf(message).ready.push({ message, seq: this.nextSeq++, redelivered: false });
+    this.count++;
     this.readyBytes += message.size;
     if (this.consumerList.length > 0) this.drain();
   }
 
   /** Next ready envelope, for basic.get or a delivery; the caller owns it from here. */
   take(ackRequired: boolean): Envelope | undefined {
-    const first = this.requeued.length > 0 ? this.requeued.pop() : this.ready.shift();
+    if (this.count === 0) return undefined;
+    let first: Envelope | undefined;
+    for (let i = this.levels.length - 1; i >= 0 && !first; i--) first = this.levels[i]!.take();
     if (!first) return undefined;
+    this.count--;
     this.readyBytes -= first.message.size;
     if (ackRequired) {
       this.unackedCount++;
@@ -82,21 +116,27 @@ export class Queue {
     this.settle(envelope);
     if (this.deleted) return;
     envelope.redelivered = true;
-    this.requeued.push(envelope);
+    this.levelOf(envelope.message).requeued.push(envelope);
+    this.count++;
     this.readyBytes += envelope.message.size;
   }
 
   purge(): number {
-    const count = this.messageCount;
-    this.ready.clear();
-    this.requeued.clear();
+    const count = this.count;
+    for (const level of this.levels) {
+      level.ready.clear();
+      level.requeued.clear();
+    }
+    this.count = 0;
     this.readyBytes = 0;
     return count;
   }
 
   /** Ready messages in delivery order (for listings and the management API's get). */
   peekAll(): Envelope[] {
-    return [...this.requeued.toArray(), ...this.ready.toArray()];
+    const out: Envelope[] = [];
+    for (let i = this.levels.length - 1; i >= 0; i--) out.push(...this.levels[i]!.requeued.toArray(), ...this.levels[i]!.ready.toArray());
+    return out;
   }
 
   addConsumer(consumer: Consumer): void {
