@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data-dir.js';
 import { consoleLogger } from './logger.js';
 import { DEFAULT_LIMITS, WarrenServer } from './server.js';
@@ -22,6 +23,9 @@ interface Options {
   frameMax: number;
   channelMax: number;
   quiet: boolean;
+  /** management API over TCP: off unless given (the control socket is always served) */
+  apiPort?: number;
+  apiBind: string;
 }
 
 function integer(min: number, max: number) {
@@ -44,6 +48,8 @@ function parseArgs(argv: string[]): Options {
     .option('--heartbeat <seconds>', 'heartbeat interval offered to clients (0 disables)', integer(0, 65535), DEFAULT_LIMITS.heartbeat)
     .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
+    .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
+    .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
     .option('-q, --quiet', 'log warnings and errors only', false)
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EX_USAGE))
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -105,18 +111,39 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     process.exit(EX_UNAVAILABLE);
   }
   writeFileSync(paths.pidFile, `${process.pid}\n`);
-  log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
 
   let stopping = false;
+  let control: ControlListeners | null = null;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, shutting down`);
     await server.stopApp('shutdown');
+    await control?.close();
     rmSync(paths.pidFile, { force: true });
     log.info('stopped');
     process.exit(0);
   };
+  // The management API: the control socket always, TCP only with --api-port.
+  try {
+    control = await startControlListeners({
+      server,
+      socketPath: paths.socket,
+      dataDir: paths.dir,
+      version: VERSION,
+      apiPort: opts.apiPort,
+      apiBind: opts.apiBind,
+      stop: () => void shutdown('stop request'),
+    });
+  } catch (err) {
+    process.stderr.write(`error: cannot serve the management API: ${(err as Error).message}\n`);
+    await server.stopApp('shutdown');
+    rmSync(paths.pidFile, { force: true });
+    process.exit(EX_UNAVAILABLE);
+  }
+  log.info(`control socket on ${paths.socket}`);
+  if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}`);
+  log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -1,0 +1,83 @@
+// Connections, channels and consumers: GET /api/connections[/{name}], DELETE /api/connections/{name}
+// (X-Reason header), GET /api/connections/{name}/channels, GET /api/channels[/{name}],
+// GET /api/vhosts/{v}/{connections,channels}, GET /api/consumers[/{v}].
+import { AmqpError, ReplyCode } from '../amqp/index.js';
+import type { Connection } from '../server/connection.js';
+import { vhostOr404, type ApiContext } from './context.js';
+import { channelName, formatChannel, formatConnection, formatConsumer } from './format.js';
+import { noContent, notFound, type ApiRequest } from './http.js';
+import { listReply, objectReply } from './list.js';
+import type { Route } from './router.js';
+
+type Json = Record<string, unknown>;
+
+/** RabbitMQ's explanation when the management API closes a connection without X-Reason. */
+const DEFAULT_CLOSE_REASON = 'Closed via management plugin';
+
+function connections(ctx: ApiContext, vhost?: string): Connection[] {
+  const all = [...ctx.server.connections];
+  return vhost === undefined ? all : all.filter((c) => c.vhost?.name === vhost);
+}
+
+function connectionOr404(ctx: ApiContext, req: ApiRequest): Connection {
+  const c = ctx.server.findConnection(req.params['name']!);
+  if (!c) throw notFound();
+  return c;
+}
+
+function channelsOf(list: Connection[]): Json[] {
+  return list.flatMap((c) => [...c.channels.values()].filter((ch) => !ch.closing).map((ch) => formatChannel(c, ch)));
+}
+
+function consumersOf(list: Connection[]): Json[] {
+  return list.flatMap((c) => [...c.channels.values()].flatMap((ch) => [...ch.consumers.values()].map((consumer) => formatConsumer(c, ch, consumer))));
+}
+
+export const connectionRoutes: Route[] = [
+  { method: 'GET', path: 'connections', handler: (ctx, req) => listReply(req, connections(ctx).map(formatConnection), ['name']) },
+  { method: 'GET', path: 'connections/:name', handler: (ctx, req) => objectReply(req, formatConnection(connectionOr404(ctx, req))) },
+  {
+    method: 'DELETE',
+    path: 'connections/:name',
+    handler: (ctx, req) => {
+      const c = connectionOr404(ctx, req);
+      const header = req.headers['x-reason'];
+      const reason = (Array.isArray(header) ? header[0] : header) || DEFAULT_CLOSE_REASON;
+      // The client sees "CONNECTION_FORCED - <reason>" with reply code 320.
+      c.closeWith(new AmqpError(ReplyCode.CONNECTION_FORCED, reason));
+      return noContent();
+    },
+  },
+  { method: 'GET', path: 'connections/:name/channels', handler: (ctx, req) => listReply(req, channelsOf([connectionOr404(ctx, req)]), ['name']) },
+  {
+    method: 'GET',
+    path: 'vhosts/:vhost/connections',
+    handler: (ctx, req) => listReply(req, connections(ctx, vhostOr404(ctx, req.params['vhost']).name).map(formatConnection), ['name']),
+  },
+  { method: 'GET', path: 'channels', handler: (ctx, req) => listReply(req, channelsOf(connections(ctx)), ['name']) },
+  {
+    method: 'GET',
+    path: 'channels/:name',
+    handler: (ctx, req) => {
+      const name = req.params['name']!;
+      for (const c of ctx.server.connections) {
+        for (const ch of c.channels.values()) if (channelName(c, ch) === name) return objectReply(req, formatChannel(c, ch));
+      }
+      throw notFound();
+    },
+  },
+  {
+    method: 'GET',
+    path: 'vhosts/:vhost/channels',
+    handler: (ctx, req) => listReply(req, channelsOf(connections(ctx, vhostOr404(ctx, req.params['vhost']).name)), ['name']),
+  },
+  { method: 'GET', path: 'consumers', handler: (ctx, req) => listReply(req, consumersOf(connections(ctx))) },
+  {
+    method: 'GET',
+    path: 'consumers/:vhost',
+    handler: (ctx, req) => {
+      const vhost = vhostOr404(ctx, req.params['vhost']).name;
+      return listReply(req, consumersOf(connections(ctx)).filter((c) => (c['queue'] as Json)['vhost'] === vhost));
+    },
+  },
+];

@@ -1,0 +1,35 @@
+// What the API handlers are given: the daemon they administer and a few node facts.
+import { hostname } from 'node:os';
+import type { Broker } from '../broker/broker.js';
+import type { Vhost } from '../broker/vhost.js';
+import type { WarrenServer } from '../server/server.js';
+import { notFound } from './http.js';
+
+export interface ApiListenerInfo {
+  protocol: string;
+  host: string;
+  port: number;
+}
+
+export interface ApiContext {
+  server: WarrenServer;
+  dataDir: string;
+  version: string;
+  /** TCP listeners of the API itself (for status and health checks) */
+  apiListeners(): ApiListenerInfo[];
+  /** shuts the daemon down cleanly, as SIGTERM does */
+  stop(): void;
+}
+
+export function brokerOf(ctx: ApiContext): Broker {
+  return ctx.server.broker;
+}
+
+export function vhostOr404(ctx: ApiContext, name: string | undefined): Vhost {
+  const vhost = name === undefined ? undefined : ctx.server.broker.vhosts.get(name);
+  if (!vhost) throw notFound();
+  return vhost;
+}
+
+/** The node name shown in `node` fields, RabbitMQ style. */
+export const NODE_NAME = `warren@${hostname().split('.')[0] ?? 'localhost'}`;

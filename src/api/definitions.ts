@@ -1,0 +1,198 @@
+// Definitions in RabbitMQ's JSON format: GET|POST /api/definitions and /api/definitions/{v}.
+// Exported: users (hash + algorithm + tags), vhosts, permissions, durable queues and exchanges
+// (not amq.*), and bindings between durable objects (not the default exchange's).
+import type { Binding } from '../broker/binding.js';
+import type { Vhost } from '../broker/vhost.js';
+import { HASHING_ALGORITHM } from '../broker/users.js';
+import { brokerOf, vhostOr404, type ApiContext } from './context.js';
+import { jsonToTable, tableToJson } from './format.js';
+import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from './http.js';
+import { putPermission, putVhost } from './permissions.js';
+import type { Route } from './router.js';
+import { checkPasswordHash } from './users.js';
+
+type Json = Record<string, unknown>;
+
+function exportable(v: Vhost) {
+  const queues = [...v.queues.values()].filter((q) => q.options.durable && !q.isExclusive);
+  const exchanges = [...v.exchanges.values()].filter((x) => x.options.durable && x.name !== '' && !x.name.startsWith('amq.'));
+  const durable = (b: Binding): boolean => {
+    const source = v.exchanges.get(b.source);
+    if (!source || b.source === '' || !source.options.durable) return false;
+    const d = b.destination.kind === 'queue' ? v.queues.get(b.destination.name) : v.exchanges.get(b.destination.name);
+    if (!d || d !== b.destination) return false;
+    return d.kind === 'queue' ? d.options.durable && !d.isExclusive : d.options.durable;
+  };
+  return { queues, exchanges, bindings: v.allBindings().filter(durable) };
+}
+
+function vhostItems(v: Vhost, withVhost: boolean): { queues: Json[]; exchanges: Json[]; bindings: Json[] } {
+  const e = exportable(v);
+  const tag = (o: Json): Json => (withVhost ? { vhost: v.name, ...o } : o);
+  return {
+    queues: e.queues.map((q) => tag({ name: q.name, durable: true, auto_delete: q.options.autoDelete, arguments: tableToJson(q.options.arguments) })),
+    exchanges: e.exchanges.map((x) =>
+      tag({ name: x.name, type: x.type, durable: true, auto_delete: x.options.autoDelete, internal: x.options.internal, arguments: tableToJson(x.options.arguments) }),
+    ),
+    bindings: e.bindings.map((b) =>
+      tag({ source: b.source, destination: b.destination.name, destination_type: b.destination.kind, routing_key: b.routingKey, arguments: tableToJson(b.arguments) }),
+    ),
+  };
+}
+
+export function exportAll(ctx: ApiContext): Json {
+  const broker = brokerOf(ctx);
+  const items = { queues: [] as Json[], exchanges: [] as Json[], bindings: [] as Json[] };
+  for (const v of broker.vhosts.values()) {
+    const i = vhostItems(v, true);
+    items.queues.push(...i.queues);
+    items.exchanges.push(...i.exchanges);
+    items.bindings.push(...i.bindings);
+  }
+  return {
+    rabbit_version: ctx.version,
+    rabbitmq_version: ctx.version,
+    product_name: 'Warren',
+    product_version: ctx.version,
+    users: [...broker.users.values()].map((u) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: [...u.tags], limits: {} })),
+    vhosts: [...broker.vhosts.values()].map((v) => {
+      const out: Json = { name: v.name };
+      if (v.description !== '' || v.tags.length > 0) Object.assign(out, { description: v.description, tags: [...v.tags], metadata: { description: v.description, tags: [...v.tags] } });
+      return out;
+    }),
+    permissions: [...broker.permissions.values()].flatMap((m) => [...m.values()].map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read }))),
+    topic_permissions: [],
+    parameters: [],
+    global_parameters: [],
+    policies: [],
+    ...items,
+  };
+}
+
+function parseDefinitions(req: ApiRequest): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw badRequest('failed_to_parse_json');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('definitions must be a JSON object');
+  return value as Json;
+}
+
+function list(defs: Json, key: string): Json[] {
+  const v = defs[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((i) => i === null || typeof i !== 'object' || Array.isArray(i))) throw badRequest(`${key} must be a list of objects`);
+  return v as Json[];
+}
+
+function text(item: Json, key: string, what: string): string {
+  const v = item[key];
+  if (typeof v !== 'string') throw badRequest(`${what}: '${key}' is required and must be a string`);
+  return v;
+}
+
+const flag = (v: unknown, fallback: boolean): boolean => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : fallback);
+
+/** Declares queues, exchanges and bindings; `target` forces the vhost (per-vhost import). */
+function importVhostItems(ctx: ApiContext, defs: Json, target: string | null): void {
+  const vhostOf = (item: Json, what: string): Vhost => {
+    const name = target ?? text(item, 'vhost', what);
+    const v = brokerOf(ctx).vhosts.get(name);
+    if (!v) throw badRequest(`${what}: vhost '${name}' does not exist`);
+    return v;
+  };
+  for (const x of list(defs, 'exchanges')) {
+    const name = text(x, 'name', 'exchange');
+    if (name === '' || name.startsWith('amq.')) continue;
+    vhostOf(x, `exchange '${name}'`).declareExchange({
+      name,
+      type: typeof x['type'] === 'string' ? x['type'] : 'direct',
+      passive: false,
+      durable: flag(x['durable'], true),
+      autoDelete: flag(x['auto_delete'], false),
+      internal: flag(x['internal'], false),
+      arguments: jsonToTable(x['arguments']),
+    });
+  }
+  for (const q of list(defs, 'queues')) {
+    const name = text(q, 'name', 'queue');
+    vhostOf(q, `queue '${name}'`).declareQueue(
+      { name, passive: false, durable: flag(q['durable'], true), autoDelete: flag(q['auto_delete'], false), exclusiveOwner: null, arguments: jsonToTable(q['arguments']) },
+      '',
+    );
+  }
+  for (const b of list(defs, 'bindings')) {
+    const source = text(b, 'source', 'binding');
+    const v = vhostOf(b, `binding from '${source}'`);
+    const destName = text(b, 'destination', 'binding');
+    const destination = b['destination_type'] === 'exchange' ? v.exchange(destName) : v.queue(destName, null);
+    v.bind(destination, v.exchange(source), typeof b['routing_key'] === 'string' ? b['routing_key'] : '', jsonToTable(b['arguments']));
+  }
+}
+
+export function importAll(ctx: ApiContext, defs: Json): void {
+  const broker = brokerOf(ctx);
+  for (const u of list(defs, 'users')) {
+    const name = text(u, 'name', 'user');
+    const hash = typeof u['password_hash'] === 'string' ? u['password_hash'] : '';
+    checkPasswordHash(hash, typeof u['hashing_algorithm'] === 'string' ? u['hashing_algorithm'] : HASHING_ALGORITHM);
+    broker.putUser(name, hash, tagList(u['tags']));
+  }
+  for (const v of list(defs, 'vhosts')) {
+    const meta = (typeof v['metadata'] === 'object' && v['metadata'] !== null ? v['metadata'] : {}) as Json;
+    const description = typeof v['description'] === 'string' ? v['description'] : typeof meta['description'] === 'string' ? meta['description'] : undefined;
+    const tags = v['tags'] ?? meta['tags'];
+    putVhost(ctx, text(v, 'name', 'vhost'), description, tags === undefined ? undefined : tagList(tags));
+  }
+  for (const p of list(defs, 'permissions')) {
+    const user = text(p, 'user', 'permission');
+    const vhost = text(p, 'vhost', `permission for '${user}'`);
+    putPermission(ctx, vhost, user, text(p, 'configure', 'permission'), text(p, 'write', 'permission'), text(p, 'read', 'permission'));
+  }
+  importVhostItems(ctx, defs, null);
+}
+
+/** Import errors are the caller's data: report them as 400 with the reason. */
+function asBadRequest(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 400) throw err;
+    if (err instanceof HttpError) throw badRequest(err.reason);
+    if (err instanceof Error) throw badRequest(err.message.replace(/^[A-Z_]+ - /, ''));
+    throw err;
+  }
+}
+
+export const definitionRoutes: Route[] = [
+  { method: 'GET', path: 'definitions', handler: (ctx) => ok(exportAll(ctx)) },
+  {
+    method: 'POST',
+    path: 'definitions',
+    handler: (ctx, req) => {
+      const defs = parseDefinitions(req);
+      asBadRequest(() => importAll(ctx, defs));
+      return noContent();
+    },
+  },
+  {
+    method: 'GET',
+    path: 'definitions/:vhost',
+    handler: (ctx, req) => {
+      const v = vhostOr404(ctx, req.params['vhost']);
+      return ok({ rabbit_version: ctx.version, parameters: [], policies: [], ...vhostItems(v, false) });
+    },
+  },
+  {
+    method: 'POST',
+    path: 'definitions/:vhost',
+    handler: (ctx, req) => {
+      const v = vhostOr404(ctx, req.params['vhost']);
+      const defs = parseDefinitions(req);
+      asBadRequest(() => importVhostItems(ctx, defs, v.name));
+      return noContent();
+    },
+  },
+];

@@ -1,0 +1,197 @@
+// The broker model in RabbitMQ's management API shapes, and AMQP field tables to and from JSON.
+import { createHash } from 'node:crypto';
+import { Decimal, type FieldTable, type FieldValue } from '../amqp/index.js';
+import { stableJson, type Binding } from '../broker/binding.js';
+import type { Exchange } from '../broker/exchange.js';
+import type { Queue } from '../broker/queue.js';
+import type { Channel } from '../server/channel.js';
+import type { ChannelConsumer } from '../server/channel-consumer.js';
+import type { Connection } from '../server/connection.js';
+import { NODE_NAME } from './context.js';
+import { badRequest } from './http.js';
+
+type Json = Record<string, unknown>;
+
+export function fieldToJson(value: FieldValue): unknown {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  // RabbitMQ shows timestamps as seconds since the epoch.
+  if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+  if (value instanceof Decimal) return value.value / 10 ** value.scale;
+  if (Array.isArray(value)) return value.map(fieldToJson);
+  return tableToJson(value);
+}
+
+export function tableToJson(table: FieldTable | undefined): Json {
+  const out: Json = {};
+  if (table) for (const [k, v] of Object.entries(table)) out[k] = fieldToJson(v);
+  return out;
+}
+
+export function jsonToField(value: unknown): FieldValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(jsonToField);
+  if (typeof value === 'object') return jsonToTable(value as Json);
+  throw badRequest(`unsupported argument value ${String(value)}`);
+}
+
+export function jsonToTable(value: unknown): FieldTable {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw badRequest('arguments must be an object');
+  const out: FieldTable = {};
+  for (const [k, v] of Object.entries(value as Json)) out[k] = jsonToField(v);
+  return out;
+}
+
+export function formatQueue(q: Queue, owner: Connection | undefined): Json {
+  const exclusiveConsumer = q.consumers.find((c) => c.exclusive);
+  const out: Json = {
+    name: q.name,
+    vhost: q.vhost,
+    durable: q.options.durable,
+    auto_delete: q.options.autoDelete,
+    exclusive: q.isExclusive,
+    arguments: tableToJson(q.options.arguments),
+    node: NODE_NAME,
+    type: 'classic',
+    state: 'running',
+    policy: null,
+    operator_policy: null,
+    effective_policy_definition: {},
+    exclusive_consumer_tag: exclusiveConsumer ? exclusiveConsumer.tag : null,
+    single_active_consumer_tag: null,
+    consumers: q.consumerCount,
+    messages: q.messageCount + q.unackedCount,
+    messages_ready: q.messageCount,
+    messages_unacknowledged: q.unackedCount,
+    message_bytes: q.readyBytes + q.unackedBytes,
+    message_bytes_ready: q.readyBytes,
+    message_bytes_unacknowledged: q.unackedBytes,
+    messages_ram: q.messageCount + q.unackedCount,
+    message_bytes_ram: q.readyBytes + q.unackedBytes,
+  };
+  if (owner) {
+    out['owner_pid_details'] = { name: owner.id, peer_host: owner.peer.host, peer_port: owner.peer.port };
+  }
+  return out;
+}
+
+export function formatExchange(x: Exchange): Json {
+  return {
+    name: x.name,
+    vhost: x.vhost,
+    type: x.type,
+    durable: x.options.durable,
+    auto_delete: x.options.autoDelete,
+    internal: x.options.internal,
+    arguments: tableToJson(x.options.arguments),
+    policy: null,
+    user_who_performed_action: x.name === '' || x.name.startsWith('amq.') ? 'rmq-internal' : 'guest',
+  };
+}
+
+/** base64url of 4 bytes derived from the arguments: stands in for RabbitMQ's erlang:phash2 hash. */
+function argsHash(args: FieldTable): string {
+  return createHash('sha256').update(stableJson(args)).digest().subarray(0, 4).toString('base64url');
+}
+
+/** RabbitMQ's URI-quoting of binding keys: encodeURIComponent, with "~" escaped too. */
+function quoteBinding(s: string): string {
+  return encodeURIComponent(s).replace(/~/g, '%7E');
+}
+
+/** RabbitMQ's properties_key: "~" for an empty key without arguments, else key[~argshash]. */
+export function propertiesKey(routingKey: string, args: FieldTable): string {
+  const hasArgs = Object.keys(args).length > 0;
+  if (routingKey === '' && !hasArgs) return '~';
+  return hasArgs ? `${quoteBinding(routingKey)}~${quoteBinding(argsHash(args))}` : quoteBinding(routingKey);
+}
+
+export function formatBinding(vhost: string, b: Binding): Json {
+  return {
+    source: b.source,
+    vhost,
+    destination: b.destination.name,
+    destination_type: b.destination.kind,
+    routing_key: b.routingKey,
+    arguments: tableToJson(b.arguments),
+    properties_key: propertiesKey(b.routingKey, b.arguments),
+  };
+}
+
+export function formatConnection(c: Connection): Json {
+  return {
+    name: c.id,
+    node: NODE_NAME,
+    type: 'network',
+    user: c.user?.name ?? '',
+    user_who_performed_action: c.user?.name ?? '',
+    vhost: c.vhost?.name ?? '',
+    host: c.peer.localHost.replace(/^::ffff:/, ''),
+    port: c.peer.localPort,
+    peer_host: c.peer.host.replace(/^::ffff:/, ''),
+    peer_port: c.peer.port,
+    state: c.stateName,
+    channels: c.channels.size,
+    protocol: 'AMQP 0-9-1',
+    auth_mechanism: c.authMechanism,
+    ssl: false,
+    timeout: c.heartbeat,
+    frame_max: c.frameMax,
+    channel_max: c.channelMax,
+    client_properties: tableToJson(c.clientProperties),
+    recv_oct: c.recvOctets,
+    send_oct: c.sendOctets,
+    connected_at: c.connectedAt,
+  };
+}
+
+export function channelName(c: Connection, ch: Channel): string {
+  return `${c.id} (${ch.number})`;
+}
+
+export function formatChannel(c: Connection, ch: Channel): Json {
+  return {
+    name: channelName(c, ch),
+    node: NODE_NAME,
+    number: ch.number,
+    user: c.user?.name ?? '',
+    user_who_performed_action: c.user?.name ?? '',
+    vhost: c.vhost?.name ?? '',
+    connection_details: { name: c.id, peer_host: c.peer.host.replace(/^::ffff:/, ''), peer_port: c.peer.port },
+    state: ch.flowActive ? 'running' : 'flow',
+    consumer_count: ch.consumers.size,
+    messages_unacknowledged: ch.unackedCount,
+    messages_unconfirmed: ch.unconfirmedCount,
+    messages_uncommitted: 0,
+    acks_uncommitted: 0,
+    prefetch_count: ch.consumerPrefetch,
+    global_prefetch_count: ch.channelPrefetch,
+    confirm: ch.confirmMode,
+    transactional: ch.txMode,
+  };
+}
+
+export function formatConsumer(c: Connection, ch: Channel, consumer: ChannelConsumer): Json {
+  return {
+    queue: { name: consumer.queue.name, vhost: consumer.queue.vhost },
+    consumer_tag: consumer.tag,
+    ack_required: !consumer.noAck,
+    prefetch_count: consumer.prefetch,
+    exclusive: consumer.exclusive,
+    active: true,
+    activity_status: 'up',
+    arguments: tableToJson(consumer.arguments),
+    channel_details: {
+      name: channelName(c, ch),
+      number: ch.number,
+      node: NODE_NAME,
+      connection_name: c.id,
+      peer_host: c.peer.host.replace(/^::ffff:/, ''),
+      peer_port: c.peer.port,
+      user: c.user?.name ?? '',
+    },
+  };
+}

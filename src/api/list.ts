@@ -1,0 +1,108 @@
+// The list query parameters RabbitMQ's API honours: name + use_regex, sort + sort_reverse,
+// page + page_size (paged result shape), and columns (dotted paths pick nested fields).
+import { badRequest, ok, type ApiReply, type ApiRequest } from './http.js';
+
+type Json = Record<string, unknown>;
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 500;
+
+function get(item: Json, path: string): unknown {
+  let v: unknown = item;
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Json)[part];
+  }
+  return v;
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const sa = typeof a === 'object' ? JSON.stringify(a) : String(a);
+  const sb = typeof b === 'object' ? JSON.stringify(b) : String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function pickColumns(item: Json, columns: string[]): Json {
+  const out: Json = {};
+  for (const col of columns) {
+    const value = get(item, col);
+    if (value === undefined) continue;
+    const parts = col.split('.');
+    let target = out;
+    for (const part of parts.slice(0, -1)) {
+      if (typeof target[part] !== 'object' || target[part] === null) target[part] = {};
+      target = target[part] as Json;
+    }
+    target[parts[parts.length - 1]!] = value;
+  }
+  return out;
+}
+
+function positive(req: ApiRequest, name: string, fallback: number): number {
+  const raw = req.query.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw badRequest(`${name} must be a positive integer`);
+  return n;
+}
+
+/** Applies the list query parameters to `items` (already in their default order). */
+export function listReply(req: ApiRequest, items: Json[], defaultSort: string[] = []): ApiReply {
+  const total = items.length;
+  let filtered = items;
+  const name = req.query.get('name');
+  if (name !== null && name !== '') {
+    if (req.query.get('use_regex') === 'true') {
+      let re: RegExp;
+      try {
+        re = new RegExp(name);
+      } catch {
+        throw badRequest(`invalid regular expression '${name}'`);
+      }
+      filtered = filtered.filter((i) => re.test(String(i['name'] ?? '')));
+    } else {
+      filtered = filtered.filter((i) => String(i['name'] ?? '').includes(name));
+    }
+  }
+  const sort = req.query.get('sort');
+  const keys = sort ? [sort] : defaultSort;
+  if (keys.length > 0) {
+    filtered = [...filtered].sort((a, b) => {
+      for (const k of keys) {
+        const c = compare(get(a, k), get(b, k));
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+  }
+  if (req.query.get('sort_reverse') === 'true') filtered = [...filtered].reverse();
+  const columns = (req.query.get('columns') ?? '').split(',').filter((c) => c !== '');
+  const shape = (list: Json[]): Json[] => (columns.length > 0 ? list.map((i) => pickColumns(i, columns)) : list);
+  if (!req.query.has('page')) return ok(shape(filtered));
+
+  const page = positive(req, 'page', 1);
+  const pageSize = positive(req, 'page_size', DEFAULT_PAGE_SIZE);
+  if (pageSize > MAX_PAGE_SIZE) throw badRequest(`page_size must be at most ${MAX_PAGE_SIZE}`);
+  const pageCount = Math.ceil(filtered.length / pageSize);
+  if (page > Math.max(pageCount, 1)) throw badRequest('page_out_of_range');
+  const pageItems = filtered.slice((page - 1) * pageSize, page * pageSize);
+  return ok({
+    filtered_count: filtered.length,
+    item_count: pageItems.length,
+    items: shape(pageItems),
+    page,
+    page_count: pageCount,
+    page_size: pageSize,
+    total_count: total,
+  });
+}
+
+/** A single object with `columns` applied. */
+export function objectReply(req: ApiRequest, item: Json): ApiReply {
+  const columns = (req.query.get('columns') ?? '').split(',').filter((c) => c !== '');
+  return ok(columns.length > 0 ? pickColumns(item, columns) : item);
+}

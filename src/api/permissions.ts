@@ -1,0 +1,145 @@
+// Vhosts and permissions: GET /api/vhosts, GET|PUT|DELETE /api/vhosts/{v},
+// GET /api/vhosts/{v}/permissions, GET /api/permissions, GET|PUT|DELETE /api/permissions/{v}/{u}.
+import { AmqpError, ReplyCode } from '../amqp/index.js';
+import type { Permission } from '../broker/users.js';
+import { isValidPattern } from '../broker/users.js';
+import type { Vhost } from '../broker/vhost.js';
+import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
+import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, ok, str, tagList } from './http.js';
+import { listReply, objectReply } from './list.js';
+import type { Route } from './router.js';
+
+export function formatPermission(p: Permission): Record<string, unknown> {
+  return { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read };
+}
+
+export function formatVhost(v: Vhost): Record<string, unknown> {
+  let ready = 0;
+  let unacked = 0;
+  for (const q of v.queues.values()) {
+    ready += q.messageCount;
+    unacked += q.unackedCount;
+  }
+  return {
+    name: v.name,
+    description: v.description,
+    tags: [...v.tags],
+    metadata: { description: v.description, tags: [...v.tags] },
+    default_queue_type: 'undefined',
+    tracing: false,
+    cluster_state: { [NODE_NAME]: 'running' },
+    messages: ready + unacked,
+    messages_ready: ready,
+    messages_unacknowledged: unacked,
+  };
+}
+
+function allPermissions(ctx: ApiContext): Permission[] {
+  return [...brokerOf(ctx).permissions.values()].flatMap((m) => [...m.values()]);
+}
+
+/** Creates or updates a vhost; returns whether it existed. */
+export function putVhost(ctx: ApiContext, name: string, description: string | undefined, tags: string[] | undefined): boolean {
+  const broker = brokerOf(ctx);
+  const existing = broker.vhosts.get(name);
+  if (!existing) {
+    broker.addVhost(name, description ?? '', tags ?? []);
+    return false;
+  }
+  // Vhost keeps description and tags as plain fields; RabbitMQ updates them on PUT.
+  const writable = existing as { description: string; tags: string[] };
+  if (description !== undefined) writable.description = description;
+  if (tags !== undefined) writable.tags = tags;
+  return true;
+}
+
+/** Sets permissions after RabbitMQ's checks; returns whether they existed. */
+export function putPermission(ctx: ApiContext, vhost: string, user: string, configure: string, write: string, read: string): boolean {
+  const broker = brokerOf(ctx);
+  if (!broker.vhosts.has(vhost)) throw notFound();
+  if (!broker.users.has(user)) throw badRequest(`no_such_user: ${user}`);
+  for (const pattern of [configure, write, read]) {
+    if (!isValidPattern(pattern)) throw badRequest(`invalid_regexp: '${pattern}'`);
+  }
+  const existed = broker.permission(vhost, user) !== undefined;
+  broker.setPermissions(vhost, user, configure, write, read);
+  return existed;
+}
+
+export const permissionRoutes: Route[] = [
+  { method: 'GET', path: 'vhosts', handler: (ctx, req) => listReply(req, [...brokerOf(ctx).vhosts.values()].map(formatVhost), ['name']) },
+  { method: 'GET', path: 'vhosts/:vhost', handler: (ctx, req) => objectReply(req, formatVhost(vhostOr404(ctx, req.params['vhost']))) },
+  {
+    method: 'PUT',
+    path: 'vhosts/:vhost',
+    handler: (ctx, req) => {
+      const name = req.params['vhost']!;
+      if (name === '') throw badRequest('vhost name must not be empty');
+      const body = jsonBody(req);
+      const meta = (typeof body['metadata'] === 'object' && body['metadata'] !== null ? body['metadata'] : {}) as Record<string, unknown>;
+      const description = body['description'] !== undefined ? str(body, 'description', '') : typeof meta['description'] === 'string' ? meta['description'] : undefined;
+      const rawTags = body['tags'] ?? meta['tags'];
+      return createdOrUpdated(putVhost(ctx, name, description, rawTags === undefined ? undefined : tagList(rawTags)));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'vhosts/:vhost',
+    handler: (ctx, req) => {
+      const name = req.params['vhost']!;
+      vhostOr404(ctx, name);
+      brokerOf(ctx).deleteVhost(name);
+      // RabbitMQ closes the connections of a deleted vhost.
+      const err = new AmqpError(ReplyCode.CONNECTION_FORCED, `vhost '${name}' is deleted`);
+      for (const c of ctx.server.connections) if (c.vhost?.name === name) c.closeWith(err);
+      return noContent();
+    },
+  },
+  {
+    method: 'GET',
+    path: 'vhosts/:vhost/permissions',
+    handler: (ctx, req) => {
+      const vhost = vhostOr404(ctx, req.params['vhost']);
+      return listReply(req, allPermissions(ctx).filter((p) => p.vhost === vhost.name).map(formatPermission), ['user']);
+    },
+  },
+  {
+    method: 'GET',
+    path: 'vhosts/:vhost/topic-permissions',
+    handler: (ctx, req) => {
+      vhostOr404(ctx, req.params['vhost']);
+      return ok([]);
+    },
+  },
+  { method: 'GET', path: 'permissions', handler: (ctx, req) => listReply(req, allPermissions(ctx).map(formatPermission), ['vhost', 'user']) },
+  { method: 'GET', path: 'topic-permissions', handler: () => ok([]) },
+  {
+    method: 'GET',
+    path: 'permissions/:vhost/:user',
+    handler: (ctx, req) => {
+      const p = brokerOf(ctx).permission(req.params['vhost']!, req.params['user']!);
+      if (!p) throw notFound();
+      return objectReply(req, formatPermission(p));
+    },
+  },
+  {
+    method: 'PUT',
+    path: 'permissions/:vhost/:user',
+    handler: (ctx, req) => {
+      const body = jsonBody(req);
+      for (const key of ['configure', 'write', 'read']) {
+        if (typeof body[key] !== 'string') throw badRequest(`${key} is required and must be a string`);
+      }
+      const existed = putPermission(ctx, req.params['vhost']!, req.params['user']!, body['configure'] as string, body['write'] as string, body['read'] as string);
+      return createdOrUpdated(existed);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'permissions/:vhost/:user',
+    handler: (ctx, req) => {
+      if (!brokerOf(ctx).clearPermissions(req.params['vhost']!, req.params['user']!)) throw notFound();
+      return noContent();
+    },
+  },
+];

@@ -1,0 +1,133 @@
+// Queues: GET /api/queues[/{v}[/{q}]], PUT|DELETE /api/queues/{v}/{q}, DELETE .../contents (purge),
+// POST .../get, GET .../bindings.
+import type { Queue } from '../broker/queue.js';
+import type { Envelope } from '../broker/message.js';
+import { brokerOf, vhostOr404, type ApiContext } from './context.js';
+import { formatBinding, formatQueue, jsonToTable } from './format.js';
+import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound, ok, queryFlag, type ApiRequest } from './http.js';
+import { listReply, objectReply } from './list.js';
+import { encodePayload, propertiesToJson } from './messages.js';
+import type { Route } from './router.js';
+
+export function queueJson(ctx: ApiContext, q: Queue): Record<string, unknown> {
+  const owner = q.options.exclusiveOwner === null ? undefined : ctx.server.findConnection(q.options.exclusiveOwner);
+  return formatQueue(q, owner);
+}
+
+function queueOr404(ctx: ApiContext, req: ApiRequest): Queue {
+  const q = vhostOr404(ctx, req.params['vhost']).queues.get(req.params['name']!);
+  if (!q) throw notFound();
+  return q;
+}
+
+const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'] as const;
+type AckMode = (typeof ACK_MODES)[number];
+
+/** POST /api/queues/{v}/{q}/get: takes up to `count` messages, then requeues or drops them. */
+function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
+  const q = queueOr404(ctx, req);
+  const body = jsonBody(req);
+  const count = int(body, 'count', 1);
+  if (count < 1) throw badRequest('count must be at least 1');
+  const ackmode = body['ackmode'] ?? 'ack_requeue_true';
+  if (!ACK_MODES.includes(ackmode as AckMode)) throw badRequest(`unknown ackmode '${String(ackmode)}' (expected ${ACK_MODES.join(', ')})`);
+  const encoding = body['encoding'] ?? 'auto';
+  if (encoding !== 'auto' && encoding !== 'base64') throw badRequest(`unknown encoding '${String(encoding)}' (expected auto or base64)`);
+  const truncate = body['truncate'] === undefined || body['truncate'] === null ? null : int(body, 'truncate', 0);
+  const requeue = (ackmode as AckMode).endsWith('requeue_true');
+
+  const taken: Envelope[] = [];
+  const out: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const envelope = q.take(true);
+    if (!envelope) break;
+    taken.push(envelope);
+    const m = envelope.message;
+    out.push({
+      payload_bytes: m.body.length,
+      redelivered: envelope.redelivered,
+      exchange: m.exchange,
+      routing_key: m.routingKey,
+      message_count: q.messageCount,
+      properties: propertiesToJson(m.properties),
+      ...encodePayload(m.body, encoding, truncate),
+    });
+  }
+  // Settled only after all were taken, so a count above one never sees the same message twice.
+  for (const envelope of taken) {
+    if (requeue) q.requeue(envelope);
+    else q.settle(envelope);
+  }
+  if (requeue && taken.length > 0) q.drain();
+  return out;
+}
+
+export const queueRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: 'queues',
+    handler: (ctx, req) => {
+      const all = [...brokerOf(ctx).vhosts.values()].flatMap((v) => [...v.queues.values()]);
+      return listReply(req, all.map((q) => queueJson(ctx, q)), ['vhost', 'name']);
+    },
+  },
+  {
+    method: 'GET',
+    path: 'queues/:vhost',
+    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).queues.values()].map((q) => queueJson(ctx, q)), ['name']),
+  },
+  { method: 'GET', path: 'queues/:vhost/:name', handler: (ctx, req) => objectReply(req, queueJson(ctx, queueOr404(ctx, req))) },
+  {
+    method: 'PUT',
+    path: 'queues/:vhost/:name',
+    handler: (ctx, req) => {
+      const vhost = vhostOr404(ctx, req.params['vhost']);
+      const name = req.params['name']!;
+      if (name === '') throw badRequest('queue name must not be empty');
+      const body = jsonBody(req);
+      const existed = vhost.queues.has(name);
+      // The API cannot declare exclusive queues (they belong to a connection).
+      vhost.declareQueue(
+        {
+          name,
+          passive: false,
+          durable: bool(body, 'durable', false),
+          autoDelete: bool(body, 'auto_delete', false),
+          exclusiveOwner: null,
+          arguments: jsonToTable(body['arguments']),
+        },
+        '',
+      );
+      return createdOrUpdated(existed);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'queues/:vhost/:name',
+    handler: (ctx, req) => {
+      const q = queueOr404(ctx, req);
+      const vhost = vhostOr404(ctx, req.params['vhost']);
+      vhost.deleteQueue(q.name, null, queryFlag(req, 'if-unused'), queryFlag(req, 'if-empty'));
+      return noContent();
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'queues/:vhost/:name/contents',
+    handler: (ctx, req) => {
+      queueOr404(ctx, req).purge();
+      return noContent();
+    },
+  },
+  { method: 'POST', path: 'queues/:vhost/:name/get', handler: (ctx, req) => ok(getMessages(ctx, req)) },
+  {
+    method: 'GET',
+    path: 'queues/:vhost/:name/bindings',
+    handler: (ctx, req) => {
+      const q = queueOr404(ctx, req);
+      const vhost = vhostOr404(ctx, req.params['vhost']);
+      const bindings = vhost.allBindings().filter((b) => b.destination === q);
+      return listReply(req, bindings.map((b) => formatBinding(vhost.name, b)));
+    },
+  },
+];

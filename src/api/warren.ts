@@ -1,0 +1,76 @@
+// Warren-only node operations RabbitMQ's API lacks (rabbitmqctl's status, stop_app, start_app,
+// reset, force_reset, stop): GET /api/warren/status, POST /api/warren/{stop_app,start_app,reset,force_reset,stop}.
+import type { ApiContext } from './context.js';
+import { HttpError, noContent, ok } from './http.js';
+import { listeners, totals } from './node.js';
+import type { Route } from './router.js';
+
+function status(ctx: ApiContext): Record<string, unknown> {
+  const t = totals(ctx);
+  const mem = process.memoryUsage();
+  return {
+    version: ctx.version,
+    pid: process.pid,
+    app_running: ctx.server.appRunning,
+    uptime_ms: Date.now() - ctx.server.startedAt,
+    data_dir: ctx.dataDir,
+    listeners: listeners(ctx),
+    memory: { rss: mem.rss, heap_used: mem.heapUsed },
+    connections: t.connections,
+    channels: t.channels,
+    queues: t.queues,
+    messages: t.ready + t.unacked,
+  };
+}
+
+export const warrenRoutes: Route[] = [
+  { method: 'GET', path: 'warren/status', handler: (ctx) => ok(status(ctx)) },
+  {
+    method: 'POST',
+    path: 'warren/stop_app',
+    handler: async (ctx) => {
+      ctx.server.log.info('stop_app requested over the management API');
+      await ctx.server.stopApp('shutdown');
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: 'warren/start_app',
+    handler: async (ctx) => {
+      if (!ctx.server.appRunning) {
+        ctx.server.log.info('start_app requested over the management API');
+        await ctx.server.startApp();
+        const a = ctx.server.address;
+        if (a) ctx.server.log.info(`AMQP listener on ${a.host}:${a.port}`);
+      }
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: 'warren/reset',
+    handler: (ctx) => {
+      // rabbitmqctl reset: refused while the app runs.
+      if (ctx.server.appRunning) throw new HttpError(409, 'conflict', 'the warren application is running; stop it first (stop_app), or use force_reset');
+      ctx.server.log.info('reset requested over the management API');
+      ctx.server.reset();
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: 'warren/force_reset',
+    handler: (ctx) => {
+      ctx.server.log.info('force_reset requested over the management API');
+      ctx.server.reset();
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: 'warren/stop',
+    // The daemon shuts down (as on SIGTERM) once this reply has been sent.
+    handler: (ctx) => ({ status: 204, after: () => ctx.stop() }),
+  },
+];
