@@ -1,5 +1,6 @@
 // The broker model root: vhosts, users and permissions, with no sockets or files.
 // The server and the management API both drive it.
+import { DirectReplyTo } from './direct-reply-to.js';
 import { accessRefused } from './errors.js';
 import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
@@ -12,6 +13,7 @@ export class Broker {
   readonly users = new Map<string, User>();
   /** vhost -> user -> permission */
   readonly permissions = new Map<string, Map<string, Permission>>();
+  readonly directReplyTo = new DirectReplyTo();
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
   /** listeners for changes that must be persisted or acted on (vhost deleted, user deleted, ...) */

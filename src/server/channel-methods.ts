@@ -30,6 +30,8 @@ import {
 import { accessRefused, notAllowed, preconditionFailed } from '../broker/errors.js';
 import type { Channel } from './channel.js';
 import { ChannelConsumer } from './channel-consumer.js';
+import { REPLY_QUEUE } from '../broker/direct-reply-to.js';
+import { DirectReplyConsumer } from './direct-reply-consumer.js';
 
 export function handleChannelMethod(ch: Channel, m: Method): void {
   const { vhost, broker, writer: w, number: n } = ch;
@@ -72,6 +74,11 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       return;
     }
     case MethodId.QUEUE_DECLARE: {
+      // RabbitMQ: the direct reply-to pseudo-queue can be declared passively; it always looks empty.
+      if (m.queue === REPLY_QUEUE && m.passive) {
+        if (!m.nowait) writeQueueDeclareOk(w, n, REPLY_QUEUE, 0, 0);
+        return;
+      }
       if (!m.passive && m.queue !== '') check('configure', 'queue', m.queue);
       const q = vhost.declareQueue(
         {
@@ -128,6 +135,12 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       ch.host.scheduleFlush();
       return;
     case MethodId.BASIC_CONSUME: {
+      if (m.queue === REPLY_QUEUE) {
+        const tag = m.consumerTag || generatedConsumerTag();
+        DirectReplyConsumer.start(ch, tag, m.noAck);
+        if (!m.nowait) writeBasicConsumeOk(w, n, tag);
+        return;
+      }
       check('read', 'queue', m.queue);
       const q = vhost.queue(m.queue, ch.connectionId);
       const tag = m.consumerTag || generatedConsumerTag();
@@ -144,6 +157,7 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       return;
     }
     case MethodId.BASIC_CANCEL: {
+      if (ch.replyConsumer?.tag === m.consumerTag) ch.replyConsumer.cancel(ch);
       const consumer = ch.consumers.get(m.consumerTag);
       if (consumer) {
         ch.consumers.delete(m.consumerTag);

@@ -15,6 +15,7 @@ import {
   writeBasicReturn,
 } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
+import { REPLY_PREFIX, type ReplySink } from '../broker/direct-reply-to.js';
 import type { Envelope } from '../broker/message.js';
 import { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
@@ -23,6 +24,7 @@ import type { Vhost } from '../broker/vhost.js';
 import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
+import { DirectReplyConsumer } from './direct-reply-consumer.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -56,7 +58,7 @@ type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { ki
 
 const routed = new Set<Queue>();
 
-export class Channel implements ConsumerHost {
+export class Channel implements ConsumerHost, ReplySink {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** delivery tag -> delivered envelope; Map order is tag order */
   readonly unacked = new Map<number, Unacked>();
@@ -76,6 +78,8 @@ export class Channel implements ConsumerHost {
   /** queues whose consumers on this channel got capacity back: drained once per batch */
   private readonly toDrain = new Set<Queue>();
   closing = false;
+  /** set while this channel consumes amq.rabbitmq.reply-to */
+  replyConsumer: DirectReplyConsumer | null = null;
 
   constructor(
     readonly host: ChannelHost,
@@ -141,13 +145,18 @@ export class Channel implements ConsumerHost {
   private publishContent(content: AssembledContent): void {
     const p = this.pending!;
     this.pending = null;
-    const message = new Message(p.exchange, p.routingKey, content.properties, content.header, content.body);
+    const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
     if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
     else this.publish(message, p.mandatory);
   }
 
   private publish(message: Message, mandatory: boolean): void {
     const seq = this.confirmMode ? ++this.publishSeq : 0;
+    if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
+      if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+      if (seq) this.confirm(seq);
+      return;
+    }
     // The exchange may have gone while the content was in flight (or before tx.commit).
     const exchange = this.vhost.exchanges.get(message.exchange);
     if (exchange) this.vhost.route(exchange, message, routed);
@@ -209,6 +218,14 @@ export class Channel implements ConsumerHost {
     const m = envelope.message;
     writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
     this.writeContent(m);
+    this.host.scheduleFlush();
+  }
+
+  /** A reply for this channel's amq.rabbitmq.reply-to consumer (always no-ack). */
+  deliverReply(message: Message): void {
+    if (!this.replyConsumer || this.closing) return;
+    writeBasicDeliver(this.writer, this.number, this.replyConsumer.tag, ++this.deliveryTag, false, message.exchange, message.routingKey);
+    this.writeContent(message);
     this.host.scheduleFlush();
   }
 
@@ -305,6 +322,7 @@ export class Channel implements ConsumerHost {
   /** The channel is going away: cancel consumers, return unacked messages to their queues. */
   teardown(): void {
     this.closing = true;
+    this.replyConsumer?.cancel(this);
     for (const consumer of this.consumers.values()) consumer.queue.removeConsumer(consumer);
     this.consumers.clear();
     this.requeueAll();

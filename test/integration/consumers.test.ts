@@ -196,3 +196,29 @@ describe('confirms and transactions', () => {
     expect((await ch.checkQueue(q)).messageCount).toBe(100);
   });
 });
+
+describe('direct reply-to', () => {
+  it('routes replies to amq.rabbitmq.reply-to.<token> straight to the requesting channel', async () => {
+    const server = await channel();
+    await server.assertQueue('rpc-direct', { exclusive: true });
+    await server.consume('rpc-direct', (m) => {
+      server.sendToQueue(m!.properties.replyTo, Buffer.from(`re:${m!.content}`), { correlationId: m!.properties.correlationId });
+      server.ack(m!);
+    });
+    const client = await channel();
+    const replies: string[] = [];
+    await client.consume('amq.rabbitmq.reply-to', (m) => replies.push(`${m!.properties.correlationId}:${m!.content}`), { noAck: true });
+    for (const id of ['a', 'b', 'c']) {
+      client.sendToQueue('rpc-direct', Buffer.from(id), { replyTo: 'amq.rabbitmq.reply-to', correlationId: id });
+    }
+    await until(() => replies.length === 3, 'three replies');
+    expect(replies.sort()).toEqual(['a:re:a', 'b:re:b', 'c:re:c']);
+  });
+
+  it('refuses a request with reply_to amq.rabbitmq.reply-to from a channel not consuming it (406)', async () => {
+    const ch = await channel();
+    const closed = new Promise<Error>((resolve) => ch.once('error', resolve));
+    ch.sendToQueue('anything', Buffer.from('x'), { replyTo: 'amq.rabbitmq.reply-to' });
+    expect((await closed).message).toMatch(/PRECONDITION_FAILED - fast reply consumer does not exist/);
+  });
+});
