@@ -10,11 +10,11 @@ export const Frame = {
   HEADER: 2,
   BODY: 3,
   HEARTBEAT: 8,
+  MIN_SIZE: 4096,
   END: 206,
 } as const;
 
 export const ReplyCode = {
-  FRAME_MIN_SIZE: 4096,
   REPLY_SUCCESS: 200,
   CONTENT_TOO_LARGE: 311,
   NO_ROUTE: 312,
@@ -37,7 +37,6 @@ export const ReplyCode = {
 } as const;
 
 const REPLY_CODE_NAMES: Record<number, string> = {
-  4096: 'FRAME_MIN_SIZE',
   200: 'REPLY_SUCCESS',
   311: 'CONTENT_TOO_LARGE',
   312: 'NO_ROUTE',

@@ -99,8 +99,8 @@ export function generate(text) {
   L.push('');
   L.push('const EMPTY = Buffer.alloc(0);');
   L.push('');
-  // Frame constants are below 300; FRAME-ERROR (501) is a reply code.
-  const isFrame = (c) => c.name.startsWith('FRAME-') && c.value < 300;
+  // FRAME-ERROR is a reply code, not a frame constant.
+  const isFrame = (c) => c.name.startsWith('FRAME-') && c.name !== 'FRAME-ERROR';
   const frames = spec.constants.filter(isFrame);
   const replies = spec.constants.filter((c) => !isFrame(c));
   L.push('export const Frame = {');
