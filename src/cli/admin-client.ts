@@ -69,7 +69,7 @@ export class AdminClient {
     const res = await this.request(method, path, options);
     if (res.status < 200 || res.status > 299) {
       const body = res.body as { error?: unknown; reason?: unknown } | undefined;
-      const error = typeof body?.error === 'string' ? body.error : res.text.slice(0, 200) || 'error';
+      const error = typeof body?.error === 'string' ? body.error : res.text.trim().slice(0, 200) || `HTTP ${res.status}`;
       const reason = typeof body?.reason === 'string' ? body.reason : '';
       throw new ApiError(res.status, error, reason, method, path);
     }
@@ -78,7 +78,8 @@ export class AdminClient {
 
   /** One HTTP exchange; resolves with any status. Connection failures -> CliError 69, timeouts -> CliError 75. */
   async request(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    // no Accept header: RabbitMQ answers 406 to `Accept: application/json` on body-less resources (queue contents)
+    const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
     let payload: string | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;

@@ -19,9 +19,10 @@ export function formatCell(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Tabs and newlines inside a cell would break the columns: escape them as rabbitmqctl's tsv does not need to. */
+/** Tabs and newlines inside a cell would break the columns: they become \t and \n. Backslashes stay as they
+ * are (permission regexes are full of them), as in rabbitmqctl's output. */
 function tsvCell(value: unknown): string {
-  return formatCell(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\r?\n/g, '\\n');
+  return formatCell(value).replace(/\t/g, '\\t').replace(/\r?\n/g, '\\n');
 }
 
 export function formatTsv(columns: readonly string[], rows: readonly Row[], headers: boolean): string {
