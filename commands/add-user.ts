@@ -1,7 +1,6 @@
 import { seg } from '../src/cli/admin-client.js';
-import { CliError } from '../src/cli/cli-error.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { ExitCode } from '../src/cli/exit-codes.js';
 import { getUser } from '../src/cli/lookups.js';
 
 export default defineCommand({

@@ -1,7 +1,6 @@
 import { AdminClient, formatSeconds } from '../src/cli/admin-client.js';
-import { CliError } from '../src/cli/cli-error.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { ExitCode } from '../src/cli/exit-codes.js';
 import type { NodeStatus } from '../src/cli/node-status.js';
 
 const DEFAULT_TIMEOUT_MS = 300_000; // rabbitmqctl await_startup's default

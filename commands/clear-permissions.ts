@@ -1,5 +1,4 @@
-import { seg } from '../src/cli/admin-client.js';
-import { ApiError } from '../src/cli/api-error.js';
+import { ApiError, seg } from '../src/cli/admin-client.js';
 import { defineCommand } from '../src/cli/command.js';
 import { requireUser, requireVhost } from '../src/cli/lookups.js';
 

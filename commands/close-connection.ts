@@ -1,8 +1,7 @@
 import { seg } from '../src/cli/admin-client.js';
-import { CliError } from '../src/cli/cli-error.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
 import { whenStatus } from '../src/cli/context.js';
-import { ExitCode } from '../src/cli/exit-codes.js';
 
 export default defineCommand({
   name: 'close_connection',

@@ -17,8 +17,7 @@ export default defineCommand({
     if (shell === 'bash') ctx.out.raw(bashCompletion(defs, GLOBAL_OPTIONS, aliases));
     else if (shell === 'zsh') ctx.out.raw(zshCompletion(defs, GLOBAL_OPTIONS, aliases));
     else {
-      const { CliError } = await import('../src/cli/cli-error.js');
-      const { ExitCode } = await import('../src/cli/exit-codes.js');
+      const { CliError, ExitCode } = await import('../src/cli/exit-codes.js');
       throw new CliError(ExitCode.USAGE, `unsupported shell '${shell as string}' (use bash or zsh)`);
     }
   },

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { CliError } from '../src/cli/cli-error.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { ExitCode } from '../src/cli/exit-codes.js';
 
 export default defineCommand({
   name: 'export_definitions',

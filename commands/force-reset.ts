@@ -1,6 +1,5 @@
-import { CliError } from '../src/cli/cli-error.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { ExitCode } from '../src/cli/exit-codes.js';
 
 export default defineCommand({
   name: 'force_reset',

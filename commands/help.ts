@@ -1,6 +1,5 @@
-import { CliError } from '../src/cli/cli-error.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { ExitCode } from '../src/cli/exit-codes.js';
 import { commandHelp, generalHelp } from '../src/cli/help.js';
 import { findEntry, loadAll } from '../src/cli/registry.js';
 

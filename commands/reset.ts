@@ -1,7 +1,6 @@
-import { ApiError } from '../src/cli/api-error.js';
-import { CliError } from '../src/cli/cli-error.js';
+import { ApiError } from '../src/cli/admin-client.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { ExitCode } from '../src/cli/exit-codes.js';
 
 export default defineCommand({
   name: 'reset',

@@ -1,9 +1,21 @@
 // The one HTTP admin client: RabbitMQ's management API over a Unix socket (local warren daemon) or TCP
 // (a real RabbitMQ, or warren's TCP API listener). Plain HTTP uses the small client in http1.ts; https loads node:https.
-import { ApiError } from './api-error.js';
-import { CliError } from './cli-error.js';
-import { ExitCode } from './exit-codes.js';
-import { connect, ResponseParser, serializeRequest, type Endpoint, type RawResponse } from './http1.js';
+import { CliError, ExitCode } from './exit-codes.js';
+import { connect, type Endpoint, type RawResponse, ResponseParser, serializeRequest } from './http1.js';
+
+/** A non-2xx answer of the management API, with RabbitMQ's `{"error","reason"}` body when present. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly reason: string,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`${method} ${path}: HTTP ${status} ${error}${reason ? `: ${reason}` : ''}`);
+    this.name = 'ApiError';
+  }
+}
 
 export type Transport =
   | { kind: 'unix'; socketPath: string; dataDirHint?: string }

@@ -1,6 +1,6 @@
 // bash and zsh completion scripts, generated from the registry and the command definitions.
 // Names (users, vhosts, queues, ...) are fetched at completion time with `warrenctl __complete <kind>`.
-import { hyphenated, type CommandDefinition, type Completion, type OptionSpec } from './command.js';
+import { type CommandDefinition, type Completion, hyphenated, type OptionSpec } from './command.js';
 
 const NAME_KINDS = ['users', 'vhosts', 'queues', 'exchanges', 'connections', 'commands'];
 

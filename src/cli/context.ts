@@ -1,9 +1,7 @@
 // What a command's run() receives: parsed global options, the output, the admin client (created on first use),
 // and prompts that respect TTY/--yes.
-import { AdminClient, type Transport } from './admin-client.js';
-import { ApiError } from './api-error.js';
-import { CliError } from './cli-error.js';
-import { ExitCode } from './exit-codes.js';
+import { AdminClient, ApiError, type Transport } from './admin-client.js';
+import { CliError, ExitCode } from './exit-codes.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Io } from './io.js';
 import type { Formatter } from './output/format.js';

@@ -1,4 +1,5 @@
-// The one place warrenctl's exit codes live: sysexits, as rabbitmqctl uses them (DESIGN.md convention 8).
+// The one place warrenctl's exit codes live: sysexits, as rabbitmqctl uses them (DESIGN.md convention 8),
+// and CliError, the expected failure that carries one.
 
 export const ExitCode = {
   /** success */
@@ -40,5 +41,16 @@ export function exitCodeForHttpStatus(status: number): ExitCodeValue {
       return ExitCode.UNAVAILABLE;
     default: // 409 conflict (reset while running, as rabbitmqctl's exit_software), 500, ...
       return ExitCode.SOFTWARE;
+  }
+}
+
+/** An expected failure: main prints `Error: <message>` on stderr (one line) and exits with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: ExitCodeValue,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
   }
 }

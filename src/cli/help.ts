@@ -1,5 +1,5 @@
 // Help texts, built from the registry and the command definitions (the same source as man and completion).
-import { argumentUsage, hyphenated, type CommandDefinition, type CommandGroup, type OptionSpec } from './command.js';
+import { argumentUsage, type CommandDefinition, type CommandGroup, hyphenated, type OptionSpec } from './command.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 
 export const GROUP_TITLES: Readonly<Record<CommandGroup, string>> = {

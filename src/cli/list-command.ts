@@ -1,10 +1,9 @@
 // The shared body of list_queues, list_exchanges, ...: info-item columns, fetch, banner, print.
-import { ApiError } from './api-error.js';
-import { CliError } from './cli-error.js';
+import { ApiError } from './admin-client.js';
+import { CliError, ExitCode } from './exit-codes.js';
 import type { ArgumentSpec, CommandDefinition, CommandGroup, OptionSpec } from './command.js';
 import type { Context } from './context.js';
-import { ExitCode } from './exit-codes.js';
-import { parseInfoItems, toRows, type InfoItemSet } from './info-items.js';
+import { type InfoItemSet, parseInfoItems, toRows } from './info-items.js';
 import { noSuchVhost } from './lookups.js';
 
 export interface ListCommandSpec {

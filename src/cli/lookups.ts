@@ -1,9 +1,7 @@
 // Existence checks that give rabbitmqctl's exit codes: missing vhost 65, missing user 67.
-import { ApiError } from './api-error.js';
-import { seg } from './admin-client.js';
-import { CliError } from './cli-error.js';
+import { ApiError, seg } from './admin-client.js';
+import { CliError, ExitCode } from './exit-codes.js';
 import type { Context } from './context.js';
-import { ExitCode } from './exit-codes.js';
 
 export interface ApiUser {
   name: string;

@@ -1,11 +1,9 @@
 // warrenctl's entry point: find the command word, import only that command, parse, run, map errors to
 // exit codes. Never prints a stack trace.
-import { ApiError } from './api-error.js';
-import { splitArgv } from './argv.js';
-import { CliError } from './cli-error.js';
+import { ApiError } from './admin-client.js';
+import { CliError, ExitCode, exitCodeForHttpStatus } from './exit-codes.js';
 import { Context } from './context.js';
-import { ExitCode, exitCodeForHttpStatus } from './exit-codes.js';
-import { fastParse } from './fast-parse.js';
+import { fastParse, splitArgv } from './argv.js';
 import type { Io } from './io.js';
 import { findEntry, loadAll, suggest } from './registry.js';
 

@@ -1,10 +1,10 @@
 // man/warrenctl.8, generated from the registry and the command definitions (so every command and option
 // is documented). Regenerate: node -e "import('./dist/src/cli/man-page.js').then(async (m) => process.stdout.write(await m.renderManPage()))" > man/warrenctl.8
 // A unit test renders it again and diffs against the committed file.
-import { argumentUsage, hyphenated, type CommandDefinition, type CommandGroup, type OptionSpec } from './command.js';
+import { argumentUsage, type CommandDefinition, type CommandGroup, hyphenated, type OptionSpec } from './command.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { GROUP_TITLES } from './help.js';
-import { REGISTRY, loadAll } from './registry.js';
+import { loadAll, REGISTRY } from './registry.js';
 import { cliVersion } from './version.js';
 
 /** Escapes text for roff: backslashes, hyphens (as \-), and a leading dot or quote. */

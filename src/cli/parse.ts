@@ -1,9 +1,8 @@
 // Commander wiring for one command: global options + the command's own options and arguments.
 // The action only captures what commander parsed; all logic is in the command's run().
 import { Command, CommanderError, Option } from 'commander';
-import { CliError } from './cli-error.js';
+import { CliError, ExitCode } from './exit-codes.js';
 import type { CommandDefinition, OptionSpec, OptionValues } from './command.js';
-import { ExitCode } from './exit-codes.js';
 import { GLOBAL_OPTIONS, type GlobalOptions } from './global-options.js';
 
 export interface ParsedLine {

@@ -1,7 +1,6 @@
 // Every warrenctl subcommand: names and loaders only, so dispatch imports just the one module it runs.
 // The metadata (summary, arguments, options) lives in each commands/<name>.ts; a unit test checks both agree.
 import type { CommandDefinition } from './command.js';
-import { hyphenated } from './command.js';
 
 export interface RegistryEntry {
   name: string;
@@ -62,7 +61,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
 
 /** All the words that select an entry: its name, the hyphenated form, extra aliases. */
 export function entryWords(entry: RegistryEntry): string[] {
-  const words = new Set([entry.name, hyphenated(entry.name), ...(entry.aliases ?? [])]);
+  const words = new Set([entry.name, entry.name.replace(/_/g, '-'), ...(entry.aliases ?? [])]);
   return [...words];
 }
 

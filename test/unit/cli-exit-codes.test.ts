@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/cli/api-error.js';
-import { CliError } from '../../src/cli/cli-error.js';
-import { ExitCode, exitCodeForHttpStatus } from '../../src/cli/exit-codes.js';
+import { ApiError } from '../../src/cli/admin-client.js';
+import { CliError, ExitCode, exitCodeForHttpStatus } from '../../src/cli/exit-codes.js';
 import { describeFailure, main } from '../../src/cli/main.js';
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {

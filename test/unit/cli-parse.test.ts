@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { splitArgv } from '../../src/cli/argv.js';
-import { CliError } from '../../src/cli/cli-error.js';
+import { CliError, ExitCode } from '../../src/cli/exit-codes.js';
 import type { CommandDefinition } from '../../src/cli/command.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
-import { fastParse } from '../../src/cli/fast-parse.js';
-import { parseInfoItems, QUEUE_ITEMS, toRows, CONSUMER_ITEMS, BINDING_ITEMS } from '../../src/cli/info-items.js';
+import { fastParse, splitArgv } from '../../src/cli/argv.js';
+import { BINDING_ITEMS, CONSUMER_ITEMS, parseInfoItems, QUEUE_ITEMS, toRows } from '../../src/cli/info-items.js';
 import { parseCommandLine } from '../../src/cli/parse.js';
 import { findEntry } from '../../src/cli/registry.js';
 

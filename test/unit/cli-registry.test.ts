@@ -1,7 +1,7 @@
 // The registry, the command modules, help, the man page and the completion scripts agree.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hyphenated, type CommandDefinition } from '../../src/cli/command.js';
+import { type CommandDefinition, hyphenated } from '../../src/cli/command.js';
 import { bashCompletion, zshCompletion } from '../../src/cli/completion.js';
 import { GLOBAL_OPTIONS } from '../../src/cli/global-options.js';
 import { commandHelp, generalHelp } from '../../src/cli/help.js';

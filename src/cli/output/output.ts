@@ -1,7 +1,7 @@
 // Everything warrenctl prints goes through here: results on stdout, banners and errors on stderr
 // (DESIGN.md convention 9). Heavy presentation modules (cli-table3, chalk) load only on a TTY.
 import type { Io } from '../io.js';
-import { formatCell, formatCsv, formatJsonRows, formatTsv, type Formatter, type Row } from './format.js';
+import { formatCell, formatCsv, formatJsonRows, type Formatter, formatTsv, type Row } from './format.js';
 
 export interface OutputOptions {
   formatter?: Formatter | undefined;
