@@ -75,7 +75,7 @@ export function statusRecord(s: NodeStatus): Record<string, unknown> {
     app_running: s.app_running,
     uptime: s.uptime_ms === undefined ? undefined : `${Math.floor(s.uptime_ms / 1000)} s`,
     data_dir: s.data_dir,
-    listeners: s.listeners.map((l) => `${l.protocol} ${l.host}:${l.port}`).join(', '),
+    listeners: s.listeners.map((l) => `${l.protocol} ${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`).join(', '),
     memory_rss: mb(s.memory?.rss),
     memory_heap_used: mb(s.memory?.heap_used),
     connections: s.connections,
