@@ -197,27 +197,27 @@ function seedSuite(getTarget: () => Target): void {
     const b = py('seed000_worker.py');
     await a.waitFor(/Waiting for messages/);
     await b.waitFor(/Waiting for messages/);
-    await run('seed000_new_task.py', 'long...'); // three seconds of work
+    await run('seed000_new_task.py', 'long........'); // eight seconds of work: ample margin on a loaded machine
     await waitUntil(() => /Received b'long/.test(a.out + b.out), () => a.out + b.out);
     const [busy, idle] = /Received b'long/.test(a.out) ? [a, b] : [b, a];
     for (let i = 1; i <= 4; i++) await run('seed000_new_task.py', `quick${i}`);
     await idle.waitFor(/ \[x\] Done/, 4);
     expect(idle.lines(/Received/)).toEqual([1, 2, 3, 4].map((i) => ` [x] Received b'quick${i}'`));
-    expect(busy.lines(/Received/)).toEqual([" [x] Received b'long...'"]);
+    expect(busy.lines(/Received/)).toEqual([" [x] Received b'long........'"]);
   });
 
   it('work queues (seed 000): an unacked task of a SIGKILLed worker is redelivered to another worker', async () => {
     const a = py('seed000_worker.py');
     await a.waitFor(/Waiting for messages/);
-    await run('seed000_new_task.py', 'kill..');
-    await a.waitFor(/Received b'kill\.\.'/);
+    await run('seed000_new_task.py', 'kill....'); // four seconds of work
+    await a.waitFor(/Received b'kill\.\.\.\.'/);
     const b = py('seed000_worker.py');
     await b.waitFor(/Waiting for messages/);
     await sleep(300);
     expect(b.lines(/Received/)).toEqual([]); // still held by a (unacked, prefetch 1)
     await a.kill('SIGKILL');
     await b.waitFor(/ \[x\] Done/);
-    expect(b.lines(/Received|Done/)).toEqual([" [x] Received b'kill..'", ' [x] Done']);
+    expect(b.lines(/Received|Done/)).toEqual([" [x] Received b'kill....'", ' [x] Done']);
     await sleep(100);
     const q = await withChannel((ch) => ch.checkQueue('task_queue'));
     expect(q.messageCount).toBe(0); // acked by b: gone
