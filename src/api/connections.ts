@@ -29,7 +29,7 @@ function channelsOf(list: Connection[]): Json[] {
   return list.flatMap((c) => [...c.channels.values()].filter((ch) => !ch.closing).map((ch) => formatChannel(c, ch)));
 }
 
-function consumersOf(list: Connection[]): Json[] {
+export function consumersOf(list: Connection[]): Json[] {
   return list.flatMap((c) => [...c.channels.values()].flatMap((ch) => [...ch.consumers.values()].map((consumer) => formatConsumer(c, ch, consumer))));
 }
 

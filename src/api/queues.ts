@@ -2,6 +2,7 @@
 // POST .../get, GET .../bindings.
 import type { Queue } from '../broker/queue.js';
 import type { Envelope } from '../broker/message.js';
+import { consumersOf } from './connections.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatQueue, jsonToTable } from './format.js';
 import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound, ok, queryFlag, type ApiRequest } from './http.js';
@@ -76,7 +77,19 @@ export const queueRoutes: Route[] = [
     path: 'queues/:vhost',
     handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).queues.values()].map((q) => queueJson(ctx, q)), ['name']),
   },
-  { method: 'GET', path: 'queues/:vhost/:name', handler: (ctx, req) => objectReply(req, queueJson(ctx, queueOr404(ctx, req))) },
+  {
+    method: 'GET',
+    path: 'queues/:vhost/:name',
+    handler: (ctx, req) => {
+      const q = queueOr404(ctx, req);
+      // As RabbitMQ, one queue also shows its consumers.
+      const consumers = q.consumerCount === 0 ? [] : consumersOf([...ctx.server.connections]).filter((c) => {
+        const cq = c['queue'] as { name: string; vhost: string };
+        return cq.name === q.name && cq.vhost === q.vhost;
+      });
+      return objectReply(req, { ...queueJson(ctx, q), consumer_details: consumers });
+    },
+  },
   {
     method: 'PUT',
     path: 'queues/:vhost/:name',

@@ -85,7 +85,9 @@ describe('connections, channels and consumers', () => {
       },
     ]);
     expect((await api.get('/api/consumers')).body).toHaveLength(1);
-    expect((await api.get(`/api/queues/${V}/cq`)).body.consumers).toBe(1);
+    const cq = (await api.get(`/api/queues/${V}/cq`)).body;
+    expect(cq.consumers).toBe(1);
+    expect(cq.consumer_details).toEqual(consumers);
     const excl = (await api.get(`/api/queues/${V}/excl`)).body;
     expect(excl.exclusive).toBe(true);
     expect(excl.owner_pid_details).toEqual({ name: c.name, peer_host: '127.0.0.1', peer_port: c.peer_port });
