@@ -1,7 +1,9 @@
 // The broker model root: vhosts, users and permissions, with no sockets or files.
 // The server and the management API both drive it.
+import type { DefinitionEmitter } from './definitions.js';
 import { DirectReplyTo } from './direct-reply-to.js';
 import { accessRefused } from './errors.js';
+import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
 import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
 
@@ -23,8 +25,21 @@ export class Broker {
     permissionsChanged: ((vhost: string, user: string) => void)[];
   } = { vhostDeleted: [], userDeleted: [], permissionsChanged: [] };
 
-  constructor() {
-    this.loadDefaults();
+  /** channels waiting for publishes to become durable before confirming them */
+  readonly durabilityWaiters = new Set<{ onDurable(batch: number): void }>();
+
+  /** told about every change to durable definitions (null: nothing is stored) */
+  definitions: DefinitionEmitter | null = null;
+
+  /** `defaults: false` leaves the broker empty, for loading stored definitions into. */
+  constructor(
+    readonly store: MessageStore = new MemoryMessageStore(),
+    defaults = true,
+  ) {
+    store.onDurable((batch) => {
+      for (const waiter of this.durabilityWaiters) waiter.onDurable(batch);
+    });
+    if (defaults) this.loadDefaults();
   }
 
   /** A virgin broker: user guest/guest (administrator) with full access to vhost '/'. */
@@ -44,8 +59,9 @@ export class Broker {
   addVhost(name: string, description = '', tags: string[] = []): Vhost {
     let vhost = this.vhosts.get(name);
     if (!vhost) {
-      vhost = new Vhost(name, description, tags);
+      vhost = new Vhost(name, description, tags, this);
       this.vhosts.set(name, vhost);
+      this.definitions?.vhost(vhost);
     }
     return vhost;
   }
@@ -56,6 +72,7 @@ export class Broker {
     this.vhosts.delete(name);
     for (const q of [...vhost.queues.values()]) vhost.removeQueue(q);
     this.permissions.delete(name);
+    this.definitions?.vhostDeleted(name);
     for (const hook of this.hooks.vhostDeleted) hook(vhost);
     return true;
   }
@@ -63,12 +80,14 @@ export class Broker {
   putUser(name: string, passwordHash: string, tags: string[]): User {
     const user: User = { name, passwordHash, tags };
     this.users.set(name, user);
+    this.definitions?.user(user);
     return user;
   }
 
   deleteUser(name: string): boolean {
     if (!this.users.delete(name)) return false;
     for (const perVhost of this.permissions.values()) perVhost.delete(name);
+    this.definitions?.userDeleted(name);
     for (const hook of this.hooks.userDeleted) hook(name);
     return true;
   }
@@ -82,12 +101,15 @@ export class Broker {
   setPermissions(vhost: string, user: string, configure: string, write: string, read: string): void {
     let perVhost = this.permissions.get(vhost);
     if (!perVhost) this.permissions.set(vhost, (perVhost = new Map()));
-    perVhost.set(user, { user, vhost, configure, write, read });
+    const permission = { user, vhost, configure, write, read };
+    perVhost.set(user, permission);
+    this.definitions?.permission(permission);
     for (const hook of this.hooks.permissionsChanged) hook(vhost, user);
   }
 
   clearPermissions(vhost: string, user: string): boolean {
     const removed = this.permissions.get(vhost)?.delete(user) ?? false;
+    if (removed) this.definitions?.permissionDeleted(vhost, user);
     if (removed) for (const hook of this.hooks.permissionsChanged) hook(vhost, user);
     return removed;
   }

@@ -5,6 +5,7 @@ import type { Consumer } from './consumer.js';
 import { Deque } from './deque.js';
 import type { Envelope, Message } from './message.js';
 import { MinHeap } from './min-heap.js';
+import type { MessageStore } from './store/message-store.js';
 
 export interface QueueOptions {
   durable: boolean;
@@ -49,6 +50,8 @@ export class Queue {
   readyBytes = 0;
   unackedBytes = 0;
   deleted = false;
+  /** set for durable queues when the broker persists: told when stored messages leave */
+  store: MessageStore | null = null;
   /** called when an auto-delete queue loses its last consumer */
   onUnused: ((queue: Queue) => void) | null = null;
 
@@ -83,8 +86,8 @@ export class Queue {
     return this.options.exclusiveOwner !== null;
   }
 
-  enqueue(message: Message): void {
-    this.levelOf(message).ready.push({ message, seq: this.nextSeq++, redelivered: false });
+  enqueue(message: Message, redelivered = false): void {
+    this.levelOf(message).ready.push({ message, seq: this.nextSeq++, redelivered });
     this.count++;
     this.readyBytes += message.size;
     if (this.consumerList.length > 0) this.drain();
@@ -101,6 +104,9 @@ export class Queue {
     if (ackRequired) {
       this.unackedCount++;
       this.unackedBytes += first.message.size;
+      if (this.store && first.message.stored && !first.redelivered) this.store.delivered(first.message, this);
+    } else if (this.store && first.message.stored) {
+      this.store.removed(first.message, this);
     }
     return first;
   }
@@ -109,12 +115,14 @@ export class Queue {
   settle(envelope: Envelope): void {
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
+    if (this.store && envelope.message.stored) this.store.removed(envelope.message, this);
   }
 
   /** Puts an unacknowledged envelope back in its original place, marked redelivered. */
   requeue(envelope: Envelope): void {
-    this.settle(envelope);
-    if (this.deleted) return;
+    if (this.deleted) return this.settle(envelope);
+    this.unackedCount--;
+    this.unackedBytes -= envelope.message.size;
     envelope.redelivered = true;
     this.levelOf(envelope.message).requeued.push(envelope);
     this.count++;
@@ -124,8 +132,8 @@ export class Queue {
   purge(): number {
     const count = this.count;
     for (const level of this.levels) {
-      level.ready.clear();
-      level.requeued.clear();
+      const dropped = [...level.ready.clear(), ...level.requeued.clear()];
+      if (this.store) for (const e of dropped) if (e.message.stored) this.store.removed(e.message, this);
     }
     this.count = 0;
     this.readyBytes = 0;

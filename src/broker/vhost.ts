@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FieldTable } from '../amqp/index.js';
 import { firstArgumentMismatch } from './arguments.js';
-import type { Bindable, Binding } from './binding.js';
+import { bindingKey, type Bindable, type Binding } from './binding.js';
 import {
   commandInvalid,
   defaultExchangeRefused,
@@ -15,6 +15,14 @@ import {
 import { createExchange, isExchangeType, type Exchange, type ExchangeOptions } from './exchange.js';
 import type { Message } from './message.js';
 import { Queue, type QueueOptions } from './queue.js';
+import type { DefinitionEmitter } from './definitions.js';
+import type { MessageStore } from './store/message-store.js';
+
+/** What a vhost needs from its broker: where to store messages and report definition changes. */
+export interface VhostEnv {
+  readonly store: MessageStore;
+  readonly definitions: DefinitionEmitter | null;
+}
 
 /** The queue arguments RabbitMQ compares on redeclaration; others are accepted as given. */
 const EQUIVALENCE_ARGS = [
@@ -63,6 +71,7 @@ export class Vhost {
     readonly name: string,
     readonly description = '',
     readonly tags: string[] = [],
+    private readonly env: VhostEnv | null = null,
   ) {
     const builtIn = { durable: true, autoDelete: false, internal: false, arguments: {} };
     this.exchanges.set('', createExchange('direct', '', name, builtIn));
@@ -102,6 +111,7 @@ export class Vhost {
     if (d.name.startsWith('amq.')) throw reservedName('exchange', d.name);
     const x = createExchange(d.type, d.name, this.name, d);
     this.exchanges.set(d.name, x);
+    this.env?.definitions?.exchange(x);
     return x;
   }
 
@@ -132,6 +142,7 @@ export class Vhost {
 
   private removeExchange(x: Exchange): void {
     this.exchanges.delete(x.name);
+    this.env?.definitions?.exchangeDeleted(x);
     for (const b of [...x.bindings.values()]) x.unbind(b.destination, b.routingKey, b.arguments);
     for (const other of this.exchanges.values()) {
       if (other.unbindAll(x) > 0) this.maybeAutoDeleteExchange(other);
@@ -164,8 +175,11 @@ export class Vhost {
     }
     if (name.startsWith('amq.') && d.name !== '') throw reservedName('queue', name);
     const q = new Queue(name, this.name, d);
+    // Exclusive queues die with their connection, so only the others keep messages across restarts.
+    if (d.durable && d.exclusiveOwner === null) q.store = this.env?.store ?? null;
     q.onUnused = (unused) => this.removeQueue(unused);
     this.queues.set(name, q);
+    this.env?.definitions?.queue(q);
     return q;
   }
 
@@ -196,6 +210,7 @@ export class Vhost {
   removeQueue(q: Queue): number {
     if (this.queues.get(q.name) !== q) return 0;
     this.queues.delete(q.name);
+    this.env?.definitions?.queueDeleted(q);
     for (const x of [...this.exchanges.values()]) {
       if (x.unbindAll(q) > 0) this.maybeAutoDeleteExchange(x);
     }
@@ -206,13 +221,19 @@ export class Vhost {
 
   bind(destination: Bindable, source: Exchange, routingKey: string, args: FieldTable): void {
     if (source.name === '') throw defaultExchangeRefused();
-    source.bind(destination, routingKey, args);
+    if (source.bind(destination, routingKey, args)) {
+      this.env?.definitions?.binding(this, source.bindings.get(bindingKey(destination, routingKey, args))!);
+    }
   }
 
   unbind(destination: Bindable, source: Exchange, routingKey: string, args: FieldTable): void {
     if (source.name === '') throw defaultExchangeRefused();
     // RabbitMQ: unbinding a binding that does not exist succeeds.
-    if (source.unbind(destination, routingKey, args)) this.maybeAutoDeleteExchange(source);
+    const binding = source.bindings.get(bindingKey(destination, routingKey, args));
+    if (binding && source.unbind(destination, routingKey, args)) {
+      this.env?.definitions?.bindingDeleted(this, binding);
+      this.maybeAutoDeleteExchange(source);
+    }
   }
 
   /**

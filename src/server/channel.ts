@@ -57,6 +57,7 @@ interface PendingPublish {
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 const routed = new Set<Queue>();
+const durableTargets: Queue[] = [];
 
 export class Channel implements ConsumerHost, ReplySink {
   readonly consumers = new Map<string, ChannelConsumer>();
@@ -73,6 +74,9 @@ export class Channel implements ConsumerHost, ReplySink {
   private publishSeq = 0;
   /** highest publish sequence number settled but not yet confirmed to the client */
   private confirmPending = 0;
+  /** publishes waiting for their store batch to become durable, in publish order */
+  private readonly awaitingSeq: number[] = [];
+  private readonly awaitingBatch: number[] = [];
   private readonly assembler = new ContentAssembler();
   private pending: PendingPublish | null = null;
   /** queues whose consumers on this channel got capacity back: drained once per batch */
@@ -154,19 +158,26 @@ export class Channel implements ConsumerHost, ReplySink {
     const seq = this.confirmMode ? ++this.publishSeq : 0;
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-      if (seq) this.confirm(seq);
+      if (seq) this.confirm(seq, 0);
       return;
     }
     // The exchange may have gone while the content was in flight (or before tx.commit).
     const exchange = this.vhost.exchanges.get(message.exchange);
     if (exchange) this.vhost.route(exchange, message, routed);
+    let batch = 0;
     if (routed.size === 0) {
       if (mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
     } else {
+      if (message.persistent) {
+        for (const q of routed) if (q.store) durableTargets.push(q);
+        // Stored once for all its durable queues, before any consumer can ack it.
+        if (durableTargets.length > 0) batch = this.broker.store.persist(message, durableTargets);
+        durableTargets.length = 0;
+      }
       for (const q of routed) q.enqueue(message);
       routed.clear();
     }
-    if (seq) this.confirm(seq);
+    if (seq) this.confirm(seq, batch);
   }
 
   private sendReturn(message: Message, code: number, text: string): void {
@@ -174,9 +185,32 @@ export class Channel implements ConsumerHost, ReplySink {
     this.writeContent(message);
   }
 
-  /** Publisher confirms are coalesced into one basic.ack multiple=true per flush. */
-  private confirm(seq: number): void {
+  /**
+   * Publisher confirms are coalesced into one basic.ack multiple=true per flush. A publish that
+   * had to be stored is confirmed only once its batch is fsynced, and everything after it waits
+   * behind it, so acks stay in order.
+   */
+  private confirm(seq: number, batch: number): void {
+    const lastWaiting = this.awaitingBatch.length > 0 ? this.awaitingBatch[this.awaitingBatch.length - 1]! : 0;
+    if (batch > this.broker.store.durableBatch || lastWaiting > 0) {
+      this.awaitingSeq.push(seq);
+      this.awaitingBatch.push(Math.max(batch, lastWaiting));
+      this.broker.durabilityWaiters.add(this);
+      return;
+    }
     this.confirmPending = seq;
+    this.host.scheduleFlush();
+  }
+
+  /** The store made batches up to `batch` durable: release the confirms waiting for them. */
+  onDurable(batch: number): void {
+    let released = 0;
+    while (released < this.awaitingBatch.length && this.awaitingBatch[released]! <= batch) released++;
+    if (released === 0) return;
+    this.confirmPending = this.awaitingSeq[released - 1]!;
+    this.awaitingSeq.splice(0, released);
+    this.awaitingBatch.splice(0, released);
+    if (this.awaitingBatch.length === 0) this.broker.durabilityWaiters.delete(this);
     this.host.scheduleFlush();
   }
 
@@ -322,6 +356,7 @@ export class Channel implements ConsumerHost, ReplySink {
   /** The channel is going away: cancel consumers, return unacked messages to their queues. */
   teardown(): void {
     this.closing = true;
+    this.broker.durabilityWaiters.delete(this);
     this.replyConsumer?.cancel(this);
     for (const consumer of this.consumers.values()) consumer.queue.removeConsumer(consumer);
     this.consumers.clear();

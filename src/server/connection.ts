@@ -380,6 +380,8 @@ export class Connection implements ChannelHost {
     if (this.state === 'closed') return;
     for (const ch of this.channels.values()) ch.beforeFlush();
     if (this.writer.isEmpty) return;
+    // Whatever the store buffered (acks above all) reaches the kernel before any reply does.
+    this.broker.store.writeOut();
     const chunks = this.writer.take();
     this.sentSinceTick = true;
     const socket = this.socket as Duplex & { cork?: () => void; uncork?: () => void };

@@ -5,6 +5,8 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data-dir.js';
+import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
+import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { DEFAULT_LIMITS, WarrenServer } from './server.js';
 import { VERSION } from './version.js';
@@ -91,14 +93,27 @@ export async function main(argv: string[] = process.argv): Promise<void> {
 
   const log = consoleLogger(opts.quiet);
   ensureDataDir(paths);
-  const server = new WarrenServer({
-    port: opts.port,
-    bind: opts.bind,
-    limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax },
-    log,
-  });
   log.info(`Warren ${VERSION} (AMQP 0-9-1 broker) starting, pid ${process.pid} on Node.js ${process.version}`);
   log.info(`data directory: ${paths.dir}`);
+  let unlock: () => void;
+  let storage: RecoveredBroker;
+  try {
+    unlock = lockDataDir(paths.dir);
+    storage = openDiskBroker(paths.dir);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);
+  }
+  for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
+  const server = new WarrenServer(
+    {
+      port: opts.port,
+      bind: opts.bind,
+      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax },
+      log,
+    },
+    storage.broker,
+  );
   try {
     await server.startApp();
   } catch (err) {
@@ -108,6 +123,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     } else {
       process.stderr.write(`error: cannot listen on ${opts.bind}:${opts.port}: ${e.message}\n`);
     }
+    unlock();
     process.exit(EX_UNAVAILABLE);
   }
   writeFileSync(paths.pidFile, `${process.pid}\n`);
@@ -120,7 +136,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     log.info(`${signal} received, shutting down`);
     await server.stopApp('shutdown');
     await control?.close();
+    await storage.close();
     rmSync(paths.pidFile, { force: true });
+    unlock();
     log.info('stopped');
     process.exit(0);
   };
@@ -138,7 +156,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   } catch (err) {
     process.stderr.write(`error: cannot serve the management API: ${(err as Error).message}\n`);
     await server.stopApp('shutdown');
+    await storage.close();
     rmSync(paths.pidFile, { force: true });
+    unlock();
     process.exit(EX_UNAVAILABLE);
   }
   log.info(`control socket on ${paths.socket}`);

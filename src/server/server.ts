@@ -17,14 +17,16 @@ export interface ServerOptions {
 export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60 };
 
 export class WarrenServer {
-  readonly broker = new Broker();
   readonly connections = new Set<Connection>();
   private listener: Server | null = null;
   private readonly props = serverProperties();
   readonly startedAt = Date.now();
   address: { host: string; port: number } | null = null;
 
-  constructor(readonly options: ServerOptions) {}
+  constructor(
+    readonly options: ServerOptions,
+    readonly broker: Broker = new Broker(),
+  ) {}
 
   get log(): Logger {
     return this.options.log;

@@ -1,0 +1,109 @@
+// The broker's durable definitions in RabbitMQ's definitions-file shapes: what the store
+// journals, and how a stored state is loaded back into a broker.
+import type { Binding } from './binding.js';
+import type { Broker } from './broker.js';
+import type { Exchange } from './exchange.js';
+import type { Queue } from './queue.js';
+import type { DefinitionEvents, DefinitionState } from './store/definitions-store.js';
+import { tableFromJson, tableToJson } from './store/json-values.js';
+import { HASHING_ALGORITHM, type Permission, type User } from './users.js';
+import type { Vhost } from './vhost.js';
+
+const key = (...parts: string[]): string => parts.join('\u0000');
+
+/** Exclusive queues and transient objects are never stored. */
+export const isStoredQueue = (q: Queue): boolean => q.options.durable && q.options.exclusiveOwner === null;
+export const isStoredExchange = (x: Exchange): boolean => x.options.durable && x.name !== '' && !x.name.startsWith('amq.');
+
+export function isStoredBinding(vhost: Vhost, b: Binding): boolean {
+  const source = vhost.exchanges.get(b.source);
+  if (!source || !source.options.durable || source.name === '') return false;
+  const d = b.destination as Queue | Exchange;
+  return d.kind === 'queue' ? isStoredQueue(d as Queue) : (d as Exchange).options.durable;
+}
+
+export const bindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
+
+export class DefinitionEmitter {
+  constructor(private readonly sink: DefinitionEvents) {}
+
+  vhost(v: Vhost): void {
+    this.sink.put('vhost', v.name, { name: v.name, description: v.description, tags: v.tags });
+  }
+  vhostDeleted(name: string): void {
+    this.sink.delete('vhost', name);
+  }
+  user(u: User): void {
+    this.sink.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: u.tags });
+  }
+  userDeleted(name: string): void {
+    this.sink.delete('user', name);
+  }
+  permission(p: Permission): void {
+    this.sink.put('permission', key(p.vhost, p.user), { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read });
+  }
+  permissionDeleted(vhost: string, user: string): void {
+    this.sink.delete('permission', key(vhost, user));
+  }
+  exchange(x: Exchange): void {
+    if (!isStoredExchange(x)) return;
+    const o = x.options;
+    this.sink.put('exchange', key(x.vhost, x.name), {
+      name: x.name, vhost: x.vhost, type: x.type, durable: true, auto_delete: o.autoDelete, internal: o.internal, arguments: tableToJson(o.arguments),
+    });
+  }
+  exchangeDeleted(x: Exchange): void {
+    if (isStoredExchange(x)) this.sink.delete('exchange', key(x.vhost, x.name));
+  }
+  queue(q: Queue): void {
+    if (!isStoredQueue(q)) return;
+    this.sink.put('queue', key(q.vhost, q.name), {
+      name: q.name, vhost: q.vhost, durable: true, auto_delete: q.options.autoDelete, arguments: tableToJson(q.options.arguments),
+    });
+  }
+  queueDeleted(q: Queue): void {
+    if (isStoredQueue(q)) this.sink.delete('queue', key(q.vhost, q.name));
+  }
+  binding(vhost: Vhost, b: Binding): void {
+    if (!isStoredBinding(vhost, b)) return;
+    this.sink.put('binding', bindingKey(vhost.name, b), {
+      source: b.source, vhost: vhost.name, destination: b.destination.name, destination_type: b.destination.kind,
+      routing_key: b.routingKey, arguments: tableToJson(b.arguments),
+    });
+  }
+  bindingDeleted(vhost: Vhost, b: Binding): void {
+    if (isStoredBinding(vhost, b)) this.sink.delete('binding', bindingKey(vhost.name, b));
+  }
+}
+
+type Json = Parameters<typeof tableFromJson>[0];
+
+/** Rebuilds vhosts, users, permissions, durable exchanges, queues and bindings from a stored state. */
+export function restoreDefinitions(broker: Broker, state: DefinitionState): void {
+  for (const v of state.vhost.values() as Iterable<{ name: string; description?: string; tags?: string[] }>) {
+    broker.addVhost(v.name, v.description ?? '', v.tags ?? []);
+  }
+  for (const u of state.user.values() as Iterable<{ name: string; password_hash: string; tags: string[] }>) {
+    broker.putUser(u.name, u.password_hash, u.tags);
+  }
+  for (const p of state.permission.values() as Iterable<Permission>) {
+    if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
+  }
+  for (const x of state.exchange.values() as Iterable<{ name: string; vhost: string; type: string; auto_delete: boolean; internal: boolean; arguments: Json }>) {
+    broker.vhosts.get(x.vhost)?.declareExchange({
+      name: x.name, type: x.type, passive: false, durable: true, autoDelete: x.auto_delete, internal: x.internal, arguments: tableFromJson(x.arguments),
+    });
+  }
+  for (const q of state.queue.values() as Iterable<{ name: string; vhost: string; auto_delete: boolean; arguments: Json }>) {
+    broker.vhosts.get(q.vhost)?.declareQueue(
+      { name: q.name, passive: false, durable: true, exclusiveOwner: null, autoDelete: q.auto_delete, arguments: tableFromJson(q.arguments) },
+      '',
+    );
+  }
+  for (const b of state.binding.values() as Iterable<{ source: string; vhost: string; destination: string; destination_type: string; routing_key: string; arguments: Json }>) {
+    const vhost = broker.vhosts.get(b.vhost);
+    const source = vhost?.exchanges.get(b.source);
+    const destination = b.destination_type === 'queue' ? vhost?.queues.get(b.destination) : vhost?.exchanges.get(b.destination);
+    if (vhost && source && destination) vhost.bind(destination, source, b.routing_key, tableFromJson(b.arguments));
+  }
+}

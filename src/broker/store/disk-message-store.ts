@@ -1,0 +1,244 @@
+// The disk message store: publish records in append-only segment files (each message once,
+// however many queues hold it), delivered/removed marks in a companion .marks file per segment.
+// A segment whose messages have all left their queues is deleted with its marks.
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeBasicProperties, Reader } from '../../amqp/index.js';
+import { Message } from '../message.js';
+import { AppendFile, type GroupCommit } from './group-commit.js';
+import { queueKey, type MessageStore, type QueueRef, type RecoveredMessage, type RecoveryReport } from './message-store.js';
+import {
+  encodeMark,
+  encodePublish,
+  readRecord,
+  RECORD_DELIVERED,
+  RECORD_PUBLISH,
+  RECORD_REMOVED,
+  type MarkRecord,
+  type PublishRecord,
+} from './records.js';
+
+/** Start a new segment past this size; smaller segments free disk sooner. */
+const SEGMENT_BYTES = 16 * 1024 * 1024;
+const SEGMENT_NAME = /^(\d{10})\.seg$/;
+
+class Segment {
+  /** (message, queue) pairs stored here and not yet removed */
+  live = 0;
+  marks: AppendFile | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly file: AppendFile,
+  ) {}
+}
+
+const headerReader = new Reader();
+
+export class DiskMessageStore implements MessageStore {
+  private readonly segments = new Map<number, Segment>();
+  private current!: Segment;
+  private lastId = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly commit: GroupCommit,
+  ) {}
+
+  /** Opens the store in `dir`, recovering what an earlier run left; `commit` batches its fsyncs. */
+  static open(dir: string, commit: GroupCommit): { store: DiskMessageStore; report: RecoveryReport } {
+    mkdirSync(dir, { recursive: true });
+    const store = new DiskMessageStore(dir, commit);
+    const report = store.recover();
+    store.roll();
+    return { store, report };
+  }
+
+  get durableBatch(): number {
+    return this.commit.durableBatch;
+  }
+
+  onDurable(listener: (batch: number) => void): void {
+    this.commit.onDurable(listener);
+  }
+
+  persist(message: Message, queues: readonly QueueRef[]): number {
+    if (this.current.file.size >= SEGMENT_BYTES) this.roll();
+    const id = ++this.lastId;
+    const seg = this.current;
+    message.stored = { id, segment: seg };
+    message.storedRefs = queues.length;
+    seg.live += queues.length;
+    this.commit.append(seg.file, encodePublish(id, queues, message.exchange, message.routingKey, message.header, message.body));
+    return this.commit.currentBatch;
+  }
+
+  delivered(message: Message, queue: QueueRef): void {
+    const stored = message.stored;
+    if (!stored) return;
+    this.commit.append(this.marksOf(stored.segment as Segment), encodeMark(RECORD_DELIVERED, stored.id, queue));
+  }
+
+  removed(message: Message, queue: QueueRef): void {
+    const stored = message.stored;
+    if (!stored) return;
+    const seg = stored.segment as Segment;
+    message.storedRefs--;
+    if (message.storedRefs === 0) message.stored = null;
+    if (--seg.live === 0 && seg !== this.current) {
+      this.drop(seg);
+      return;
+    }
+    this.commit.append(this.marksOf(seg), encodeMark(RECORD_REMOVED, stored.id, queue));
+  }
+
+  writeOut(): void {
+    this.commit.writeOut();
+  }
+
+  flush(): Promise<void> {
+    return this.commit.drain();
+  }
+
+  async close(): Promise<void> {
+    await this.commit.drain();
+    for (const seg of this.segments.values()) {
+      this.commit.retire(seg.file);
+      if (seg.marks) this.commit.retire(seg.marks);
+    }
+    await this.commit.drain();
+  }
+
+  private path(id: number, ext: 'seg' | 'marks'): string {
+    return join(this.dir, `${String(id).padStart(10, '0')}.${ext}`);
+  }
+
+  private marksOf(seg: Segment): AppendFile {
+    if (!seg.marks) seg.marks = new AppendFile(this.path(seg.id, 'marks'));
+    return seg.marks;
+  }
+
+  /** Starts a new segment; the previous one is deleted if nothing in it is live. */
+  private roll(): void {
+    const previous = this.current as Segment | undefined;
+    const id = Math.max(0, ...this.segments.keys()) + 1;
+    this.current = new Segment(id, new AppendFile(this.path(id, 'seg')));
+    this.segments.set(id, this.current);
+    if (previous && previous.live === 0) this.drop(previous);
+  }
+
+  private drop(seg: Segment): void {
+    this.segments.delete(seg.id);
+    this.commit.retire(seg.file);
+    if (seg.marks) this.commit.retire(seg.marks);
+    unlinkSync(seg.file.path);
+    if (existsSync(this.path(seg.id, 'marks'))) unlinkSync(this.path(seg.id, 'marks'));
+  }
+
+  /** Reads every segment and its marks back; rebuilds live counts. */
+  private recover(): RecoveryReport {
+    const started = Date.now();
+    const problems: string[] = [];
+    const byId = new Map<number, { record: PublishRecord; seg: number; queues: Map<string, boolean> }>();
+    const ids = readdirSync(this.dir)
+      .map((f) => SEGMENT_NAME.exec(f)?.[1])
+      .filter((m): m is string => m !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const segId of ids) {
+      const file = this.path(segId, 'seg');
+      const buf = readFileSync(file);
+      this.scan(buf, file, problems, (r) => {
+        if (r.type !== RECORD_PUBLISH) return;
+        const queues = new Map<string, boolean>();
+        for (const q of r.queues) queues.set(queueKey(q), false);
+        byId.set(r.id, { record: r, seg: segId, queues });
+        this.lastId = Math.max(this.lastId, r.id);
+      });
+      const marksPath = this.path(segId, 'marks');
+      if (!existsSync(marksPath)) continue;
+      this.scan(readFileSync(marksPath), marksPath, problems, (r) => {
+        if (r.type === RECORD_PUBLISH) return;
+        const entry = byId.get(r.id);
+        if (!entry) return;
+        const key = queueKey(r.queue);
+        if (!entry.queues.has(key)) return;
+        if (r.type === RECORD_DELIVERED) entry.queues.set(key, true);
+        else entry.queues.delete(key);
+      });
+    }
+    const queues = new Map<string, RecoveredMessage[]>();
+    const live = new Map<number, number>();
+    let messages = 0;
+    for (const [id, { record, seg, queues: holders }] of [...byId].sort((a, b) => a[0] - b[0])) {
+      if (holders.size === 0) continue;
+      const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+      const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body);
+      live.set(seg, (live.get(seg) ?? 0) + holders.size);
+      messages++;
+      for (const [key, delivered] of holders) {
+        let list = queues.get(key);
+        if (!list) queues.set(key, (list = []));
+        list.push({ message, redelivered: delivered });
+      }
+      message.stored = { id, segment: seg };
+      message.storedRefs = holders.size;
+    }
+    // Re-open the segments that still hold live messages; delete the rest.
+    for (const segId of ids) {
+      const count = live.get(segId) ?? 0;
+      if (count === 0) {
+        unlinkSync(this.path(segId, 'seg'));
+        if (existsSync(this.path(segId, 'marks'))) unlinkSync(this.path(segId, 'marks'));
+        continue;
+      }
+      const seg = new Segment(segId, new AppendFile(this.path(segId, 'seg')));
+      seg.live = count;
+      this.segments.set(segId, seg);
+    }
+    // Point recovered messages at their Segment objects.
+    for (const list of queues.values()) {
+      for (const { message } of list) {
+        const s = message.stored;
+        if (s && typeof s.segment === 'number') message.stored = { id: s.id, segment: this.segments.get(s.segment)! };
+      }
+    }
+    return { queues, messages, segments: this.segments.size, problems, millis: Date.now() - started };
+  }
+
+  /** Calls `each` for every intact record; reports damage; truncates a torn tail. */
+  private scan(buf: Buffer, file: string, problems: string[], each: (r: PublishRecord | MarkRecord) => void): void {
+    let pos = 0;
+    for (;;) {
+      const r = readRecord(buf, pos);
+      if (r.kind === 'end') return;
+      if (r.kind === 'record') {
+        each(r.record);
+        pos = r.next;
+        continue;
+      }
+      if (r.kind === 'torn') {
+        problems.push(`${file}: torn record at byte ${pos} (a write cut short by a crash); truncated ${buf.length - pos} bytes`);
+        truncateSync(file, pos);
+        return;
+      }
+      const resume = resync(buf, pos + 1);
+      problems.push(
+        resume === null
+          ? `${file}: corrupt record at byte ${pos}; nothing intact after it`
+          : `${file}: corrupt record at byte ${pos} skipped (${resume - pos} bytes)`,
+      );
+      if (resume === null) return;
+      pos = resume;
+    }
+  }
+}
+
+/** The first offset from `from` where an intact record (or the end) starts. */
+function resync(buf: Buffer, from: number): number | null {
+  for (let pos = from; pos <= buf.length; pos++) {
+    const r = readRecord(buf, pos);
+    if (r.kind === 'end' || r.kind === 'record') return pos;
+  }
+  return null;
+}

@@ -1,0 +1,60 @@
+// Where persistent messages in durable queues are kept. The broker talks to this interface;
+// the disk store and the memory store (no persistence, for tests and transient-only use) implement it.
+import type { Message } from '../message.js';
+
+/** A durable queue as the store names it. */
+export interface QueueRef {
+  readonly vhost: string;
+  readonly name: string;
+}
+
+export interface RecoveredMessage {
+  message: Message;
+  redelivered: boolean;
+}
+
+export interface RecoveryReport {
+  /** queue key (vhost NUL name) -> its messages in publish order */
+  queues: Map<string, RecoveredMessage[]>;
+  messages: number;
+  segments: number;
+  /** one line per damaged file or record */
+  problems: string[];
+  millis: number;
+}
+
+export interface MessageStore {
+  /** Stores a message for the given durable queues; returns the batch whose durability confirms it. */
+  persist(message: Message, queues: readonly QueueRef[]): number;
+  /** First delivery of a stored message from a queue, so recovery can mark it redelivered. */
+  delivered(message: Message, queue: QueueRef): void;
+  /** The message left the queue for good (acked, dropped, purged, queue deleted). */
+  removed(message: Message, queue: QueueRef): void;
+  /** Writes buffered records to the kernel; called before replies go out. */
+  writeOut(): void;
+  /** Highest batch known to be durable. */
+  readonly durableBatch: number;
+  onDurable(listener: (batch: number) => void): void;
+  /** Resolves once everything so far is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const queueKey = (q: QueueRef): string => `${q.vhost}\u0000${q.name}`;
+
+/** Keeps nothing: every persist is "durable" at once. */
+export class MemoryMessageStore implements MessageStore {
+  durableBatch = Number.MAX_SAFE_INTEGER;
+
+  persist(): number {
+    return 0;
+  }
+
+  delivered(): void {}
+  removed(): void {}
+  writeOut(): void {}
+  onDurable(): void {}
+
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
