@@ -57,7 +57,8 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (e instanceof CliError) return { code: e.exitCode, message: e.message };
   if (e instanceof ApiError) {
     if (e.status === 503 && e.error === 'app_stopped') {
-      return { code: ExitCode.UNAVAILABLE, message: `the warren application is stopped (${e.reason || 'app_stopped'}); start it with: warrenctl start_app` };
+      const reason = e.reason || 'the warren application is stopped';
+      return { code: ExitCode.UNAVAILABLE, message: reason.includes('start_app') ? reason : `${reason}; start it with: warrenctl start_app` };
     }
     if (e.status === 401) {
       return { code: ExitCode.NO_PERMISSION, message: `the management API refused the credentials (HTTP 401 ${e.error}${e.reason ? `: ${e.reason}` : ''})` };
