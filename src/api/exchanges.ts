@@ -4,7 +4,6 @@
 import type { Binding, Bindable } from '../broker/binding.js';
 import { defaultExchangeRefused } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
-import type { Queue } from '../broker/queue.js';
 import type { Vhost } from '../broker/vhost.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatExchange, jsonToTable, propertiesKey } from './format.js';
@@ -36,10 +35,7 @@ function publish(ctx: ApiContext, req: ApiRequest): { routed: boolean } {
     decodePayload(body['payload'], body['payload_encoding']),
   );
   if (exchange.options.internal) throw badRequest(`cannot publish to internal exchange '${exchange.name}' in vhost '${vhost.name}'`);
-  const routed = new Set<Queue>();
-  vhost.route(exchange, message, routed);
-  for (const q of routed) q.enqueue(message);
-  return { routed: routed.size > 0 };
+  return { routed: vhost.publish(exchange, message).routed > 0 };
 }
 
 function destinationOf(vhost: Vhost, kind: string, name: string): Bindable {

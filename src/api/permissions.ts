@@ -46,10 +46,8 @@ export function putVhost(ctx: ApiContext, name: string, description: string | un
     broker.addVhost(name, description ?? '', tags ?? []);
     return false;
   }
-  // Vhost keeps description and tags as plain fields; RabbitMQ updates them on PUT.
-  const writable = existing as { description: string; tags: string[] };
-  if (description !== undefined) writable.description = description;
-  if (tags !== undefined) writable.tags = tags;
+  // RabbitMQ updates description and tags on PUT of an existing vhost.
+  existing.setMetadata(description, tags);
   return true;
 }
 

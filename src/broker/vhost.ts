@@ -47,6 +47,10 @@ const STANDARD_EXCHANGES: [string, string][] = [
   ['amq.match', 'headers'],
 ];
 
+// Scratch collections reused by publish(): routing is synchronous, so one of each suffices.
+const routed = new Set<Queue>();
+const durableTargets: Queue[] = [];
+
 export interface ExchangeDeclare extends ExchangeOptions {
   name: string;
   type: string;
@@ -69,13 +73,41 @@ export class Vhost {
 
   constructor(
     readonly name: string,
-    readonly description = '',
-    readonly tags: string[] = [],
+    public description = '',
+    public tags: string[] = [],
     private readonly env: VhostEnv | null = null,
   ) {
     const builtIn = { durable: true, autoDelete: false, internal: false, arguments: {} };
     this.exchanges.set('', createExchange('direct', '', name, builtIn));
     for (const [xname, type] of STANDARD_EXCHANGES) this.exchanges.set(xname, createExchange(type as 'direct', xname, name, builtIn));
+  }
+
+  /** Updates description and tags (management API PUT on an existing vhost). */
+  setMetadata(description: string | undefined, tags: string[] | undefined): void {
+    if (description !== undefined) this.description = description;
+    if (tags !== undefined) this.tags = tags;
+    this.env?.definitions?.vhost(this);
+  }
+
+  /**
+   * Routes a message and enqueues it. A persistent message is stored once for all its durable
+   * queues before any consumer can see it. Returns how many queues took it and the store batch
+   * whose durability confirms it (0: nothing to wait for).
+   */
+  publish(exchange: Exchange, message: Message): { routed: number; batch: number } {
+    this.route(exchange, message, routed);
+    const count = routed.size;
+    let batch = 0;
+    if (count > 0) {
+      if (message.persistent && this.env) {
+        for (const q of routed) if (q.store) durableTargets.push(q);
+        if (durableTargets.length > 0) batch = this.env.store.persist(message, durableTargets);
+        durableTargets.length = 0;
+      }
+      for (const q of routed) q.enqueue(message);
+      routed.clear();
+    }
+    return { routed: count, batch };
   }
 
   exchange(name: string): Exchange {

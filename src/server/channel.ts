@@ -56,8 +56,6 @@ interface PendingPublish {
 
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
-const routed = new Set<Queue>();
-const durableTargets: Queue[] = [];
 
 export class Channel implements ConsumerHost, ReplySink {
   readonly consumers = new Map<string, ChannelConsumer>();
@@ -163,20 +161,8 @@ export class Channel implements ConsumerHost, ReplySink {
     }
     // The exchange may have gone while the content was in flight (or before tx.commit).
     const exchange = this.vhost.exchanges.get(message.exchange);
-    if (exchange) this.vhost.route(exchange, message, routed);
-    let batch = 0;
-    if (routed.size === 0) {
-      if (mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-    } else {
-      if (message.persistent) {
-        for (const q of routed) if (q.store) durableTargets.push(q);
-        // Stored once for all its durable queues, before any consumer can ack it.
-        if (durableTargets.length > 0) batch = this.broker.store.persist(message, durableTargets);
-        durableTargets.length = 0;
-      }
-      for (const q of routed) q.enqueue(message);
-      routed.clear();
-    }
+    const { routed, batch } = exchange ? this.vhost.publish(exchange, message) : { routed: 0, batch: 0 };
+    if (routed === 0 && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
     if (seq) this.confirm(seq, batch);
   }
 
