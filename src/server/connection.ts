@@ -177,7 +177,7 @@ export class Connection implements ChannelHost {
         return;
       }
       case Frame.HEARTBEAT:
-        if (channel !== 0) throw new AmqpError(ReplyCode.FRAME_ERROR, 'heartbeat frame on a non-zero channel');
+        if (channel !== 0) throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'heartbeat frame on a non-zero channel');
         return;
       default:
         throw new AmqpError(ReplyCode.FRAME_ERROR, `unknown frame type ${type}`);
