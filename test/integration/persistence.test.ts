@@ -1,6 +1,6 @@
 // Durable storage across restarts: what survives, in which order and with which flags.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp, { type ConfirmChannel } from 'amqplib';
@@ -197,4 +197,55 @@ describe('crash safety', () => {
       running.splice(0);
     }
   }, 120_000);
+});
+
+describe('corruption', () => {
+  /** Ten persistent messages in one segment; returns the segment path and its record offsets. */
+  async function tenMessages(dir: string): Promise<{ segment: string; offsets: number[] }> {
+    const w = await start(dir);
+    const ch = await confirmChannel(w);
+    await ch.assertQueue('c-q', { durable: true });
+    for (let i = 0; i < 10; i++) ch.sendToQueue('c-q', Buffer.from(`m${i}`), { persistent: true });
+    await ch.waitForConfirms();
+    await w.stop('SIGTERM');
+    const name = readdirSync(join(dir, 'messages')).find((f) => f.endsWith('.seg'))!;
+    const segment = join(dir, 'messages', name);
+    const buf = readFileSync(segment);
+    const offsets: number[] = [];
+    for (let pos = 0; pos < buf.length; pos += 8 + buf.readUInt32BE(pos)) offsets.push(pos);
+    expect(offsets.length).toBe(10);
+    return { segment, offsets };
+  }
+
+  it('truncates a segment torn mid-record, names it, and keeps every whole message', async () => {
+    const dir = dataDir();
+    const { segment, offsets } = await tenMessages(dir);
+    truncateSync(segment, offsets[9]! + 12);
+    const w = await start(dir);
+    expect(w.output()).toContain(`${segment}: torn record at byte ${offsets[9]}`);
+    expect(await drain(w, 'c-q')).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+  });
+
+  it('skips a record with flipped bytes, names it, and keeps the others', async () => {
+    const dir = dataDir();
+    const { segment, offsets } = await tenMessages(dir);
+    const buf = readFileSync(segment);
+    buf[offsets[4]! + 20] ^= 0xff;
+    buf[offsets[4]! + 21] ^= 0x5a;
+    writeFileSync(segment, buf);
+    const w = await start(dir);
+    expect(w.output()).toContain(`${segment}: corrupt record at byte ${offsets[4]} skipped`);
+    expect(await drain(w, 'c-q')).toEqual(['m0', 'm1', 'm2', 'm3', 'm5', 'm6', 'm7', 'm8', 'm9']);
+  });
+
+  it('recovers the records after one whose length field is damaged', async () => {
+    const dir = dataDir();
+    const { segment, offsets } = await tenMessages(dir);
+    const buf = readFileSync(segment);
+    buf.writeUInt32BE(7, offsets[2]!);
+    writeFileSync(segment, buf);
+    const w = await start(dir);
+    expect(w.output()).toContain(`${segment}: corrupt record at byte ${offsets[2]}`);
+    expect(await drain(w, 'c-q')).toEqual(['m0', 'm1', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+  });
 });
