@@ -66,7 +66,11 @@ export class Context {
   async secret(value: string | undefined, promptText = 'Password:'): Promise<string> {
     if (value !== undefined) return value;
     const { isInteractive, promptPassword, readStdinLine } = await import('./prompt.js');
-    if (isInteractive(this.io)) return promptPassword(promptText);
+    if (isInteractive(this.io)) {
+      // never prompt with --yes (DESIGN.md convention 7); reading a terminal without a prompt would echo the secret
+      if (this.yes) throw new CliError(ExitCode.USAGE, 'a password is needed: give it as an argument or on standard input (--yes never prompts)');
+      return promptPassword(promptText);
+    }
     return readStdinLine(this.io);
   }
 

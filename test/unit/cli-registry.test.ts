@@ -1,5 +1,5 @@
 // The registry, the command modules, help, the man page and the completion scripts agree.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type CommandDefinition, hyphenated } from '../../src/cli/command.js';
 import { bashCompletion, zshCompletion } from '../../src/cli/completion.js';
@@ -122,5 +122,30 @@ describe('documentation and completion cover every command', () => {
     expect(zsh).toContain('__complete');
     expect(bash).toContain('complete -F _warrenctl warrenctl');
     expect(zsh.startsWith('#compdef warrenctl')).toBe(true);
+  });
+});
+
+describe('module boundaries', () => {
+  const root = new URL('../../', import.meta.url);
+  const files = [
+    ...readdirSync(new URL('src/cli/', root), { recursive: true }).map((f) => `src/cli/${String(f)}`),
+    ...readdirSync(new URL('commands/', root)).map((f) => `commands/${f}`),
+  ].filter((f) => f.endsWith('.ts'));
+  const staticImports = (file: string): string[] =>
+    [...readFileSync(new URL(file, root), 'utf8').matchAll(/^import (?!type )[^;]*? from '([^']+)';/gms)].map((m) => m[1] as string);
+
+  it('cli and commands never import the broker or the server', () => {
+    for (const file of files) {
+      for (const spec of staticImports(file)) expect(`${file} -> ${spec}`).not.toMatch(/src\/(broker|server|api|amqp)\/|\.\.\/(broker|server|api|amqp)\//);
+    }
+  });
+
+  it('heavy packages are loaded lazily: chalk/cli-table3 only in output/table.ts, commander only in parse.ts, inquirer/amqplib never statically', () => {
+    const allowed: Record<string, string[]> = { chalk: ['src/cli/output/table.ts'], 'cli-table3': ['src/cli/output/table.ts'], commander: ['src/cli/parse.ts'], inquirer: [], amqplib: [] };
+    for (const file of files) {
+      for (const spec of staticImports(file)) {
+        if (spec in allowed) expect(allowed[spec], `${file} imports ${spec}`).toContain(file);
+      }
+    }
   });
 });
