@@ -4,6 +4,7 @@ import type { DefinitionEmitter } from './definitions.js';
 import { DirectReplyTo } from './direct-reply-to.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
+import type { MemoryBudget } from './store/spool.js';
 import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
 
@@ -35,6 +36,8 @@ export class Broker {
   constructor(
     readonly store: MessageStore = new MemoryMessageStore(),
     defaults = true,
+    /** the heap budget for ready messages; past it, queues spool to disk (null: never) */
+    readonly memory: MemoryBudget | null = null,
   ) {
     store.onDurable((batch) => {
       for (const waiter of this.durabilityWaiters) waiter.onDurable(batch);

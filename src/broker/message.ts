@@ -5,10 +5,8 @@ import type { BasicProperties } from '../amqp/index.js';
 const PERSISTENT = 2;
 
 export class Message {
-  /** where the message store keeps it (opaque to everyone else); null while not stored */
+  /** where the message store keeps it (opaque to everyone else); null when not stored */
   stored: { readonly id: number; readonly segment: unknown } | null = null;
-  /** durable queues still holding a stored copy */
-  storedRefs = 0;
 
   constructor(
     readonly exchange: string,

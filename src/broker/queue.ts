@@ -2,10 +2,10 @@
 // and round-robin delivery across consumers with capacity.
 import type { FieldTable } from '../amqp/index.js';
 import type { Consumer } from './consumer.js';
-import { Deque } from './deque.js';
 import type { Envelope, Message } from './message.js';
-import { MinHeap } from './min-heap.js';
+import { QueueLevel } from './queue-level.js';
 import type { MessageStore } from './store/message-store.js';
+import type { MemoryBudget } from './store/spool.js';
 
 export interface QueueOptions {
   durable: boolean;
@@ -13,21 +13,6 @@ export interface QueueOptions {
   exclusiveOwner: string | null;
   autoDelete: boolean;
   arguments: FieldTable;
-}
-
-/** Messages of one priority (a plain queue has just one level). */
-class Level {
-  readonly ready = new Deque<Envelope>();
-  /** Requeued envelopes. Everything ready was published after them, so they always go first. */
-  readonly requeued = new MinHeap<Envelope>((e) => e.seq);
-
-  get length(): number {
-    return this.ready.length + this.requeued.length;
-  }
-
-  take(): Envelope | undefined {
-    return this.requeued.length > 0 ? this.requeued.pop() : this.ready.shift();
-  }
 }
 
 /** RabbitMQ's x-max-priority: 1..255 priority levels, higher first. */
@@ -39,9 +24,8 @@ function maxPriority(args: FieldTable): number {
 export class Queue {
   readonly kind = 'queue' as const;
   /** index = priority; highest index served first */
-  private readonly levels: Level[];
+  private levels: QueueLevel[];
   private count = 0;
-  private nextSeq = 0;
   private readonly consumerList: Consumer[] = [];
   private roundRobin = 0;
   private draining = false;
@@ -51,7 +35,7 @@ export class Queue {
   unackedBytes = 0;
   deleted = false;
   /** set for durable queues when the broker persists: told when stored messages leave */
-  store: MessageStore | null = null;
+  private storeRef: MessageStore | null = null;
   /** called when an auto-delete queue loses its last consumer */
   onUnused: ((queue: Queue) => void) | null = null;
 
@@ -59,15 +43,37 @@ export class Queue {
     readonly name: string,
     readonly vhost: string,
     readonly options: QueueOptions,
+    private readonly budget: MemoryBudget | null = null,
   ) {
-    this.levels = Array.from({ length: maxPriority(options.arguments) + 1 }, () => new Level());
+    this.levels = this.makeLevels();
+  }
+
+  get store(): MessageStore | null {
+    return this.storeRef;
+  }
+
+  /** Attaches the message store (durable queues); only before the queue holds messages. */
+  set store(store: MessageStore | null) {
+    this.storeRef = store;
+    this.levels = this.makeLevels();
+  }
+
+  private makeLevels(): QueueLevel[] {
+    return Array.from({ length: maxPriority(this.options.arguments) + 1 }, () => new QueueLevel(this.budget, this.storeRef));
+  }
+
+  /** ready messages kept on disk because of the memory budget */
+  get spooledCount(): number {
+    let n = 0;
+    for (const level of this.levels) n += level.spooled;
+    return n;
   }
 
   get messageCount(): number {
     return this.count;
   }
 
-  private levelOf(message: Message): Level {
+  private levelOf(message: Message): QueueLevel {
     const top = this.levels.length - 1;
     if (top === 0) return this.levels[0]!;
     const p = message.properties.priority ?? 0;
@@ -87,7 +93,7 @@ export class Queue {
   }
 
   enqueue(message: Message, redelivered = false): void {
-    this.levelOf(message).ready.push({ message, seq: this.nextSeq++, redelivered });
+    this.levelOf(message).push(message, redelivered);
     this.count++;
     this.readyBytes += message.size;
     if (this.consumerList.length > 0) this.drain();
@@ -123,8 +129,7 @@ export class Queue {
     if (this.deleted) return this.settle(envelope);
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
-    envelope.redelivered = true;
-    this.levelOf(envelope.message).requeued.push(envelope);
+    this.levelOf(envelope.message).requeue(envelope);
     this.count++;
     this.readyBytes += envelope.message.size;
   }
@@ -132,8 +137,8 @@ export class Queue {
   purge(): number {
     const count = this.count;
     for (const level of this.levels) {
-      const dropped = [...level.ready.clear(), ...level.requeued.clear()];
-      if (this.store) for (const e of dropped) if (e.message.stored) this.store.removed(e.message, this);
+      const dropped = level.clear();
+      if (this.store) for (const m of dropped) if (m.stored) this.store.removed(m, this);
     }
     this.count = 0;
     this.readyBytes = 0;
@@ -143,7 +148,7 @@ export class Queue {
   /** Ready messages in delivery order (for listings and the management API's get). */
   peekAll(): Envelope[] {
     const out: Envelope[] = [];
-    for (let i = this.levels.length - 1; i >= 0; i--) out.push(...this.levels[i]!.requeued.toArray(), ...this.levels[i]!.ready.toArray());
+    for (let i = this.levels.length - 1; i >= 0; i--) out.push(...this.levels[i]!.peek());
     return out;
   }
 

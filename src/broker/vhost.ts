@@ -17,11 +17,13 @@ import type { Message } from './message.js';
 import { Queue, type QueueOptions } from './queue.js';
 import type { DefinitionEmitter } from './definitions.js';
 import type { MessageStore } from './store/message-store.js';
+import type { MemoryBudget } from './store/spool.js';
 
 /** What a vhost needs from its broker: where to store messages and report definition changes. */
 export interface VhostEnv {
   readonly store: MessageStore;
   readonly definitions: DefinitionEmitter | null;
+  readonly memory: MemoryBudget | null;
 }
 
 /** The queue arguments RabbitMQ compares on redeclaration; others are accepted as given. */
@@ -206,7 +208,7 @@ export class Vhost {
       return q;
     }
     if (name.startsWith('amq.') && d.name !== '') throw reservedName('queue', name);
-    const q = new Queue(name, this.name, d);
+    const q = new Queue(name, this.name, d, this.env?.memory ?? null);
     // Exclusive queues die with their connection, so only the others keep messages across restarts.
     if (d.durable && d.exclusiveOwner === null) q.store = this.env?.store ?? null;
     q.onUnused = (unused) => this.removeQueue(unused);

@@ -25,6 +25,7 @@ interface Options {
   frameMax: number;
   channelMax: number;
   quiet: boolean;
+  memoryBudget: number;
   /** management API over TCP: off unless given (the control socket is always served) */
   apiPort?: number;
   apiBind: string;
@@ -52,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
     .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
     .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
+    .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
     .option('-q, --quiet', 'log warnings and errors only', false)
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EX_USAGE))
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -99,7 +101,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   let storage: RecoveredBroker;
   try {
     unlock = lockDataDir(paths.dir);
-    storage = openDiskBroker(paths.dir);
+    storage = openDiskBroker(paths.dir, opts.memoryBudget * 1024 * 1024);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);

@@ -17,8 +17,8 @@ function dataDir(): string {
   return dir;
 }
 
-async function start(dir: string): Promise<Warren> {
-  const w = await startWarren({ dataDir: dir });
+async function start(dir: string, args: string[] = []): Promise<Warren> {
+  const w = await startWarren({ dataDir: dir, args });
   running.push(w);
   return w;
 }
@@ -247,5 +247,34 @@ describe('corruption', () => {
     const w = await start(dir);
     expect(w.output()).toContain(`${segment}: corrupt record at byte ${offsets[2]}`);
     expect(await drain(w, 'c-q')).toEqual(['m0', 'm1', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+  });
+});
+
+describe('memory budget', () => {
+  it('spools messages beyond the budget to disk and delivers them all in order', async () => {
+    const dir = dataDir();
+    let w = await start(dir, ['--memory-budget', '1']);
+    const ch = await confirmChannel(w);
+    await ch.assertQueue('spill-t', { durable: false });
+    await ch.assertQueue('spill-d', { durable: true });
+    const body = (i: number) => Buffer.from(`${String(i).padStart(6, '0')}-${'x'.repeat(93)}`);
+    for (let i = 0; i < 20_000; i++) {
+      ch.sendToQueue('spill-t', body(i));
+      ch.sendToQueue('spill-d', body(i), { persistent: true });
+      if (i % 1000 === 999) await ch.waitForConfirms();
+    }
+    await ch.waitForConfirms();
+    const spoolFiles = readdirSync(join(dir, 'spool'));
+    expect(spoolFiles.length).toBeGreaterThan(0);
+    expect((await ch.checkQueue('spill-t')).messageCount).toBe(20_000);
+    const got = await drain(w, 'spill-t');
+    expect(got.length).toBe(20_000);
+    expect(got.every((m, i) => m === body(i).toString())).toBe(true);
+    // the durable queue's spooled persistent messages come back from the segments after a crash
+    await w.stop('SIGKILL');
+    w = await start(dir, ['--memory-budget', '1']);
+    const durable = await drain(w, 'spill-d');
+    expect(durable.length).toBe(20_000);
+    expect(durable.every((m, i) => m === body(i).toString())).toBe(true);
   });
 });

@@ -25,6 +25,8 @@ const SEGMENT_NAME = /^(\d{10})\.seg$/;
 class Segment {
   /** (message, queue) pairs stored here and not yet removed */
   live = 0;
+  /** lowest message id stored here (ids grow with segment ids) */
+  firstId = 0;
   marks: AppendFile | null = null;
 
   constructor(
@@ -67,7 +69,7 @@ export class DiskMessageStore implements MessageStore {
     const id = ++this.lastId;
     const seg = this.current;
     message.stored = { id, segment: seg };
-    message.storedRefs = queues.length;
+    if (seg.firstId === 0) seg.firstId = id;
     seg.live += queues.length;
     this.commit.append(seg.file, encodePublish(id, queues, message.exchange, message.routingKey, message.header, message.body));
     return this.commit.currentBatch;
@@ -83,13 +85,18 @@ export class DiskMessageStore implements MessageStore {
     const stored = message.stored;
     if (!stored) return;
     const seg = stored.segment as Segment;
-    message.storedRefs--;
-    if (message.storedRefs === 0) message.stored = null;
     if (--seg.live === 0 && seg !== this.current) {
       this.drop(seg);
       return;
     }
     this.commit.append(this.marksOf(seg), encodeMark(RECORD_REMOVED, stored.id, queue));
+  }
+
+  /** Points a message read back from a queue's spool at its stored record again. */
+  reattach(message: Message, id: number): void {
+    let found: Segment | undefined;
+    for (const seg of this.segments.values()) if (seg.firstId !== 0 && seg.firstId <= id && (!found || seg.firstId > found.firstId)) found = seg;
+    if (found) message.stored = { id, segment: found };
   }
 
   writeOut(): void {
@@ -169,12 +176,14 @@ export class DiskMessageStore implements MessageStore {
     }
     const queues = new Map<string, RecoveredMessage[]>();
     const live = new Map<number, number>();
+    const firstIds = new Map<number, number>();
     let messages = 0;
     for (const [id, { record, seg, queues: holders }] of [...byId].sort((a, b) => a[0] - b[0])) {
       if (holders.size === 0) continue;
       const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
       const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body);
       live.set(seg, (live.get(seg) ?? 0) + holders.size);
+      if (!firstIds.has(seg)) firstIds.set(seg, id);
       messages++;
       for (const [key, delivered] of holders) {
         let list = queues.get(key);
@@ -182,7 +191,6 @@ export class DiskMessageStore implements MessageStore {
         list.push({ message, redelivered: delivered });
       }
       message.stored = { id, segment: seg };
-      message.storedRefs = holders.size;
     }
     // Re-open the segments that still hold live messages; delete the rest.
     for (const segId of ids) {
@@ -194,6 +202,7 @@ export class DiskMessageStore implements MessageStore {
       }
       const seg = new Segment(segId, new AppendFile(this.path(segId, 'seg')));
       seg.live = count;
+      seg.firstId = firstIds.get(segId) ?? 0;
       this.segments.set(segId, seg);
     }
     // Point recovered messages at their Segment objects.

@@ -1,10 +1,12 @@
 // Opens a data directory's stores and loads what they hold into a new broker.
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Broker } from '../broker.js';
 import { DefinitionEmitter, restoreDefinitions } from '../definitions.js';
 import { DefinitionsStore } from './definitions-store.js';
 import { DiskMessageStore } from './disk-message-store.js';
 import { GroupCommit } from './group-commit.js';
+import { MemoryBudget } from './spool.js';
 
 export interface RecoveredBroker {
   broker: Broker;
@@ -14,12 +16,19 @@ export interface RecoveredBroker {
   close(): Promise<void>;
 }
 
-export function openDiskBroker(dataDir: string): RecoveredBroker {
+/** Default heap budget for ready messages before queues spool to disk. */
+export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+
+export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BUDGET): RecoveredBroker {
   const started = Date.now();
+  // Spool files hold transient overflow only (persistent messages are in the segments too): start clean.
+  const spoolDir = join(dataDir, 'spool');
+  rmSync(spoolDir, { recursive: true, force: true });
+  mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
   const commit = new GroupCommit();
   const definitions = DefinitionsStore.open(dataDir, commit);
   const { store, report } = DiskMessageStore.open(join(dataDir, 'messages'), commit);
-  const broker = new Broker(store, false);
+  const broker = new Broker(store, false, new MemoryBudget(memoryBudget, spoolDir));
   const fresh = definitions.state.vhost.size === 0 && definitions.state.user.size === 0;
   if (!fresh) restoreDefinitions(broker, definitions.state);
   broker.definitions = new DefinitionEmitter(definitions);

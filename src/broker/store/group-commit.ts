@@ -1,7 +1,8 @@
 // Group commit for append-only files. Appends are buffered, written to the kernel at the next
 // flush point (so a killed process loses nothing already answered for), and fdatasync'ed in
 // batches in the background: one fsync covers every append made while the previous one ran.
-import { closeSync, fdatasync, openSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, openSync } from 'node:fs';
+import { writeAll } from './io.js';
 
 export class AppendFile {
   readonly fd: number;
@@ -51,14 +52,8 @@ export class GroupCommit {
   writeOut(): void {
     for (const file of this.dirty) {
       if (!file.closed && file.pending.length > 0) {
-        let chunks = file.pending;
+        writeAll(file.fd, file.pending);
         file.pending = [];
-        // writev takes at most IOV_MAX (1024) buffers at a time
-        while (chunks.length > 0) {
-          const part = chunks.length > 1024 ? chunks.slice(0, 1024) : chunks;
-          chunks = chunks.length > 1024 ? chunks.slice(1024) : [];
-          writeFully(file.fd, part);
-        }
         this.unsynced.add(file);
       }
     }
@@ -112,23 +107,6 @@ export class GroupCommit {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-  }
-}
-
-function writeFully(fd: number, chunks: Buffer[]): void {
-  let remaining = chunks;
-  while (remaining.length > 0) {
-    let written = writevSync(fd, remaining);
-    // A short write leaves part of one buffer; continue from there.
-    const rest: Buffer[] = [];
-    for (const chunk of remaining) {
-      if (written >= chunk.length) written -= chunk.length;
-      else {
-        rest.push(written > 0 ? chunk.subarray(written) : chunk);
-        written = 0;
-      }
-    }
-    remaining = rest;
   }
 }
 

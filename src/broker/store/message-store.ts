@@ -30,6 +30,8 @@ export interface MessageStore {
   delivered(message: Message, queue: QueueRef): void;
   /** The message left the queue for good (acked, dropped, purged, queue deleted). */
   removed(message: Message, queue: QueueRef): void;
+  /** Points a message read back from a queue's spool at its stored record (`id` from message.stored). */
+  reattach(message: Message, id: number): void;
   /** Writes buffered records to the kernel; called before replies go out. */
   writeOut(): void;
   /** Highest batch known to be durable. */
@@ -52,6 +54,7 @@ export class MemoryMessageStore implements MessageStore {
 
   delivered(): void {}
   removed(): void {}
+  reattach(): void {}
   writeOut(): void {}
   onDurable(): void {}
 

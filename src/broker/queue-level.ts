@@ -1,0 +1,86 @@
+// The messages of one priority level of a queue (a plain queue has one level): ready ones in
+// publish order, requeued ones back in their original place, and, when the broker's memory
+// budget is used up, the youngest ones spooled to disk.
+import { Deque } from './deque.js';
+import type { Envelope, Message } from './message.js';
+import { MinHeap } from './min-heap.js';
+import type { MessageStore } from './store/message-store.js';
+import { MemoryBudget, Spool } from './store/spool.js';
+
+/** Read back from the spool when fewer than this many ready messages are left in memory. */
+const REFILL_BELOW = 1024;
+
+export class QueueLevel {
+  private readonly ready = new Deque<Envelope>();
+  /** Requeued envelopes. Everything ready was published after them, so they always go first. */
+  private readonly requeued = new MinHeap<Envelope>((e) => e.seq);
+  private spool: Spool | null = null;
+  private nextSeq = 0;
+
+  constructor(
+    private readonly budget: MemoryBudget | null,
+    private readonly store: MessageStore | null,
+  ) {}
+
+  get length(): number {
+    return this.ready.length + this.requeued.length + (this.spool?.length ?? 0);
+  }
+
+  /** messages kept on disk rather than in memory */
+  get spooled(): number {
+    return this.spool?.length ?? 0;
+  }
+
+  push(message: Message, redelivered: boolean): void {
+    const budget = this.budget;
+    // Once anything is spooled, everything after it is too, so order holds.
+    if (budget && !redelivered && ((this.spool?.length ?? 0) > 0 || budget.exceeded)) {
+      if (!this.spool) this.spool = new Spool(budget.spoolDir, this.store);
+      this.spool.append(message);
+      return;
+    }
+    this.pushReady(message, redelivered);
+  }
+
+  requeue(envelope: Envelope): void {
+    envelope.redelivered = true;
+    this.requeued.push(envelope);
+    if (this.budget) this.budget.used += MemoryBudget.cost(envelope.message);
+  }
+
+  take(): Envelope | undefined {
+    let envelope: Envelope | undefined;
+    if (this.requeued.length > 0) envelope = this.requeued.pop();
+    else {
+      if (this.spool && this.spool.length > 0 && this.ready.length < REFILL_BELOW) {
+        for (const m of this.spool.readChunk()) this.pushReady(m, false);
+      }
+      envelope = this.ready.shift();
+    }
+    if (envelope && this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
+    return envelope;
+  }
+
+  /** Removes and returns every message (purge, delete). */
+  clear(): Message[] {
+    const envelopes = [...this.ready.clear(), ...this.requeued.clear()];
+    const messages = envelopes.map((e) => e.message);
+    if (this.budget) for (const m of messages) this.budget.used -= MemoryBudget.cost(m);
+    if (this.spool) {
+      messages.push(...this.spool.readAll());
+      this.spool.close();
+      this.spool = null;
+    }
+    return messages;
+  }
+
+  /** Ready envelopes in memory, in delivery order (spooled ones are not listed). */
+  peek(): Envelope[] {
+    return [...this.requeued.toArray(), ...this.ready.toArray()];
+  }
+
+  private pushReady(message: Message, redelivered: boolean): void {
+    this.ready.push({ message, seq: this.nextSeq++, redelivered });
+    if (this.budget) this.budget.used += MemoryBudget.cost(message);
+  }
+}
