@@ -17,7 +17,7 @@ const TARGETS: { name: 'warren' | 'rabbitmq'; skip: boolean; make: () => Promise
 ];
 
 for (const { name: targetName, skip, make } of TARGETS) {
-  describe.skipIf(skip)(`warrenctl admin commands against ${targetName}`, () => {
+  describe.skipIf(skip)(`warrenctl admin commands against ${targetName}`, { timeout: 60_000 }, () => {
     let target: Target;
     const ctl = (args: readonly string[], options?: CtlOptions) => runCtl([...target.args, ...args], options);
     const user = uniqueName('wctl-user');
