@@ -1,10 +1,12 @@
 // warrenctl's admin commands end to end, one suite run against each target: the local warren daemon
 // (over its control socket) and a real RabbitMQ (over its management API, when RABBITMQ_API_URL is set).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctlBin } from '../helpers/warren.js';
 import { eventually, parseTsv, RABBITMQ_API_URL, rabbitmqTarget, runCtl, uniqueName, warrenTarget, type CtlOptions, type Target } from './ctl.js';
 
 if (!RABBITMQ_API_URL) {
@@ -113,6 +115,21 @@ for (const { name: targetName, skip, make } of TARGETS) {
 
       expect((await ctl(['list_queues', 'bogus_item'])).code).toBe(64);
       expect((await ctl(['list_queues', '--formatter', 'yaml'])).code).toBe(64);
+    });
+
+    it.skipIf(!existsSync('/usr/bin/script'))('on a terminal: a table by default, colours unless NO_COLOR', async () => {
+      const line = ['node', ctlBin, ...target.args, 'list_users'].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+      const tty = await new Promise<string>((resolve) => {
+        const child = spawn('script', ['-qec', line, '/dev/null'], { env: { ...process.env, NO_COLOR: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        child.on('close', () => resolve(out));
+        child.stdin.end();
+      });
+      expect(tty).toContain('┌');
+      expect(tty).toContain('guest');
+      expect(tty).toContain('\u001b[');
+      expect(tty).toContain('Listing users ...');
     });
 
     it('list_exchanges and list_bindings', async () => {
