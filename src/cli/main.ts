@@ -8,6 +8,11 @@ import type { Io } from './io.js';
 import { findEntry, loadAll, suggest } from './registry.js';
 
 function processIo(): Io {
+  // `warrenctl list_queues | head -1`: a reader that goes away is not an error worth a stack trace
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`Error: cannot write to standard output: ${e.message}\n`);
+    process.exit(e.code === 'EPIPE' ? ExitCode.OK : ExitCode.SOFTWARE);
+  });
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
