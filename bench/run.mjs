@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { persistence } from './persistence.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const serverBin = join(root, 'bin', 'warren-server');
@@ -42,7 +43,11 @@ const sections = [
     run: amqpThroughput,
   },
   // { name: 'cli-latency', title: 'warrenctl latency', run: cliLatency },
-  // { name: 'persistence', title: 'recovery time / confirm latency on disk', run: persistence },
+  {
+    name: 'persistence',
+    title: 'durable storage: recovery time, and memory with a long transient queue',
+    run: (ctx) => persistence(ctx, startWarren),
+  },
 ];
 
 async function amqpThroughput(ctx) {
@@ -148,10 +153,11 @@ function runAmqpBench(url, mode, brokerPid) {
 // ---------------------------------------------------------------------------
 const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
 
-async function startWarren() {
+/** Starts warren; `dataDir` reuses a directory (kept on stop), `args` adds server options. */
+export async function startWarren({ dataDir: reuse, args = [] } = {}) {
   if (!existsSync(serverBin)) throw new Error(`${serverBin} not found`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
-  const child = spawn(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir], {
+  const dataDir = reuse ?? mkdtempSync(join(tmpdir(), 'warren-bench-'));
+  const child = spawn(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -184,10 +190,10 @@ async function startWarren() {
     output: () => out,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
       await exited;
       clearTimeout(t);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!reuse) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -37,6 +37,15 @@ class Segment {
 
 const headerReader = new Reader();
 
+interface RecoveredEntry {
+  record: PublishRecord;
+  seg: number;
+  /** queue keys holding the message; '' once removed from that queue */
+  keys: string[];
+  delivered: boolean[];
+  live: number;
+}
+
 export class DiskMessageStore implements MessageStore {
   private readonly segments = new Map<number, Segment>();
   private current!: Segment;
@@ -146,7 +155,9 @@ export class DiskMessageStore implements MessageStore {
   private recover(): RecoveryReport {
     const started = Date.now();
     const problems: string[] = [];
-    const byId = new Map<number, { record: PublishRecord; seg: number; queues: Map<string, boolean> }>();
+    // Publish records arrive in id order, so `entries` needs no sorting.
+    const entries: RecoveredEntry[] = [];
+    const byId = new Map<number, RecoveredEntry>();
     const ids = readdirSync(this.dir)
       .map((f) => SEGMENT_NAME.exec(f)?.[1])
       .filter((m): m is string => m !== undefined)
@@ -154,43 +165,33 @@ export class DiskMessageStore implements MessageStore {
       .sort((a, b) => a - b);
     for (const segId of ids) {
       const file = this.path(segId, 'seg');
-      const buf = readFileSync(file);
-      this.scan(buf, file, problems, (r) => {
+      this.scan(readFileSync(file), file, problems, (r) => {
         if (r.type !== RECORD_PUBLISH) return;
-        const queues = new Map<string, boolean>();
-        for (const q of r.queues) queues.set(queueKey(q), false);
-        byId.set(r.id, { record: r, seg: segId, queues });
-        this.lastId = Math.max(this.lastId, r.id);
+        const entry: RecoveredEntry = { record: r, seg: segId, keys: r.queues.map(queueKey), delivered: r.queues.map(() => false), live: r.queues.length };
+        entries.push(entry);
+        byId.set(r.id, entry);
+        if (r.id > this.lastId) this.lastId = r.id;
       });
       const marksPath = this.path(segId, 'marks');
       if (!existsSync(marksPath)) continue;
       this.scan(readFileSync(marksPath), marksPath, problems, (r) => {
         if (r.type === RECORD_PUBLISH) return;
         const entry = byId.get(r.id);
-        if (!entry) return;
-        const key = queueKey(r.queue);
-        if (!entry.queues.has(key)) return;
-        if (r.type === RECORD_DELIVERED) entry.queues.set(key, true);
-        else entry.queues.delete(key);
+        const i = entry ? entry.keys.indexOf(queueKey(r.queue)) : -1;
+        if (!entry || i < 0) return;
+        if (r.type === RECORD_DELIVERED) entry.delivered[i] = true;
+        else if (entry.keys[i] !== '') {
+          entry.keys[i] = '';
+          entry.live--;
+        }
       });
     }
-    const queues = new Map<string, RecoveredMessage[]>();
     const live = new Map<number, number>();
     const firstIds = new Map<number, number>();
-    let messages = 0;
-    for (const [id, { record, seg, queues: holders }] of [...byId].sort((a, b) => a[0] - b[0])) {
-      if (holders.size === 0) continue;
-      const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
-      const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body);
-      live.set(seg, (live.get(seg) ?? 0) + holders.size);
-      if (!firstIds.has(seg)) firstIds.set(seg, id);
-      messages++;
-      for (const [key, delivered] of holders) {
-        let list = queues.get(key);
-        if (!list) queues.set(key, (list = []));
-        list.push({ message, redelivered: delivered });
-      }
-      message.stored = { id, segment: seg };
+    for (const entry of entries) {
+      if (entry.live === 0) continue;
+      live.set(entry.seg, (live.get(entry.seg) ?? 0) + entry.live);
+      if (!firstIds.has(entry.seg)) firstIds.set(entry.seg, entry.record.id);
     }
     // Re-open the segments that still hold live messages; delete the rest.
     for (const segId of ids) {
@@ -205,11 +206,21 @@ export class DiskMessageStore implements MessageStore {
       seg.firstId = firstIds.get(segId) ?? 0;
       this.segments.set(segId, seg);
     }
-    // Point recovered messages at their Segment objects.
-    for (const list of queues.values()) {
-      for (const { message } of list) {
-        const s = message.stored;
-        if (s && typeof s.segment === 'number') message.stored = { id: s.id, segment: this.segments.get(s.segment)! };
+    const queues = new Map<string, RecoveredMessage[]>();
+    let messages = 0;
+    for (const entry of entries) {
+      if (entry.live === 0) continue;
+      const { record } = entry;
+      const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+      const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body);
+      message.stored = { id: record.id, segment: this.segments.get(entry.seg)! };
+      messages++;
+      for (let i = 0; i < entry.keys.length; i++) {
+        const key = entry.keys[i]!;
+        if (key === '') continue;
+        let list = queues.get(key);
+        if (!list) queues.set(key, (list = []));
+        list.push({ message, redelivered: entry.delivered[i]! });
       }
     }
     return { queues, messages, segments: this.segments.size, problems, millis: Date.now() - started };

@@ -24,7 +24,7 @@ export class MemoryBudget {
 
   /** Rough heap cost of a ready message beyond its body: objects, slices, the queue slot. */
   static cost(message: Message): number {
-    return message.size + message.header.length + 320;
+    return message.size + message.header.length + 700;
   }
 
   get exceeded(): boolean {
