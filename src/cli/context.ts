@@ -27,13 +27,14 @@ export class Context {
     }
     this.timeoutMs = parseTimeout(globals.timeout);
     this.vhost = globals.vhost;
-    this.yes = globals.yes;
+    // commander leaves unset flags undefined; negatable ones (--no-color) default to true
+    this.yes = globals.yes === true;
     this.out = new Output(io, {
       formatter: globals.formatter as Formatter | undefined,
-      quiet: globals.quiet,
-      silent: globals.silent,
-      tableHeaders: globals.tableHeaders,
-      color: globals.color,
+      quiet: globals.quiet === true,
+      silent: globals.silent === true,
+      tableHeaders: globals.tableHeaders !== false,
+      color: globals.color !== false,
     });
   }
 

@@ -21,10 +21,11 @@ export const VALUE_FLAGS: ReadonlySet<string> = new Set(
   GLOBAL_OPTIONS.filter((o) => o.flags.includes('<')).flatMap((o) => o.flags.split(/[ ,]+/).filter((f) => f.startsWith('-'))),
 );
 
+/** As parsed: flags that were not given are undefined (negatable ones default to true). */
 export interface GlobalOptions {
   vhost: string;
-  quiet: boolean;
-  silent: boolean;
+  quiet?: boolean;
+  silent?: boolean;
   tableHeaders: boolean;
   formatter?: string;
   timeout?: string;
@@ -32,5 +33,5 @@ export interface GlobalOptions {
   socket?: string;
   apiUrl?: string;
   color: boolean;
-  yes: boolean;
+  yes?: boolean;
 }

@@ -16,7 +16,7 @@ describe('warrenctl help, version and completion', () => {
     expect(bare.stderr).toContain('Usage: warrenctl');
   });
 
-  it.each(visible)('%s --help and help %s exit 0 with its usage', async (name) => {
+  it.each(visible)('%s: --help and help <command> exit 0 with its usage', async (name) => {
     const a = await runCtl([name, '--help']);
     expect(a.code).toBe(0);
     expect(a.stdout).toContain(`Usage: warrenctl [global options] ${name}`);
