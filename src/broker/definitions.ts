@@ -3,6 +3,7 @@
 import type { Binding } from './binding.js';
 import type { Broker } from './broker.js';
 import type { Exchange } from './exchange.js';
+import type { ApplyTo, Policy } from './policies.js';
 import type { Queue } from './queue.js';
 import type { DefinitionEvents, DefinitionState } from './store/definitions-store.js';
 import { tableFromJson, tableToJson } from './store/json-values.js';
@@ -64,6 +65,14 @@ export class DefinitionEmitter {
   queueDeleted(q: Queue): void {
     if (isStoredQueue(q)) this.sink.delete('queue', key(q.vhost, q.name));
   }
+  policy(p: Policy): void {
+    this.sink.put('policy', key(p.vhost, p.name), {
+      vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, priority: p.priority, definition: tableToJson(p.definition),
+    });
+  }
+  policyDeleted(p: Policy): void {
+    this.sink.delete('policy', key(p.vhost, p.name));
+  }
   binding(vhost: Vhost, b: Binding): void {
     if (!isStoredBinding(vhost, b)) return;
     this.sink.put('binding', bindingKey(vhost.name, b), {
@@ -88,6 +97,11 @@ export function restoreDefinitions(broker: Broker, state: DefinitionState): void
   }
   for (const p of state.permission.values() as Iterable<Permission>) {
     if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
+  }
+  for (const p of state.policy.values() as Iterable<{ vhost: string; name: string; pattern: string; 'apply-to': ApplyTo; priority: number; definition: Json }>) {
+    broker.vhosts.get(p.vhost)?.setPolicy({
+      vhost: p.vhost, name: p.name, pattern: p.pattern, applyTo: p['apply-to'], priority: p.priority, definition: tableFromJson(p.definition),
+    });
   }
   for (const x of state.exchange.values() as Iterable<{ name: string; vhost: string; type: string; auto_delete: boolean; internal: boolean; arguments: Json }>) {
     broker.vhosts.get(x.vhost)?.declareExchange({

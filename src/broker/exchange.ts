@@ -22,6 +22,9 @@ export abstract class Exchange implements Bindable {
   abstract readonly type: ExchangeType;
   /** all bindings with this exchange as source, by binding key */
   readonly bindings = new Map<string, Binding>();
+  /** the policy applied (name and definition), if any */
+  policy: string | null = null;
+  policyDefinition: FieldTable | null = null;
 
   constructor(
     readonly name: string,

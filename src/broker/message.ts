@@ -15,7 +15,15 @@ export class Message {
     /** content-header frame payload (class, weight, body size, flags, properties) */
     readonly header: Buffer,
     readonly body: Buffer,
+    /** when the broker received it (ms since the epoch); TTLs count from here */
+    readonly arrival = Date.now(),
   ) {}
+
+  /** Per-message TTL from the expiration property, in ms; null when absent. */
+  get ttl(): number | null {
+    const e = this.properties.expiration;
+    return e === undefined ? null : Number(e);
+  }
 
   get persistent(): boolean {
     return this.properties.deliveryMode === PERSISTENT;
@@ -32,4 +40,6 @@ export interface Envelope {
   /** position in the queue; requeued messages go back to it */
   readonly seq: number;
   redelivered: boolean;
+  /** when it expires in this queue (ms since the epoch), 0 for never */
+  readonly expiresAt: number;
 }

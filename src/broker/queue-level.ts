@@ -20,6 +20,8 @@ export class QueueLevel {
   constructor(
     private readonly budget: MemoryBudget | null,
     private readonly store: MessageStore | null,
+    /** when a message enqueued now expires in this queue (0: never) */
+    private readonly expiry: (message: Message) => number,
   ) {}
 
   get length(): number {
@@ -48,17 +50,28 @@ export class QueueLevel {
     if (this.budget) this.budget.used += MemoryBudget.cost(envelope.message);
   }
 
+  /** The envelope take() would return, left in place. */
+  peek(): Envelope | undefined {
+    if (this.requeued.length > 0) return this.requeued.peek();
+    this.refill();
+    return this.ready.peek();
+  }
+
   take(): Envelope | undefined {
     let envelope: Envelope | undefined;
     if (this.requeued.length > 0) envelope = this.requeued.pop();
     else {
-      if (this.spool && this.spool.length > 0 && this.ready.length < REFILL_BELOW) {
-        for (const m of this.spool.readChunk()) this.pushReady(m, false);
-      }
+      this.refill();
       envelope = this.ready.shift();
     }
     if (envelope && this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
     return envelope;
+  }
+
+  private refill(): void {
+    if (this.spool && this.spool.length > 0 && this.ready.length < REFILL_BELOW) {
+      for (const m of this.spool.readChunk()) this.pushReady(m, false);
+    }
   }
 
   /** Removes and returns every message (purge, delete). */
@@ -75,12 +88,12 @@ export class QueueLevel {
   }
 
   /** Ready envelopes in memory, in delivery order (spooled ones are not listed). */
-  peek(): Envelope[] {
+  list(): Envelope[] {
     return [...this.requeued.toArray(), ...this.ready.toArray()];
   }
 
   private pushReady(message: Message, redelivered: boolean): void {
-    this.ready.push({ message, seq: this.nextSeq++, redelivered });
+    this.ready.push({ message, seq: this.nextSeq++, redelivered, expiresAt: this.expiry(message) });
     if (this.budget) this.budget.used += MemoryBudget.cost(message);
   }
 }

@@ -1,6 +1,5 @@
 // One virtual host: its exchanges, queues and bindings, and the declare/delete/bind rules of 0-9-1.
 import { randomBytes } from 'node:crypto';
-import type { FieldTable } from '../amqp/index.js';
 import { firstArgumentMismatch } from './arguments.js';
 import { bindingKey, type Bindable, type Binding } from './binding.js';
 import {
@@ -13,8 +12,14 @@ import {
   resourceLocked,
 } from './errors.js';
 import { createExchange, isExchangeType, type Exchange, type ExchangeOptions } from './exchange.js';
-import type { Message } from './message.js';
-import { Queue, type QueueOptions } from './queue.js';
+import { contentHeaderPayload, type FieldTable } from '../amqp/index.js';
+import { deadLetter, wouldCycle, type DeathReason } from './dead-letter.js';
+import { Message } from './message.js';
+import { routeKey, routeMessage } from './routing.js';
+import { Queue, type QueueHooks, type QueueOptions } from './queue.js';
+import { matchPolicy, validatePolicy, type Policy } from './policies.js';
+import { validateQueueArguments } from './queue-settings.js';
+import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definitions.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/spool.js';
@@ -51,7 +56,21 @@ const STANDARD_EXCHANGES: [string, string][] = [
 
 // Scratch collections reused by publish(): routing is synchronous, so one of each suffices.
 const routed = new Set<Queue>();
+const accepted: Queue[] = [];
 const durableTargets: Queue[] = [];
+
+export interface PublishResult {
+  routed: number;
+  batch: number;
+  rejected: boolean;
+}
+
+function withoutBcc(message: Message): Message {
+  const headers = { ...message.properties.headers };
+  delete headers['BCC'];
+  const properties = { ...message.properties, headers };
+  return new Message(message.exchange, message.routingKey, properties, contentHeaderPayload(message.size, properties), message.body, message.arrival);
+}
 
 export interface ExchangeDeclare extends ExchangeOptions {
   name: string;
@@ -67,9 +86,10 @@ export interface QueueDeclare extends QueueOptions {
 /** The connection asking, for exclusive-queue ownership checks. */
 export type ConnectionId = string;
 
-export class Vhost {
+export class Vhost implements QueueHooks, RoutingScope {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
+  readonly policies = new Map<string, Policy>();
   /** called after a queue is removed for any reason (delete, auto-delete, owner closed) */
   onQueueDeleted: ((queue: Queue) => void) | null = null;
 
@@ -84,6 +104,39 @@ export class Vhost {
     for (const [xname, type] of STANDARD_EXCHANGES) this.exchanges.set(xname, createExchange(type as 'direct', xname, name, builtIn));
   }
 
+  /** Adds or replaces a policy and re-applies policies to every queue and exchange. */
+  setPolicy(policy: Policy): void {
+    validatePolicy(policy);
+    this.policies.set(policy.name, policy);
+    this.env?.definitions?.policy(policy);
+    this.applyPolicies();
+  }
+
+  clearPolicy(name: string): boolean {
+    const policy = this.policies.get(name);
+    if (!policy) return false;
+    this.policies.delete(name);
+    this.env?.definitions?.policyDeleted(policy);
+    this.applyPolicies();
+    return true;
+  }
+
+  private applyPolicies(): void {
+    for (const q of this.queues.values()) this.applyPolicyTo(q);
+    for (const x of this.exchanges.values()) this.applyPolicyTo(x);
+  }
+
+  private applyPolicyTo(target: Queue | Exchange): void {
+    if (target.kind === 'exchange' && target.name === '') return;
+    const p = this.policies.size === 0 ? null : matchPolicy(this.policies.values(), target.kind, target.name);
+    if (target.kind === 'queue') {
+      if (p || target.policy) target.applyPolicy(p?.name ?? null, p?.definition ?? null);
+    } else {
+      target.policy = p?.name ?? null;
+      target.policyDefinition = p?.definition ?? null;
+    }
+  }
+
   /** Updates description and tags (management API PUT on an existing vhost). */
   setMetadata(description: string | undefined, tags: string[] | undefined): void {
     if (description !== undefined) this.description = description;
@@ -93,23 +146,60 @@ export class Vhost {
 
   /**
    * Routes a message and enqueues it. A persistent message is stored once for all its durable
-   * queues before any consumer can see it. Returns how many queues took it and the store batch
-   * whose durability confirms it (0: nothing to wait for).
+   * queues before any consumer can see it. Returns how many queues took it, the store batch
+   * whose durability confirms it (0: nothing to wait for), and whether a full queue with
+   * x-overflow reject-publish turned it away (the publisher is then nacked).
    */
-  publish(exchange: Exchange, message: Message): { routed: number; batch: number } {
-    this.route(exchange, message, routed);
-    const count = routed.size;
-    let batch = 0;
-    if (count > 0) {
-      if (message.persistent && this.env) {
-        for (const q of routed) if (q.store) durableTargets.push(q);
-        if (durableTargets.length > 0) batch = this.env.store.persist(message, durableTargets);
-        durableTargets.length = 0;
+  publish(exchange: Exchange, message: Message, skip?: (q: Queue) => boolean): PublishResult {
+    routeMessage(this, exchange, message, routed);
+    // BCC recipients get the message, but nobody sees the BCC header.
+    const delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
+    let count = 0;
+    let rejected = false;
+    for (const q of routed) {
+      if (skip?.(q)) continue;
+      if (!q.accepts(delivered)) {
+        rejected = true;
+        if (q.settings.overflow === 'reject-publish-dlx') this.deadLetter(q, delivered, 'maxlen');
+        continue;
       }
-      for (const q of routed) q.enqueue(message);
-      routed.clear();
+      accepted.push(q);
+      if (delivered.persistent && q.store) durableTargets.push(q);
     }
-    return { routed: count, batch };
+    routed.clear();
+    let batch = 0;
+    if (durableTargets.length > 0 && this.env) batch = this.env.store.persist(delivered, durableTargets);
+    for (const q of accepted) q.enqueue(delivered);
+    count = accepted.length;
+    accepted.length = 0;
+    durableTargets.length = 0;
+    return { routed: count, batch, rejected };
+  }
+
+  /** RabbitMQ's alternate exchange: the exchange's argument, else its policy's. */
+  alternateOf(x: Exchange): string | null {
+    const v = x.options.arguments['alternate-exchange'] ?? x.policyDefinition?.['alternate-exchange'];
+    return typeof v === 'string' ? v : null;
+  }
+
+  /** A message died in `queue`: republish a copy with its x-death history to the dead-letter exchange. */
+  deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
+    const dlx = queue.settings.deadLetterExchange;
+    if (dlx === null) return;
+    const exchange = this.exchanges.get(dlx);
+    if (!exchange) return;
+    const { message: copy, routingKeys } = deadLetter(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
+    const targets = new Set<Queue>();
+    for (const key of routingKeys) routeKey(this, exchange, key, copy.properties.headers, targets);
+    for (const target of targets) {
+      if (wouldCycle(copy, target.name) || !target.accepts(copy)) continue;
+      if (copy.persistent && target.store && this.env) this.env.store.persist(copy, [target]);
+      target.enqueue(copy);
+    }
+  }
+
+  remove(queue: Queue): void {
+    this.removeQueue(queue);
   }
 
   exchange(name: string): Exchange {
@@ -145,6 +235,7 @@ export class Vhost {
     if (d.name.startsWith('amq.')) throw reservedName('exchange', d.name);
     const x = createExchange(d.type, d.name, this.name, d);
     this.exchanges.set(d.name, x);
+    this.applyPolicyTo(x);
     this.env?.definitions?.exchange(x);
     return x;
   }
@@ -205,13 +296,16 @@ export class Vhost {
     if (existing) {
       const q = this.queue(name, connection);
       this.checkQueueEquivalent(q, d);
+      q.touch();
       return q;
     }
     if (name.startsWith('amq.') && d.name !== '') throw reservedName('queue', name);
+    validateQueueArguments(d.arguments, name, this.name, d.durable, d.exclusiveOwner !== null);
     const q = new Queue(name, this.name, d, this.env?.memory ?? null);
     // Exclusive queues die with their connection, so only the others keep messages across restarts.
     if (d.durable && d.exclusiveOwner === null) q.store = this.env?.store ?? null;
-    q.onUnused = (unused) => this.removeQueue(unused);
+    q.hooks = this;
+    this.applyPolicyTo(q);
     this.queues.set(name, q);
     this.env?.definitions?.queue(q);
     return q;
@@ -270,35 +364,9 @@ export class Vhost {
     }
   }
 
-  /**
-   * Routes a message from `exchange` to the queues it reaches, following
-   * exchange-to-exchange bindings (each exchange visited once).
-   */
+  /** Adds to `out` the queues a message published to `exchange` reaches. */
   route(exchange: Exchange, message: Message, out: Set<Queue>): void {
-    if (exchange.name === '') {
-      const q = this.queues.get(message.routingKey);
-      if (q) out.add(q);
-      return;
-    }
-    const matched = new Set<Binding>();
-    const visited = new Set<Exchange>([exchange]);
-    const pending: Exchange[] = [exchange];
-    const headers = message.properties.headers;
-    while (pending.length > 0) {
-      matched.clear();
-      pending.pop()!.route(message.routingKey, headers, matched);
-      for (const b of matched) {
-        if (b.destination.kind === 'queue') {
-          out.add(b.destination as Queue);
-        } else {
-          const next = b.destination as Exchange;
-          if (!visited.has(next)) {
-            visited.add(next);
-            pending.push(next);
-          }
-        }
-      }
-    }
+    routeMessage(this, exchange, message, out);
   }
 
   /** Every binding in this vhost, the default exchange's implicit ones included (as RabbitMQ lists them). */

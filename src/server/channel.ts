@@ -75,6 +75,10 @@ export class Channel implements ConsumerHost, ReplySink {
   /** publishes waiting for their store batch to become durable, in publish order */
   private readonly awaitingSeq: number[] = [];
   private readonly awaitingBatch: number[] = [];
+  /** publishes to be nacked (a full queue with x-overflow reject-publish turned them away) */
+  private readonly nacks = new Set<number>();
+  /** highest sequence number the client has been told about */
+  private confirmedUpTo = 0;
   private readonly assembler = new ContentAssembler();
   private pending: PendingPublish | null = null;
   /** queues whose consumers on this channel got capacity back: drained once per batch */
@@ -147,6 +151,7 @@ export class Channel implements ConsumerHost, ReplySink {
   private publishContent(content: AssembledContent): void {
     const p = this.pending!;
     this.pending = null;
+    checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
     if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
     else this.publish(message, p.mandatory);
@@ -156,14 +161,14 @@ export class Channel implements ConsumerHost, ReplySink {
     const seq = this.confirmMode ? ++this.publishSeq : 0;
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-      if (seq) this.confirm(seq, 0);
+      if (seq) this.confirm(seq, 0, false);
       return;
     }
     // The exchange may have gone while the content was in flight (or before tx.commit).
     const exchange = this.vhost.exchanges.get(message.exchange);
-    const { routed, batch } = exchange ? this.vhost.publish(exchange, message) : { routed: 0, batch: 0 };
-    if (routed === 0 && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-    if (seq) this.confirm(seq, batch);
+    const { routed, batch, rejected } = exchange ? this.vhost.publish(exchange, message) : { routed: 0, batch: 0, rejected: false };
+    if (routed === 0 && !rejected && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+    if (seq) this.confirm(seq, batch, rejected);
   }
 
   private sendReturn(message: Message, code: number, text: string): void {
@@ -176,13 +181,24 @@ export class Channel implements ConsumerHost, ReplySink {
    * had to be stored is confirmed only once its batch is fsynced, and everything after it waits
    * behind it, so acks stay in order.
    */
-  private confirm(seq: number, batch: number): void {
+  private confirm(seq: number, batch: number, nack: boolean): void {
     const lastWaiting = this.awaitingBatch.length > 0 ? this.awaitingBatch[this.awaitingBatch.length - 1]! : 0;
+    if (nack) this.nacks.add(seq);
     if (batch > this.broker.store.durableBatch || lastWaiting > 0) {
       this.awaitingSeq.push(seq);
       this.awaitingBatch.push(Math.max(batch, lastWaiting));
       this.broker.durabilityWaiters.add(this);
       return;
+    }
+    this.release(seq);
+  }
+
+  /** Confirms `seq` (and everything before it): acks coalesce, a nack goes out in its place. */
+  private release(seq: number): void {
+    if (this.nacks.delete(seq)) {
+      this.writeAcks();
+      writeBasicNack(this.writer, this.number, seq, false, false);
+      this.confirmedUpTo = seq;
     }
     this.confirmPending = seq;
     this.host.scheduleFlush();
@@ -193,7 +209,8 @@ export class Channel implements ConsumerHost, ReplySink {
     let released = 0;
     while (released < this.awaitingBatch.length && this.awaitingBatch[released]! <= batch) released++;
     if (released === 0) return;
-    this.confirmPending = this.awaitingSeq[released - 1]!;
+    if (this.nacks.size === 0) this.release(this.awaitingSeq[released - 1]!);
+    else for (let i = 0; i < released; i++) this.release(this.awaitingSeq[i]!);
     this.awaitingSeq.splice(0, released);
     this.awaitingBatch.splice(0, released);
     if (this.awaitingBatch.length === 0) this.broker.durabilityWaiters.delete(this);
@@ -206,20 +223,14 @@ export class Channel implements ConsumerHost, ReplySink {
       for (const q of this.toDrain) q.drain();
       this.toDrain.clear();
     }
+    this.writeAcks();
+  }
+
+  private writeAcks(): void {
     if (this.confirmPending > this.confirmedUpTo) {
       writeBasicAck(this.writer, this.number, this.confirmPending, this.confirmPending - this.confirmedUpTo > 1);
       this.confirmedUpTo = this.confirmPending;
     }
-  }
-
-  private confirmedUpTo = 0;
-
-  /** A publish the broker could not take: nack it (after acking everything before it). */
-  nackPublish(seq: number): void {
-    if (this.confirmPending > this.confirmedUpTo) this.beforeFlush();
-    writeBasicNack(this.writer, this.number, seq, false, false);
-    this.confirmedUpTo = seq;
-    this.confirmPending = seq;
   }
 
   // ---- delivery (ConsumerHost) ----
@@ -313,8 +324,9 @@ export class Channel implements ConsumerHost, ReplySink {
 
   private settleOne(entry: Unacked, ack: boolean, requeue: boolean): void {
     if (entry.consumer) entry.consumer.unacked--;
-    if (ack || !requeue) entry.queue.settle(entry.envelope);
-    else entry.queue.requeue(entry.envelope);
+    if (ack) entry.queue.settle(entry.envelope);
+    else if (requeue) entry.queue.requeue(entry.envelope);
+    else entry.queue.reject(entry.envelope);
     this.toDrain.add(entry.queue);
     this.host.scheduleFlush();
   }
@@ -352,4 +364,10 @@ export class Channel implements ConsumerHost, ReplySink {
     this.assembler.reset();
     this.pending = null;
   }
+}
+
+/** RabbitMQ accepts a per-message TTL only as a non-negative integer in a string. */
+function checkExpiration(expiration: string | undefined): void {
+  if (expiration === undefined || /^\d+$/.test(expiration)) return;
+  throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': no_integer`);
 }

@@ -80,7 +80,7 @@ export class DiskMessageStore implements MessageStore {
     message.stored = { id, segment: seg };
     if (seg.firstId === 0) seg.firstId = id;
     seg.live += queues.length;
-    this.commit.append(seg.file, encodePublish(id, queues, message.exchange, message.routingKey, message.header, message.body));
+    this.commit.append(seg.file, encodePublish(id, message.arrival, queues, message.exchange, message.routingKey, message.header, message.body));
     return this.commit.currentBatch;
   }
 
@@ -212,7 +212,7 @@ export class DiskMessageStore implements MessageStore {
       if (entry.live === 0) continue;
       const { record } = entry;
       const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
-      const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body);
+      const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body, record.arrival);
       message.stored = { id: record.id, segment: this.segments.get(entry.seg)! };
       messages++;
       for (let i = 0; i < entry.keys.length; i++) {

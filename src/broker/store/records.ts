@@ -1,6 +1,6 @@
 // Binary records of the message store. Every record is [u32 length][u32 crc32][payload], so a
 // torn write or flipped byte is caught on recovery.
-//   publish payload:  u8 1, u64 id, u16 queue count, (shortstr vhost, shortstr queue)*,
+//   publish payload:  u8 1, u64 id, u64 arrival ms, u16 queue count, (shortstr vhost, shortstr queue)*,
 //                     shortstr exchange, shortstr routing key, u32+bytes content header, u32+bytes body
 //   mark payload:     u8 2 (delivered) | 3 (removed), u64 id, shortstr vhost, shortstr queue
 import { crc32 } from 'node:zlib';
@@ -33,18 +33,20 @@ function seal(buf: Buffer): Buffer {
 
 export function encodePublish(
   id: number,
+  arrival: number,
   queues: readonly QueueRef[],
   exchange: string,
   routingKey: string,
   header: Buffer,
   body: Buffer,
 ): Buffer {
-  let size = FRAME + 1 + 8 + 2 + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
+  let size = FRAME + 1 + 8 + 8 + 2 + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
   for (const q of queues) size += 2 + byteLen(q.vhost) + byteLen(q.name);
   const buf = Buffer.allocUnsafe(size);
   let pos = FRAME;
   buf[pos++] = RECORD_PUBLISH;
   pos = putId(buf, pos, id);
+  pos = putId(buf, pos, arrival);
   pos = buf.writeUInt16BE(queues.length, pos);
   for (const q of queues) pos = putShortstr(buf, putShortstr(buf, pos, q.vhost), q.name);
   pos = putShortstr(buf, putShortstr(buf, pos, exchange), routingKey);
@@ -65,6 +67,7 @@ export function encodeMark(type: number, id: number, queue: QueueRef): Buffer {
 export interface PublishRecord {
   type: typeof RECORD_PUBLISH;
   id: number;
+  arrival: number;
   queues: QueueRef[];
   exchange: string;
   routingKey: string;
@@ -128,7 +131,9 @@ function parsePayload(p: Buffer): PublishRecord | MarkRecord {
   const id = p.readUInt32BE(pos + 1) * 0x100000000 + p.readUInt32BE(pos + 5);
   pos += 9;
   if (type === RECORD_PUBLISH) {
-    need(2);
+    need(10);
+    const arrival = p.readUInt32BE(pos) * 0x100000000 + p.readUInt32BE(pos + 4);
+    pos += 8;
     const count = p.readUInt16BE(pos);
     pos += 2;
     const queues: QueueRef[] = [];
@@ -137,7 +142,7 @@ function parsePayload(p: Buffer): PublishRecord | MarkRecord {
     const routingKey = shortstr();
     const header = bytes();
     const body = bytes();
-    return { type, id, queues, exchange, routingKey, header, body };
+    return { type, id, arrival, queues, exchange, routingKey, header, body };
   }
   if (type === RECORD_DELIVERED || type === RECORD_REMOVED) return { type, id, queue: { vhost: shortstr(), name: shortstr() } };
   throw new Error(`unknown record type ${type}`);

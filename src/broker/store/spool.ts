@@ -53,7 +53,7 @@ export class Spool {
       this.path = join(this.dir, `${randomBytes(8).toString('hex')}.spool`);
       this.fd = openSync(this.path, 'w+', 0o600);
     }
-    const record = encodePublish(message.stored?.id ?? 0, [], message.exchange, message.routingKey, message.header, message.body);
+    const record = encodePublish(message.stored?.id ?? 0, message.arrival, [], message.exchange, message.routingKey, message.header, message.body);
     this.pending.push(record);
     this.writePos += record.length;
     this.length++;
@@ -83,7 +83,7 @@ export class Spool {
       const rec = r.record;
       if (rec.type !== RECORD_PUBLISH) break;
       const properties = decodeBasicProperties(headerReader.reset(rec.header, 12, rec.header.length));
-      const message = new Message(rec.exchange, rec.routingKey, properties, rec.header, rec.body);
+      const message = new Message(rec.exchange, rec.routingKey, properties, rec.header, rec.body, rec.arrival);
       if (rec.id !== 0) this.store?.reattach(message, rec.id);
       out.push(message);
       pos = r.next;
