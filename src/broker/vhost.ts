@@ -306,6 +306,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     if (d.durable && d.exclusiveOwner === null) q.store = this.env?.store ?? null;
     q.hooks = this;
     this.applyPolicyTo(q);
+    q.touch(); // starts the x-expires clock
     this.queues.set(name, q);
     this.env?.definitions?.queue(q);
     return q;
