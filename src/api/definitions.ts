@@ -8,6 +8,7 @@ import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { jsonToTable, tableToJson } from './format.js';
 import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from './http.js';
 import { putPermission, putVhost } from './permissions.js';
+import { policiesOf, putPolicy } from './policies.js';
 import type { Route } from './router.js';
 import { checkPasswordHash } from './users.js';
 
@@ -64,7 +65,7 @@ export function exportAll(ctx: ApiContext): Json {
     topic_permissions: [],
     parameters: [],
     global_parameters: [],
-    policies: [],
+    policies: policiesOf(broker.vhosts.values()),
     ...items,
   };
 }
@@ -151,7 +152,17 @@ export function importAll(ctx: ApiContext, defs: Json): void {
     const vhost = text(p, 'vhost', `permission for '${user}'`);
     putPermission(ctx, vhost, user, text(p, 'configure', 'permission'), text(p, 'write', 'permission'), text(p, 'read', 'permission'));
   }
+  for (const p of list(defs, 'policies')) {
+    const name = text(p, 'name', 'policy');
+    putPolicy(vhostOrBadRequest(ctx, text(p, 'vhost', `policy '${name}'`)), name, p);
+  }
   importVhostItems(ctx, defs, null);
+}
+
+function vhostOrBadRequest(ctx: ApiContext, name: string): Vhost {
+  const v = brokerOf(ctx).vhosts.get(name);
+  if (!v) throw badRequest(`vhost '${name}' does not exist`);
+  return v;
 }
 
 /** Import errors are the caller's data: report them as 400 with the reason. */
@@ -182,7 +193,7 @@ export const definitionRoutes: Route[] = [
     path: 'definitions/:vhost',
     handler: (ctx, req) => {
       const v = vhostOr404(ctx, req.params['vhost']);
-      return ok({ rabbit_version: ctx.version, parameters: [], policies: [], ...vhostItems(v, false) });
+      return ok({ rabbit_version: ctx.version, parameters: [], policies: policiesOf([v]), ...vhostItems(v, false) });
     },
   },
   {

@@ -57,11 +57,11 @@ export function formatQueue(q: Queue, owner: Connection | undefined): Json {
     node: NODE_NAME,
     type: 'classic',
     state: 'running',
-    policy: null,
+    policy: q.policy,
     operator_policy: null,
     effective_policy_definition: {},
     exclusive_consumer_tag: exclusiveConsumer ? exclusiveConsumer.tag : null,
-    single_active_consumer_tag: null,
+    single_active_consumer_tag: q.settings.singleActiveConsumer ? (q.consumers[0]?.tag ?? null) : null,
     consumers: q.consumerCount,
     messages: q.messageCount + q.unackedCount,
     messages_ready: q.messageCount,
@@ -87,7 +87,7 @@ export function formatExchange(x: Exchange): Json {
     auto_delete: x.options.autoDelete,
     internal: x.options.internal,
     arguments: tableToJson(x.options.arguments),
-    policy: null,
+    policy: x.policy,
     user_who_performed_action: x.name === '' || x.name.startsWith('amq.') ? 'rmq-internal' : 'guest',
   };
 }
@@ -181,8 +181,8 @@ export function formatConsumer(c: Connection, ch: Channel, consumer: ChannelCons
     ack_required: !consumer.noAck,
     prefetch_count: consumer.prefetch,
     exclusive: consumer.exclusive,
-    active: true,
-    activity_status: 'up',
+    active: consumer.queue.isActiveConsumer(consumer),
+    activity_status: consumer.queue.isActiveConsumer(consumer) ? (consumer.queue.settings.singleActiveConsumer ? 'single_active' : 'up') : 'waiting',
     arguments: tableToJson(consumer.arguments),
     channel_details: {
       name: channelName(c, ch),

@@ -9,6 +9,7 @@ import { definitionRoutes } from './definitions.js';
 import { exchangeRoutes } from './exchanges.js';
 import { nodeRoutes } from './node.js';
 import { permissionRoutes } from './permissions.js';
+import { policyRoutes } from './policies.js';
 import { queueRoutes } from './queues.js';
 import { userRoutes } from './users.js';
 import { warrenRoutes } from './warren.js';
@@ -50,6 +51,7 @@ export class Router {
       ...exchangeRoutes,
       ...connectionRoutes,
       ...definitionRoutes,
+      ...policyRoutes,
     ]);
   }
 

@@ -278,3 +278,50 @@ describe('with durable storage', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 });
+
+describe('policies', () => {
+  it('apply to existing and new queues, lose to declare arguments, persist and export', async () => {
+    const { call } = await import('./api-http.js');
+    const api = { socketPath: warren.socket };
+    const ch = await confirmChannel();
+    const before = name('pol');
+    await ch.assertQueue(before);
+    const put = await call(api, 'PUT', '/api/policies/%2F/cap', { json: { pattern: '^pol-', definition: { 'max-length': 1 }, 'apply-to': 'queues', priority: 1 } });
+    expect(put.status).toBe(201);
+    const after = name('pol');
+    await ch.assertQueue(after);
+    const own = name('pol');
+    await ch.assertQueue(own, { arguments: { 'x-max-length': 3 } });
+    for (const q of [before, after, own]) for (let i = 0; i < 4; i++) ch.sendToQueue(q, Buffer.from(String(i)));
+    await ch.waitForConfirms();
+    expect((await ch.checkQueue(before)).messageCount).toBe(1);
+    expect((await ch.checkQueue(after)).messageCount).toBe(1);
+    expect((await ch.checkQueue(own)).messageCount).toBe(1); // the lower of argument and policy wins
+    const listed = await call(api, 'GET', `/api/queues/%2F/${before}`);
+    expect(listed.body.policy).toBe('cap');
+    const defs = await call(api, 'GET', '/api/definitions');
+    expect(defs.body.policies).toEqual([{ vhost: '/', name: 'cap', pattern: '^pol-', 'apply-to': 'queues', definition: { 'max-length': 1 }, priority: 1 }]);
+    const bad = await call(api, 'PUT', '/api/policies/%2F/bad', { json: { pattern: '(', definition: { 'max-length': 1 } } });
+    expect(bad.status).toBe(400);
+    expect((await call(api, 'DELETE', '/api/policies/%2F/cap')).status).toBe(204);
+    for (let i = 0; i < 3; i++) ch.sendToQueue(before, Buffer.from('more'));
+    await ch.waitForConfirms();
+    expect((await ch.checkQueue(before)).messageCount).toBe(4);
+  });
+
+  it('alternate-exchange through a policy', async () => {
+    const { call } = await import('./api-http.js');
+    const api = { socketPath: warren.socket };
+    const ch = await confirmChannel();
+    const x = name('polx');
+    const ae = name('polae');
+    await ch.assertExchange(ae, 'fanout');
+    await ch.assertExchange(x, 'direct');
+    const caught = (await ch.assertQueue('', { exclusive: true })).queue;
+    await ch.bindQueue(caught, ae, '');
+    await call(api, 'PUT', `/api/policies/%2F/ae-${x}`, { json: { pattern: `^${x}$`, definition: { 'alternate-exchange': ae }, 'apply-to': 'exchanges' } });
+    ch.publish(x, 'nowhere', Buffer.from('lost?'));
+    await ch.waitForConfirms();
+    expect(((await ch.get(caught, { noAck: true })) as amqp.GetMessage).content.toString()).toBe('lost?');
+  });
+});
