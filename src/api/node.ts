@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Queue } from '../broker/queue.js';
 import { EXCHANGE_TYPES } from '../broker/exchange.js';
 import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
-import { HttpError, notFound, ok } from './http.js';
+import { HttpError, notFound, ok, type ApiReply } from './http.js';
 import { buildMessage } from './messages.js';
 import type { Route } from './router.js';
 
@@ -98,8 +98,8 @@ export const nodeRoutes: Route[] = [
       return ok(node(ctx));
     },
   },
-  { method: 'GET', path: 'health/checks/alarms', handler: () => ok({ status: 'ok' }) },
-  { method: 'GET', path: 'health/checks/local-alarms', handler: () => ok({ status: 'ok' }) },
+  { method: 'GET', path: 'health/checks/alarms', handler: alarmCheck },
+  { method: 'GET', path: 'health/checks/local-alarms', handler: alarmCheck },
   { method: 'GET', path: 'health/checks/virtual-hosts', handler: () => ok({ status: 'ok' }) },
   {
     method: 'GET',
@@ -124,3 +124,10 @@ export const nodeRoutes: Route[] = [
   { method: 'GET', path: 'aliveness-test/:vhost', handler: (ctx, req) => ok(aliveness(ctx, req.params['vhost'])) },
 ];
 
+
+/** RabbitMQ answers 503 with the alarms in effect, 200 when there are none. */
+function alarmCheck(ctx: ApiContext): ApiReply {
+  const alarms = [...(ctx.server.monitor?.alarms ?? [])];
+  if (alarms.length === 0) return ok({ status: 'ok' });
+  return { status: 503, body: { status: 'failed', reason: 'resource alarm(s) in effect in the cluster', alarms: alarms.map((resource) => ({ node: NODE_NAME, resource })) } };
+}

@@ -1,7 +1,7 @@
 // Warren-only node operations RabbitMQ's API lacks (rabbitmqctl's status, stop_app, start_app,
 // reset, force_reset, stop): GET /api/warren/status, POST /api/warren/{stop_app,start_app,reset,force_reset,stop}.
 import type { ApiContext } from './context.js';
-import { HttpError, noContent, ok } from './http.js';
+import { HttpError, badRequest, jsonBody, noContent, ok, type ApiReply, type ApiRequest } from './http.js';
 import { listeners, totals } from './node.js';
 import type { Route } from './router.js';
 
@@ -20,11 +20,38 @@ function status(ctx: ApiContext): Record<string, unknown> {
     channels: t.channels,
     queues: t.queues,
     messages: t.ready + t.unacked,
+    alarms: [...(ctx.server.monitor?.alarms ?? [])],
+    limits: limits(ctx),
   };
+}
+
+function limits(ctx: ApiContext): Record<string, unknown> {
+  const m = ctx.server.monitor;
+  return m
+    ? { memory_high_watermark: m.limits.memoryHighWatermark, memory_used: m.memoryUsed, disk_free_limit: m.limits.diskFreeLimit, disk_free: m.diskFree }
+    : {};
+}
+
+/** PUT /api/warren/limits: rabbitmqctl set_vm_memory_high_watermark / set_disk_free_limit. */
+function putLimits(ctx: ApiContext, req: ApiRequest): ApiReply {
+  const monitor = ctx.server.monitor;
+  if (!monitor) throw new HttpError(503, 'unavailable', 'resource monitoring is not running');
+  const body = jsonBody(req);
+  const update: { memoryHighWatermark?: number; diskFreeLimit?: number } = {};
+  for (const [key, field] of [['memory_high_watermark', 'memoryHighWatermark'], ['disk_free_limit', 'diskFreeLimit']] as const) {
+    const v = body[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badRequest(`'${key}' must be a non-negative number of bytes`);
+    update[field] = Math.floor(v);
+  }
+  monitor.update(update);
+  return noContent();
 }
 
 export const warrenRoutes: Route[] = [
   { method: 'GET', path: 'warren/status', handler: (ctx) => ok(status(ctx)) },
+  { method: 'GET', path: 'warren/limits', handler: (ctx) => ok(limits(ctx)) },
+  { method: 'PUT', path: 'warren/limits', handler: putLimits },
   {
     method: 'POST',
     path: 'warren/stop_app',

@@ -40,6 +40,8 @@ export interface ChannelHost {
   /** exclusive queues this connection declared, deleted when it closes */
   readonly ownedQueues: Set<Queue>;
   scheduleFlush(): void;
+  /** a publish arrived (resource alarms block publishing connections) */
+  onPublish(): void;
 }
 
 export interface Unacked {
@@ -127,6 +129,7 @@ export class Channel implements ConsumerHost, ReplySink {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
       }
       this.pending = { exchange: method.exchange, routingKey: method.routingKey, mandatory: method.mandatory };
+      this.host.onPublish();
       return;
     }
     handleChannelMethod(this, method);

@@ -23,6 +23,8 @@ import {
   writeConnectionOpenOk,
   writeConnectionStart,
   writeConnectionTune,
+  writeConnectionBlocked,
+  writeConnectionUnblocked,
 } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
 import { notAllowed } from '../broker/errors.js';
@@ -46,6 +48,8 @@ export interface ConnectionContext {
   log: Logger;
   /** the connection finished closing (for the server's registry) */
   closed(connection: Connection): void;
+  /** why publishers are blocked right now (a resource alarm), or null */
+  alarmReason(): string | null;
 }
 
 export interface PeerInfo {
@@ -87,6 +91,10 @@ export class Connection implements ChannelHost {
   private lastRecv = Date.now();
   private sentSinceTick = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** set while a resource alarm blocks this publishing connection */
+  blockedReason: string | null = null;
+  /** RabbitMQ blocks only connections that publish */
+  hasPublished = false;
   private closeTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -112,6 +120,30 @@ export class Connection implements ChannelHost {
 
   get stateName(): string {
     return this.state === 'opened' ? 'running' : this.state === 'closing' || this.state === 'closed' ? 'closing' : 'starting';
+  }
+
+  /** Called by a channel on basic.publish: while an alarm is raised, publishers are blocked. */
+  onPublish(): void {
+    this.hasPublished = true;
+    const reason = this.ctx.alarmReason();
+    if (reason !== null && this.blockedReason === null) this.block(reason);
+  }
+
+  /** Stops reading this connection (after the current chunk) and tells a client that understands it. */
+  block(reason: string): void {
+    this.blockedReason = reason;
+    if (this.capability('connection.blocked')) writeConnectionBlocked(this.writer, 0, reason);
+    this.socket.pause();
+    this.scheduleFlush();
+  }
+
+  unblock(): void {
+    if (this.blockedReason === null) return;
+    this.blockedReason = null;
+    if (this.capability('connection.blocked')) writeConnectionUnblocked(this.writer, 0);
+    this.lastRecv = Date.now();
+    this.socket.resume();
+    this.scheduleFlush();
   }
 
   get consumerCancelNotify(): boolean {
@@ -334,8 +366,9 @@ export class Connection implements ChannelHost {
     if (this.heartbeat === 0) return;
     const intervalMs = (this.heartbeat * 1000) / 2;
     this.heartbeatTimer = setInterval(() => {
-      // 0-9-1 section 4.2.7: a peer silent for two heartbeat intervals is dead.
-      if (Date.now() - this.lastRecv > this.heartbeat * 2000) {
+      // 0-9-1 section 4.2.7: a peer silent for two heartbeat intervals is dead
+      // (but a blocked connection is not being read, so its silence proves nothing).
+      if (this.blockedReason === null && Date.now() - this.lastRecv > this.heartbeat * 2000) {
         this.ctx.log.warn(`missed heartbeats from client ${this.id}, timeout: ${this.heartbeat}s`);
         this.socket.destroy();
         return;

@@ -8,9 +8,11 @@ import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data
 import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
+import { defaultLimits } from './resource-monitor.js';
 import { DEFAULT_LIMITS, WarrenServer } from './server.js';
 import { VERSION } from './version.js';
 
+const MIB = 1024 * 1024;
 const EX_USAGE = 64;
 const EX_UNAVAILABLE = 69;
 const EX_SOFTWARE = 70;
@@ -26,6 +28,8 @@ interface Options {
   channelMax: number;
   quiet: boolean;
   memoryBudget: number;
+  memoryHighWatermark?: number;
+  diskFreeLimit: number;
   /** management API over TCP: off unless given (the control socket is always served) */
   apiPort?: number;
   apiBind: string;
@@ -54,6 +58,8 @@ function parseArgs(argv: string[]): Options {
     .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
     .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
+    .option('--memory-high-watermark <MiB>', 'block publishers above this resident memory (default 40% of RAM)', integer(1, 1 << 30))
+    .option('--disk-free-limit <MiB>', 'block publishers when the data directory has less free disk', integer(0, 1 << 30), 50)
     .option('-q, --quiet', 'log warnings and errors only', false)
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EX_USAGE))
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -101,7 +107,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   let storage: RecoveredBroker;
   try {
     unlock = lockDataDir(paths.dir);
-    storage = openDiskBroker(paths.dir, opts.memoryBudget * 1024 * 1024);
+    storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);
@@ -129,6 +135,10 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     process.exit(EX_UNAVAILABLE);
   }
   writeFileSync(paths.pidFile, `${process.pid}\n`);
+  const limits = defaultLimits();
+  if (opts.memoryHighWatermark !== undefined) limits.memoryHighWatermark = opts.memoryHighWatermark * MIB;
+  limits.diskFreeLimit = opts.diskFreeLimit * MIB;
+  server.startMonitor(limits, paths.dir);
 
   let stopping = false;
   let control: ControlListeners | null = null;

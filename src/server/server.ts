@@ -5,6 +5,7 @@ import { AmqpError, ReplyCode } from '../amqp/index.js';
 import { Broker } from '../broker/broker.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import type { Logger } from './logger.js';
+import { ResourceMonitor, type ResourceLimits } from './resource-monitor.js';
 import { serverProperties } from './server-properties.js';
 
 export interface ServerOptions {
@@ -97,10 +98,35 @@ export class WarrenServer {
         serverProperties: this.props,
         log: this.log,
         closed: (c) => this.connections.delete(c),
+        alarmReason: () => this.alarmReason(),
       },
     );
     this.connections.add(connection);
     return connection;
+  }
+
+  /** Resource alarms (memory, disk); null until monitoring starts. */
+  monitor: ResourceMonitor | null = null;
+
+  /** Watches memory and disk against `limits`, blocking publishers while an alarm is raised. */
+  startMonitor(limits: ResourceLimits, dataDir: string): void {
+    this.monitor = new ResourceMonitor(limits, dataDir, (alarms) => {
+      if (alarms.size > 0) {
+        this.log.warn(`resource alarm raised (${[...alarms].join(', ')}): blocking publishers`);
+        const reason = this.alarmReason()!;
+        for (const c of this.connections) if (c.blockedReason === null && c.hasPublished) c.block(reason);
+      } else {
+        this.log.info('resource alarms cleared: unblocking publishers');
+        for (const c of this.connections) c.unblock();
+      }
+    });
+    this.monitor.start();
+  }
+
+  alarmReason(): string | null {
+    const alarms = this.monitor?.alarms;
+    if (!alarms || alarms.size === 0) return null;
+    return alarms.has('memory') ? 'low on memory' : 'low on disk';
   }
 
   findConnection(name: string): Connection | undefined {

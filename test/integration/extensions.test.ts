@@ -325,3 +325,32 @@ describe('policies', () => {
     expect(((await ch.get(caught, { noAck: true })) as amqp.GetMessage).content.toString()).toBe('lost?');
   });
 });
+
+describe('resource alarms', () => {
+  it('blocks publishers with connection.blocked while the disk alarm is raised, and loses nothing', async () => {
+    const { call } = await import('./api-http.js');
+    const api = { socketPath: warren.socket };
+    const c = await conn();
+    const events: string[] = [];
+    c.on('blocked', (reason: string) => events.push(`blocked:${reason}`));
+    c.on('unblocked', () => events.push('unblocked'));
+    const ch = await c.createConfirmChannel();
+    const q = name('alarm');
+    await ch.assertQueue(q);
+    ch.sendToQueue(q, Buffer.from('before'));
+    await ch.waitForConfirms();
+    // Demand more free disk than any machine has: the disk alarm goes off.
+    expect((await call(api, 'PUT', '/api/warren/limits', { json: { disk_free_limit: 2 ** 52 } })).status).toBe(204);
+    await until(() => events.includes('blocked:low on disk') || false, 'connection.blocked');
+    expect((await call(api, 'GET', '/api/health/checks/alarms')).status).toBe(503);
+    for (let i = 0; i < 5; i++) ch.sendToQueue(q, Buffer.from(`during-${i}`));
+    await sleep(200);
+    const watcher = await channel();
+    expect((await watcher.checkQueue(q)).messageCount).toBe(1); // held back, not dropped
+    await call(api, 'PUT', '/api/warren/limits', { json: { disk_free_limit: 0 } });
+    await ch.waitForConfirms();
+    expect(events).toContain('unblocked');
+    expect((await watcher.checkQueue(q)).messageCount).toBe(6);
+    expect((await call(api, 'GET', '/api/health/checks/alarms')).status).toBe(200);
+  });
+});

@@ -1,0 +1,70 @@
+// Memory and disk alarms, as RabbitMQ's vm_memory_high_watermark and disk_free_limit: while one
+// is raised, connections that publish are blocked (connection.blocked, and their socket is no
+// longer read) until it clears. Nothing is dropped; publishers just wait.
+import { statfsSync } from 'node:fs';
+import { totalmem } from 'node:os';
+
+export type Alarm = 'memory' | 'disk';
+
+export interface ResourceLimits {
+  /** resident memory above which publishers are blocked, in bytes */
+  memoryHighWatermark: number;
+  /** free disk space in the data directory below which publishers are blocked, in bytes */
+  diskFreeLimit: number;
+}
+
+/** RabbitMQ's defaults: 40 % of RAM, 50 MB of disk. */
+export function defaultLimits(): ResourceLimits {
+  return { memoryHighWatermark: Math.floor(totalmem() * 0.4), diskFreeLimit: 50_000_000 };
+}
+
+const CHECK_INTERVAL_MS = 1000;
+
+export class ResourceMonitor {
+  readonly alarms = new Set<Alarm>();
+  private timer: NodeJS.Timeout | null = null;
+  diskFree = 0;
+  memoryUsed = 0;
+
+  constructor(
+    readonly limits: ResourceLimits,
+    private readonly dataDir: string,
+    private readonly onChange: (alarms: ReadonlySet<Alarm>) => void,
+  ) {}
+
+  start(): void {
+    this.check();
+    this.timer = setInterval(() => this.check(), CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Changes limits at run time (set_vm_memory_high_watermark, set_disk_free_limit) and rechecks. */
+  update(limits: Partial<ResourceLimits>): void {
+    Object.assign(this.limits, limits);
+    this.check();
+  }
+
+  check(): void {
+    this.memoryUsed = process.memoryUsage.rss();
+    try {
+      const s = statfsSync(this.dataDir);
+      this.diskFree = s.bavail * s.bsize;
+    } catch {
+      this.diskFree = Number.MAX_SAFE_INTEGER;
+    }
+    const before = [...this.alarms].sort().join();
+    this.set('memory', this.memoryUsed > this.limits.memoryHighWatermark);
+    this.set('disk', this.diskFree < this.limits.diskFreeLimit);
+    if ([...this.alarms].sort().join() !== before) this.onChange(this.alarms);
+  }
+
+  private set(alarm: Alarm, raised: boolean): void {
+    if (raised) this.alarms.add(alarm);
+    else this.alarms.delete(alarm);
+  }
+}
