@@ -1,0 +1,79 @@
+// Users and permissions enforced on AMQP operations, with RabbitMQ's 403 texts.
+import { networkInterfaces } from 'node:os';
+import amqp, { type Channel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWarren, type Warren } from '../helpers/warren.js';
+import { call } from './api-http.js';
+
+let warren: Warren;
+const url = (user: string, password: string, vhost = '') => `amqp://${user}:${password}@127.0.0.1:${warren.port}/${vhost}`;
+
+beforeAll(async () => {
+  warren = await startWarren({ args: ['--bind', '0.0.0.0'] });
+  const api = { socketPath: warren.socket };
+  await call(api, 'PUT', '/api/users/reader', { json: { password: 'r', tags: '' } });
+  // may read anything, write only to queues/exchanges starting with "mine", configure nothing but "mine."
+  await call(api, 'PUT', '/api/permissions/%2F/reader', { json: { configure: '^mine', write: '^mine', read: '^(mine|amq\\.topic)' } });
+  const admin = await amqp.connect(warren.url);
+  const ch = await admin.createChannel();
+  await ch.assertQueue('theirs');
+  await ch.close();
+  await admin.close();
+});
+afterAll(async () => {
+  await warren.stop();
+});
+
+async function channelAs(user: string, password: string): Promise<Channel> {
+  const c = await amqp.connect(url(user, password));
+  c.on('error', () => {});
+  const ch = await c.createChannel();
+  ch.on('error', () => {});
+  return ch;
+}
+
+describe('permissions', () => {
+  it('refuses publishing without write permission on the exchange (403)', async () => {
+    const ch = await channelAs('reader', 'r');
+    const closed = new Promise<Error>((r) => ch.once('error', r));
+    ch.publish('amq.direct', 'x', Buffer.from('no'));
+    expect((await closed).message).toMatch(/403.*ACCESS_REFUSED - access to exchange 'amq.direct' in vhost '\/' refused for user 'reader'/);
+  });
+
+  it('checks the default exchange as amq.default', async () => {
+    const ch = await channelAs('reader', 'r');
+    const closed = new Promise<Error>((r) => ch.once('error', r));
+    ch.sendToQueue('theirs', Buffer.from('no'));
+    expect((await closed).message).toMatch(/access to exchange 'amq.default' in vhost '\/' refused for user 'reader'/);
+  });
+
+  it('refuses consuming without read permission on the queue (403)', async () => {
+    const ch = await channelAs('reader', 'r');
+    await expect(ch.consume('theirs', () => {})).rejects.toThrow(/ACCESS_REFUSED - access to queue 'theirs' in vhost '\/' refused for user 'reader'/);
+  });
+
+  it('refuses declaring without configure permission, and allows what the patterns grant', async () => {
+    const ch = await channelAs('reader', 'r');
+    await expect(ch.assertQueue('other')).rejects.toThrow(/access to queue 'other' in vhost '\/' refused for user 'reader'/);
+    const ok = await channelAs('reader', 'r');
+    await ok.assertQueue('mine-q', { exclusive: true });
+    await ok.bindQueue('mine-q', 'amq.topic', '#');
+    await ok.consume('mine-q', () => {});
+  });
+
+  it('refuses a user with no permissions on the vhost at connection.open (530)', async () => {
+    await call({ socketPath: warren.socket }, 'PUT', '/api/users/nobody', { json: { password: 'n', tags: '' } });
+    await expect(amqp.connect(url('nobody', 'n'))).rejects.toThrow(/ConnectionClose|NOT_ALLOWED/);
+  });
+});
+
+describe('guest', () => {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+  it.skipIf(!external)('may connect only from loopback, as in RabbitMQ', async () => {
+    await (await amqp.connect(warren.url)).close();
+    await expect(amqp.connect(`amqp://guest:guest@${external}:${warren.port}`)).rejects.toThrow(/ACCESS_REFUSED|403/);
+  });
+});
