@@ -7,6 +7,8 @@ type Getter = (o: ApiObject) => unknown;
 export interface InfoItemSet {
   items: Readonly<Record<string, Getter>>;
   defaults: readonly string[];
+  /** API fields (dotted paths) an item reads, when not the field of its own name; [] for computed ones */
+  fields?: Readonly<Record<string, readonly string[]>>;
 }
 
 const field =
@@ -30,6 +32,7 @@ export const QUEUE_ITEMS: InfoItemSet = {
     messages_ready_ram: field('messages_ram'),
   },
   defaults: ['name', 'messages'],
+  fields: { pid: ['pid', 'node'], owner_pid: ['owner_pid_details.name', 'owner_pid'], messages_ready_ram: ['messages_ram'] },
 };
 
 export const EXCHANGE_ITEMS: InfoItemSet = {
@@ -46,6 +49,7 @@ export const BINDING_ITEMS: InfoItemSet = {
     ...same('routing_key', 'arguments', 'vhost', 'properties_key'),
   },
   defaults: ['source_name', 'source_kind', 'destination_name', 'destination_kind', 'routing_key', 'arguments'],
+  fields: { source_name: ['source'], source_kind: [], destination_name: ['destination'], destination_kind: ['destination_type'] },
 };
 
 export const CONNECTION_ITEMS: InfoItemSet = {
@@ -55,6 +59,7 @@ export const CONNECTION_ITEMS: InfoItemSet = {
     pid: field('name'),
   },
   defaults: ['user', 'peer_host', 'peer_port', 'state'],
+  fields: { pid: ['name'] },
 };
 
 export const CHANNEL_ITEMS: InfoItemSet = {
@@ -65,6 +70,7 @@ export const CHANNEL_ITEMS: InfoItemSet = {
       'messages_uncommitted', 'acks_uncommitted', 'prefetch_count', 'global_prefetch_count', 'state'),
   },
   defaults: ['pid', 'user', 'consumer_count', 'messages_unacknowledged'],
+  fields: { pid: ['name'], connection: ['connection_details.name'] },
 };
 
 export const CONSUMER_ITEMS: InfoItemSet = {
@@ -74,6 +80,7 @@ export const CONSUMER_ITEMS: InfoItemSet = {
     ...same('consumer_tag', 'ack_required', 'prefetch_count', 'active', 'activity_status', 'arguments', 'exclusive'),
   },
   defaults: ['queue_name', 'channel_pid', 'consumer_tag', 'ack_required', 'prefetch_count', 'active', 'arguments'],
+  fields: { queue_name: ['queue.name'], channel_pid: ['channel_details.name'] },
 };
 
 export const USER_ITEMS: InfoItemSet = {
@@ -86,6 +93,7 @@ export const USER_ITEMS: InfoItemSet = {
     },
   },
   defaults: ['user', 'tags'],
+  fields: { user: ['name'] },
 };
 
 export const VHOST_ITEMS: InfoItemSet = {
@@ -94,6 +102,7 @@ export const VHOST_ITEMS: InfoItemSet = {
     tags: (o) => o.tags ?? nested('metadata', 'tags')(o) ?? [],
   },
   defaults: ['name'],
+  fields: { tags: ['tags', 'metadata.tags'] },
 };
 
 export const PERMISSION_ITEMS: InfoItemSet = {
@@ -111,6 +120,13 @@ export function parseInfoItems(set: InfoItemSet, words: readonly string[]): { co
   const requested = words.flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w.length > 0);
   const columns = requested.length ? requested : [...set.defaults];
   return { columns, unknown: columns.filter((c) => !(c in set.items)) };
+}
+
+/** The `columns=` query parameter that fetches just what `columns` need (RabbitMQ and warren both honour it). */
+export function apiColumns(set: InfoItemSet, columns: readonly string[]): string {
+  const fields = new Set<string>();
+  for (const c of columns) for (const f of set.fields?.[c] ?? [c]) fields.add(f);
+  return [...fields].join(',');
 }
 
 /** API objects -> rows holding exactly the requested info items. */

@@ -104,4 +104,12 @@ describe('info items', () => {
       { source_name: 'amq.direct', source_kind: 'exchange', destination_name: 'q', destination_kind: 'queue' },
     ]);
   });
+
+  it('asks the API only for the fields the items read (columns=)', () => {
+    expect(apiColumns(QUEUE_ITEMS, ['name', 'messages'])).toBe('name,messages');
+    expect(apiColumns(QUEUE_ITEMS, ['name', 'pid', 'owner_pid'])).toBe('name,pid,node,owner_pid_details.name,owner_pid');
+    expect(apiColumns(CONSUMER_ITEMS, ['queue_name', 'channel_pid'])).toBe('queue.name,channel_details.name');
+    expect(apiColumns(BINDING_ITEMS, ['source_name', 'source_kind'])).toBe('source');
+    expect(apiColumns(USER_ITEMS, ['user', 'tags'])).toBe('name,tags');
+  });
 });
