@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError, ExitCode } from '../../src/cli/exit-codes.js';
 import type { CommandDefinition } from '../../src/cli/command.js';
 import { fastParse, splitArgv } from '../../src/cli/argv.js';
-import { BINDING_ITEMS, CONSUMER_ITEMS, parseInfoItems, QUEUE_ITEMS, toRows } from '../../src/cli/info-items.js';
+import { apiColumns, BINDING_ITEMS, CONSUMER_ITEMS, parseInfoItems, QUEUE_ITEMS, toRows, USER_ITEMS } from '../../src/cli/info-items.js';
 import { parseCommandLine } from '../../src/cli/parse.js';
 import { findEntry } from '../../src/cli/registry.js';
 
