@@ -13,6 +13,13 @@ function processIo(): Io {
     if (e.code !== 'EPIPE') process.stderr.write(`Error: cannot write to standard output: ${e.message}\n`);
     process.exit(e.code === 'EPIPE' ? ExitCode.OK : ExitCode.SOFTWARE);
   });
+  // last resort for errors outside main's try (stray events): still one line and exit 70, never a stack trace
+  const internal = (e: unknown): void => {
+    process.stderr.write(`Error: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    process.exit(ExitCode.SOFTWARE);
+  };
+  process.on('uncaughtException', internal);
+  process.on('unhandledRejection', internal);
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
