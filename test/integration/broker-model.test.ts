@@ -1,23 +1,11 @@
 // Declares, bindings, routing and their errors, driven by amqplib against a real daemon.
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import amqp, { type Channel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { amqpClients } from '../helpers/clients.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
-const open: ChannelModel[] = [];
-
-async function connect(): Promise<ChannelModel> {
-  const c = await amqp.connect(warren.url);
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
-
-async function channel(): Promise<Channel> {
-  const ch = await (await connect()).createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
+const { connect, channel } = amqpClients(() => warren.url);
 
 /** Runs an operation expected to close the channel; returns the server's reply text. */
 async function channelError(op: (ch: Channel) => Promise<unknown>): Promise<string> {
@@ -32,9 +20,6 @@ async function channelError(op: (ch: Channel) => Promise<unknown>): Promise<stri
 
 beforeAll(async () => {
   warren = await startWarren();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close().catch(() => {})));
 });
 afterAll(async () => {
   await warren.stop();

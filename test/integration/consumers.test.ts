@@ -1,33 +1,11 @@
 // Consumers, prefetch, acknowledgements, requeueing, confirms and transactions, with amqplib.
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsumeMessage } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { amqpClients, sleep, until } from '../helpers/clients.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
-const open: ChannelModel[] = [];
-
-async function connect(): Promise<ChannelModel> {
-  const c = await amqp.connect(warren.url);
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
-
-async function channel(): Promise<Channel> {
-  const ch = await (await connect()).createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const { connect, channel } = amqpClients(() => warren.url);
 
 async function fill(queue: string, count: number): Promise<void> {
   const ch = await (await connect()).createConfirmChannel();
@@ -41,9 +19,6 @@ const freshQueue = () => `cq-${++qn}-${Date.now()}`;
 
 beforeAll(async () => {
   warren = await startWarren();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close().catch(() => {})));
 });
 afterAll(async () => {
   await warren.stop();

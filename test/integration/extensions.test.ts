@@ -1,45 +1,17 @@
 // RabbitMQ's AMQP extensions, with amqplib, including the edge cases RabbitMQ documents.
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import amqp, { type Channel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { amqpClients, sleep, until } from '../helpers/clients.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
-const open: ChannelModel[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { connect: conn, channel, confirmChannel } = amqpClients(() => warren.url);
 
-async function conn(): Promise<ChannelModel> {
-  const c = await amqp.connect(warren.url);
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
-async function channel(): Promise<Channel> {
-  const ch = await (await conn()).createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-async function confirmChannel(): Promise<ConfirmChannel> {
-  const ch = await (await conn()).createConfirmChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-async function until<T>(get: () => Promise<T | false> | T | false, what: string, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 let n = 0;
 const name = (p: string) => `${p}-${++n}-${Date.now()}`;
 
 beforeAll(async () => {
   warren = await startWarren();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close().catch(() => {})));
 });
 afterAll(async () => {
   await warren.stop();
