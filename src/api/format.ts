@@ -69,8 +69,13 @@ export function formatQueue(q: Queue, owner: Connection | undefined): Json {
     message_bytes: q.readyBytes + q.unackedBytes,
     message_bytes_ready: q.readyBytes,
     message_bytes_unacknowledged: q.unackedBytes,
-    messages_ram: q.messageCount + q.unackedCount,
+    messages_persistent: q.persistentReady + q.persistentUnacked,
+    messages_ram: q.messageCount - q.spooledCount + q.unackedCount,
+    messages_paged_out: q.spooledCount,
     message_bytes_ram: q.readyBytes + q.unackedBytes,
+    // A rough heap estimate: per-message objects plus the bytes held in memory.
+    memory: 2048 + (q.messageCount - q.spooledCount + q.unackedCount) * 700 + q.readyBytes + q.unackedBytes,
+    consumer_utilisation: q.consumerCount > 0 ? 1 : null,
   };
   if (owner) {
     out['owner_pid_details'] = { name: owner.id, peer_host: owner.peer.host, peer_port: owner.peer.port };
@@ -143,7 +148,10 @@ export function formatConnection(c: Connection): Json {
     channel_max: c.channelMax,
     client_properties: tableToJson(c.clientProperties),
     recv_oct: c.recvOctets,
+    recv_cnt: c.recvFrames,
     send_oct: c.sendOctets,
+    send_cnt: c.sendWrites,
+    send_pend: c.pendingBytes,
     connected_at: c.connectedAt,
   };
 }

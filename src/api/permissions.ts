@@ -54,8 +54,8 @@ export function putVhost(ctx: ApiContext, name: string, description: string | un
 /** Sets permissions after RabbitMQ's checks; returns whether they existed. */
 export function putPermission(ctx: ApiContext, vhost: string, user: string, configure: string, write: string, read: string): boolean {
   const broker = brokerOf(ctx);
-  if (!broker.vhosts.has(vhost)) throw notFound();
-  if (!broker.users.has(user)) throw badRequest(`no_such_user: ${user}`);
+  // RabbitMQ answers both with 400 vhost_or_user_not_found.
+  if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
   for (const pattern of [configure, write, read]) {
     if (!isValidPattern(pattern)) throw badRequest(`invalid_regexp: '${pattern}'`);
   }

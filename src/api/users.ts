@@ -62,6 +62,8 @@ export const userRoutes: Route[] = [
       const hasPassword = body['password'] !== undefined && body['password'] !== null;
       const hasHash = body['password_hash'] !== undefined && body['password_hash'] !== null;
       if (hasPassword && hasHash) throw badRequest('both_password_and_password_hash_are_provided');
+      // RabbitMQ requires the tags key (an empty string is fine).
+      if (body['tags'] === undefined) throw badRequest('tags_not_present');
       const tags = tagList(body['tags']);
       let hash: string;
       if (hasPassword) {

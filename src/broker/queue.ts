@@ -37,6 +37,9 @@ export class Queue {
   unackedCount = 0;
   readyBytes = 0;
   unackedBytes = 0;
+  /** persistent messages among the ready and the unacknowledged (for listings) */
+  persistentReady = 0;
+  persistentUnacked = 0;
   deleted = false;
   settings: QueueSettings;
   /** name of the policy applied, if any (for listings) */
@@ -138,6 +141,7 @@ export class Queue {
     this.levelOf(message).push(message, redelivered);
     this.count++;
     this.readyBytes += message.size;
+    if (message.persistent) this.persistentReady++;
     if (this.consumerSet.length > 0) this.drain();
     this.enforceLimits();
     this.scheduleExpiry();
@@ -168,6 +172,7 @@ export class Queue {
     if (!first) return undefined;
     this.count--;
     this.readyBytes -= first.message.size;
+    if (first.message.persistent) this.persistentReady--;
     return first;
   }
 
@@ -185,6 +190,7 @@ export class Queue {
     if (ackRequired) {
       this.unackedCount++;
       this.unackedBytes += first.message.size;
+      if (first.message.persistent) this.persistentUnacked++;
       if (this.storeRef && first.message.stored && !first.redelivered) this.storeRef.delivered(first.message, this);
     } else if (this.storeRef && first.message.stored) {
       this.storeRef.removed(first.message, this);
@@ -196,6 +202,7 @@ export class Queue {
   settle(envelope: Envelope): void {
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
+    if (envelope.message.persistent) this.persistentUnacked--;
     if (this.storeRef && envelope.message.stored) this.storeRef.removed(envelope.message, this);
   }
 
@@ -213,6 +220,10 @@ export class Queue {
     this.levelOf(envelope.message).requeue(envelope);
     this.count++;
     this.readyBytes += envelope.message.size;
+    if (envelope.message.persistent) {
+      this.persistentUnacked--;
+      this.persistentReady++;
+    }
     this.scheduleExpiry();
   }
 
@@ -224,6 +235,7 @@ export class Queue {
     }
     this.count = 0;
     this.readyBytes = 0;
+    this.persistentReady = 0;
     return count;
   }
 

@@ -88,6 +88,8 @@ export class Connection implements ChannelHost {
   heartbeat = 0;
   recvOctets = 0;
   sendOctets = 0;
+  recvFrames = 0;
+  sendWrites = 0;
   private lastRecv = Date.now();
   private sentSinceTick = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -146,6 +148,11 @@ export class Connection implements ChannelHost {
     this.scheduleFlush();
   }
 
+  /** bytes queued for the socket and not yet sent */
+  get pendingBytes(): number {
+    return this.socket.writableLength;
+  }
+
   get consumerCancelNotify(): boolean {
     return this.capability('consumer_cancel_notify');
   }
@@ -190,6 +197,7 @@ export class Connection implements ChannelHost {
 
   private onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
     if (this.state === 'closed') return;
+    this.recvFrames++;
     switch (type) {
       case Frame.METHOD: {
         const method = decodeMethod(reader.reset(buf, start, end));
@@ -419,6 +427,7 @@ export class Connection implements ChannelHost {
     this.sentSinceTick = true;
     const socket = this.socket as Duplex & { cork?: () => void; uncork?: () => void };
     socket.cork?.();
+    this.sendWrites++;
     for (const chunk of chunks) {
       this.sendOctets += chunk.length;
       socket.write(chunk);

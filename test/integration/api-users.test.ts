@@ -84,7 +84,7 @@ describe('users, vhosts and permissions', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('bad_request');
     expect((await api.put('/api/permissions/pv/ghost', { configure: '.*', write: '.*', read: '.*' })).status).toBe(400);
-    expect((await api.put('/api/permissions/ghost-vhost/perm', { configure: '.*', write: '.*', read: '.*' })).status).toBe(404);
+    expect((await api.put('/api/permissions/ghost-vhost/perm', { configure: '.*', write: '.*', read: '.*' })).status).toBe(400);
     expect((await api.put(path, { configure: '.*' })).status).toBe(400);
 
     expect((await api.get('/api/vhosts/pv/permissions')).body).toEqual([{ user: 'perm', vhost: 'pv', configure: '^q-.*', write: '.*', read: '.*' }]);
