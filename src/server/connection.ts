@@ -12,7 +12,6 @@ import {
   ReplyCode,
   Writer,
   decodeMethod,
-  decodeTable,
   type FieldTable,
   type Method,
   writeChannelClose,
@@ -31,6 +30,7 @@ import { notAllowed } from '../broker/errors.js';
 import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
+import { loginAllowed, parseCredentials } from './authentication.js';
 import { Channel, type ChannelHost } from './channel.js';
 import type { Logger } from './logger.js';
 
@@ -318,7 +318,7 @@ export class Connection implements ChannelHost {
     this.authMechanism = mechanism;
     const credentials = parseCredentials(mechanism, response);
     const user = credentials && this.broker.authenticate(credentials.user, credentials.password);
-    if (!user || !this.loginAllowed(user)) {
+    if (!user || !loginAllowed(user, this.peer.host)) {
       this.ctx.log.warn(`login refused for user '${credentials?.user ?? '?'}' from ${this.peer.host} (mechanism ${mechanism})`);
       const err = new AmqpError(
         ReplyCode.ACCESS_REFUSED,
@@ -334,13 +334,6 @@ export class Connection implements ChannelHost {
     const { channelMax, frameMax, heartbeat } = this.ctx.limits;
     writeConnectionTune(this.writer, 0, channelMax, frameMax, heartbeat);
     this.state = 'tune-ok';
-  }
-
-  /** As RabbitMQ's loopback_users default: guest may only connect from this machine. */
-  private loginAllowed(user: User): boolean {
-    if (user.name !== 'guest') return true;
-    const host = this.peer.host.replace(/^::ffff:/, '');
-    return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host === '';
   }
 
   private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
@@ -463,24 +456,4 @@ export class Connection implements ChannelHost {
     if (!this.socket.destroyed) this.socket.destroy();
     this.ctx.closed(this);
   }
-}
-
-function parseCredentials(mechanism: string, response: Buffer): { user: string; password: string } | null {
-  if (mechanism === 'PLAIN') {
-    // authzid NUL authcid NUL password
-    const parts = response.toString('utf8').split('\u0000');
-    if (parts.length !== 3) return null;
-    return { user: parts[1]!, password: parts[2]! };
-  }
-  if (mechanism === 'AMQPLAIN') {
-    try {
-      const table = decodeTable(response, 0, response.length);
-      const user = table['LOGIN'];
-      const password = table['PASSWORD'];
-      return typeof user === 'string' && typeof password === 'string' ? { user, password } : null;
-    } catch {
-      return null;
-    }
-  }
-  return null;
 }
