@@ -22,37 +22,49 @@ export function routeKey(scope: RoutingScope, exchange: Exchange, routingKey: st
     if (q) out.add(q);
     return;
   }
-  const visited = new Set<Exchange>();
-  routeFrom(scope, exchange, routingKey, headers, out, visited);
+  routeFrom(scope, exchange, routingKey, headers, out, null);
 }
 
-/** Routes through one exchange; returns whether anything (queue or exchange) took the message. */
-function routeFrom(scope: RoutingScope, x: Exchange, key: string, headers: FieldTable | undefined, out: Set<Queue>, visited: Set<Exchange>): boolean {
-  if (visited.has(x)) return false;
-  visited.add(x);
+/**
+ * Routes through one exchange; returns whether anything (queue or exchange) took the message.
+ * The common case (bindings to queues only, no alternate exchange) allocates nothing.
+ */
+function routeFrom(scope: RoutingScope, x: Exchange, key: string, headers: FieldTable | undefined, out: Set<Queue>, visited: Set<Exchange> | null): boolean {
   matched.clear();
   x.route(key, headers, matched);
-  const destinations = [...matched];
   let routed = false;
-  for (const b of destinations) {
+  let onward: Exchange[] | null = null;
+  for (const b of matched) {
     if (b.destination.kind === 'queue') {
       out.add(b.destination as Queue);
       routed = true;
-    } else if (routeFrom(scope, b.destination as Exchange, key, headers, out, visited)) {
-      routed = true;
+    } else {
+      (onward ??= []).push(b.destination as Exchange);
+    }
+  }
+  if (onward) {
+    const seen = visited ?? new Set<Exchange>([x]);
+    for (const next of onward) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      if (routeFrom(scope, next, key, headers, out, seen)) routed = true;
     }
   }
   if (routed) return true;
   // RabbitMQ's alternate-exchange: what this exchange cannot route goes there instead.
   const alternate = scope.alternateOf(x);
   const ae = alternate === null ? undefined : scope.exchanges.get(alternate);
-  return ae ? routeFrom(scope, ae, key, headers, out, visited) : false;
+  if (!ae) return false;
+  const seen = visited ?? new Set<Exchange>([x]);
+  if (seen.has(ae)) return false;
+  seen.add(ae);
+  return routeFrom(scope, ae, key, headers, out, seen);
 }
 
 /** Sender-selected distribution: CC and BCC header values are extra routing keys. */
-export function extraRoutingKeys(message: Message): string[] {
+export function extraRoutingKeys(message: Message): readonly string[] {
   const headers = message.properties.headers;
-  if (!headers) return [];
+  if (!headers || (headers['CC'] === undefined && headers['BCC'] === undefined)) return NONE;
   const keys: string[] = [];
   for (const name of ['CC', 'BCC']) {
     const v = headers[name];
@@ -60,6 +72,8 @@ export function extraRoutingKeys(message: Message): string[] {
   }
   return keys;
 }
+
+const NONE: readonly string[] = [];
 
 export function routeMessage(scope: RoutingScope, exchange: Exchange, message: Message, out: Set<Queue>): void {
   routeKey(scope, exchange, message.routingKey, message.properties.headers, out);

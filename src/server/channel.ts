@@ -5,6 +5,7 @@ import {
   Frame,
   MethodId,
   ReplyCode,
+  type BasicPublish,
   type Method,
   type Writer,
   writeBasicAck,
@@ -50,12 +51,6 @@ export interface Unacked {
   readonly consumer: ChannelConsumer | null;
 }
 
-interface PendingPublish {
-  exchange: string;
-  routingKey: string;
-  mandatory: boolean;
-}
-
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 
@@ -82,7 +77,8 @@ export class Channel implements ConsumerHost, ReplySink {
   /** highest sequence number the client has been told about */
   private confirmedUpTo = 0;
   private readonly assembler = new ContentAssembler();
-  private pending: PendingPublish | null = null;
+  /** the basic.publish whose content is being received */
+  private pending: BasicPublish | null = null;
   /** queues whose consumers on this channel got capacity back: drained once per batch */
   private readonly toDrain = new Set<Queue>();
   closing = false;
@@ -128,7 +124,7 @@ export class Channel implements ConsumerHost, ReplySink {
       if (x.options.internal) {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
       }
-      this.pending = { exchange: method.exchange, routingKey: method.routingKey, mandatory: method.mandatory };
+      this.pending = method;
       this.host.onPublish();
       return;
     }
