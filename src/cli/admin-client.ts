@@ -19,7 +19,39 @@ export class ApiError extends Error {
 
 export type Transport =
   | { kind: 'unix'; socketPath: string; dataDirHint?: string }
-  | { kind: 'tcp'; url: URL };
+  | {
+      kind: 'tcp';
+      /** user info in the URL is used when there is no `credentials` */
+      url: URL;
+      /** read or asked on first use (see target.ts) */
+      credentials?: () => Promise<Credentials>;
+      /** for https:// */
+      tls?: TlsFiles;
+      /** the -N profile, for messages */
+      nodeName?: string;
+    };
+
+/** PEM file paths for https://, and whether to skip verifying the server. */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure: boolean;
+}
+
+/** Node's codes for a server certificate that cannot be verified. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export interface Credentials {
   username: string;
@@ -50,6 +82,8 @@ export function seg(value: string): string {
 }
 
 export class AdminClient {
+  private tlsFiles: Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> | undefined;
+
   constructor(
     readonly transport: Transport,
     private readonly timeoutMs: number | undefined,
@@ -57,7 +91,9 @@ export class AdminClient {
 
   /** Human description of where requests go, for messages. */
   describe(): string {
-    return this.transport.kind === 'unix' ? `control socket ${this.transport.socketPath}` : `management API at ${redact(this.transport.url)}`;
+    const t = this.transport;
+    if (t.kind === 'unix') return `control socket ${t.socketPath}`;
+    return `management API at ${redact(t.url)}${t.nodeName ? ` (node ${t.nodeName})` : ''}`;
   }
 
   async get<T = unknown>(path: string, options: CallOptions = {}): Promise<T> {
@@ -108,13 +144,15 @@ export class AdminClient {
       hostHeader = 'localhost';
       if (options.auth) headers.authorization = basic(options.auth);
     } else {
-      const auth = options.auth ?? (t.url.username ? { username: decodeURIComponent(t.url.username), password: decodeURIComponent(t.url.password) } : undefined);
+      const auth =
+        options.auth ??
+        (t.credentials ? await t.credentials() : t.url.username ? { username: decodeURIComponent(t.url.username), password: decodeURIComponent(t.url.password) } : undefined);
       if (auth) headers.authorization = basic(auth);
       const https = t.url.protocol === 'https:';
       endpoint = { host: t.url.hostname.replace(/^\[|\]$/g, ''), port: Number(t.url.port || (https ? 443 : 80)) };
       fullPath = `${t.url.pathname.replace(/\/+$/, '')}${path}${query}`;
       hostHeader = t.url.host;
-      if (https) return this.httpsRequest(t.url, method, fullPath, headers, payload, path);
+      if (https) return this.httpsRequest(t.url, t.tls ?? { insecure: false }, method, fullPath, headers, payload, path);
     }
     const wire = serializeRequest({ method, path: fullPath, headers, body: payload }, hostHeader);
 
@@ -156,12 +194,15 @@ export class AdminClient {
   }
 
   /** TLS goes through node:https (loaded only for https:// URLs). */
-  private async httpsRequest(url: URL, method: string, fullPath: string, headers: Record<string, string>, payload: string | undefined, path: string): Promise<ApiResponse> {
-    const { request } = await import('node:https');
+  private async httpsRequest(url: URL, tls: TlsFiles, method: string, fullPath: string, headers: Record<string, string>, payload: string | undefined, path: string): Promise<ApiResponse> {
+    const [{ request }, { loadTlsFiles }] = await Promise.all([import('node:https'), import('./target.js')]);
+    this.tlsFiles ??= loadTlsFiles(tls);
+    const pem = await this.tlsFiles;
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+    const options = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 443, path: fullPath, method, headers, agent: false, rejectUnauthorized: !tls.insecure, ...pem };
     return new Promise<ApiResponse>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const req = request({ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 443, path: fullPath, method, headers, agent: false }, (res) => {
+      const req = request(options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -189,6 +230,15 @@ export class AdminClient {
       if (code === 'ENOENT') return new CliError(ExitCode.UNAVAILABLE, `warren-server is not running (no control socket at ${t.socketPath}). Start it with: ${start}`);
       if (code === 'ECONNREFUSED') return new CliError(ExitCode.UNAVAILABLE, `warren-server is not running (control socket ${t.socketPath} refuses connections). Start it with: ${start}`);
       if (code === 'EACCES') return new CliError(ExitCode.NO_PERMISSION, `permission denied on control socket ${t.socketPath} (it belongs to the user running warren-server)`);
+    }
+    if (UNTRUSTED_CERT_CODES.has(code)) {
+      const hint = t.kind === 'tcp' && t.tls?.ca ? `it is not signed by the CA in ${t.tls.ca}` : 'give the CA that signed it with --tls-ca FILE (or ca in the node profile)';
+      return new CliError(ExitCode.CONFIG, `TLS: cannot verify the certificate of the ${this.describe()} (${code}: ${(e as Error).message}); ${hint}, or skip verification with --insecure`);
+    }
+    if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
+      const alert = /alert (certificate required|bad certificate|unknown ca|certificate unknown|handshake failure)/i.exec((e as Error).message)?.[1];
+      const hint = alert ? `the server refused the TLS handshake (${alert.toLowerCase()}): it may want a client certificate it trusts (--tls-cert and --tls-key)` : `TLS handshake failed (${code})`;
+      return new CliError(ExitCode.CONFIG, `cannot reach the ${this.describe()}: ${hint}`);
     }
     if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ENOENT', 'ENOTSOCK'].includes(code)) {
       return new CliError(ExitCode.UNAVAILABLE, `cannot reach the ${this.describe()}: ${code}`);

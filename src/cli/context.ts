@@ -7,14 +7,14 @@ import type { Io } from './io.js';
 import type { Formatter } from './output/format.js';
 import { FORMATTERS } from './output/format.js';
 import { Output } from './output/output.js';
-import { resolveTransport } from './target.js';
+import { resolveTarget, transportFor, type ResolvedTarget } from './target.js';
 
 export class Context {
   readonly out: Output;
-  readonly vhost: string;
   readonly timeoutMs: number | undefined;
   readonly yes: boolean;
   private clientInstance: AdminClient | undefined;
+  private targetInstance: ResolvedTarget | undefined;
   private warrenProbe: Promise<boolean> | undefined;
 
   constructor(
@@ -26,7 +26,6 @@ export class Context {
       throw new CliError(ExitCode.USAGE, `unknown formatter '${globals.formatter}' (use one of: ${FORMATTERS.join(', ')})`);
     }
     this.timeoutMs = parseTimeout(globals.timeout);
-    this.vhost = globals.vhost;
     // commander leaves unset flags undefined; negatable ones (--no-color) default to true
     this.yes = globals.yes === true;
     this.out = new Output(io, {
@@ -38,12 +37,25 @@ export class Context {
     });
   }
 
+  /** -p, else the vhost of the -N node profile, else / */
+  get vhost(): string {
+    if (this.globals.vhost !== undefined) return this.globals.vhost;
+    const target = this.target;
+    return (target.kind === 'remote' ? target.vhost : undefined) ?? '/';
+  }
+
+  /** The local daemon or a RabbitMQ node, from the flags, the -N profile and the environment (config/resolve.ts). */
+  get target(): ResolvedTarget {
+    this.targetInstance ??= resolveTarget(this.globals, this.io.env);
+    return this.targetInstance;
+  }
+
   get transport(): Transport {
     return this.client.transport;
   }
 
   get client(): AdminClient {
-    this.clientInstance ??= new AdminClient(resolveTransport(this.globals, this.io.env), this.timeoutMs);
+    this.clientInstance ??= new AdminClient(transportFor(this.target, { io: this.io, yes: this.yes }), this.timeoutMs);
     return this.clientInstance;
   }
 

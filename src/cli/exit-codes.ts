@@ -4,6 +4,8 @@
 export const ExitCode = {
   /** success */
   OK: 0,
+  /** warrenctl get: the queue was empty (as amqp-get) */
+  EMPTY: 2,
   /** EX_USAGE: unknown command, wrong argument count, unknown option or info item */
   USAGE: 64,
   /** EX_DATAERR: bad argument, missing vhost/queue/object, wrong password in authenticate_user */
@@ -18,6 +20,8 @@ export const ExitCode = {
   TEMP_FAIL: 75,
   /** EX_NOPERM: the API refused the credentials (HTTP 401) */
   NO_PERMISSION: 77,
+  /** EX_CONFIG: bad config file or profile, unreadable TLS files, a TLS peer that cannot be verified */
+  CONFIG: 78,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,9 +1,10 @@
 // Options every command accepts, anywhere on the line (as rabbitmqctl's global switches).
 import type { OptionSpec } from './command.js';
 import { FORMATTERS } from './output/format.js';
+import { TARGET_OPTIONS, type TargetOptionValues } from './config/target-options.js';
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { flags: '-p, --vhost <vhost>', description: 'virtual host to act on', defaultValue: '/' },
+  { flags: '-p, --vhost <vhost>', description: "virtual host to act on (default /, or the vhost of the -N node)" },
   { flags: '-q, --quiet', description: 'suppress informational banners' },
   { flags: '-s, --silent', description: 'like --quiet, and also drop the table header line' },
   { flags: '--no-table-headers', description: 'do not print the header line of lists' },
@@ -11,7 +12,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '-t, --timeout <seconds>', description: 'give up after this many seconds (exit 75)' },
   { flags: '--data-dir <dir>', description: 'data directory of the local warren-server (default $WARREN_DATA_DIR, else ~/.local/share/warren)' },
   { flags: '--socket <path>', description: 'control socket of the local warren-server (default <data-dir>/warren.sock)' },
-  { flags: '--api-url <url>', description: 'use the management HTTP API at this URL instead of the local daemon, e.g. http://user:pass@host:15672 (default $WARREN_API_URL)' },
+  ...TARGET_OPTIONS,
   { flags: '--no-color', description: 'no colours (also when NO_COLOR is set or output is not a terminal)' },
   { flags: '-y, --yes', description: 'do not ask for confirmation' },
 ];
@@ -22,8 +23,8 @@ export const VALUE_FLAGS: ReadonlySet<string> = new Set(
 );
 
 /** As parsed: flags that were not given are undefined (negatable ones default to true). */
-export interface GlobalOptions {
-  vhost: string;
+export interface GlobalOptions extends TargetOptionValues {
+  vhost?: string;
   quiet?: boolean;
   silent?: boolean;
   tableHeaders: boolean;
@@ -31,7 +32,6 @@ export interface GlobalOptions {
   timeout?: string;
   dataDir?: string;
   socket?: string;
-  apiUrl?: string;
   color: boolean;
   yes?: boolean;
 }

@@ -6,6 +6,7 @@ import { GLOBAL_OPTIONS } from './global-options.js';
 import { GROUP_TITLES } from './help.js';
 import { loadAll, REGISTRY } from './registry.js';
 import { cliVersion } from './version.js';
+import { CONFIG_EXIT_STATUS, TARGET_ENVIRONMENT, TARGET_FILES, TARGETS_SECTION } from './config/man-section.js';
 
 /** Escapes text for roff: backslashes, hyphens (as \-), and a leading dot or quote. */
 export function roff(text: string): string {
@@ -77,6 +78,7 @@ export function manPage(defs: readonly CommandDefinition[], version: string): st
     for (const d of inGroup) out.push(...commandSection(d, aliases.get(d.name) ?? []));
   }
   out.push(
+    ...TARGETS_SECTION,
     '.SH OUTPUT',
     'Results go to standard output; banners (such as "Listing queues for vhost / ...") and errors go to standard error,',
     'so standard output always parses. Lists are printed as a table on a terminal, as tab\\-separated values with a header',
@@ -95,12 +97,14 @@ export function manPage(defs: readonly CommandDefinition[], version: string): st
     '.TP', '.B 70', 'Internal error; also \\fBadd_user\\fR for an existing user and \\fBreset\\fR while the app is running, as \\fBrabbitmqctl\\fR 3.10.',
     '.TP', '.B 75', 'Timeout (\\fB\\-t\\fR) or a cancelled confirmation.',
     '.TP', '.B 77', 'The management API refused the credentials (HTTP 401).',
+    ...CONFIG_EXIT_STATUS,
     '.SH ENVIRONMENT',
     '.TP', '.B WARREN_DATA_DIR', 'Data directory of the local daemon, when \\fB\\-\\-data\\-dir\\fR is not given (default ~/.local/share/warren).',
-    '.TP', '.B WARREN_API_URL', 'Management API URL, used when none of \\fB\\-\\-api\\-url\\fR, \\fB\\-\\-socket\\fR, \\fB\\-\\-data\\-dir\\fR is given.',
+    ...TARGET_ENVIRONMENT,
     '.TP', '.B NO_COLOR', 'Disables colours.',
     '.SH FILES',
     '.TP', '.I ~/.local/share/warren/warren.sock', 'The control socket of the local daemon.',
+    ...TARGET_FILES,
     '.SH EXAMPLES',
     '.nf',
     'warrenctl add_user app s3cret',

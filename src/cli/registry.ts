@@ -55,6 +55,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
   // help
   { name: 'help', load: () => import('../../commands/help.js') },
   { name: 'version', load: () => import('../../commands/version.js') },
+  { name: 'config', load: () => import('../../commands/config.js') },
   { name: 'completion', aliases: ['autocomplete'], load: () => import('../../commands/completion.js') },
   { name: '__complete', hidden: true, load: () => import('../../commands/complete.js') },
 ];

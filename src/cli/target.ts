@@ -1,36 +1,151 @@
-// Where the admin client talks to: --api-url > --socket/--data-dir > $WARREN_API_URL > $WARREN_DATA_DIR > ~/.local/share/warren.
-import type { Transport } from './admin-client.js';
+// Where warrenctl talks to. The rules (flags > -N profile > environment > local daemon) are in config/resolve.ts;
+// this file turns a resolved target into what the clients need:
+//   resolveTransport()  -> the admin client's transport (Unix socket, or TCP/TLS with lazy credentials)
+//   resolveAmqpTarget() -> the AMQP URL + amqplib socket options of a RabbitMQ target, or undefined for the
+//                          local daemon (whose AMQP URL the messaging commands find themselves)
+import { readFile } from 'node:fs/promises';
+import type { Credentials, TlsFiles, Transport } from './admin-client.js';
+import { type Credential, maskUrl, type RemoteTarget, type ResolvedTarget, resolveTarget, type TargetGlobals, type TlsSettings } from './config/resolve.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import type { GlobalOptions } from './global-options.js';
+import type { Io } from './io.js';
 
-export const SOCKET_NAME = 'warren.sock';
+export { defaultDataDir, SOCKET_NAME, resolveTarget, type ResolvedTarget, type RemoteTarget } from './config/resolve.js';
 
-// node:os and node:path are not imported: they cost ~2 ms of start-up, and HOME is always set in practice
-export function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  if (env.WARREN_DATA_DIR) return env.WARREN_DATA_DIR;
-  const home = env.HOME ?? process.env.HOME ?? '.';
-  return `${home.replace(/\/+$/, '')}/.local/share/warren`;
+/** What prompting needs: the streams (is this a terminal?) and --yes (never prompt). */
+export interface PromptIo {
+  io?: Io;
+  yes?: boolean;
 }
 
-export function resolveTransport(g: Pick<GlobalOptions, 'apiUrl' | 'socket' | 'dataDir'>, env: NodeJS.ProcessEnv): Transport {
-  const explicitLocal = g.socket !== undefined || g.dataDir !== undefined;
-  const apiUrl = g.apiUrl ?? (explicitLocal ? undefined : env.WARREN_API_URL || undefined);
-  if (apiUrl !== undefined) return { kind: 'tcp', url: parseApiUrl(apiUrl) };
-  const dataDir = g.dataDir ?? defaultDataDir(env);
-  const transport: Transport = { kind: 'unix', socketPath: g.socket ?? `${dataDir.replace(/\/+$/, '') || '/'}/${SOCKET_NAME}` };
-  if (g.dataDir !== undefined) transport.dataDirHint = g.dataDir;
-  return transport;
+export function resolveTransport(g: TargetGlobals, env: NodeJS.ProcessEnv, prompt: PromptIo = {}): Transport {
+  return transportFor(resolveTarget(g, env), prompt);
 }
 
-export function parseApiUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new CliError(ExitCode.USAGE, `invalid --api-url '${text}': expected http://user:pass@host:15672`);
+export function transportFor(target: ResolvedTarget, prompt: PromptIo = {}): Transport {
+  if (target.kind === 'local') {
+    const t: Transport = { kind: 'unix', socketPath: target.socketPath };
+    if (target.dataDirHint !== undefined) t.dataDirHint = target.dataDirHint;
+    return t;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliError(ExitCode.USAGE, `invalid --api-url '${text}': only http:// and https:// are supported`);
+  const t: Transport = { kind: 'tcp', url: target.apiUrl, credentials: credentialProvider(target.apiCredential, maskUrl(target.apiUrl), prompt) };
+  if (target.apiUrl.protocol === 'https:') t.tls = tlsFiles(target.tls);
+  if (target.node) t.nodeName = target.node.name;
+  return t;
+}
+
+/** amqplib's connect(url, socketOptions) for amqps://: passed to tls.connect. */
+export interface AmqpSocketOptions {
+  ca?: Buffer[];
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+export interface AmqpTarget {
+  /** amqp(s)://user:password@host:port/vhost, ready for amqplib.connect(url, socketOptions) */
+  url: string;
+  /** the same with the password as *** (for messages) */
+  display: string;
+  socketOptions: AmqpSocketOptions;
+  vhost: string;
+  /** the -N profile, if one was used */
+  node?: string;
+}
+
+export interface AmqpTargetContext extends PromptIo {
+  globals: TargetGlobals;
+  io: Io;
+}
+
+/**
+ * The AMQP side of a RabbitMQ target (or of any node given by --url / -N / $WARREN_URL / --api-url), or
+ * undefined when the command should use the local warren daemon. Credentials are filled in (which may prompt
+ * on a terminal, once); the vhost is -p, else the URL's own, else the profile's, else /.
+ */
+export async function resolveAmqpTarget(ctx: AmqpTargetContext): Promise<AmqpTarget | undefined> {
+  const target = resolveTarget(ctx.globals, ctx.io.env);
+  if (target.kind === 'local') return undefined;
+  return amqpTargetOf(target, ctx);
+}
+
+export async function amqpTargetOf(target: RemoteTarget, prompt: PromptIo & { globals: Pick<TargetGlobals, 'vhost'> }): Promise<AmqpTarget> {
+  const creds = await credentialProvider(target.amqpCredential, maskUrl(target.amqpUrl), prompt)();
+  const url = new URL(target.amqpUrl.href);
+  const ownVhost = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined;
+  const vhost = prompt.globals.vhost ?? ownVhost ?? target.vhost ?? '/';
+  url.username = encodeURIComponent(creds.username);
+  url.password = encodeURIComponent(creds.password);
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  const socketOptions: AmqpSocketOptions = {};
+  if (url.protocol === 'amqps:') {
+    const files = tlsFiles(target.tls);
+    const loaded = await loadTlsFiles(files);
+    if (loaded.ca) socketOptions.ca = [loaded.ca];
+    if (loaded.cert) socketOptions.cert = loaded.cert;
+    if (loaded.key) socketOptions.key = loaded.key;
+    if (files.insecure) socketOptions.rejectUnauthorized = false;
+    socketOptions.servername = url.hostname.replace(/^\[|\]$/g, '');
   }
-  return url;
+  const out: AmqpTarget = { url: url.href, display: maskUrl(url), socketOptions, vhost };
+  if (target.node) out.node = target.node.name;
+  return out;
+}
+
+function tlsFiles(tls: TlsSettings): TlsFiles {
+  const f: TlsFiles = { insecure: tls.insecure };
+  if (tls.ca !== undefined) f.ca = tls.ca;
+  if (tls.cert !== undefined) f.cert = tls.cert;
+  if (tls.key !== undefined) f.key = tls.key;
+  return f;
+}
+
+/** Reads the PEM files; an unreadable one is a configuration error (78) naming the file. */
+export async function loadTlsFiles(files: TlsFiles): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  for (const [what, flag] of [['ca', '--tls-ca'], ['cert', '--tls-cert'], ['key', '--tls-key']] as const) {
+    const file = files[what];
+    if (file === undefined) continue;
+    try {
+      out[what] = await readFile(file);
+    } catch (e) {
+      throw new CliError(ExitCode.CONFIG, `cannot read the TLS ${what} file ${file} (${flag} or '${what}' in the profile): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+const memo = new WeakMap<Credential, Promise<Credentials>>();
+
+/** The password is read (file) or asked (terminal) on first use only, and once per run. */
+export function credentialProvider(c: Credential, where: string, prompt: PromptIo): () => Promise<Credentials> {
+  return () => {
+    let p = memo.get(c);
+    if (!p) {
+      p = obtain(c, where, prompt);
+      memo.set(c, p);
+    }
+    return p;
+  };
+}
+
+async function obtain(c: Credential, where: string, prompt: PromptIo): Promise<Credentials> {
+  const pw = c.password;
+  if (pw.from === 'value') return { username: c.user, password: pw.value };
+  if (pw.from === 'file') {
+    try {
+      const { firstLine } = await import('./prompt.js');
+      return { username: c.user, password: firstLine(await readFile(pw.file, 'utf8')) };
+    } catch (e) {
+      throw new CliError(ExitCode.CONFIG, `cannot read the password file ${pw.file} (${pw.where}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const { isInteractive, promptPassword } = await import('./prompt.js');
+  if (prompt.io && isInteractive(prompt.io) && prompt.yes !== true) {
+    return { username: c.user, password: await promptPassword(`Password for ${c.user} at ${where}:`) };
+  }
+  throw new CliError(
+    ExitCode.USAGE,
+    `no password for user '${c.user}' (${c.userFrom}) at ${where}: use --password-file FILE, password_file in the node's profile, or $WARREN_PASSWORD${prompt.yes ? '' : ', or run on a terminal to be asked'}`,
+  );
 }

@@ -85,8 +85,10 @@ describe('fast parser agrees with commander', () => {
 
   it('applies defaults', async () => {
     const parsed = fastParse(await def('list_queues'), []);
-    expect(parsed?.globals).toMatchObject({ vhost: '/', tableHeaders: true, color: true });
+    expect(parsed?.globals).toMatchObject({ tableHeaders: true, color: true });
     expect(parsed?.globals.quiet).toBeUndefined();
+    // no -p: Context uses the -N node's vhost, else /
+    expect(parsed?.globals.vhost).toBeUndefined();
   });
 });
 
