@@ -210,8 +210,17 @@ export class AdminClient {
           resolve(toApiResponse(res.statusCode ?? 0, Buffer.concat(chunks)));
         });
       });
+      // TLS 1.3 clients learn that their certificate was refused only after the handshake, often as a bare reset
+      let handshakeDone = false;
+      req.on('socket', (socket) => socket.once('secureConnect', () => (handshakeDone = true)));
       req.on('error', (e) => {
         if (timer) clearTimeout(timer);
+        const code = (e as NodeJS.ErrnoException).code;
+        if (handshakeDone && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          const hint = pem.cert ? 'it may not trust the client certificate of --tls-cert' : 'it may require a client certificate (--tls-cert and --tls-key)';
+          reject(new CliError(ExitCode.CONFIG, `cannot reach the ${this.describe()}: the server closed the TLS connection after the handshake; ${hint}`));
+          return;
+        }
         reject(this.translate(e));
       });
       if (this.timeoutMs !== undefined) {
