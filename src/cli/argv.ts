@@ -82,7 +82,7 @@ function describe(spec: OptionSpec, global: boolean): { words: string[]; info: F
 
 export function fastParse(def: CommandDefinition, words: readonly string[]): ParsedLine | undefined {
   const flags = new Map<string, FlagInfo>();
-  const globals: Record<string, string | boolean | undefined> = {};
+  const globals: Record<string, string | boolean | string[] | undefined> = {};
   const options: OptionValues = {};
   const register = (spec: OptionSpec, global: boolean): void => {
     const { words: names, info } = describe(spec, global);
@@ -127,7 +127,10 @@ export function fastParse(def: CommandDefinition, words: readonly string[]): Par
       value = words[++i] as string;
     }
     if (info.spec.choices && !info.spec.choices.includes(value)) return undefined;
-    target[info.key] = value;
+    if (info.spec.repeatable) {
+      const previous = target[info.key];
+      target[info.key] = [...(Array.isArray(previous) ? previous : []), value];
+    } else target[info.key] = value;
   }
 
   const required = def.arguments.filter((a) => a.required).length;

@@ -20,11 +20,13 @@ export interface OptionSpec {
   defaultValue?: string | boolean;
   /** fixed values, for help, man and completion */
   choices?: readonly string[];
+  /** may be given several times (`--header a=1 --header b=2`); the value is then a string[] */
+  repeatable?: boolean;
 }
 
-export type CommandGroup = 'users' | 'vhosts' | 'access' | 'observe' | 'queues' | 'connections' | 'node' | 'definitions' | 'help';
+export type CommandGroup = 'users' | 'vhosts' | 'access' | 'observe' | 'queues' | 'connections' | 'messaging' | 'policies' | 'node' | 'definitions' | 'help';
 
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface CommandDefinition {
   name: string;

@@ -9,6 +9,8 @@ export const GROUP_TITLES: Readonly<Record<CommandGroup, string>> = {
   observe: 'Monitoring, observability and health',
   queues: 'Queues',
   connections: 'Connections',
+  messaging: 'Messaging (AMQP)',
+  policies: 'Policies',
   node: 'Node',
   definitions: 'Definitions',
   help: 'Help and shell integration',

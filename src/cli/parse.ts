@@ -15,6 +15,7 @@ function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.description);
   if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
   if (spec.choices) option.choices(spec.choices);
+  if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
   return option;
 }
 
@@ -49,7 +50,7 @@ export function parseCommandLine(def: CommandDefinition, words: readonly string[
     }
     throw e;
   }
-  const all = cmd.opts<Record<string, string | boolean | undefined>>();
+  const all = cmd.opts<Record<string, string | boolean | string[] | undefined>>();
   const globals: Record<string, unknown> = {};
   for (const k of globalKeys) globals[k] = all[k];
   const options: OptionValues = {};

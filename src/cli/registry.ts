@@ -40,6 +40,21 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'purge_queue', load: () => import('../../commands/purge-queue.js') },
   { name: 'delete_queue', load: () => import('../../commands/delete-queue.js') },
   { name: 'close_connection', load: () => import('../../commands/close-connection.js') },
+  // messaging (AMQP)
+  { name: 'publish', load: () => import('../../commands/publish.js') },
+  { name: 'consume', load: () => import('../../commands/consume.js') },
+  { name: 'get', load: () => import('../../commands/get.js') },
+  { name: 'rpc-call', aliases: ['rpc_call'], load: () => import('../../commands/rpc-call.js') },
+  { name: 'rpc-serve', aliases: ['rpc_serve'], load: () => import('../../commands/rpc-serve.js') },
+  { name: 'declare_queue', load: () => import('../../commands/declare-queue.js') },
+  { name: 'declare_exchange', load: () => import('../../commands/declare-exchange.js') },
+  { name: 'bind_queue', load: () => import('../../commands/bind-queue.js') },
+  { name: 'unbind_queue', load: () => import('../../commands/unbind-queue.js') },
+  { name: 'delete_exchange', load: () => import('../../commands/delete-exchange.js') },
+  // policies
+  { name: 'set_policy', load: () => import('../../commands/set-policy.js') },
+  { name: 'clear_policy', load: () => import('../../commands/clear-policy.js') },
+  { name: 'list_policies', load: () => import('../../commands/list-policies.js') },
   // node
   { name: 'status', load: () => import('../../commands/status.js') },
   { name: 'ping', load: () => import('../../commands/ping.js') },
@@ -49,6 +64,8 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'reset', load: () => import('../../commands/reset.js') },
   { name: 'force_reset', load: () => import('../../commands/force-reset.js') },
   { name: 'stop', aliases: ['shutdown'], load: () => import('../../commands/stop.js') },
+  { name: 'set_vm_memory_high_watermark', load: () => import('../../commands/set-vm-memory-high-watermark.js') },
+  { name: 'set_disk_free_limit', load: () => import('../../commands/set-disk-free-limit.js') },
   // definitions
   { name: 'export_definitions', load: () => import('../../commands/export-definitions.js') },
   { name: 'import_definitions', load: () => import('../../commands/import-definitions.js') },

@@ -45,6 +45,8 @@ const SAMPLES: [string, string[]][] = [
   ['status', ['--api-url', 'http://guest:guest@127.0.0.1:15672']],
   ['set_user_tags', ['u']],
   ['set_user_tags', ['u', 'administrator', 'monitoring']],
+  ['publish', ['-r', 'q', '--header', 'a=1', '-H', 'b=2', '--persistent', 'body']],
+  ['consume', ['q', '--no-ack', '-c', '3', '--bind', 'a.*', '--bind', 'b.#', '-e', 'x']],
 ];
 
 describe('fast parser agrees with commander', () => {

@@ -1,0 +1,159 @@
+import type { ConsumeMessage } from 'amqplib';
+import { defineCommand } from '../src/cli/command.js';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
+import { CONNECTION_OPTIONS, openConnection } from '../src/cli/messaging/connection.js';
+import { amqpFailure } from '../src/cli/messaging/errors.js';
+import { messageEnv, runCommand } from '../src/cli/messaging/exec.js';
+import { OUTPUT_OPTIONS, printMessage, printOptions } from '../src/cli/messaging/message-output.js';
+import { intOption, list, secondsOption, str } from '../src/cli/messaging/properties.js';
+import { onStopSignal } from '../src/cli/messaging/stop-signals.js';
+
+export default defineCommand({
+  name: 'consume',
+  aliases: [],
+  group: 'messaging',
+  summary: 'Consume messages from a queue (or from an exchange through a temporary queue) and print them or run a command per message',
+  description:
+    'Prints each body (raw, or one JSON object per line with --formatter json) and acknowledges it once printed. With --exec CMD, runs `sh -c CMD` per message with the body on stdin and WARREN_ROUTING_KEY, WARREN_EXCHANGE, WARREN_REDELIVERED, WARREN_CORRELATION_ID in the environment; exit 0 acks, anything else nacks and requeues (as amqp-consume). Ctrl-C or SIGTERM cancels the consumer, lets a running command finish, and leaves every unfinished message to the broker. With --idle-timeout, exits 0 after that many seconds without a message (75 if --count was given and not reached).',
+  arguments: [{ name: 'queue', description: 'the queue to consume from (omit with --exchange: a temporary exclusive queue is bound instead)', required: false, complete: 'queues' }],
+  options: [
+    { flags: '-e, --exchange <name>', description: 'bind a queue to this exchange (the given queue, else a temporary exclusive one)' },
+    { flags: '-b, --bind <pattern>', description: 'binding key for --exchange (repeatable; default #)', repeatable: true },
+    { flags: '-c, --count <n>', description: 'stop after this many messages' },
+    { flags: '--prefetch <n>', description: 'unacknowledged messages in flight (default 100, 1 with --exec)' },
+    { flags: '-A, --no-ack', description: 'consume without acknowledgements (the broker forgets each message once sent)' },
+    { flags: '--idle-timeout <seconds>', description: 'stop after this many seconds without a message' },
+    { flags: '-x, --exec <command>', description: 'run this shell command per message, body on stdin; ack on exit 0, else nack and requeue' },
+    ...OUTPUT_OPTIONS,
+    ...CONNECTION_OPTIONS,
+  ],
+  async run(ctx, [queueArg], options) {
+    const exchange = str(options, 'exchange');
+    const binds = list(options, 'bind');
+    const count = intOption(options, 'count', '--count', { min: 1 });
+    const exec = str(options, 'exec');
+    const noAck = options.ack === false;
+    let prefetch = intOption(options, 'prefetch', '--prefetch', { min: 1, max: 65535 }) ?? (exec !== undefined ? 1 : 100);
+    const idleMs = secondsOption(options, 'idleTimeout', '--idle-timeout');
+    if (queueArg === undefined && exchange === undefined) throw new CliError(ExitCode.USAGE, 'give a queue, or --exchange (with --bind) to consume through a temporary queue');
+    if (binds.length && exchange === undefined) throw new CliError(ExitCode.USAGE, '--bind needs --exchange');
+    const how = printOptions(ctx, options);
+    // --no-ack with --count: acknowledge on receipt with a prefetch window instead, so nothing beyond
+    // --count is taken from the queue and lost
+    const ackOnReceipt = noAck && count !== undefined;
+    if (count !== undefined) prefetch = Math.min(prefetch, count);
+
+    const conn = await openConnection(ctx, options, 'consume');
+    let handled = 0;
+    let failure: unknown;
+    let reason: 'count' | 'idle' | 'signal' | 'cancelled' | 'error' | undefined;
+    const removeSignals = onStopSignal(() => finish('signal'));
+    let wake: (() => void) | undefined;
+    const stopped = new Promise<void>((resolve) => (wake = resolve));
+    function finish(why: typeof reason, err?: unknown): void {
+      if (reason !== undefined) return;
+      reason = why;
+      failure = err;
+      wake?.();
+    }
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      if (idleMs === undefined) return;
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => finish('idle'), idleMs);
+    };
+
+    try {
+      let ch;
+      try {
+        ch = await conn.model.createChannel();
+      } catch (e) {
+        throw amqpFailure(e);
+      }
+      const channel = ch;
+      channel.on('error', (e: unknown) => finish('error', amqpFailure(e)));
+      channel.on('close', () => finish('error', new CliError(ExitCode.UNAVAILABLE, 'the AMQP channel closed')));
+      conn.model.on('close', () => finish('error', new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
+      let queue = queueArg ?? '';
+      try {
+        if (!noAck || ackOnReceipt) await channel.prefetch(prefetch);
+        if (exchange !== undefined) {
+          if (queueArg === undefined) queue = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+          for (const pattern of binds.length ? binds : ['#']) await channel.bindQueue(queue, exchange, pattern);
+        }
+      } catch (e) {
+        throw amqpFailure(e);
+      }
+
+      // deliveries are handled one at a time, in order
+      const backlog: ConsumeMessage[] = [];
+      let busy = false;
+      const pump = async (): Promise<void> => {
+        if (busy) return;
+        busy = true;
+        try {
+          while (backlog.length && reason === undefined) {
+            const msg = backlog.shift() as ConsumeMessage;
+            if (ackOnReceipt) channel.ack(msg);
+            if (exec !== undefined) {
+              const result = await runCommand(exec, msg.content, messageEnv(msg), false);
+              if (!noAck) {
+                if (result.code === 0) channel.ack(msg);
+                else {
+                  channel.nack(msg, false, true);
+                  ctx.out.banner(`command exited with ${result.code}: message requeued`);
+                }
+              }
+            } else {
+              await printMessage(ctx, msg, how);
+              if (!noAck) channel.ack(msg);
+            }
+            handled++;
+            if (count !== undefined && handled >= count) finish('count');
+          }
+        } catch (e) {
+          finish('error', e);
+        } finally {
+          busy = false;
+        }
+      };
+      let consumerTag: string;
+      try {
+        consumerTag = (
+          await channel.consume(
+            queue,
+            (msg) => {
+              if (msg === null) {
+                finish('cancelled');
+                return;
+              }
+              armIdle();
+              backlog.push(msg);
+              void pump();
+            },
+            { noAck: noAck && !ackOnReceipt },
+          )
+        ).consumerTag;
+      } catch (e) {
+        throw amqpFailure(e);
+      }
+      ctx.out.banner(`Consuming from queue '${queue}'${exchange !== undefined ? ` bound to exchange '${exchange}'` : ''} on ${conn.describe}; Ctrl-C to stop`);
+      armIdle();
+      await stopped;
+      if (idleTimer) clearTimeout(idleTimer);
+      // cancel first, then let the message in hand finish; the rest go back when the channel closes
+      await channel.cancel(consumerTag).catch(() => {});
+      while (busy) await new Promise((r) => setTimeout(r, 5));
+      await channel.close().catch(() => {});
+    } finally {
+      removeSignals();
+      if (idleTimer) clearTimeout(idleTimer);
+      await conn.close();
+    }
+    if (reason === 'error') throw failure instanceof Error ? failure : amqpFailure(failure);
+    if (reason === 'cancelled') throw new CliError(ExitCode.UNAVAILABLE, 'the broker cancelled the consumer (was the queue deleted?)');
+    if (reason === 'idle' && count !== undefined && handled < count) {
+      throw new CliError(ExitCode.TEMP_FAIL, `got ${handled} of ${count} messages before --idle-timeout`);
+    }
+  },
+});
