@@ -94,6 +94,8 @@ export default defineCommand({
         try {
           while (backlog.length && reason === undefined) {
             const msg = backlog.shift() as ConsumeMessage;
+            // the last one wanted: cancel before its ack, so the broker sends nothing more
+            if (count !== undefined && handled + 1 >= count) cancel();
             if (ackOnReceipt) channel.ack(msg);
             if (exec !== undefined) {
               const result = await runCommand(exec, msg.content, messageEnv(msg), false);
@@ -117,7 +119,12 @@ export default defineCommand({
           busy = false;
         }
       };
-      let consumerTag: string;
+      let consumerTag: string | undefined;
+      let cancelled: Promise<unknown> | undefined;
+      const cancel = (): Promise<unknown> => {
+        if (consumerTag !== undefined) cancelled ??= channel.cancel(consumerTag).catch(() => {});
+        return cancelled ?? Promise.resolve();
+      };
       try {
         consumerTag = (
           await channel.consume(
@@ -142,7 +149,7 @@ export default defineCommand({
       await stopped;
       if (idleTimer) clearTimeout(idleTimer);
       // cancel first, then let the message in hand finish; the rest go back when the channel closes
-      await channel.cancel(consumerTag).catch(() => {});
+      await cancel();
       while (busy) await new Promise((r) => setTimeout(r, 5));
       await channel.close().catch(() => {});
     } finally {

@@ -102,12 +102,15 @@ export function printOptions(ctx: Context, options: Record<string, unknown>): Pr
 
 export function printMessage(ctx: Context, msg: Pick<Message, 'fields' | 'properties' | 'content'>, how: PrintOptions): Promise<void> {
   if (how.json) return writeOut(ctx, `${JSON.stringify(messageJson(msg))}\n`);
-  if (!how.newline) return writeOut(ctx, msg.content);
-  return writeOut(ctx, msg.content.length < 65536 ? Buffer.concat([msg.content, NEWLINE]) : msg.content).then(() => (msg.content.length < 65536 ? undefined : writeOut(ctx, NEWLINE)));
+  const body = msg.content;
+  // a body that ends with a newline (a command's output, a line) gets no second one
+  if (!how.newline || (body.length > 0 && body[body.length - 1] === 0x0a)) return writeOut(ctx, body);
+  if (body.length < 65536) return writeOut(ctx, Buffer.concat([body, NEWLINE]));
+  return writeOut(ctx, body).then(() => writeOut(ctx, NEWLINE));
 }
 
 const NEWLINE = Buffer.from('\n');
 
 export const OUTPUT_OPTIONS = [
-  { flags: '--no-newline', description: 'print raw bodies exactly, without a newline after each (for binary bodies)' },
+  { flags: '--no-newline', description: 'print raw bodies byte for byte (by default a newline follows each body that does not end with one)' },
 ] as const;
