@@ -4,9 +4,8 @@
 //
 // The run is a list of sections (see `sections` below). Each section gets a
 // context (project root, the started warren, the RabbitMQ target if any) and
-// returns a table: { title, columns, rows, notes }. Only the AMQP throughput
-// section exists so far; CLI latency and persistence sections are meant to be
-// added to the same array.
+// returns a table: { title, columns, rows, notes }: AMQP throughput, warrenctl
+// publish --lines throughput and list_queues latency (cli-publish.mjs), persistence.
 //
 // Environment:
 //   BENCH_MESSAGES   messages per AMQP run (default 200000)
@@ -21,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { persistence } from './persistence.mjs';
+import { cliLatency, cliPublish } from './cli-publish.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const serverBin = join(root, 'bin', 'warren-server');
@@ -42,7 +42,8 @@ const sections = [
     title: `AMQP throughput (amqp-bench, ${MESSAGES} x ${SIZE}-byte messages, one producer, one consumer)`,
     run: amqpThroughput,
   },
-  // { name: 'cli-latency', title: 'warrenctl latency', run: cliLatency },
+  { name: 'cli-publish', title: 'seq 100000 | warrenctl publish --lines -r q', run: (ctx) => cliPublish(ctx) },
+  { name: 'cli-latency', title: 'warrenctl list_queues latency vs rabbitmqctl', run: (ctx) => cliLatency(ctx) },
   {
     name: 'persistence',
     title: 'durable storage: recovery time, and memory with a long transient queue',
@@ -186,6 +187,7 @@ export async function startWarren({ dataDir: reuse, args = [] } = {}) {
   const connectHost = h === '0.0.0.0' || h === '::' || h === '' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
   return {
     pid: child.pid,
+    dataDir,
     url: `amqp://guest:guest@${connectHost}:${port}`,
     output: () => out,
     async stop() {
