@@ -8,7 +8,7 @@ export default defineCommand({
   aliases: [],
   group: 'messaging',
   summary: 'Delete an exchange (exchange.delete), optionally only if it has no bindings',
-  description: 'A missing exchange exits 65 on warren; RabbitMQ treats deleting a missing exchange as success. Built-in amq.* exchanges cannot be deleted (65).',
+  description: 'Deleting a missing exchange succeeds (as on RabbitMQ). Built-in amq.* exchanges cannot be deleted (exit 65 or 77, as the broker refuses).',
   arguments: [{ name: 'exchange', description: 'the exchange to delete', required: true, complete: 'exchanges' }],
   options: [{ flags: '-u, --if-unused', description: 'delete only if no queue or exchange is bound to it' }, ...CONNECTION_OPTIONS],
   async run(ctx, [exchange], options) {
