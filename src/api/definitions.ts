@@ -46,9 +46,10 @@ export function exportAll(ctx: ApiContext): Json {
   const items = { queues: [] as Json[], exchanges: [] as Json[], bindings: [] as Json[] };
   for (const v of broker.vhosts.values()) {
     const i = vhostItems(v, true);
-    items.queues.push(...i.queues);
-    items.exchanges.push(...i.exchanges);
-    items.bindings.push(...i.bindings);
+    // Loops, not push(...spread): a vhost may hold more items than a call may take arguments.
+    for (const q of i.queues) items.queues.push(q);
+    for (const x of i.exchanges) items.exchanges.push(x);
+    for (const b of i.bindings) items.bindings.push(b);
   }
   return {
     rabbit_version: ctx.version,

@@ -74,22 +74,22 @@ export class QueueLevel {
     }
   }
 
-  /** Removes and returns every message (purge, delete). */
-  clear(): Message[] {
-    const envelopes = [...this.ready.clear(), ...this.requeued.clear()];
-    const messages = envelopes.map((e) => e.message);
-    if (this.budget) for (const m of messages) this.budget.used -= MemoryBudget.cost(m);
+  /**
+   * Drops every message (purge, delete), calling `each` for each one; the spool is only read back
+   * when `each` is given (a durable queue must tell the store what left).
+   */
+  clear(each: ((message: Message) => void) | null): void {
+    for (const source of [this.ready.clear(), this.requeued.clear()]) {
+      for (const e of source) {
+        if (this.budget) this.budget.used -= MemoryBudget.cost(e.message);
+        each?.(e.message);
+      }
+    }
     if (this.spool) {
-      messages.push(...this.spool.readAll());
+      if (each) while (this.spool.length > 0) for (const m of this.spool.readChunk()) each(m);
       this.spool.close();
       this.spool = null;
     }
-    return messages;
-  }
-
-  /** Ready envelopes in memory, in delivery order (spooled ones are not listed). */
-  list(): Envelope[] {
-    return [...this.requeued.toArray(), ...this.ready.toArray()];
   }
 
   private pushReady(message: Message, redelivered: boolean): void {

@@ -229,21 +229,13 @@ export class Queue {
 
   purge(): number {
     const count = this.count;
-    for (const level of this.levels) {
-      const dropped = level.clear();
-      if (this.storeRef) for (const m of dropped) if (m.stored) this.storeRef.removed(m, this);
-    }
+    const store = this.storeRef;
+    const forget = store ? (m: Message) => m.stored && store.removed(m, this) : null;
+    for (const level of this.levels) level.clear(forget);
     this.count = 0;
     this.readyBytes = 0;
     this.persistentReady = 0;
     return count;
-  }
-
-  /** Ready messages in delivery order (for listings and the management API's get). */
-  peekAll(): Envelope[] {
-    const out: Envelope[] = [];
-    for (let i = this.levels.length - 1; i >= 0; i--) out.push(...this.levels[i]!.list());
-    return out;
   }
 
   addConsumer(consumer: Consumer): void {

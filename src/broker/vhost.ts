@@ -376,7 +376,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     for (const q of this.queues.values()) {
       out.push({ source: '', destination: q, routingKey: q.name, arguments: {}, key: '' });
     }
-    for (const x of this.exchanges.values()) out.push(...x.bindings.values());
+    for (const x of this.exchanges.values()) for (const b of x.bindings.values()) out.push(b);
     return out;
   }
 }

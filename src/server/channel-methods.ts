@@ -92,34 +92,39 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
         ch.connectionId,
       );
       if (q.options.exclusiveOwner === ch.connectionId) ch.host.ownedQueues.add(q);
+      ch.lastQueue = q.name;
       if (!m.nowait) writeQueueDeclareOk(w, n, q.name, q.messageCount, q.consumerCount);
       return;
     }
     case MethodId.QUEUE_BIND:
     case MethodId.QUEUE_UNBIND: {
-      const queueName = m.queue;
+      const queueName = queueOrLast(ch, m.queue);
+      // 0-9-1 queue.bind: with both the queue and the routing key empty, the key is the queue's name.
+      const routingKey = m.queue === '' && m.routingKey === '' ? queueName : m.routingKey;
       check('write', 'queue', queueName);
       check('read', 'exchange', m.exchange);
       const q = vhost.queue(queueName, ch.connectionId);
       const x = vhost.exchange(m.exchange);
       if (m.id === MethodId.QUEUE_BIND) {
-        vhost.bind(q, x, m.routingKey, m.arguments);
+        vhost.bind(q, x, routingKey, m.arguments);
         if (!m.nowait) writeQueueBindOk(w, n);
       } else {
-        vhost.unbind(q, x, m.routingKey, m.arguments);
+        vhost.unbind(q, x, routingKey, m.arguments);
         writeQueueUnbindOk(w, n);
       }
       return;
     }
     case MethodId.QUEUE_PURGE: {
-      check('read', 'queue', m.queue);
-      const count = vhost.queue(m.queue, ch.connectionId).purge();
+      const queueName = queueOrLast(ch, m.queue);
+      check('read', 'queue', queueName);
+      const count = vhost.queue(queueName, ch.connectionId).purge();
       if (!m.nowait) writeQueuePurgeOk(w, n, count);
       return;
     }
     case MethodId.QUEUE_DELETE: {
-      check('configure', 'queue', m.queue);
-      const count = vhost.deleteQueue(m.queue, ch.connectionId, m.ifUnused, m.ifEmpty);
+      const queueName = queueOrLast(ch, m.queue);
+      check('configure', 'queue', queueName);
+      const count = vhost.deleteQueue(queueName, ch.connectionId, m.ifUnused, m.ifEmpty);
       if (!m.nowait) writeQueueDeleteOk(w, n, count);
       return;
     }
@@ -141,8 +146,9 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
         if (!m.nowait) writeBasicConsumeOk(w, n, tag);
         return;
       }
-      check('read', 'queue', m.queue);
-      const q = vhost.queue(m.queue, ch.connectionId);
+      const queueName = queueOrLast(ch, m.queue);
+      check('read', 'queue', queueName);
+      const q = vhost.queue(queueName, ch.connectionId);
       const tag = m.consumerTag || generatedConsumerTag();
       if (ch.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
       if (q.consumers.some((c) => c.exclusive) || (m.exclusive && q.consumerCount > 0)) {
@@ -168,8 +174,9 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       return;
     }
     case MethodId.BASIC_GET: {
-      check('read', 'queue', m.queue);
-      const q = vhost.queue(m.queue, ch.connectionId);
+      const queueName = queueOrLast(ch, m.queue);
+      check('read', 'queue', queueName);
+      const q = vhost.queue(queueName, ch.connectionId);
       const envelope = q.take(!m.noAck);
       if (envelope) ch.deliverGet(q, envelope, m.noAck);
       else writeBasicGetEmpty(w, n, '');
@@ -222,6 +229,13 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
     default:
       throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected method ${m.id >>> 16}.${m.id & 0xffff} on a channel`);
   }
+}
+
+/** 0-9-1: an empty queue name means the last queue declared on this channel. */
+function queueOrLast(ch: Channel, name: string): string {
+  if (name !== '') return name;
+  if (ch.lastQueue === null) throw new AmqpError(ReplyCode.NOT_FOUND, 'no previously declared queue');
+  return ch.lastQueue;
 }
 
 function generatedConsumerTag(): string {

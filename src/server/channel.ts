@@ -82,6 +82,8 @@ export class Channel implements ConsumerHost, ReplySink {
   /** queues whose consumers on this channel got capacity back: drained once per batch */
   private readonly toDrain = new Set<Queue>();
   closing = false;
+  /** the last queue declared on this channel, which an empty queue name refers to */
+  lastQueue: string | null = null;
   /** set while this channel consumes amq.rabbitmq.reply-to */
   replyConsumer: DirectReplyConsumer | null = null;
 

@@ -23,6 +23,7 @@ import {
   writeConnectionStart,
   writeConnectionTune,
   writeConnectionBlocked,
+  writeConnectionUpdateSecretOk,
   writeConnectionUnblocked,
 } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
@@ -65,6 +66,8 @@ type State = 'header' | 'start-ok' | 'tune-ok' | 'open' | 'opened' | 'closing' |
 const HIGH_WATER = 1 << 20;
 /** How long to wait for the peer's close-ok before dropping the socket. */
 const CLOSE_TIMEOUT_MS = 3000;
+/** How long a closed connection's socket may stay half-open waiting for the peer to close it. */
+const LINGER_MS = 10_000;
 
 const reader = new Reader();
 
@@ -293,13 +296,17 @@ export class Connection implements ChannelHost {
       case MethodId.CONNECTION_CLOSE:
         writeConnectionCloseOk(this.writer, 0);
         this.flush();
-        this.finish();
+        this.lingerUntilPeerCloses();
         return;
       case MethodId.CONNECTION_CLOSE_OK:
         if (this.state === 'closing') this.finish();
         return;
       case MethodId.CONNECTION_BLOCKED:
       case MethodId.CONNECTION_UNBLOCKED:
+        return;
+      case MethodId.CONNECTION_UPDATE_SECRET:
+        // RabbitMQ's OAuth token refresh; warren's users have passwords, so there is nothing to swap.
+        writeConnectionUpdateSecretOk(this.writer, 0);
         return;
       default:
         if (this.state === 'closing') return;
@@ -436,14 +443,34 @@ export class Connection implements ChannelHost {
     this.flush();
   }
 
-  /** Ends the socket after a close handshake. */
+  /**
+   * After a close handshake. As RabbitMQ does, the socket stays open and readable (whatever the
+   * peer still sends is discarded) until the peer closes it, so a client with writes in flight
+   * sees a clean close rather than a reset; a peer that never closes is dropped later.
+   */
+  private lingerUntilPeerCloses(): void {
+    this.socket.resume();
+    this.destroyLater();
+    this.teardown(false);
+  }
+
+  /** A peer that never closes its side is dropped after a while. */
+  private destroyLater(): void {
+    const linger = setTimeout(() => this.socket.destroy(), LINGER_MS);
+    linger.unref();
+    this.socket.once('close', () => clearTimeout(linger));
+  }
+
+  /** Ends the socket after a close we started (the peer answered close-ok, or never will). */
   private finish(): void {
+    // end() rather than destroy(): frames still queued for the socket (the close) get out first.
     this.socket.end();
-    this.teardown();
+    this.destroyLater();
+    this.teardown(false);
   }
 
   /** Releases everything the connection held; safe to call more than once. */
-  private teardown(): void {
+  private teardown(destroySocket = true): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
@@ -453,7 +480,7 @@ export class Connection implements ChannelHost {
     // Exclusive queues die with the connection that declared them.
     for (const q of this.ownedQueues) this.broker.vhosts.get(q.vhost)?.removeQueue(q);
     this.ownedQueues.clear();
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (destroySocket && !this.socket.destroyed) this.socket.destroy();
     this.ctx.closed(this);
   }
 }

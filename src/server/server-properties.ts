@@ -11,6 +11,7 @@ export const CAPABILITIES: FieldTable = {
   'connection.blocked': true,
   authentication_failure_close: true,
   per_consumer_qos: true,
+  consumer_priorities: true,
   direct_reply_to: true,
 };
 

@@ -152,3 +152,50 @@ describe('heartbeats', () => {
     expect(c.heartbeats).toBeGreaterThan(0);
   });
 });
+
+describe('found by client libraries\' own test suites', () => {
+  it('treats an empty queue name as the last queue declared on the channel (amqp-client, rabbitmq-client)', async () => {
+    const c = await RawClient.login(warren.port);
+    await c.openChannel(1);
+    c.send(1, MethodId.QUEUE_PURGE, { queue: '' });
+    expect(((await c.expect(MethodId.CHANNEL_CLOSE)).method as ChannelClose).replyText).toBe('NOT_FOUND - no previously declared queue');
+    c.send(1, MethodId.CHANNEL_CLOSE_OK);
+    await c.openChannel(1);
+    c.send(1, MethodId.QUEUE_DECLARE, { queue: '', exclusive: true });
+    const declared = ((await c.expect(MethodId.QUEUE_DECLARE_OK)).method as { queue: string }).queue;
+    // queue '' and routing key '' bind with the queue's own name as the key
+    c.send(1, MethodId.QUEUE_BIND, { queue: '', exchange: 'amq.direct', routingKey: '' });
+    await c.expect(MethodId.QUEUE_BIND_OK);
+    c.publish(1, 'amq.direct', declared, Buffer.from('via last queue'));
+    c.send(1, MethodId.BASIC_GET, { queue: '', noAck: true });
+    expect((await c.expect(MethodId.BASIC_GET_OK)).body?.toString()).toBe('via last queue');
+    c.send(1, MethodId.BASIC_CONSUME, { queue: '', consumerTag: 't' });
+    await c.expect(MethodId.BASIC_CONSUME_OK);
+    c.send(1, MethodId.BASIC_CANCEL, { consumerTag: 't' });
+    await c.expect(MethodId.BASIC_CANCEL_OK);
+    c.send(1, MethodId.QUEUE_DELETE, { queue: '' });
+    await c.expect(MethodId.QUEUE_DELETE_OK);
+    c.send(1, MethodId.QUEUE_DECLARE, { queue: declared, passive: true });
+    expect(((await c.expect(MethodId.CHANNEL_CLOSE)).method as ChannelClose).replyCode).toBe(404);
+    c.close();
+  });
+
+  it('answers connection.update-secret with update-secret-ok (amqplib)', async () => {
+    const c = await RawClient.login(warren.port);
+    c.send(0, MethodId.CONNECTION_UPDATE_SECRET, { newSecret: Buffer.from('token'), reason: 'refresh' });
+    await c.expect(MethodId.CONNECTION_UPDATE_SECRET_OK);
+    c.close();
+  });
+
+  it('keeps reading after close-ok until the client closes the socket (amqplib high-watermark tests)', async () => {
+    const c = await RawClient.login(warren.port);
+    await c.openChannel(1);
+    c.send(0, MethodId.CONNECTION_CLOSE, { replyCode: 200, replyText: 'bye' });
+    await c.expect(MethodId.CONNECTION_CLOSE_OK);
+    // frames still in flight from the client are discarded, not answered with a reset
+    for (let i = 0; i < 50; i++) c.publish(1, '', 'nowhere', Buffer.alloc(1000));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.socket.destroyed).toBe(false);
+    c.close();
+  });
+});

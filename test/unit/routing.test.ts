@@ -105,3 +105,13 @@ describe('queue order', () => {
     expect(order).toEqual(['0r', '2r', '3', '4']);
   });
 });
+
+describe('large queues', () => {
+  it('purges hundreds of thousands of messages without spreading them into one call', () => {
+    const q = queue('big');
+    const body = Buffer.alloc(10);
+    for (let i = 0; i < 300_000; i++) q.enqueue(new Message('', 'big', {}, Buffer.alloc(0), body));
+    expect(q.purge()).toBe(300_000);
+    expect(q.messageCount).toBe(0);
+  });
+});

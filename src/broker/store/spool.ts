@@ -94,13 +94,6 @@ export class Spool {
     return out;
   }
 
-  /** Everything still spooled, read back (for purge and delete, which must tell the store). */
-  readAll(): Message[] {
-    const all: Message[] = [];
-    while (this.length > 0) all.push(...this.readChunk());
-    return all;
-  }
-
   close(): void {
     if (this.fd >= 0) {
       closeSync(this.fd);
