@@ -11,6 +11,7 @@ import type { MessageStore } from './message-store.js';
 import { encodePublish, readRecord, RECORD_PUBLISH } from './records.js';
 
 const READ_CHUNK = 1 << 20;
+const WRITE_BATCH = 256 * 1024;
 const headerReader = new Reader();
 
 /** The broker-wide budget for message bytes held in memory by ready messages. */
@@ -57,6 +58,8 @@ export class Spool {
     this.pending.push(record);
     this.writePos += record.length;
     this.length++;
+    // Written out in batches: pending records are heap, which the spool exists to avoid.
+    if (this.writePos - this.fileEnd >= WRITE_BATCH) this.flushWrites();
   }
 
   /** Reads back up to about a megabyte of messages, oldest first. */
