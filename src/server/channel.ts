@@ -8,11 +8,9 @@ import {
   type BasicPublish,
   type Method,
   type Writer,
-  writeBasicAck,
   writeBasicCancel,
   writeBasicDeliver,
   writeBasicGetOk,
-  writeBasicNack,
   writeBasicReturn,
 } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
@@ -26,6 +24,7 @@ import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
+import { PublisherConfirms } from './publisher-confirms.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -66,16 +65,7 @@ export class Channel implements ConsumerHost, ReplySink {
   confirmMode = false;
   txMode = false;
   private txActions: TxAction[] = [];
-  private publishSeq = 0;
-  /** highest publish sequence number settled but not yet confirmed to the client */
-  private confirmPending = 0;
-  /** publishes waiting for their store batch to become durable, in publish order */
-  private readonly awaitingSeq: number[] = [];
-  private readonly awaitingBatch: number[] = [];
-  /** publishes to be nacked (a full queue with x-overflow reject-publish turned them away) */
-  private readonly nacks = new Set<number>();
-  /** highest sequence number the client has been told about */
-  private confirmedUpTo = 0;
+  private readonly confirms: PublisherConfirms;
   private readonly assembler = new ContentAssembler();
   /** the basic.publish whose content is being received */
   private pending: BasicPublish | null = null;
@@ -90,7 +80,15 @@ export class Channel implements ConsumerHost, ReplySink {
   constructor(
     readonly host: ChannelHost,
     readonly number: number,
-  ) {}
+  ) {
+    this.confirms = new PublisherConfirms({
+      writer: host.writer,
+      number,
+      durableBatch: () => host.broker.store.durableBatch,
+      waitForDurability: (waiting) => (waiting ? host.broker.durabilityWaiters.add(this) : host.broker.durabilityWaiters.delete(this)),
+      scheduleFlush: () => host.scheduleFlush(),
+    });
+  }
 
   get connectionId(): string {
     return this.host.id;
@@ -113,7 +111,7 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   get unconfirmedCount(): number {
-    return this.confirmMode ? this.publishSeq - this.confirmPending : 0;
+    return this.confirmMode ? this.confirms.unconfirmed : 0;
   }
 
   handleMethod(method: Method): void {
@@ -159,17 +157,17 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   private publish(message: Message, mandatory: boolean): void {
-    const seq = this.confirmMode ? ++this.publishSeq : 0;
+    const seq = this.confirmMode ? this.confirms.next() : 0;
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-      if (seq) this.confirm(seq, 0, false);
+      if (seq) this.confirms.settle(seq, 0, false);
       return;
     }
     // The exchange may have gone while the content was in flight (or before tx.commit).
     const exchange = this.vhost.exchanges.get(message.exchange);
     const { routed, batch, rejected } = exchange ? this.vhost.publish(exchange, message) : { routed: 0, batch: 0, rejected: false };
     if (routed === 0 && !rejected && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-    if (seq) this.confirm(seq, batch, rejected);
+    if (seq) this.confirms.settle(seq, batch, rejected);
   }
 
   private sendReturn(message: Message, code: number, text: string): void {
@@ -177,45 +175,9 @@ export class Channel implements ConsumerHost, ReplySink {
     this.writeContent(message);
   }
 
-  /**
-   * Publisher confirms are coalesced into one basic.ack multiple=true per flush. A publish that
-   * had to be stored is confirmed only once its batch is fsynced, and everything after it waits
-   * behind it, so acks stay in order.
-   */
-  private confirm(seq: number, batch: number, nack: boolean): void {
-    const lastWaiting = this.awaitingBatch.length > 0 ? this.awaitingBatch[this.awaitingBatch.length - 1]! : 0;
-    if (nack) this.nacks.add(seq);
-    if (batch > this.broker.store.durableBatch || lastWaiting > 0) {
-      this.awaitingSeq.push(seq);
-      this.awaitingBatch.push(Math.max(batch, lastWaiting));
-      this.broker.durabilityWaiters.add(this);
-      return;
-    }
-    this.release(seq);
-  }
-
-  /** Confirms `seq` (and everything before it): acks coalesce, a nack goes out in its place. */
-  private release(seq: number): void {
-    if (this.nacks.delete(seq)) {
-      this.writeAcks();
-      writeBasicNack(this.writer, this.number, seq, false, false);
-      this.confirmedUpTo = seq;
-    }
-    this.confirmPending = seq;
-    this.host.scheduleFlush();
-  }
-
-  /** The store made batches up to `batch` durable: release the confirms waiting for them. */
+  /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
   onDurable(batch: number): void {
-    let released = 0;
-    while (released < this.awaitingBatch.length && this.awaitingBatch[released]! <= batch) released++;
-    if (released === 0) return;
-    if (this.nacks.size === 0) this.release(this.awaitingSeq[released - 1]!);
-    else for (let i = 0; i < released; i++) this.release(this.awaitingSeq[i]!);
-    this.awaitingSeq.splice(0, released);
-    this.awaitingBatch.splice(0, released);
-    if (this.awaitingBatch.length === 0) this.broker.durabilityWaiters.delete(this);
-    this.host.scheduleFlush();
+    this.confirms.onDurable(batch);
   }
 
   /** Called by the connection just before it writes its buffered frames. */
@@ -224,14 +186,7 @@ export class Channel implements ConsumerHost, ReplySink {
       for (const q of this.toDrain) q.drain();
       this.toDrain.clear();
     }
-    this.writeAcks();
-  }
-
-  private writeAcks(): void {
-    if (this.confirmPending > this.confirmedUpTo) {
-      writeBasicAck(this.writer, this.number, this.confirmPending, this.confirmPending - this.confirmedUpTo > 1);
-      this.confirmedUpTo = this.confirmPending;
-    }
+    this.confirms.writeAcks();
   }
 
   // ---- delivery (ConsumerHost) ----

@@ -1,0 +1,84 @@
+// Publisher confirms for one channel (RabbitMQ's confirm.select extension). Acks are coalesced
+// into one basic.ack multiple=true per flush. A publish that had to be stored is confirmed only
+// once its store batch is fsynced, and everything after it waits behind it, so confirms go out
+// in order; a publish a full queue turned away is nacked in its place.
+import { writeBasicAck, writeBasicNack, type Writer } from '../amqp/index.js';
+
+export interface ConfirmSink {
+  readonly writer: Writer;
+  readonly number: number;
+  /** highest store batch known durable */
+  durableBatch(): number;
+  /** register or drop interest in onDurable() calls */
+  waitForDurability(waiting: boolean): void;
+  scheduleFlush(): void;
+}
+
+export class PublisherConfirms {
+  private published = 0;
+  /** highest sequence number settled and not yet told to the client */
+  private settledUpTo = 0;
+  /** highest sequence number the client has been told about */
+  private confirmedUpTo = 0;
+  /** publishes waiting for their store batch, in publish order */
+  private readonly waitingSeq: number[] = [];
+  private readonly waitingBatch: number[] = [];
+  /** publishes to be nacked */
+  private readonly nacks = new Set<number>();
+
+  constructor(private readonly sink: ConfirmSink) {}
+
+  /** Numbers the next publish. */
+  next(): number {
+    return ++this.published;
+  }
+
+  /** publishes the client has not had an ack or nack for */
+  get unconfirmed(): number {
+    return this.published - this.settledUpTo;
+  }
+
+  /** A publish was handled; `batch` is the store batch to wait for (0: none). */
+  settle(seq: number, batch: number, nack: boolean): void {
+    const lastWaiting = this.waitingBatch.length > 0 ? this.waitingBatch[this.waitingBatch.length - 1]! : 0;
+    if (nack) this.nacks.add(seq);
+    if (batch > this.sink.durableBatch() || lastWaiting > 0) {
+      this.waitingSeq.push(seq);
+      this.waitingBatch.push(Math.max(batch, lastWaiting));
+      this.sink.waitForDurability(true);
+      return;
+    }
+    this.release(seq);
+  }
+
+  /** The store made batches up to `batch` durable: release the confirms waiting for them. */
+  onDurable(batch: number): void {
+    let released = 0;
+    while (released < this.waitingBatch.length && this.waitingBatch[released]! <= batch) released++;
+    if (released === 0) return;
+    if (this.nacks.size === 0) this.release(this.waitingSeq[released - 1]!);
+    else for (let i = 0; i < released; i++) this.release(this.waitingSeq[i]!);
+    this.waitingSeq.splice(0, released);
+    this.waitingBatch.splice(0, released);
+    if (this.waitingBatch.length === 0) this.sink.waitForDurability(false);
+  }
+
+  /** Writes the coalesced ack, if any (just before the connection flushes). */
+  writeAcks(): void {
+    if (this.settledUpTo > this.confirmedUpTo) {
+      writeBasicAck(this.sink.writer, this.sink.number, this.settledUpTo, this.settledUpTo - this.confirmedUpTo > 1);
+      this.confirmedUpTo = this.settledUpTo;
+    }
+  }
+
+  /** Confirms `seq` and everything before it: acks coalesce, a nack goes out in its place. */
+  private release(seq: number): void {
+    if (this.nacks.delete(seq)) {
+      this.writeAcks();
+      writeBasicNack(this.sink.writer, this.sink.number, seq, false, false);
+      this.confirmedUpTo = seq;
+    }
+    this.settledUpTo = seq;
+    this.sink.scheduleFlush();
+  }
+}
