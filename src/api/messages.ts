@@ -1,6 +1,7 @@
 // Messages through the API: building a broker Message from a publish request, and showing
 // one as POST /api/queues/{v}/{q}/get does.
 import { ClassId, Writer, writeBasicProperties, type BasicProperties } from '../amqp/index.js';
+import { BASIC_PROPERTY_JSON_NAMES } from '../amqp/property-names.js';
 import { Message } from '../broker/message.js';
 import { jsonToTable, tableToJson } from './format.js';
 import { badRequest } from './http.js';
@@ -9,27 +10,11 @@ type Json = Record<string, unknown>;
 
 const CONTENT_HEADER_WEIGHT = 0;
 
-/** BasicProperties field <-> the snake_case name RabbitMQ's API uses. */
-const PROPERTY_NAMES: [keyof BasicProperties, string][] = [
-  ['contentType', 'content_type'],
-  ['contentEncoding', 'content_encoding'],
-  ['headers', 'headers'],
-  ['deliveryMode', 'delivery_mode'],
-  ['priority', 'priority'],
-  ['correlationId', 'correlation_id'],
-  ['replyTo', 'reply_to'],
-  ['expiration', 'expiration'],
-  ['messageId', 'message_id'],
-  ['timestamp', 'timestamp'],
-  ['type', 'type'],
-  ['userId', 'user_id'],
-  ['appId', 'app_id'],
-  ['clusterId', 'cluster_id'],
-];
+
 
 export function propertiesToJson(p: BasicProperties): Json {
   const out: Json = {};
-  for (const [field, name] of PROPERTY_NAMES) {
+  for (const [field, name] of BASIC_PROPERTY_JSON_NAMES) {
     const v = p[field];
     if (v === undefined) continue;
     if (field === 'headers') out[name] = tableToJson(v as BasicProperties['headers']);
@@ -41,7 +26,7 @@ export function propertiesToJson(p: BasicProperties): Json {
 
 export function jsonToProperties(json: Json): BasicProperties {
   const p: Record<string, unknown> = {};
-  for (const [field, name] of PROPERTY_NAMES) {
+  for (const [field, name] of BASIC_PROPERTY_JSON_NAMES) {
     const v = json[name];
     if (v === undefined || v === null) continue;
     if (field === 'headers') p[field] = jsonToTable(v);

@@ -2,6 +2,7 @@
 // --formatter json one JSON object per line with routing key, exchange, redelivered, properties and headers,
 // and the body (base64 with "body_encoding": "base64" when it is not UTF-8).
 import type { Message } from 'amqplib';
+import { BASIC_PROPERTY_JSON_NAMES } from '../../amqp/property-names.js';
 import type { Context } from '../context.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -15,22 +16,7 @@ export function utf8Text(body: Buffer): string | undefined {
   }
 }
 
-const PROPERTY_NAMES: [string, string][] = [
-  ['contentType', 'content_type'],
-  ['contentEncoding', 'content_encoding'],
-  ['headers', 'headers'],
-  ['deliveryMode', 'delivery_mode'],
-  ['priority', 'priority'],
-  ['correlationId', 'correlation_id'],
-  ['replyTo', 'reply_to'],
-  ['expiration', 'expiration'],
-  ['messageId', 'message_id'],
-  ['timestamp', 'timestamp'],
-  ['type', 'type'],
-  ['userId', 'user_id'],
-  ['appId', 'app_id'],
-  ['clusterId', 'cluster_id'],
-];
+
 
 /** Field-table values as JSON: byte arrays as base64, nested tables and arrays kept. */
 function jsonValue(v: unknown): unknown {
@@ -62,7 +48,7 @@ export function messageJson(msg: Pick<Message, 'fields' | 'properties' | 'conten
   const f = msg.fields as unknown as Record<string, unknown>;
   const properties: Record<string, unknown> = {};
   const p = msg.properties as unknown as Record<string, unknown>;
-  for (const [from, to] of PROPERTY_NAMES) {
+  for (const [from, to] of BASIC_PROPERTY_JSON_NAMES) {
     const v = p[from];
     if (v === undefined || v === null) continue;
     // amqplib always gives a headers table; an empty one says nothing
