@@ -182,6 +182,8 @@ export class Channel implements ConsumerHost, ReplySink {
 
   /** Called by the connection just before it writes its buffered frames. */
   beforeFlush(): void {
+    // After channel.close only close-ok may follow on this channel (pending confirms die with it, as in RabbitMQ).
+    if (this.closing) return;
     if (this.toDrain.size > 0) {
       for (const q of this.toDrain) q.drain();
       this.toDrain.clear();

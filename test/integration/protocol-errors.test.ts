@@ -180,6 +180,24 @@ describe('found by client libraries\' own test suites', () => {
     c.close();
   });
 
+  it('sends nothing on a channel after its channel.close, not even a pending confirm (rabbitmq-client rpc test)', async () => {
+    const c = await RawClient.login(warren.port);
+    await c.openChannel(1);
+    c.send(1, MethodId.CONFIRM_SELECT);
+    await c.expect(MethodId.CONFIRM_SELECT_OK);
+    c.send(1, MethodId.QUEUE_DECLARE, { queue: '', exclusive: true });
+    const q = ((await c.expect(MethodId.QUEUE_DECLARE_OK)).method as { queue: string }).queue;
+    // both publishes in one write, so the server handles them in one read
+    c.socket.cork();
+    c.publish(1, '', q, Buffer.from('ok'));
+    c.publish(1, 'no-such-exchange', 'x', Buffer.from('fails'));
+    c.socket.uncork();
+    await c.expect(MethodId.CHANNEL_CLOSE);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.received.filter((r) => r.channel === 1)).toEqual([]);
+    c.close();
+  });
+
   it('answers connection.update-secret with update-secret-ok (amqplib)', async () => {
     const c = await RawClient.login(warren.port);
     c.send(0, MethodId.CONNECTION_UPDATE_SECRET, { newSecret: Buffer.from('token'), reason: 'refresh' });

@@ -68,7 +68,8 @@ describe('disk message store recovery', () => {
     first.store.removed(b, q2);
     await first.store.close();
     const again = DiskMessageStore.open(first.dir, new GroupCommit());
-    const show = (key: string) => (again.report.queues.get(key) ?? []).map((r) => `${r.message.body}${r.redelivered ? 'r' : ''}`);
+    const recovered = [...again.report.replay()];
+    const show = (key: string) => recovered.filter((r) => r.queue === key).map((r) => `${r.message.body}${r.redelivered ? 'r' : ''}`);
     expect(show('/\u0000q1')).toEqual(['br', 'c']);
     expect(show('/\u0000q2')).toEqual([]);
     expect(again.report.problems).toEqual([]);

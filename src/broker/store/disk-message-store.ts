@@ -38,8 +38,10 @@ class Segment {
 const headerReader = new Reader();
 
 interface RecoveredEntry {
-  record: PublishRecord;
+  id: number;
   seg: number;
+  /** where its publish record starts in the segment file */
+  offset: number;
   /** queue keys holding the message; '' once removed from that queue */
   keys: string[];
   delivered: boolean[];
@@ -152,6 +154,11 @@ export class DiskMessageStore implements MessageStore {
   }
 
   /** Reads every segment and its marks back; rebuilds live counts. */
+  /**
+   * Reads every segment and its marks to learn which messages are still live, keeping only
+   * their positions (not their bytes), then deletes segments with nothing live. The messages
+   * themselves are read again, one segment at a time, by replay().
+   */
   private recover(): RecoveryReport {
     const started = Date.now();
     const problems: string[] = [];
@@ -165,9 +172,9 @@ export class DiskMessageStore implements MessageStore {
       .sort((a, b) => a - b);
     for (const segId of ids) {
       const file = this.path(segId, 'seg');
-      this.scan(readFileSync(file), file, problems, (r) => {
+      this.scan(readFileSync(file), file, problems, (r, offset) => {
         if (r.type !== RECORD_PUBLISH) return;
-        const entry: RecoveredEntry = { record: r, seg: segId, keys: r.queues.map(queueKey), delivered: r.queues.map(() => false), live: r.queues.length };
+        const entry: RecoveredEntry = { id: r.id, seg: segId, offset, keys: r.queues.map(queueKey), delivered: r.queues.map(() => false), live: r.queues.length };
         entries.push(entry);
         byId.set(r.id, entry);
         if (r.id > this.lastId) this.lastId = r.id;
@@ -186,12 +193,13 @@ export class DiskMessageStore implements MessageStore {
         }
       });
     }
+    byId.clear();
+    const liveEntries = entries.filter((e) => e.live > 0);
     const live = new Map<number, number>();
     const firstIds = new Map<number, number>();
-    for (const entry of entries) {
-      if (entry.live === 0) continue;
+    for (const entry of liveEntries) {
       live.set(entry.seg, (live.get(entry.seg) ?? 0) + entry.live);
-      if (!firstIds.has(entry.seg)) firstIds.set(entry.seg, entry.record.id);
+      if (!firstIds.has(entry.seg)) firstIds.set(entry.seg, entry.id);
     }
     // Re-open the segments that still hold live messages; delete the rest.
     for (const segId of ids) {
@@ -206,34 +214,46 @@ export class DiskMessageStore implements MessageStore {
       seg.firstId = firstIds.get(segId) ?? 0;
       this.segments.set(segId, seg);
     }
-    const queues = new Map<string, RecoveredMessage[]>();
-    let messages = 0;
+    return {
+      messages: liveEntries.length,
+      segments: this.segments.size,
+      problems,
+      millis: Date.now() - started,
+      replay: () => this.replay(liveEntries),
+    };
+  }
+
+  /** The live messages, segment by segment in publish order: one segment's bytes in memory at a time. */
+  private *replay(entries: RecoveredEntry[]): Generator<RecoveredMessage> {
+    let segId = -1;
+    let buf = Buffer.alloc(0);
     for (const entry of entries) {
-      if (entry.live === 0) continue;
-      const { record } = entry;
+      if (entry.seg !== segId) {
+        segId = entry.seg;
+        buf = readFileSync(this.path(segId, 'seg'));
+      }
+      const r = readRecord(buf, entry.offset);
+      if (r.kind !== 'record' || r.record.type !== RECORD_PUBLISH) continue;
+      const record = r.record;
       const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
       const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body, record.arrival);
-      message.stored = { id: record.id, segment: this.segments.get(entry.seg)! };
-      messages++;
+      const segment = this.segments.get(segId);
+      if (segment) message.stored = { id: record.id, segment };
       for (let i = 0; i < entry.keys.length; i++) {
-        const key = entry.keys[i]!;
-        if (key === '') continue;
-        let list = queues.get(key);
-        if (!list) queues.set(key, (list = []));
-        list.push({ message, redelivered: entry.delivered[i]! });
+        const queue = entry.keys[i]!;
+        if (queue !== '') yield { queue, message, redelivered: entry.delivered[i]! };
       }
     }
-    return { queues, messages, segments: this.segments.size, problems, millis: Date.now() - started };
   }
 
   /** Calls `each` for every intact record; reports damage; truncates a torn tail. */
-  private scan(buf: Buffer, file: string, problems: string[], each: (r: PublishRecord | MarkRecord) => void): void {
+  private scan(buf: Buffer, file: string, problems: string[], each: (r: PublishRecord | MarkRecord, offset: number) => void): void {
     let pos = 0;
     for (;;) {
       const r = readRecord(buf, pos);
       if (r.kind === 'end') return;
       if (r.kind === 'record') {
-        each(r.record);
+        each(r.record, pos);
         pos = r.next;
         continue;
       }

@@ -2,6 +2,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Broker } from '../broker.js';
+import type { Queue } from '../queue.js';
 import { DefinitionEmitter, restoreDefinitions } from '../definitions.js';
 import { DefinitionsStore } from './definitions-store.js';
 import { DiskMessageStore } from './disk-message-store.js';
@@ -34,21 +35,27 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
   broker.definitions = new DefinitionEmitter(definitions);
   if (fresh) broker.loadDefaults();
 
-  let queues = 0;
-  for (const [key, messages] of report.queues) {
-    const [vhost, name] = key.split('\u0000') as [string, string];
-    const queue = broker.vhosts.get(vhost)?.queues.get(name);
+  const queues = new Set<string>();
+  let lastKey = '';
+  let queue: Queue | undefined;
+  for (const { queue: key, message, redelivered } of report.replay()) {
+    if (key !== lastKey) {
+      const [vhost, name] = key.split('\u0000') as [string, string];
+      queue = broker.vhosts.get(vhost)?.queues.get(name);
+      lastKey = key;
+    }
     if (queue?.store) {
-      queues++;
-      for (const m of messages) queue.enqueue(m.message, m.redelivered);
+      queues.add(key);
+      queue.enqueue(message, redelivered);
     } else {
       // The queue is gone (deleted just before a crash): its messages go too.
-      for (const m of messages) store.removed(m.message, { vhost, name });
+      const [vhost, name] = key.split('\u0000') as [string, string];
+      store.removed(message, { vhost, name });
     }
   }
   const lines = [
     `recovered ${definitions.state.vhost.size} vhosts, ${definitions.state.queue.size} durable queues, ${definitions.state.exchange.size} durable exchanges`,
-    `recovered ${report.messages} persistent messages in ${queues} queues from ${report.segments} segments in ${Date.now() - started} ms`,
+    `recovered ${report.messages} persistent messages in ${queues.size} queues from ${report.segments} segments in ${Date.now() - started} ms`,
     ...definitions.problems.map((p) => `damage: ${p}`),
     ...report.problems.map((p) => `damage: ${p}`),
   ];

@@ -9,13 +9,16 @@ export interface QueueRef {
 }
 
 export interface RecoveredMessage {
+  /** queue key (vhost NUL name) */
+  queue: string;
   message: Message;
   redelivered: boolean;
 }
 
 export interface RecoveryReport {
-  /** queue key (vhost NUL name) -> its messages in publish order */
-  queues: Map<string, RecoveredMessage[]>;
+  /** The live messages for each queue holding them, in publish order; read lazily, once. */
+  replay(): Iterable<RecoveredMessage>;
+  /** live messages found */
   messages: number;
   segments: number;
   /** one line per damaged file or record */
