@@ -19,12 +19,6 @@ export class Broker {
   readonly directReplyTo = new DirectReplyTo();
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
-  /** listeners for changes that must be persisted or acted on (vhost deleted, user deleted, ...) */
-  readonly hooks: {
-    vhostDeleted: ((vhost: Vhost) => void)[];
-    userDeleted: ((name: string) => void)[];
-    permissionsChanged: ((vhost: string, user: string) => void)[];
-  } = { vhostDeleted: [], userDeleted: [], permissionsChanged: [] };
 
   /** channels waiting for publishes to become durable before confirming them */
   readonly durabilityWaiters = new Set<{ onDurable(batch: number): void }>();
@@ -76,7 +70,6 @@ export class Broker {
     for (const q of [...vhost.queues.values()]) vhost.removeQueue(q);
     this.permissions.delete(name);
     this.definitions?.vhostDeleted(name);
-    for (const hook of this.hooks.vhostDeleted) hook(vhost);
     return true;
   }
 
@@ -91,7 +84,6 @@ export class Broker {
     if (!this.users.delete(name)) return false;
     for (const perVhost of this.permissions.values()) perVhost.delete(name);
     this.definitions?.userDeleted(name);
-    for (const hook of this.hooks.userDeleted) hook(name);
     return true;
   }
 
@@ -107,13 +99,11 @@ export class Broker {
     const permission = { user, vhost, configure, write, read };
     perVhost.set(user, permission);
     this.definitions?.permission(permission);
-    for (const hook of this.hooks.permissionsChanged) hook(vhost, user);
   }
 
   clearPermissions(vhost: string, user: string): boolean {
     const removed = this.permissions.get(vhost)?.delete(user) ?? false;
     if (removed) this.definitions?.permissionDeleted(vhost, user);
-    if (removed) for (const hook of this.hooks.permissionsChanged) hook(vhost, user);
     return removed;
   }
 
