@@ -33,6 +33,7 @@ import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { loginAllowed, parseCredentials } from './authentication.js';
 import { Channel, type ChannelHost } from './channel.js';
+import { Heartbeat } from './heartbeat.js';
 import type { Logger } from './logger.js';
 
 export interface ConnectionLimits {
@@ -93,9 +94,17 @@ export class Connection implements ChannelHost {
   sendOctets = 0;
   recvFrames = 0;
   sendWrites = 0;
-  private lastRecv = Date.now();
-  private sentSinceTick = false;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly heartbeats = new Heartbeat(
+    () => {
+      this.writer.heartbeat();
+      this.flush();
+    },
+    (seconds) => {
+      this.ctx.log.warn(`missed heartbeats from client ${this.id}, timeout: ${seconds}s`);
+      this.socket.destroy();
+    },
+    () => this.blockedReason !== null,
+  );
   /** set while a resource alarm blocks this publishing connection */
   blockedReason: string | null = null;
   /** RabbitMQ blocks only connections that publish */
@@ -146,7 +155,7 @@ export class Connection implements ChannelHost {
     if (this.blockedReason === null) return;
     this.blockedReason = null;
     if (this.capability('connection.blocked')) writeConnectionUnblocked(this.writer, 0);
-    this.lastRecv = Date.now();
+    this.heartbeats.received();
     this.socket.resume();
     this.scheduleFlush();
   }
@@ -167,7 +176,7 @@ export class Connection implements ChannelHost {
 
   private onData(chunk: Buffer): void {
     this.recvOctets += chunk.length;
-    this.lastRecv = Date.now();
+    this.heartbeats.received();
     try {
       if (this.state === 'header') this.onHeaderBytes(chunk);
       else if (this.state !== 'closed') this.parser.push(chunk);
@@ -356,7 +365,7 @@ export class Connection implements ChannelHost {
     this.heartbeat = heartbeat;
     this.parser.maxPayload = this.frameMax - 8;
     this.state = 'open';
-    this.startHeartbeats();
+    this.heartbeats.start(heartbeat);
   }
 
   private onOpen(vhostName: string): void {
@@ -368,26 +377,6 @@ export class Connection implements ChannelHost {
     this.vhost = vhost;
     this.state = 'opened';
     writeConnectionOpenOk(this.writer, 0, '');
-  }
-
-  private startHeartbeats(): void {
-    if (this.heartbeat === 0) return;
-    const intervalMs = (this.heartbeat * 1000) / 2;
-    this.heartbeatTimer = setInterval(() => {
-      // 0-9-1 section 4.2.7: a peer silent for two heartbeat intervals is dead
-      // (but a blocked connection is not being read, so its silence proves nothing).
-      if (this.blockedReason === null && Date.now() - this.lastRecv > this.heartbeat * 2000) {
-        this.ctx.log.warn(`missed heartbeats from client ${this.id}, timeout: ${this.heartbeat}s`);
-        this.socket.destroy();
-        return;
-      }
-      if (!this.sentSinceTick) {
-        this.writer.heartbeat();
-        this.flush();
-      }
-      this.sentSinceTick = false;
-    }, intervalMs);
-    this.heartbeatTimer.unref();
   }
 
   /** Server-initiated close (an error, close_connection, or shutdown). */
@@ -424,7 +413,7 @@ export class Connection implements ChannelHost {
     // Whatever the store buffered (acks above all) reaches the kernel before any reply does.
     this.broker.store.writeOut();
     const chunks = this.writer.take();
-    this.sentSinceTick = true;
+    this.heartbeats.sent();
     const socket = this.socket as Duplex & { cork?: () => void; uncork?: () => void };
     socket.cork?.();
     this.sendWrites++;
@@ -473,7 +462,7 @@ export class Connection implements ChannelHost {
   private teardown(destroySocket = true): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeats.stop();
     if (this.closeTimer) clearTimeout(this.closeTimer);
     for (const ch of this.channels.values()) ch.teardown();
     this.channels.clear();
