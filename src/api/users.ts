@@ -1,6 +1,7 @@
 // Users: GET /api/users, GET|PUT|DELETE /api/users/{name}, GET /api/users/{name}/permissions,
 // GET /api/whoami.
 import { userInfo } from 'node:os';
+import { AmqpError, ReplyCode } from '../amqp/index.js';
 import { HASHING_ALGORITHM, hashPassword, type User } from '../broker/users.js';
 import { brokerOf } from './context.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, ok, tagList } from './http.js';
@@ -90,6 +91,9 @@ export const userRoutes: Route[] = [
       const broker = brokerOf(ctx);
       if (!broker.users.has(name)) throw notFound();
       broker.deleteUser(name);
+      // As RabbitMQ: the deleted user's connections are closed.
+      const err = new AmqpError(ReplyCode.CONNECTION_FORCED, `user '${name}' is deleted`);
+      for (const c of ctx.server.connections) if (c.isOpen && c.user.name === name) c.closeWith(err);
       return noContent();
     },
   },

@@ -67,6 +67,19 @@ describe('permissions', () => {
   });
 });
 
+describe('deleting a user', () => {
+  it('closes that user\'s connections with 320', async () => {
+    const api = { socketPath: warren.socket };
+    await call(api, 'PUT', '/api/users/leaving', { json: { password: 'l', tags: '' } });
+    await call(api, 'PUT', '/api/permissions/%2F/leaving', { json: { configure: '.*', write: '.*', read: '.*' } });
+    const c = await amqp.connect(url('leaving', 'l'));
+    c.on('error', () => {});
+    const closed = new Promise<Error>((r) => c.once('close', r));
+    expect((await call(api, 'DELETE', '/api/users/leaving')).status).toBe(204);
+    expect((await closed).message).toMatch(/320.*CONNECTION_FORCED - user 'leaving' is deleted/);
+  });
+});
+
 describe('guest', () => {
   const external = Object.values(networkInterfaces())
     .flat()
