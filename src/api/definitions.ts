@@ -121,7 +121,7 @@ function importVhostItems(ctx: ApiContext, defs: Json, target: string | null): v
   for (const q of list(defs, 'queues')) {
     const name = text(q, 'name', 'queue');
     vhostOf(q, `queue '${name}'`).declareQueue(
-      { name, passive: false, durable: flag(q['durable'], true), autoDelete: flag(q['auto_delete'], false), exclusiveOwner: null, arguments: jsonToTable(q['arguments']) },
+      { name, passive: false, durable: flag(q['durable'], true), autoDelete: flag(q['auto_delete'], false), exclusiveOwner: null, arguments: jsonToTable(q['arguments']), allowReservedName: true },
       '',
     );
   }

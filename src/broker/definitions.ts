@@ -110,7 +110,7 @@ export function restoreDefinitions(broker: Broker, state: DefinitionState): void
   }
   for (const q of state.queue.values() as Iterable<{ name: string; vhost: string; auto_delete: boolean; arguments: Json }>) {
     broker.vhosts.get(q.vhost)?.declareQueue(
-      { name: q.name, passive: false, durable: true, exclusiveOwner: null, autoDelete: q.auto_delete, arguments: tableFromJson(q.arguments) },
+      { name: q.name, passive: false, durable: true, exclusiveOwner: null, autoDelete: q.auto_delete, arguments: tableFromJson(q.arguments), allowReservedName: true },
       '',
     );
   }

@@ -81,6 +81,8 @@ export interface ExchangeDeclare extends ExchangeOptions {
 export interface QueueDeclare extends QueueOptions {
   name: string;
   passive: boolean;
+  /** definitions import and recovery may restore server-named (amq.gen-...) queues */
+  allowReservedName?: boolean;
 }
 
 /** The connection asking, for exclusive-queue ownership checks. */
@@ -299,7 +301,7 @@ export class Vhost implements QueueHooks, RoutingScope {
       q.touch();
       return q;
     }
-    if (name.startsWith('amq.') && d.name !== '') throw reservedName('queue', name);
+    if (name.startsWith('amq.') && d.name !== '' && !d.allowReservedName) throw reservedName('queue', name);
     validateQueueArguments(d.arguments, name, this.name, d.durable, d.exclusiveOwner !== null);
     const q = new Queue(name, this.name, d, this.env?.memory ?? null);
     // Exclusive queues die with their connection, so only the others keep messages across restarts.

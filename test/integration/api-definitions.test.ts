@@ -76,6 +76,13 @@ describe('definitions', () => {
     expect((await apiB.get('/api/definitions/nope')).status).toBe(404);
   });
 
+  it('imports server-named (amq.gen-) queues, which RabbitMQ exports', async () => {
+    const name = 'amq.gen-0123456789abcdefABCDEF';
+    const defs = { queues: [{ name, vhost: '/', durable: true, auto_delete: false, arguments: {} }] };
+    expect((await apiB.post('/api/definitions', defs)).status).toBe(204);
+    expect((await apiB.get(`/api/queues/${V}/${name}`)).status).toBe(200);
+  });
+
   it('rejects bad definitions with 400', async () => {
     const bad = await call({ socketPath: b.socket }, 'POST', '/api/definitions', { raw: '{oops' });
     expect(bad.status).toBe(400);
