@@ -54,7 +54,9 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
     }
   }
   const lines = [
-    `recovered ${definitions.state.vhost.size} vhosts, ${definitions.state.queue.size} durable queues, ${definitions.state.exchange.size} durable exchanges`,
+    fresh
+      ? 'new data directory: created the default user guest and vhost /'
+      : `recovered ${definitions.state.vhost.size} vhosts, ${definitions.state.queue.size} durable queues, ${definitions.state.exchange.size} durable exchanges`,
     `recovered ${report.messages} persistent messages in ${queues.size} queues from ${report.segments} segments in ${Date.now() - started} ms`,
     ...definitions.problems.map((p) => `damage: ${p}`),
     ...report.problems.map((p) => `damage: ${p}`),
