@@ -9,6 +9,7 @@ import { jsonToTable, tableToJson } from './format.js';
 import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from './http.js';
 import { putPermission, putVhost } from './permissions.js';
 import { policiesOf, putPolicy } from './policies.js';
+import { formatTopicPermission, putTopicPermission } from './topic-permissions.js';
 import type { Route } from './router.js';
 import { checkPasswordHash } from './users.js';
 
@@ -63,7 +64,7 @@ export function exportAll(ctx: ApiContext): Json {
       return out;
     }),
     permissions: [...broker.permissions.values()].flatMap((m) => [...m.values()].map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read }))),
-    topic_permissions: [],
+    topic_permissions: broker.topicPermissions.all().map(formatTopicPermission),
     parameters: [],
     global_parameters: [],
     policies: policiesOf(broker.vhosts.values()),
@@ -152,6 +153,11 @@ export function importAll(ctx: ApiContext, defs: Json): void {
     const user = text(p, 'user', 'permission');
     const vhost = text(p, 'vhost', `permission for '${user}'`);
     putPermission(ctx, vhost, user, text(p, 'configure', 'permission'), text(p, 'write', 'permission'), text(p, 'read', 'permission'));
+  }
+  for (const p of list(defs, 'topic_permissions')) {
+    const user = text(p, 'user', 'topic permission');
+    const vhost = text(p, 'vhost', `topic permission for '${user}'`);
+    putTopicPermission(ctx, vhost, user, text(p, 'exchange', 'topic permission'), text(p, 'write', 'topic permission'), text(p, 'read', 'topic permission'));
   }
   for (const p of list(defs, 'policies')) {
     const name = text(p, 'name', 'policy');

@@ -101,16 +101,7 @@ export const permissionRoutes: Route[] = [
       return listReply(req, allPermissions(ctx).filter((p) => p.vhost === vhost.name).map(formatPermission), ['user']);
     },
   },
-  {
-    method: 'GET',
-    path: 'vhosts/:vhost/topic-permissions',
-    handler: (ctx, req) => {
-      vhostOr404(ctx, req.params['vhost']);
-      return ok([]);
-    },
-  },
   { method: 'GET', path: 'permissions', handler: (ctx, req) => listReply(req, allPermissions(ctx).map(formatPermission), ['vhost', 'user']) },
-  { method: 'GET', path: 'topic-permissions', handler: () => ok([]) },
   {
     method: 'GET',
     path: 'permissions/:vhost/:user',

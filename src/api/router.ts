@@ -11,6 +11,7 @@ import { nodeRoutes } from './node.js';
 import { permissionRoutes } from './permissions.js';
 import { policyRoutes } from './policies.js';
 import { queueRoutes } from './queues.js';
+import { topicPermissionRoutes } from './topic-permissions.js';
 import { userRoutes } from './users.js';
 import { warrenRoutes } from './warren.js';
 
@@ -52,6 +53,7 @@ export class Router {
       ...connectionRoutes,
       ...definitionRoutes,
       ...policyRoutes,
+      ...topicPermissionRoutes,
     ]);
   }
 

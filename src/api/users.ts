@@ -108,8 +108,4 @@ export const userRoutes: Route[] = [
       return listReply(req, perms.map(formatPermission), ['vhost']);
     },
   },
-  { method: 'GET', path: 'users/:name/topic-permissions', handler: (ctx, req) => {
-      if (!brokerOf(ctx).users.has(req.params['name']!)) throw notFound();
-      return ok([]);
-    } },
 ];

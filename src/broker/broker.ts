@@ -2,6 +2,7 @@
 // The server and the management API both drive it.
 import type { DefinitionEmitter } from './definitions.js';
 import { DirectReplyTo } from './direct-reply-to.js';
+import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/spool.js';
@@ -17,6 +18,7 @@ export class Broker {
   /** vhost -> user -> permission */
   readonly permissions = new Map<string, Map<string, Permission>>();
   readonly directReplyTo = new DirectReplyTo();
+  readonly topicPermissions = new TopicPermissions();
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
 
@@ -69,6 +71,7 @@ export class Broker {
     this.vhosts.delete(name);
     for (const q of [...vhost.queues.values()]) vhost.removeQueue(q);
     this.permissions.delete(name);
+    this.topicPermissions.forgetVhost(name);
     this.definitions?.vhostDeleted(name);
     return true;
   }
@@ -83,6 +86,7 @@ export class Broker {
   deleteUser(name: string): boolean {
     if (!this.users.delete(name)) return false;
     for (const perVhost of this.permissions.values()) perVhost.delete(name);
+    this.topicPermissions.forgetUser(name);
     this.definitions?.userDeleted(name);
     return true;
   }
@@ -105,6 +109,23 @@ export class Broker {
     const removed = this.permissions.get(vhost)?.delete(user) ?? false;
     if (removed) this.definitions?.permissionDeleted(vhost, user);
     return removed;
+  }
+
+  setTopicPermission(p: TopicPermission): void {
+    this.topicPermissions.set(p);
+    this.definitions?.topicPermission(p);
+  }
+
+  /** Clears one exchange's topic permission, or all of the user's in the vhost; returns whether any existed. */
+  clearTopicPermissions(vhost: string, user: string, exchange: string | null): boolean {
+    const removed = this.topicPermissions.clear(vhost, user, exchange);
+    for (const p of removed) this.definitions?.topicPermissionDeleted(p);
+    return removed.length > 0;
+  }
+
+  /** Topic authorisation for publishing to (write) or binding from (read) a topic exchange. */
+  checkTopicAccess(vhost: string, user: string, exchange: { name: string; type: string }, kind: 'write' | 'read', routingKey: string): void {
+    if (exchange.type === 'topic' && this.topicPermissions.size > 0) this.topicPermissions.check(vhost, user, exchange.name, kind, routingKey);
   }
 
   permission(vhost: string, user: string): Permission | undefined {

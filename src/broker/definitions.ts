@@ -4,6 +4,7 @@ import type { Binding } from './binding.js';
 import type { Broker } from './broker.js';
 import type { Exchange } from './exchange.js';
 import type { ApplyTo, Policy } from './policies.js';
+import type { TopicPermission } from './topic-permissions.js';
 import type { Queue } from './queue.js';
 import type { DefinitionEvents, DefinitionState } from './store/definitions-store.js';
 import { tableFromJson, tableToJson } from './store/json-values.js';
@@ -45,6 +46,12 @@ export class DefinitionEmitter {
   }
   permissionDeleted(vhost: string, user: string): void {
     this.sink.delete('permission', key(vhost, user));
+  }
+  topicPermission(p: TopicPermission): void {
+    this.sink.put('topic_permission', key(p.vhost, p.user, p.exchange), { user: p.user, vhost: p.vhost, exchange: p.exchange, write: p.write, read: p.read });
+  }
+  topicPermissionDeleted(p: TopicPermission): void {
+    this.sink.delete('topic_permission', key(p.vhost, p.user, p.exchange));
   }
   exchange(x: Exchange): void {
     if (!isStoredExchange(x)) return;
@@ -97,6 +104,9 @@ export function restoreDefinitions(broker: Broker, state: DefinitionState): void
   }
   for (const p of state.permission.values() as Iterable<Permission>) {
     if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
+  }
+  for (const p of state.topic_permission.values() as Iterable<TopicPermission>) {
+    if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setTopicPermission(p);
   }
   for (const p of state.policy.values() as Iterable<{ vhost: string; name: string; pattern: string; 'apply-to': ApplyTo; priority: number; definition: Json }>) {
     broker.vhosts.get(p.vhost)?.setPolicy({

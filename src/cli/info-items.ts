@@ -115,6 +115,16 @@ export const USER_PERMISSION_ITEMS: InfoItemSet = {
   defaults: ['vhost', 'configure', 'write', 'read'],
 };
 
+export const TOPIC_PERMISSION_ITEMS: InfoItemSet = {
+  items: same('user', 'exchange', 'write', 'read'),
+  defaults: ['user', 'exchange', 'write', 'read'],
+};
+
+export const USER_TOPIC_PERMISSION_ITEMS: InfoItemSet = {
+  items: same('vhost', 'exchange', 'write', 'read'),
+  defaults: ['vhost', 'exchange', 'write', 'read'],
+};
+
 /** Column words from the command line (`name messages` or `name,messages`); unknown ones are reported. */
 export function parseInfoItems(set: InfoItemSet, words: readonly string[]): { columns: string[]; unknown: string[] } {
   const requested = words.flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w.length > 0);

@@ -29,6 +29,10 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'clear_permissions', load: () => import('../../commands/clear-permissions.js') },
   { name: 'list_permissions', load: () => import('../../commands/list-permissions.js') },
   { name: 'list_user_permissions', load: () => import('../../commands/list-user-permissions.js') },
+  { name: 'set_topic_permissions', load: () => import('../../commands/set-topic-permissions.js') },
+  { name: 'clear_topic_permissions', load: () => import('../../commands/clear-topic-permissions.js') },
+  { name: 'list_topic_permissions', load: () => import('../../commands/list-topic-permissions.js') },
+  { name: 'list_user_topic_permissions', load: () => import('../../commands/list-user-topic-permissions.js') },
   // observe
   { name: 'list_queues', load: () => import('../../commands/list-queues.js') },
   { name: 'list_exchanges', load: () => import('../../commands/list-exchanges.js') },

@@ -65,6 +65,7 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       const destination = vhost.exchange(m.destination);
       const source = vhost.exchange(m.source);
       if (m.id === MethodId.EXCHANGE_BIND) {
+        broker.checkTopicAccess(vhost.name, user, source, 'read', m.routingKey);
         vhost.bind(destination, source, m.routingKey, m.arguments);
         if (!m.nowait) writeExchangeBindOk(w, n);
       } else {
@@ -106,6 +107,7 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       const q = vhost.queue(queueName, ch.connectionId);
       const x = vhost.exchange(m.exchange);
       if (m.id === MethodId.QUEUE_BIND) {
+        broker.checkTopicAccess(vhost.name, user, x, 'read', routingKey);
         vhost.bind(q, x, routingKey, m.arguments);
         if (!m.nowait) writeQueueBindOk(w, n);
       } else {

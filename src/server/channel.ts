@@ -124,6 +124,7 @@ export class Channel implements ConsumerHost, ReplySink {
       if (x.options.internal) {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
       }
+      this.broker.checkTopicAccess(this.vhost.name, this.host.user.name, x, 'write', method.routingKey);
       this.pending = method;
       this.host.onPublish();
       return;

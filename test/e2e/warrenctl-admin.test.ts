@@ -216,6 +216,37 @@ for (const { name: targetName, skip, make } of TARGETS) {
       expect(parseTsv((await ctl(['list_vhosts'])).stdout).map((v) => v.name)).not.toContain(vhost);
     });
 
+    it('topic permissions: set, list, enforced on publish, cleared', async () => {
+      expect((await ctl(['add_user', user, 'pass'])).code).toBeLessThanOrEqual(70); // exists already from the seed case
+      expect((await ctl(['set_permissions', user, '.*', '.*', '.*'])).code).toBe(0);
+      let r = await ctl(['set_topic_permissions', user, 'amq.topic', '^logs\\.{username}\\.', '^logs\\.']);
+      expect(r.code, r.stderr).toBe(0);
+      expect((await ctl(['set_topic_permissions', user, 'amq.fanout', '.*', '.*'])).code).toBe(0);
+      expect(parseTsv((await ctl(['list_topic_permissions'])).stdout)).toContainEqual({ user, exchange: 'amq.topic', write: '^logs\\.{username}\\.', read: '^logs\\.' });
+      expect(parseTsv((await ctl(['list_user_topic_permissions', user])).stdout)).toContainEqual({ vhost: '/', exchange: 'amq.topic', write: '^logs\\.{username}\\.', read: '^logs\\.' });
+
+      const conn = await amqp.connect(target.amqpUrl(user, 'pass'));
+      conn.on('error', () => {});
+      try {
+        const ch = await conn.createConfirmChannel();
+        ch.publish('amq.topic', `logs.${user}.info`, Buffer.from('allowed'));
+        await ch.waitForConfirms();
+        const refused = new Promise<Error>((resolve) => ch.once('error', resolve));
+        ch.publish('amq.topic', 'logs.someone-else.info', Buffer.from('refused'));
+        expect((await refused).message).toMatch(/ACCESS_REFUSED - access to topic 'logs.someone-else.info' in exchange 'amq.topic' in vhost '\/' refused for user/);
+      } finally {
+        await conn.close().catch(() => {});
+      }
+
+      r = await ctl(['clear_topic_permissions', user, 'amq.fanout']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(parseTsv((await ctl(['list_user_topic_permissions', user])).stdout).map((p) => p.exchange)).toEqual(['amq.topic']);
+      expect((await ctl(['clear_topic_permissions', user])).code).toBe(0);
+      expect(parseTsv((await ctl(['list_user_topic_permissions', user])).stdout)).toEqual([]);
+      expect((await ctl(['list_user_topic_permissions', uniqueName('wctl-nobody')])).code).toBe(67);
+      expect((await ctl(['set_topic_permissions', user, 'amq.topic', '(', '.*'])).code).toBe(65);
+    });
+
     it('connections, channels and consumers, and close_connection', async () => {
       const conn = await amqp.connect(target.amqpUrl(user, 'pass'));
       const closed = new Promise<void>((resolve) => conn.on('close', () => resolve()));

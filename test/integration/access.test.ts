@@ -67,6 +67,32 @@ describe('permissions', () => {
   });
 });
 
+describe('topic permissions', () => {
+  it('check binding keys against read and routing keys against write, with {username} expanded', async () => {
+    const api = { socketPath: warren.socket };
+    await call(api, 'PUT', '/api/users/topical', { json: { password: 't', tags: '' } });
+    await call(api, 'PUT', '/api/permissions/%2F/topical', { json: { configure: '.*', write: '.*', read: '.*' } });
+    const put = await call(api, 'PUT', '/api/topic-permissions/%2F/topical', { json: { exchange: 'amq.topic', write: '^{username}\\.', read: '^public\\.' } });
+    expect(put.status).toBe(201);
+    const ch = await channelAs('topical', 't');
+    const q = (await ch.assertQueue('', { exclusive: true })).queue;
+    await ch.bindQueue(q, 'amq.topic', 'public.#');
+    await expect(ch.bindQueue(q, 'amq.topic', 'private.#')).rejects.toThrow(/ACCESS_REFUSED - access to topic 'private.#' in exchange 'amq.topic' in vhost '\/' refused for user 'topical'/);
+    const pub = await channelAs('topical', 't');
+    // other exchanges and other types are not affected
+    pub.publish('amq.direct', 'anything', Buffer.from('x'));
+    pub.publish('amq.topic', 'topical.news', Buffer.from('mine'));
+    const closed = new Promise<Error>((r) => pub.once('error', r));
+    pub.publish('amq.topic', 'public.news', Buffer.from('not mine'));
+    expect((await closed).message).toMatch(/access to topic 'public.news'/);
+    const listed = await call(api, 'GET', '/api/users/topical/topic-permissions');
+    expect(listed.body).toEqual([{ user: 'topical', vhost: '/', exchange: 'amq.topic', write: '^{username}\\.', read: '^public\\.' }]);
+    expect((await call(api, 'DELETE', '/api/topic-permissions/%2F/topical')).status).toBe(204);
+    const again = await channelAs('topical', 't');
+    await again.bindQueue((await again.assertQueue('', { exclusive: true })).queue, 'amq.topic', 'private.#');
+  });
+});
+
 describe('deleting a user', () => {
   it('closes that user\'s connections with 320', async () => {
     const api = { socketPath: warren.socket };

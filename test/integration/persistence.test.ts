@@ -73,6 +73,7 @@ describe('restart', () => {
     await call({ socketPath: w.socket }, 'PUT', '/api/users/alice', { json: { password: 'secret', tags: 'monitoring' } });
     await call({ socketPath: w.socket }, 'PUT', '/api/vhosts/extra', { json: {} });
     await call({ socketPath: w.socket }, 'PUT', '/api/permissions/extra/alice', { json: { configure: '^a', write: '.*', read: '.*' } });
+    await call({ socketPath: w.socket }, 'PUT', '/api/topic-permissions/extra/alice', { json: { exchange: 'amq.topic', write: '^a', read: '.*' } });
     expect(await w.stop('SIGTERM')).toBe(0);
 
     w = await start(dir);
@@ -91,6 +92,8 @@ describe('restart', () => {
     expect(users.body.map((u: { name: string }) => u.name).sort()).toEqual(['alice', 'guest']);
     const perms = await call({ socketPath: w.socket }, 'GET', '/api/permissions/extra/alice');
     expect(perms.body).toMatchObject({ configure: '^a', write: '.*', read: '.*' });
+    const topic = await call({ socketPath: w.socket }, 'GET', '/api/topic-permissions/extra/alice');
+    expect(topic.body).toEqual([{ user: 'alice', vhost: 'extra', exchange: 'amq.topic', write: '^a', read: '.*' }]);
     const q = await call({ socketPath: w.socket }, 'GET', '/api/queues/%2F/durable-q');
     expect(q.body.arguments).toEqual({ 'x-max-priority': 5 });
     await (await amqp.connect(`amqp://alice:secret@127.0.0.1:${w.port}/extra`)).close();

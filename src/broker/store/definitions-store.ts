@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AppendFile, type GroupCommit } from './group-commit.js';
 
-export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'exchange' | 'queue' | 'binding' | 'policy';
-export const DEFINITION_KINDS: DefinitionKind[] = ['vhost', 'user', 'permission', 'exchange', 'queue', 'binding', 'policy'];
+export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topic_permission' | 'exchange' | 'queue' | 'binding' | 'policy';
+export const DEFINITION_KINDS: DefinitionKind[] = ['vhost', 'user', 'permission', 'topic_permission', 'exchange', 'queue', 'binding', 'policy'];
 
 /** What the broker reports; keys start with the vhost (then NUL) for per-vhost kinds. */
 export interface DefinitionEvents {
@@ -39,9 +39,10 @@ function apply(state: DefinitionState, c: Change): void {
     for (const [key, value] of state[kind]) if (test(key, value)) state[kind].delete(key);
   };
   if (c.k === 'vhost') {
-    for (const kind of ['permission', 'exchange', 'queue', 'binding', 'policy'] as const) drop(kind, (key) => key.startsWith(`${c.id}\u0000`));
+    for (const kind of ['permission', 'topic_permission', 'exchange', 'queue', 'binding', 'policy'] as const) drop(kind, (key) => key.startsWith(`${c.id}\u0000`));
   } else if (c.k === 'user') {
     drop('permission', (key) => key.endsWith(`\u0000${c.id}`));
+    drop('topic_permission', (_key, p) => (p as { user: string }).user === c.id);
   } else if (c.k === 'queue' || c.k === 'exchange') {
     const [vhost, name] = c.id.split('\u0000');
     drop('binding', (_key, b) => {
