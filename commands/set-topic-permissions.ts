@@ -1,15 +1,6 @@
 import { seg } from '../src/cli/admin-client.js';
-import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { requireUser, requireVhost } from '../src/cli/lookups.js';
-
-function checkRegex(kind: string, pattern: string): void {
-  try {
-    new RegExp(pattern);
-  } catch {
-    throw new CliError(ExitCode.DATA_ERROR, `invalid ${kind} regular expression '${pattern}'`);
-  }
-}
+import { checkRegex, requireUser, requireVhost } from '../src/cli/lookups.js';
 
 export default defineCommand({
   name: 'set_topic_permissions',

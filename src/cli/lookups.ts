@@ -1,4 +1,4 @@
-// Existence checks that give rabbitmqctl's exit codes: missing vhost 65, missing user 67.
+// Argument and existence checks that give rabbitmqctl's exit codes: bad data or missing vhost 65, missing user 67.
 import { ApiError, seg } from './admin-client.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import type { Context } from './context.js';
@@ -59,4 +59,13 @@ export function keepPassword(user: ApiUser): Record<string, string> {
     password_hash: user.password_hash ?? '',
     hashing_algorithm: user.hashing_algorithm ?? 'rabbit_password_hashing_sha256',
   };
+}
+
+/** A permission pattern must be a valid regular expression (else exit 65). */
+export function checkRegex(kind: string, pattern: string): void {
+  try {
+    new RegExp(pattern);
+  } catch {
+    throw new CliError(ExitCode.DATA_ERROR, `invalid ${kind} regular expression '${pattern}'`);
+  }
 }
