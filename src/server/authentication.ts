@@ -2,6 +2,7 @@
 // SASL mechanisms warren offers, and RabbitMQ's loopback_users rule for the default user.
 import { BlockList } from 'node:net';
 import { decodeTable } from '../amqp/index.js';
+import { preconditionFailed } from '../broker/errors.js';
 import type { User } from '../broker/users.js';
 
 /** Where a login arrives: a TCP connection (its two ends) or the local control socket. */
@@ -53,4 +54,13 @@ export function parseCredentials(mechanism: string, response: Buffer): { user: s
     }
   }
   return null;
+}
+
+/**
+ * RabbitMQ's validated user-id: a published message's user_id property, when set, must name the
+ * connection's user (406 otherwise), unless the user is tagged impersonator.
+ */
+export function checkUserId(user: User, claimed: string | undefined): void {
+  if (claimed === undefined || claimed === user.name || user.tags.includes('impersonator')) return;
+  throw preconditionFailed(`user_id property set to '${claimed}' but authenticated user was '${user.name}'`);
 }

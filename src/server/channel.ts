@@ -20,6 +20,7 @@ import { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
+import { checkUserId } from './authentication.js';
 import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
@@ -151,6 +152,7 @@ export class Channel implements ConsumerHost, ReplySink {
   private publishContent(content: AssembledContent): void {
     const p = this.pending!;
     this.pending = null;
+    checkUserId(this.host.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
     if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });

@@ -26,6 +26,7 @@ const suffix = randomBytes(4).toString('hex');
 const VHOST = `safety-perms-matrix-${suffix}`;
 const USER = `safety-perms-limited-${suffix}`;
 const PASSWORD = randomBytes(8).toString('hex');
+const IMPERSONATOR = { user: `safety-perms-impersonator-${suffix}`, password: randomBytes(8).toString('hex') };
 const V = encodeURIComponent(VHOST);
 const ADMIN = { user: 'guest', password: 'guest' };
 
@@ -52,6 +53,8 @@ async function setUp(b: Broker): Promise<void> {
   await ok(b.api('PUT', `/api/users/${USER}`, { password: PASSWORD, tags: '' }), 'create user');
   await ok(b.api('PUT', `/api/permissions/${V}/${USER}`, { configure: '^pm\\.mine', write: '^pm\\.(mine|open)', read: '^pm\\.(mine|open|topic)' }), 'user permissions');
   await ok(b.api('PUT', `/api/topic-permissions/${V}/${USER}`, { exchange: 'pm.topic', write: '^allowed\\.', read: '^allowed\\.' }), 'topic permissions');
+  await ok(b.api('PUT', `/api/users/${IMPERSONATOR.user}`, { password: IMPERSONATOR.password, tags: 'impersonator' }), 'create impersonator');
+  await ok(b.api('PUT', `/api/permissions/${V}/${IMPERSONATOR.user}`, { configure: '.*', write: '.*', read: '.*' }), 'impersonator permissions');
   const c = await connect(b, ADMIN.user, ADMIN.password);
   const ch = await c.createChannel();
   await ch.assertExchange('pm.open', 'direct', { durable: false });
@@ -69,6 +72,7 @@ async function setUp(b: Broker): Promise<void> {
 async function tearDown(b: Broker): Promise<void> {
   await b.api('DELETE', `/api/vhosts/${V}`);
   await b.api('DELETE', `/api/users/${USER}`);
+  await b.api('DELETE', `/api/users/${IMPERSONATOR.user}`);
 }
 
 type Op = (ch: Channel) => Promise<unknown> | void;
@@ -135,6 +139,13 @@ const MATRIX: [string, Op, string][] = [
   ['bind a queue outside write', (ch) => ch.bindQueue('pm.theirs', 'pm.open', 'k'), refused("queue 'pm.theirs'")],
   ['bind exchanges: destination outside write', (ch) => ch.bindExchange('pm.closed', 'pm.open', 'k'), refused("exchange 'pm.closed'")],
   ['bind exchanges: both permitted', (ch) => ch.bindExchange('pm.mine.ae-open', 'pm.open', 'k'), 'ok'],
+  // validated user-id (issue 10 point 13)
+  [
+    "publish with another user's user_id",
+    (ch) => void ch.publish('pm.open', 'k', body, { userId: 'someone-else' }),
+    `406 PRECONDITION_FAILED - user_id property set to 'someone-else' but authenticated user was '${USER}'`,
+  ],
+  ['publish with its own user_id', (ch) => void ch.publish('pm.open', 'k', body, { userId: USER }), 'ok'],
   // topic permissions
   ['bind with a permitted topic', (ch) => ch.bindQueue('pm.mine.q', 'pm.topic', 'allowed.x'), 'ok'],
   [
@@ -152,6 +163,10 @@ function runMatrix(getBroker: () => Broker): void {
       expect(await outcome(getBroker(), op)).toBe(expected);
     });
   }
+
+  it('lets a user tagged impersonator publish with any user_id', async () => {
+    expect(await outcome(getBroker(), (ch) => void ch.publish('pm.open', 'k', body, { userId: 'someone-else' }), IMPERSONATOR)).toBe('ok');
+  });
 
   it('does not check dead-letter and alternate exchanges that come from a policy, at declaration or routing time', async () => {
     const b = getBroker();
