@@ -25,6 +25,8 @@ export class ResourceMonitor {
   private timer: NodeJS.Timeout | null = null;
   diskFree = 0;
   memoryUsed = 0;
+  /** set while the message store cannot write or sync (a full disk, a failed fsync): raises the disk alarm */
+  storeFault: string | null = null;
 
   constructor(
     readonly limits: ResourceLimits,
@@ -59,7 +61,7 @@ export class ResourceMonitor {
     }
     const before = [...this.alarms].sort().join();
     this.set('memory', this.memoryUsed > this.limits.memoryHighWatermark);
-    this.set('disk', this.diskFree < this.limits.diskFreeLimit);
+    this.set('disk', this.diskFree < this.limits.diskFreeLimit || this.storeFault !== null);
     if ([...this.alarms].sort().join() !== before) this.onChange(this.alarms);
   }
 
