@@ -178,8 +178,8 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
-  onDurable(batch: number): void {
-    this.confirms.onDurable(batch);
+  onDurable(batch: number, failed: boolean): void {
+    this.confirms.onDurable(batch, failed);
   }
 
   /** Called by the connection just before it writes its buffered frames. */

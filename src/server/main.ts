@@ -141,6 +141,15 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   if (opts.memoryHighWatermark !== undefined) limits.memoryHighWatermark = opts.memoryHighWatermark * MIB;
   limits.diskFreeLimit = opts.diskFreeLimit * MIB;
   server.startMonitor(limits, paths.dir);
+  // A store that cannot write (a full disk, a failed fsync) raises the disk alarm until it can again.
+  storage.broker.store.onFault((reason) => {
+    if (reason) log.warn(reason);
+    else log.info('message store writes to disk again');
+    if (server.monitor) {
+      server.monitor.storeFault = reason;
+      server.monitor.check();
+    }
+  });
 
   let stopping = false;
   let control: ControlListeners | null = null;
