@@ -151,7 +151,7 @@ export class Channel implements ConsumerHost, ReplySink {
   private publishContent(content: AssembledContent): void {
     const p = this.pending!;
     this.pending = null;
-    checkUserId(this.host.user, content.properties.userId);
+    checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
     if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
