@@ -2,6 +2,7 @@
 // are passed by reference, so a 10 MiB message is never copied on its way out.
 import { encodeTable, type FieldTable } from './field-table.js';
 import { Frame } from './generated/methods.js';
+import type { Timestamp } from './timestamp.js';
 
 const INITIAL_SIZE = 64 * 1024;
 const COPY_LIMIT = 4096;
@@ -88,8 +89,9 @@ export class Writer {
     encodeTable(this, v);
   }
 
-  timestamp(v: Date): void {
-    this.longlong(Math.floor(v.getTime() / 1000));
+  timestamp(v: Timestamp): void {
+    this.ensure(8);
+    this.pos = this.buf.writeBigUInt64BE(v.seconds, this.pos);
   }
 
   /** Appends bytes; big ones by reference (the caller must not change them afterwards). */

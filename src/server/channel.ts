@@ -40,6 +40,8 @@ export interface ChannelHost {
   /** exclusive queues this connection declared, deleted when it closes */
   readonly ownedQueues: Set<Queue>;
   scheduleFlush(): void;
+  /** a failure outside any client request: logged, and the connection closed (contained to it) */
+  fault(where: string, what: string, err: unknown): void;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
 }
@@ -178,7 +180,16 @@ export class Channel implements ConsumerHost, ReplySink {
 
   /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
   onDurable(batch: number): void {
-    this.confirms.onDurable(batch);
+    try {
+      this.confirms.onDurable(batch);
+    } catch (err) {
+      this.host.fault(` channel ${this.number}`, 'publisher confirms', err);
+    }
+  }
+
+  /** ConsumerHost: delivering to `consumer` threw; its unacked messages go back when the connection closes. */
+  deliveryFailed(consumer: ChannelConsumer, err: unknown): void {
+    this.host.fault(` channel ${this.number}`, `delivering to consumer '${consumer.tag}' of ${consumer.queue.describe()}`, err);
   }
 
   /** Called by the connection just before it writes its buffered frames. */
