@@ -100,14 +100,46 @@ async function outcome(b: Broker, op: Op, as: { user: string; password: string }
 const refused = (what: string) => `403 ACCESS_REFUSED - access to ${what} in vhost '${VHOST}' refused for user '${USER}'`;
 const body = Buffer.from('m');
 
-/** [name, operation, expected outcome] — each run on a fresh connection of the limited user. */
-const MATRIX: [string, Op, string][] = [
+const defaultRefused = '403 ACCESS_REFUSED - operation not permitted on the default exchange';
+const reserved = (name: string) => `403 ACCESS_REFUSED - queue name '${name}' contains reserved prefix 'amq.*'`;
+
+/**
+ * [name, operation, expected outcome, who] — each run on a fresh connection of the limited user
+ * (or of the administrator, guest, where the point is not a permission).
+ */
+const MATRIX: [string, Op, string, 'admin'?][] = [
   // configure
   ['declare a permitted queue', (ch) => ch.assertQueue('pm.mine.q', { durable: false }), 'ok'],
   ['declare a queue outside configure', (ch) => ch.assertQueue('pm.other', { durable: false }), refused("queue 'pm.other'")],
   ['delete a queue outside configure', (ch) => ch.deleteQueue('pm.theirs'), refused("queue 'pm.theirs'")],
   ['declare an exchange outside configure', (ch) => ch.assertExchange('pm.other', 'direct', { durable: false }), refused("exchange 'pm.other'")],
   ['delete an exchange outside configure', (ch) => ch.deleteExchange('pm.open'), refused("exchange 'pm.open'")],
+  // server-named and reserved names (issue 10 point 14)
+  ['declare a server-named queue whose amq.gen- name is outside configure', (ch) => ch.assertQueue('', { exclusive: true }), refused("queue 'amq.gen-*'")],
+  ['declare a server-named queue as a user who may', (ch) => ch.assertQueue('', { exclusive: true }), 'ok', 'admin'],
+  ['declare an amq. queue by name', (ch) => ch.assertQueue('amq.mine', { durable: false }), reserved('amq.mine')],
+  [
+    'redeclare an existing server-named queue by its name',
+    async (ch) => ch.assertQueue((await ch.assertQueue('', { exclusive: true })).queue, { exclusive: true }),
+    reserved('amq.gen-*'),
+    'admin',
+  ],
+  // the default exchange (issue 10 point 15)
+  ['declare the default exchange', (ch) => ch.assertExchange('', 'direct'), defaultRefused],
+  ['declare the default exchange, as administrator', (ch) => ch.assertExchange('', 'direct'), defaultRefused, 'admin'],
+  ['declare the default exchange passively', (ch) => ch.checkExchange(''), defaultRefused, 'admin'],
+  ['delete the default exchange', (ch) => ch.deleteExchange(''), defaultRefused, 'admin'],
+  ['delete a system exchange', (ch) => ch.deleteExchange('amq.direct'), `403 ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '${VHOST}' not allowed`, 'admin'],
+  ['delete a system exchange outside configure', (ch) => ch.deleteExchange('amq.direct'), `403 ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '${VHOST}' not allowed`],
+  ['bind exchanges: the default exchange as destination, not writable', (ch) => ch.bindExchange('', 'pm.open', 'k'), refused("exchange 'amq.default'")],
+  ['bind exchanges: the default exchange as destination', (ch) => ch.bindExchange('', 'pm.open', 'k'), defaultRefused, 'admin'],
+  ['bind exchanges: the default exchange as source', (ch) => ch.bindExchange('pm.mine.ae-open', '', 'k'), defaultRefused],
+  ['unbind exchanges: the default exchange as source', (ch) => ch.unbindExchange('pm.mine.ae-open', '', 'k'), defaultRefused],
+  ['bind a queue to the default exchange', (ch) => ch.bindQueue('pm.theirs', '', 'k'), defaultRefused, 'admin'],
+  ['bind a missing queue to the default exchange', (ch) => ch.bindQueue('pm.missing', '', 'k'), defaultRefused, 'admin'],
+  ['bind a missing queue to a missing exchange', (ch) => ch.bindQueue('pm.missing', 'pm.nx', 'k'), `404 NOT_FOUND - no exchange 'pm.nx' in vhost '${VHOST}'`, 'admin'],
+  ['bind missing exchanges', (ch) => ch.bindExchange('pm.nx1', 'pm.nx2', 'k'), `404 NOT_FOUND - no exchange 'pm.nx2' in vhost '${VHOST}'`, 'admin'],
+  ['unbind a binding that does not exist', (ch) => ch.unbindQueue('pm.theirs', 'pm.open', 'nothing'), 'ok', 'admin'],
   // dead-letter and alternate exchanges (issue 10 point 12)
   [
     'declare a queue whose dead-letter exchange is not writable',
@@ -153,14 +185,19 @@ const MATRIX: [string, Op, string][] = [
     (ch) => ch.bindQueue('pm.mine.q', 'pm.topic', 'denied.x'),
     `403 ACCESS_REFUSED - access to topic 'denied.x' in exchange 'pm.topic' in vhost '${VHOST}' refused for user '${USER}'`,
   ],
+  [
+    'unbind with a refused topic',
+    (ch) => ch.unbindQueue('pm.mine.q', 'pm.topic', 'denied.x'),
+    `403 ACCESS_REFUSED - access to topic 'denied.x' in exchange 'pm.topic' in vhost '${VHOST}' refused for user '${USER}'`,
+  ],
   ['unbind with a permitted topic', (ch) => ch.unbindQueue('pm.mine.q', 'pm.topic', 'allowed.x'), 'ok'],
   ['publish with a permitted topic', (ch) => void ch.publish('pm.open', 'allowed.x', body), 'ok'],
 ];
 
 function runMatrix(getBroker: () => Broker): void {
-  for (const [name, op, expected] of MATRIX) {
+  for (const [name, op, expected, who] of MATRIX) {
     it(name, async () => {
-      expect(await outcome(getBroker(), op)).toBe(expected);
+      expect(await outcome(getBroker(), op, who === 'admin' ? ADMIN : undefined)).toBe(expected);
     });
   }
 
