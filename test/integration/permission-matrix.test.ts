@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MethodId } from '../../src/amqp/index.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 import { call, type CallOptions, type HttpResult, type Target as HttpTarget } from './api-http.js';
@@ -18,6 +20,7 @@ if (!RABBITMQ_URL || !RABBITMQ_API_URL) {
 /** One broker to run the matrix on: where AMQP and the management API are, and how to log in. */
 interface Broker {
   amqpBase: string; // amqp://host:port
+  port: number;
   api(method: string, path: string, json?: unknown): Promise<HttpResult>;
   stop?(): Promise<void>;
 }
@@ -33,6 +36,7 @@ const ADMIN = { user: 'guest', password: 'guest' };
 function httpBroker(target: HttpTarget, auth: CallOptions['auth'] | undefined, amqpBase: string): Broker {
   return {
     amqpBase,
+    port: Number(new URL(amqpBase).port),
     api: (method, path, json) => call(target, method, path, { ...(json === undefined ? {} : { json }), ...(auth ? { auth } : {}) }),
   };
 }
@@ -194,7 +198,59 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
   ['publish with a permitted topic', (ch) => void ch.publish('pm.open', 'allowed.x', body), 'ok'],
 ];
 
+/** A method frame on channel 1 built by hand: class, method, then raw argument bytes. */
+function methodFrame(classId: number, methodId: number, args: Buffer): Buffer {
+  const payload = Buffer.concat([Buffer.from([classId >> 8, classId & 0xff, methodId >> 8, methodId & 0xff]), args]);
+  const head = Buffer.from([1, 0, 1, 0, 0, 0, 0]);
+  head.writeUInt32BE(payload.length, 3);
+  return Buffer.concat([head, payload, Buffer.from([0xce])]);
+}
+
+const shortstr = (bytes: Buffer) => Buffer.concat([Buffer.from([bytes.length]), bytes]);
+const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+/** queue.declare passive (class 50, method 10): reserved short, queue, bits, empty table. */
+const passiveQueueDeclare = (name: Buffer) => methodFrame(50, 10, Buffer.concat([u16(0), shortstr(name), Buffer.from([1, 0, 0, 0, 0])]));
+/** exchange.declare passive (class 40, method 10): reserved short, exchange, type, bits, empty table. */
+const passiveExchangeDeclare = (name: Buffer) => methodFrame(40, 10, Buffer.concat([u16(0), shortstr(name), shortstr(Buffer.from('direct')), Buffer.from([1, 0, 0, 0, 0])]));
+
+/** Sends one hand-made frame as guest and describes the answer. */
+async function rawOutcome(b: Broker, frame: Buffer): Promise<string> {
+  const c = await RawClient.login(b.port, { vhost: VHOST });
+  try {
+    await c.openChannel(1);
+    c.sendBytes(frame);
+    const r = await c.next(WAIT_MS);
+    const m = r.method as { id: number; replyCode?: number; replyText?: string; classId?: number; methodId?: number };
+    if (m.id === MethodId.CONNECTION_CLOSE || m.id === MethodId.CHANNEL_CLOSE) {
+      return `${m.id === MethodId.CONNECTION_CLOSE ? 'connection' : 'channel'} ${m.replyCode} ${m.replyText} (${m.classId}.${m.methodId})`;
+    }
+    return m.id === MethodId.QUEUE_DECLARE_OK || m.id === MethodId.EXCHANGE_DECLARE_OK ? 'ok' : JSON.stringify(m);
+  } finally {
+    c.close();
+  }
+}
+
+const WAIT_MS = 30_000;
+const malformed = 'connection 501 FRAME_ERROR - Malformed UTF-8 in shortstr (0.0)';
+const notFoundQueue = (name: string) => `channel 404 NOT_FOUND - no queue '${name}' in vhost '${VHOST}' (50.10)`;
+
+/** Names that are not UTF-8 are refused as RabbitMQ refuses them, never collapsed to U+FFFD. */
+const UTF8_CASES: [string, Buffer, string][] = [
+  ['a queue name with a byte that is never UTF-8', passiveQueueDeclare(Buffer.from([0x71, 0xff])), malformed],
+  ['a queue name with an overlong encoding', passiveQueueDeclare(Buffer.from([0x71, 0xc0, 0xaf])), malformed],
+  ['a queue name cut inside a character', passiveQueueDeclare(Buffer.from([0x71, 0xe2, 0x82])), malformed],
+  ['a queue name with a stray continuation byte', passiveQueueDeclare(Buffer.from([0x71, 0x80])), malformed],
+  ['an exchange name that is not UTF-8', passiveExchangeDeclare(Buffer.from([0x78, 0xfe])), malformed],
+  ['a queue name in UTF-8 beyond ASCII', passiveQueueDeclare(Buffer.from('pm.é✓', 'utf8')), notFoundQueue('pm.é✓')],
+];
+
 function runMatrix(getBroker: () => Broker): void {
+  for (const [name, frame, expected] of UTF8_CASES) {
+    it(`answers ${name}`, async () => {
+      expect(await rawOutcome(getBroker(), frame)).toBe(expected);
+    });
+  }
+
   for (const [name, op, expected, who] of MATRIX) {
     it(name, async () => {
       expect(await outcome(getBroker(), op, who === 'admin' ? ADMIN : undefined)).toBe(expected);
