@@ -38,7 +38,7 @@ import { DirectReplyConsumer } from './direct-reply-consumer.js';
 
 export function handleChannelMethod(ch: Channel, m: Method): void {
   const { vhost, broker, writer: w, number: n } = ch;
-  const user = ch.host.user.name;
+  const user = ch.user.name;
   const check = broker.checkAccess.bind(broker, vhost.name, user);
   switch (m.id) {
     case MethodId.EXCHANGE_DECLARE: {
