@@ -262,7 +262,7 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
 /** Topic permissions on binding and unbinding, when the source exists (RabbitMQ checks both). */
 function checkTopicRead(ch: Channel, exchange: string, routingKey: string): void {
   const x = ch.vhost.exchanges.get(exchange);
-  if (x) ch.broker.checkTopicAccess(ch.vhost.name, ch.host.user.name, x, 'read', routingKey);
+  if (x) ch.broker.checkTopicAccess(ch.vhost.name, ch.user.name, x, 'read', routingKey);
 }
 
 /** 0-9-1: an empty queue name means the last queue declared on this channel. */
