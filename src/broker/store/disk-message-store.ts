@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBasicProperties, Reader } from '../../amqp/index.js';
-import { Message } from '../message.js';
+import { Message, ownContent } from '../message.js';
 import { AppendFile, type GroupCommit } from './group-commit.js';
 import { queueKey, type MessageStore, type QueueRef, type RecoveredMessage, type RecoveryReport } from './message-store.js';
 import {
@@ -259,7 +259,8 @@ export class DiskMessageStore implements MessageStore {
       if (r.kind !== 'record' || r.record.type !== RECORD_PUBLISH) continue;
       const record = r.record;
       const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
-      const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body, record.arrival);
+      const owned = ownContent(record.header, record.body);
+      const message = new Message(record.exchange, record.routingKey, properties, owned.header, owned.body, record.arrival);
       const segment = this.segments.get(segId);
       if (segment) message.stored = { id: record.id, segment };
       for (let i = 0; i < entry.keys.length; i++) {
