@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data-dir.js';
-import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
+import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { defaultLimits } from './resource-monitor.js';

@@ -1,13 +1,15 @@
-// Opens a data directory's stores and loads what they hold into a new broker.
+// The daemon's set-up of its data directory: opens the stores and loads what they hold into a
+// new broker. (It lives in server, not in broker/store: the store imports only the message types
+// it stores.)
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Broker } from '../broker.js';
-import type { Queue } from '../queue.js';
-import { DefinitionEmitter, restoreDefinitions } from '../definitions.js';
-import { DefinitionsStore } from './definitions-store.js';
-import { DiskMessageStore } from './disk-message-store.js';
-import { GroupCommit } from './group-commit.js';
-import { MemoryBudget } from './spool.js';
+import { Broker } from '../broker/broker.js';
+import type { Queue } from '../broker/queue.js';
+import { DefinitionEmitter, restoreDefinitions } from '../broker/definitions.js';
+import { DefinitionsStore } from '../broker/store/definitions-store.js';
+import { DiskMessageStore } from '../broker/store/disk-message-store.js';
+import { GroupCommit } from '../broker/store/group-commit.js';
+import { MemoryBudget } from '../broker/store/spool.js';
 
 export interface RecoveredBroker {
   broker: Broker;
