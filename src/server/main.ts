@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data-dir.js';
+import { StoreFormatError } from '../broker/store/message-store.js';
 import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
@@ -16,6 +17,7 @@ const MIB = 1024 * 1024;
 const EX_USAGE = 64;
 const EX_UNAVAILABLE = 69;
 const EX_SOFTWARE = 70;
+const EX_CONFIG = 78;
 
 interface Options {
   port: number;
@@ -112,7 +114,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);
+    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : err instanceof StoreFormatError ? EX_CONFIG : EX_SOFTWARE);
   }
   for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
   const server = new WarrenServer(

@@ -8,7 +8,7 @@ import { decodeBasicProperties, Reader } from '../../amqp/index.js';
 import { Message, MESSAGE_OVERHEAD, ownContent } from '../message.js';
 import { readFully, writePending } from './io.js';
 import type { MessageStore } from './message-store.js';
-import { encodePublish, readRecord, RECORD_PUBLISH } from './records.js';
+import { encodePublish, FRAME, readRecord, RECORD_PUBLISH } from './records.js';
 
 const READ_CHUNK = 1 << 20;
 const WRITE_BATCH = 256 * 1024;
@@ -90,8 +90,8 @@ export class Spool {
       const r = readRecord(buf, pos);
       if (r.kind !== 'record') {
         // A record bigger than the chunk: read exactly it (once it is all on file).
-        if (out.length === 0 && r.kind === 'torn') {
-          const len = buf.readUInt32BE(0) + 8;
+        if (out.length === 0 && r.kind === 'short') {
+          const len = buf.readUInt32BE(4) + FRAME;
           if (this.readPos + len > this.fileEnd) break;
           buf = Buffer.allocUnsafe(len);
           readFully(this.fd, buf, this.readPos);
