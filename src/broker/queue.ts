@@ -9,7 +9,7 @@ import type { Envelope, Message } from './message.js';
 import { QueueLevel } from './queue-level.js';
 import { queueSettings, type QueueSettings } from './queue-settings.js';
 import type { MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import { MemoryBudget } from './store/spool.js';
 
 export interface QueueOptions {
   durable: boolean;
@@ -194,6 +194,8 @@ export class Queue {
     }
     if (!first) return undefined;
     if (ackRequired) {
+      // An unacknowledged message is held until its consumer settles it: it counts against the budget.
+      if (this.budget) this.budget.used += MemoryBudget.cost(first.message);
       this.unackedCount++;
       this.unackedBytes += first.message.size;
       if (first.message.persistent) this.persistentUnacked++;
@@ -206,6 +208,7 @@ export class Queue {
 
   /** The consumer acknowledged an envelope taken with ackRequired. */
   settle(envelope: Envelope): void {
+    if (this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
     if (envelope.message.persistent) this.persistentUnacked--;
@@ -221,6 +224,7 @@ export class Queue {
   /** Puts an unacknowledged envelope back in its original place, marked redelivered. */
   requeue(envelope: Envelope): void {
     if (this.deleted) return this.settle(envelope);
+    if (this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
     this.levelOf(envelope.message).requeue(envelope);

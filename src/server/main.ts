@@ -5,7 +5,8 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, type DataPaths } from './data-dir.js';
-import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
+import { StoreFormatError } from '../broker/store/message-store.js';
+import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { setFaultSink } from '../broker/faults.js';
@@ -123,7 +124,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);
+    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : err instanceof StoreFormatError ? EX_CONFIG : EX_SOFTWARE);
   }
   for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
   const server = new WarrenServer(
