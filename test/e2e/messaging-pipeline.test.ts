@@ -22,7 +22,7 @@ function sh(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | nu
 }
 
 for (const spec of MESSAGING_TARGETS) {
-  describe.skipIf(spec.skip)(`warrenctl messaging in pipelines against ${spec.name}`, { timeout: 120_000 }, () => {
+  describe.skipIf(spec.skip)(`warrenctl messaging in pipelines against ${spec.name}`, () => {
     let target: Target;
     let args: string[];
     let tmp: string;

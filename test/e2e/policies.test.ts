@@ -5,7 +5,7 @@ import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
 for (const spec of MESSAGING_TARGETS) {
-  describe.skipIf(spec.skip)(`warrenctl policies and limits against ${spec.name}`, { timeout: 60_000 }, () => {
+  describe.skipIf(spec.skip)(`warrenctl policies and limits against ${spec.name}`, () => {
     let target: Target;
     let args: string[];
     const policies: string[] = [];

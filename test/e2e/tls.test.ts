@@ -33,7 +33,7 @@ function listen(server: HttpsServer | TlsServer): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
 
-describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test', { timeout: 60_000 }, () => {
+describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test', () => {
   let dir: string;
   const file = (name: string) => join(dir, name);
   let lenient: HttpsServer; // asks for a client certificate, accepts connections without one
