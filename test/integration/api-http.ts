@@ -14,6 +14,7 @@ export interface Target {
   socketPath?: string;
   host?: string;
   port?: number;
+  localAddress?: string;
 }
 
 export interface CallOptions {
