@@ -84,7 +84,7 @@ export class RawClient {
 
   send(channel: number, id: number, fields: Record<string, unknown> = {}): void {
     const w = new Writer();
-    writeMethod(w, channel, { ...(defaultsOf(id) as object), ...fields } as Method);
+    writeMethod(w, channel, { ...(defaultsOf(id) as object), ...fields } as unknown as Method);
     for (const chunk of w.take()) this.socket.write(chunk);
   }
 

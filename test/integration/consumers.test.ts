@@ -1,5 +1,5 @@
 // Consumers, prefetch, acknowledgements, requeueing, confirms and transactions, with amqplib.
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { amqpClients, until } from '../helpers/clients.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
@@ -76,8 +76,8 @@ describe('delivery', () => {
     const q = freshQueue();
     await fill(q, 4);
     const ch = await channel();
-    const m0 = (await ch.get(q))!;
-    const m1 = (await ch.get(q))!;
+    const m0 = (await ch.get(q)) as GetMessage;
+    const m1 = (await ch.get(q)) as GetMessage;
     ch.nack(m1, false, true);
     ch.reject(m0, true);
     const order: string[] = [];
@@ -91,7 +91,7 @@ describe('delivery', () => {
     const q = freshQueue();
     await fill(q, 2);
     const ch = await channel();
-    const m = (await ch.get(q))!;
+    const m = (await ch.get(q)) as GetMessage;
     expect(m.fields.messageCount).toBe(1);
     ch.nack(m, false, false);
     await ch.get(q, { noAck: true });
@@ -109,7 +109,7 @@ describe('delivery', () => {
     await until(() => got.length === 3, 'three deliveries');
     await ch.close();
     const ch2 = await channel();
-    const again = (await ch2.get(q, { noAck: true }))!;
+    const again = (await ch2.get(q, { noAck: true })) as GetMessage;
     expect(again.content.toString()).toBe('0');
     expect(again.fields.redelivered).toBe(true);
   });

@@ -38,7 +38,7 @@ describe('TTL and dead-lettering', () => {
     expect(dead.content.toString()).toBe('old');
     expect(dead.fields.exchange).toBe(dlx);
     expect(dead.properties.expiration).toBeUndefined();
-    const [death] = dead.properties.headers!['x-death'] as Record<string, unknown>[];
+    const [death] = dead.properties.headers!['x-death'] as unknown as Record<string, unknown>[];
     expect(death).toMatchObject({ count: 1, reason: 'expired', queue: q, exchange: '', 'routing-keys': [q], 'original-expiration': '60000' });
     expect(dead.properties.headers).toMatchObject({ 'x-first-death-reason': 'expired', 'x-first-death-queue': q });
     expect((await ch.checkQueue(q)).messageCount).toBe(0);
@@ -78,7 +78,7 @@ describe('TTL and dead-lettering', () => {
     const error = await until(async () => {
       const other = await channel();
       return other.checkQueue(q).then(
-        () => false,
+        () => false as const,
         (e: Error) => e,
       );
     }, 'the unused queue to expire');
@@ -97,7 +97,7 @@ describe('TTL and dead-lettering', () => {
     ch.sendToQueue(work, Buffer.from('job'));
     for (let attempt = 1; attempt <= 3; attempt++) {
       const m = await until(() => ch.get(work), `attempt ${attempt}`);
-      const deaths = (m.properties.headers?.['x-death'] ?? []) as Record<string, unknown>[];
+      const deaths = (m.properties.headers?.['x-death'] ?? []) as unknown as Record<string, unknown>[];
       const rejected = deaths.find((d) => d['reason'] === 'rejected');
       expect(rejected?.['count'] ?? 0).toBe(attempt - 1);
       ch.reject(m, false);
@@ -113,7 +113,7 @@ describe('TTL and dead-lettering', () => {
     await ch.waitForConfirms();
     const dead = await until(() => ch.get(sink, { noAck: true }), 'maxlen death');
     expect(dead.content.toString()).toBe('a');
-    expect((dead.properties.headers!['x-death'] as Record<string, unknown>[])[0]).toMatchObject({ reason: 'maxlen' });
+    expect((dead.properties.headers!['x-death'] as unknown as Record<string, unknown>[])[0]).toMatchObject({ reason: 'maxlen' });
     expect((await ch.checkQueue(q)).messageCount).toBe(2);
   });
 
@@ -258,7 +258,7 @@ describe('with durable storage', () => {
     const dead: string[] = [];
     await until(async () => {
       for (let m = await ch.get('dead-durable', { noAck: true }); m; m = await ch.get('dead-durable', { noAck: true })) {
-        dead.push(`${m.content}:${(m.properties.headers!['x-death'] as Record<string, unknown>[])[0]!['reason']}`);
+        dead.push(`${m.content}:${(m.properties.headers!['x-death'] as unknown as Record<string, unknown>[])[0]!['reason']}`);
       }
       return dead.length === 3;
     }, 'three dead letters');

@@ -4,7 +4,7 @@
 // checked against RabbitMQ 3.10; where a seed's prose misstates RabbitMQ's
 // behaviour (e.g. topic '#' = "one or more words"), RabbitMQ's behaviour wins.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type RequestOptions } from 'node:http';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -352,7 +352,7 @@ function httpApi(opts: { socketPath: string } | { base: URL }) {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
-      let target: Parameters<typeof request>[0];
+      let target: RequestOptions;
       if ('socketPath' in opts) {
         target = { socketPath: opts.socketPath, path, method, headers };
       } else {
