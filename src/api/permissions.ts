@@ -5,7 +5,7 @@ import type { Permission } from '../broker/users.js';
 import { isValidPattern } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
-import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, ok, str, tagList } from './http.js';
+import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, tagList } from './http.js';
 import { listReply, objectReply } from './list.js';
 import type { Route } from './router.js';
 
