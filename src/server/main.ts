@@ -26,6 +26,7 @@ interface Options {
   heartbeat: number;
   frameMax: number;
   channelMax: number;
+  handshakeTimeout: number;
   quiet: boolean;
   memoryBudget: number;
   memoryHighWatermark?: number;
@@ -55,6 +56,7 @@ function parseArgs(argv: string[]): Options {
     .option('--heartbeat <seconds>', 'heartbeat interval offered to clients (0 disables)', integer(0, 65535), DEFAULT_LIMITS.heartbeat)
     .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
+    .option('--handshake-timeout <ms>', 'drop clients that have not finished the AMQP handshake in this time (RabbitMQ\'s handshake_timeout)', integer(1, 2 ** 31 - 1), DEFAULT_LIMITS.handshakeTimeout)
     .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
     .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
@@ -117,7 +119,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     {
       port: opts.port,
       bind: opts.bind,
-      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax },
+      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax, handshakeTimeout: opts.handshakeTimeout },
       log,
     },
     storage.broker,
@@ -139,6 +141,15 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   if (opts.memoryHighWatermark !== undefined) limits.memoryHighWatermark = opts.memoryHighWatermark * MIB;
   limits.diskFreeLimit = opts.diskFreeLimit * MIB;
   server.startMonitor(limits, paths.dir);
+  // A store that cannot write (a full disk, a failed fsync) raises the disk alarm until it can again.
+  storage.broker.store.onFault((reason) => {
+    if (reason) log.warn(reason);
+    else log.info('message store writes to disk again');
+    if (server.monitor) {
+      server.monitor.storeFault = reason;
+      server.monitor.check();
+    }
+  });
 
   let stopping = false;
   let control: ControlListeners | null = null;
