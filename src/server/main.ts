@@ -8,6 +8,7 @@ import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data
 import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
+import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
 import { DEFAULT_LIMITS, WarrenServer } from './server.js';
 import { VERSION } from './version.js';
@@ -102,6 +103,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   if (opts.detached) await detach(paths, argv);
 
   const log = consoleLogger(opts.quiet);
+  setFaultSink(log.error);
   ensureDataDir(paths);
   log.info(`Warren ${VERSION} (AMQP 0-9-1 broker) starting, pid ${process.pid} on Node.js ${process.version}`);
   log.info(`data directory: ${paths.dir}`);

@@ -242,12 +242,12 @@ export class DiskMessageStore implements MessageStore {
       segments: this.segments.size,
       problems,
       millis: Date.now() - started,
-      replay: () => this.replay(liveEntries),
+      replay: () => this.replay(liveEntries, problems),
     };
   }
 
   /** The live messages, segment by segment in publish order: one segment's bytes in memory at a time. */
-  private *replay(entries: RecoveredEntry[]): Generator<RecoveredMessage> {
+  private *replay(entries: RecoveredEntry[], problems: string[]): Generator<RecoveredMessage> {
     let segId = -1;
     let buf = Buffer.alloc(0);
     for (const entry of entries) {
@@ -258,7 +258,14 @@ export class DiskMessageStore implements MessageStore {
       const r = readRecord(buf, entry.offset);
       if (r.kind !== 'record' || r.record.type !== RECORD_PUBLISH) continue;
       const record = r.record;
-      const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+      let properties;
+      try {
+        properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+      } catch (err) {
+        // e.g. headers nested deeper than today's wire limit, stored by an older version
+        problems.push(`message ${record.id} in segment ${segId}: unreadable properties (${(err as Error).message}); skipped`);
+        continue;
+      }
       const message = new Message(record.exchange, record.routingKey, properties, record.header, record.body, record.arrival);
       const segment = this.segments.get(segId);
       if (segment) message.stored = { id: record.id, segment };
