@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { AmqpError, syntaxError } from './errors.js';
 import { ReplyCode } from './generated/methods.js';
 import { decodeTable, type FieldTable } from './field-table.js';
+import { Timestamp } from './timestamp.js';
 
 export class Reader {
   buf: Buffer = Buffer.alloc(0);
@@ -94,7 +95,11 @@ export class Reader {
     return t;
   }
 
-  timestamp(): Date {
-    return new Date(this.longlong() * 1000);
+  /** 64-bit unsigned seconds, whatever their range (see Timestamp). */
+  timestamp(): Timestamp {
+    this.need(8);
+    const v = this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return new Timestamp(v);
   }
 }

@@ -5,9 +5,11 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, type DataPaths } from './data-dir.js';
-import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
+import { StoreFormatError } from '../broker/store/message-store.js';
+import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
+import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
 import { DEFAULT_LIMITS, WarrenServer } from './server.js';
 import { VERSION } from './version.js';
@@ -112,6 +114,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   if (opts.detached) await detach(paths, argv);
 
   const log = consoleLogger(opts.quiet);
+  setFaultSink(log.error);
   log.info(`Warren ${VERSION} (AMQP 0-9-1 broker) starting, pid ${process.pid} on Node.js ${process.version}`);
   log.info(`data directory: ${paths.dir}`);
   let unlock: () => void;
@@ -121,7 +124,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);
+    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : err instanceof StoreFormatError ? EX_CONFIG : EX_SOFTWARE);
   }
   for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
   const server = new WarrenServer(
