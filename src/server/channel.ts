@@ -255,7 +255,7 @@ export class Channel implements ConsumerHost, ReplySink {
       this.txActions.push({ kind: 'settle', tag, multiple, ack, requeue });
       return;
     }
-    for (const entry of this.takeUnacked(tag, multiple)) this.settleOne(entry, ack, requeue);
+    this.settleTags(tag, multiple, ack, requeue);
   }
 
   private checkTags(tag: number, multiple: boolean): void {
@@ -264,20 +264,21 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   /** 0-9-1 basic.ack: multiple with tag 0 means everything outstanding. */
-  private takeUnacked(tag: number, multiple: boolean): Unacked[] {
-    this.checkTags(tag, multiple);
+  private settleTags(tag: number, multiple: boolean, ack: boolean, requeue: boolean): void {
     if (!multiple) {
-      const one = this.unacked.get(tag)!;
+      const one = this.unacked.get(tag);
+      if (!one) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
       this.unacked.delete(tag);
-      return [one];
+      this.settleOne(one, ack, requeue);
+      return;
     }
-    const taken: Unacked[] = [];
+    this.checkTags(tag, multiple);
+    // Map order is tag order; deleting the entry being visited is safe.
     for (const [t, entry] of this.unacked) {
       if (tag !== 0 && t > tag) break;
-      taken.push(entry);
       this.unacked.delete(t);
+      this.settleOne(entry, ack, requeue);
     }
-    return taken;
   }
 
   private settleOne(entry: Unacked, ack: boolean, requeue: boolean): void {
@@ -301,7 +302,7 @@ export class Channel implements ConsumerHost, ReplySink {
     this.txActions = [];
     for (const a of actions) {
       if (a.kind === 'publish') this.publish(a.message, a.mandatory);
-      else for (const entry of this.takeUnacked(a.tag, a.multiple)) this.settleOne(entry, a.ack, a.requeue);
+      else this.settleTags(a.tag, a.multiple, a.ack, a.requeue);
     }
   }
 

@@ -215,7 +215,8 @@ export class Connection implements ChannelHost {
     } catch (err) {
       this.fail(err);
     }
-    this.flush();
+    // Replies go out once every chunk read in this turn of the event loop has been handled.
+    this.scheduleFlush();
   }
 
   /** 0-9-1 section 4.2.2: a bad protocol header gets ours back, then the socket closes. */
@@ -474,8 +475,11 @@ export class Connection implements ChannelHost {
   scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(() => this.flush());
+    // After the I/O callbacks of this loop turn: chunks read together are answered with one write.
+    setImmediate(this.flushNow);
   }
+
+  private readonly flushNow = (): void => this.flush();
 
   flush(): void {
     this.flushScheduled = false;
