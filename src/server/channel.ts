@@ -20,6 +20,7 @@ import { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
+import { checkUserId } from './authentication.js';
 import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
@@ -40,6 +41,8 @@ export interface ChannelHost {
   scheduleFlush(): void;
   /** the channel has work to do just before the next flush (its beforeFlush) */
   markDirty(channel: Channel): void;
+  /** a failure outside any client request: logged, and the connection closed (contained to it) */
+  fault(where: string, what: string, err: unknown): void;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
 }
@@ -150,6 +153,7 @@ export class Channel implements ConsumerHost, ReplySink {
   private publishContent(content: AssembledContent): void {
     const p = this.pending!;
     this.pending = null;
+    checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
     if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
@@ -176,8 +180,17 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
-  onDurable(batch: number): void {
-    this.confirms.onDurable(batch);
+  onDurable(batch: number, failed: boolean): void {
+    try {
+      this.confirms.onDurable(batch, failed);
+    } catch (err) {
+      this.host.fault(` channel ${this.number}`, 'publisher confirms', err);
+    }
+  }
+
+  /** ConsumerHost: delivering to `consumer` threw; its unacked messages go back when the connection closes. */
+  deliveryFailed(consumer: ChannelConsumer, err: unknown): void {
+    this.host.fault(` channel ${this.number}`, `delivering to consumer '${consumer.tag}' of ${consumer.queue.describe()}`, err);
   }
 
   /** Called by the connection just before it writes its buffered frames. */

@@ -29,6 +29,7 @@ import {
 } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
 import { notAllowed } from '../broker/errors.js';
+import { contained, reportFault } from '../broker/faults.js';
 import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
@@ -112,7 +113,7 @@ export class Connection implements ChannelHost {
   private readonly heartbeats = new Heartbeat(
     () => {
       this.writer.heartbeat();
-      this.flush();
+      this.guardedFlush();
     },
     (seconds) => {
       this.ctx.log.warn(`missed heartbeats from client ${this.id}, timeout: ${seconds}s`);
@@ -395,7 +396,7 @@ export class Connection implements ChannelHost {
     this.authMechanism = mechanism;
     const credentials = parseCredentials(mechanism, response);
     const user = credentials && this.broker.authenticate(credentials.user, credentials.password);
-    if (!user || !loginAllowed(user, this.peer.host)) {
+    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host })) {
       this.ctx.log.warn(`login refused for user '${credentials?.user ?? '?'}' from ${this.peer.host} (mechanism ${mechanism})`);
       const err = new AmqpError(
         ReplyCode.ACCESS_REFUSED,
@@ -476,10 +477,28 @@ export class Connection implements ChannelHost {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // After the I/O callbacks of this loop turn: chunks read together are answered with one write.
-    setImmediate(this.flushNow);
+    setImmediate(this.guardedFlush);
   }
 
-  private readonly flushNow = (): void => this.flush();
+  /** flush() from timers and events: a failure closes this connection alone (issue 10). */
+  private readonly guardedFlush = (): void => {
+    try {
+      this.flush();
+    } catch (err) {
+      this.fault('', 'sending frames', err);
+    }
+  };
+
+  /** A failure outside any client request (delivery, confirms, flush): logged; this connection alone is closed. */
+  fault(where: string, what: string, err: unknown): void {
+    reportFault(`connection ${this.id}${where}`, what, err);
+    if (this.phase.name === 'closing' || this.phase.name === 'closed') return this.teardown();
+    try {
+      this.closeWith(new AmqpError(ReplyCode.INTERNAL_ERROR, 'internal error'));
+    } catch {
+      this.teardown();
+    }
+  }
 
   flush(): void {
     this.flushScheduled = false;
@@ -501,8 +520,8 @@ export class Connection implements ChannelHost {
   private onDrain(): void {
     if (!this.backedUp) return;
     this.backedUp = false;
-    for (const ch of this.channels.values()) for (const c of ch.consumers.values()) c.queue.drain();
-    this.flush();
+    for (const ch of this.channels.values()) for (const c of ch.consumers.values()) contained(() => c.queue.describe(), 'delivering', () => c.queue.drain());
+    this.guardedFlush();
   }
 
   /**

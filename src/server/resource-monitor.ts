@@ -32,6 +32,8 @@ export class ResourceMonitor {
   private timer: NodeJS.Timeout | null = null;
   diskFree = 0;
   memoryUsed = 0;
+  /** set while the message store cannot write or sync (a full disk, a failed fsync): raises the disk alarm */
+  storeFault: string | null = null;
 
   constructor(
     readonly limits: ResourceLimits,
@@ -69,7 +71,7 @@ export class ResourceMonitor {
     const before = [...this.alarms].sort().join();
     const watermark = this.limits.memoryHighWatermark;
     this.set('memory', this.memoryUsed > (this.alarms.has('memory') ? watermark * CLEAR_RATIO : watermark));
-    this.set('disk', this.diskFree < this.limits.diskFreeLimit);
+    this.set('disk', this.diskFree < this.limits.diskFreeLimit || this.storeFault !== null);
     if ([...this.alarms].sort().join() !== before) this.onChange(this.alarms);
   }
 

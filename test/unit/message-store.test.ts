@@ -27,31 +27,56 @@ const message = (body: string) => {
 const q1 = { vhost: '/', name: 'q1' };
 const q2 = { vhost: '/', name: 'q2' };
 
-const implementations: [string, () => MessageStore][] = [
-  ['memory', () => new MemoryMessageStore()],
-  ['disk', () => diskStore().store],
+interface Implementation {
+  name: string;
+  make(): MessageStore;
+  /** What a restart on the same storage brings back, as `queue:body` (the memory store keeps nothing). */
+  restart(store: MessageStore): Promise<string[]>;
+}
+
+const diskDirs = new WeakMap<MessageStore, string>();
+const implementations: Implementation[] = [
+  { name: 'memory', make: () => new MemoryMessageStore(), restart: async (store) => (await store.close(), []) },
+  {
+    name: 'disk',
+    make: () => {
+      const { dir, store } = diskStore();
+      diskDirs.set(store, dir);
+      return store;
+    },
+    restart: async (store) => {
+      await store.close();
+      const again = DiskMessageStore.open(diskDirs.get(store)!, new GroupCommit());
+      const back = [...again.report.replay()].map((r) => `${r.queue.split('\u0000')[1]}:${r.message.body}`);
+      await again.store.close();
+      return back;
+    },
+  },
 ];
 
-for (const [name, make] of implementations) {
+for (const { name, make, restart } of implementations) {
   describe(`${name} message store`, () => {
     it('makes every persisted message durable by the time flush() resolves', async () => {
       const store = make();
       const batches = [store.persist(message('a'), [q1]), store.persist(message('b'), [q1, q2])];
+      expect(batches.every((b) => Number.isInteger(b) && b >= 0)).toBe(true);
+      expect(batches[1]).toBeGreaterThanOrEqual(batches[0]!);
       await store.flush();
       for (const b of batches) expect(store.durableBatch).toBeGreaterThanOrEqual(b);
       await store.close();
     });
 
-    it('accepts deliveries and removals for each queue holding a message', async () => {
+    it('a message delivered and removed from every queue holding it is durable work done and never comes back', async () => {
       const store = make();
       const m = message('c');
-      store.persist(m, [q1, q2]);
+      const batch = store.persist(m, [q1, q2]);
       store.delivered(m, q1);
       store.removed(m, q1);
       store.removed(m, q2);
       store.writeOut();
       await store.flush();
-      await store.close();
+      expect(store.durableBatch).toBeGreaterThanOrEqual(batch);
+      expect(await restart(store)).toEqual([]);
     });
   });
 }
