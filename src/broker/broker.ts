@@ -41,6 +41,11 @@ export class Broker {
     if (defaults) this.loadDefaults();
   }
 
+  /** Bytes held by ready and unacknowledged messages, as the memory budget accounts them (0 without one). */
+  get accountedMemory(): number {
+    return this.memory?.accountedBytes ?? 0;
+  }
+
   /** A virgin broker: user guest/guest (administrator) with full access to vhost '/'. */
   loadDefaults(): void {
     this.addVhost(DEFAULT_VHOST);

@@ -3,12 +3,13 @@
 import type { FieldTable } from '../amqp/index.js';
 import type { Consumer } from './consumer.js';
 import { ConsumerSet } from './consumer-set.js';
+import { contained } from './faults.js';
 import type { DeathReason } from './dead-letter.js';
 import type { Envelope, Message } from './message.js';
 import { QueueLevel } from './queue-level.js';
 import { queueSettings, type QueueSettings } from './queue-settings.js';
 import type { MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import { MemoryBudget } from './store/spool.js';
 
 export interface QueueOptions {
   durable: boolean;
@@ -91,6 +92,11 @@ export class Queue {
     const ttl = message.ttl;
     const effective = queueTtl === null ? ttl : ttl === null ? queueTtl : Math.min(queueTtl, ttl);
     return effective === null ? 0 : message.arrival + effective;
+  }
+
+  /** How log lines name this queue. */
+  describe(): string {
+    return `queue '${this.name}' in vhost '${this.vhost}'`;
   }
 
   get messageCount(): number {
@@ -188,6 +194,8 @@ export class Queue {
     }
     if (!first) return undefined;
     if (ackRequired) {
+      // An unacknowledged message is held until its consumer settles it: it counts against the budget.
+      if (this.budget) this.budget.used += MemoryBudget.cost(first.message);
       this.unackedCount++;
       this.unackedBytes += first.message.size;
       if (first.message.persistent) this.persistentUnacked++;
@@ -200,6 +208,7 @@ export class Queue {
 
   /** The consumer acknowledged an envelope taken with ackRequired. */
   settle(envelope: Envelope): void {
+    if (this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
     if (envelope.message.persistent) this.persistentUnacked--;
@@ -215,6 +224,7 @@ export class Queue {
   /** Puts an unacknowledged envelope back in its original place, marked redelivered. */
   requeue(envelope: Envelope): void {
     if (this.deleted) return this.settle(envelope);
+    if (this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
     this.levelOf(envelope.message).requeue(envelope);
@@ -290,7 +300,9 @@ export class Queue {
     if (!head || head.expiresAt === 0) return;
     this.expiryTimer = setTimeout(() => {
       this.expiryTimer = null;
-      this.expireHead();
+      contained(() => this.describe(), 'message expiry', () => this.expireHead());
+      // expireHead re-arms itself; after a failure, the messages behind the head still expire
+      contained(() => this.describe(), 'message expiry', () => this.scheduleExpiry());
     }, Math.max(0, head.expiresAt - Date.now() + 1));
     this.expiryTimer.unref();
   }
@@ -319,7 +331,9 @@ export class Queue {
     if (expires === null || this.deleted || this.consumerSet.length > 0) return;
     this.unusedTimer = setTimeout(() => {
       this.unusedTimer = null;
-      if (this.consumerSet.length === 0) this.hooks?.remove(this);
+      contained(() => this.describe(), 'queue expiry (x-expires)', () => {
+        if (this.consumerSet.length === 0) this.hooks?.remove(this);
+      });
     }, expires);
     this.unusedTimer.unref();
   }

@@ -76,7 +76,9 @@ export class RawClient {
       return c;
     }
     const frameMax = (tune.method as { frameMax: number }).frameMax;
-    c.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax: 0, frameMax, heartbeat: opts.heartbeat ?? 0 });
+    // RabbitMQ drops a client that answers channel_max 0 (unlimited) to its limit: echo the limit.
+    const channelMax = (tune.method as { channelMax: number }).channelMax;
+    c.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax, frameMax, heartbeat: opts.heartbeat ?? 0 });
     c.send(0, MethodId.CONNECTION_OPEN, { virtualHost: opts.vhost ?? '/' });
     await c.next();
     return c;

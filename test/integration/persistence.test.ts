@@ -221,7 +221,8 @@ describe('corruption', () => {
     const segment = join(dir, 'messages', name);
     const buf = readFileSync(segment);
     const offsets: number[] = [];
-    for (let pos = 0; pos < buf.length; pos += 8 + buf.readUInt32BE(pos)) offsets.push(pos);
+    // after the 16-byte file header, records [mark][length][crc][payload]; publish payloads start with 1
+    for (let pos = 16; pos < buf.length; pos += 12 + buf.readUInt32BE(pos + 4)) if (buf[pos + 12] === 1) offsets.push(pos);
     expect(offsets.length).toBe(10);
     return { segment, offsets };
   }
@@ -244,7 +245,8 @@ describe('corruption', () => {
     buf.writeUInt8(buf.readUInt8(at + 1) ^ 0x5a, at + 1);
     writeFileSync(segment, buf);
     const w = await start(dir);
-    expect(w.output()).toContain(`${segment}: corrupt record at byte ${offsets[4]} skipped`);
+    expect(w.output()).toContain(`${segment}: damaged data at byte ${offsets[4]} (`);
+    expect(w.output()).toContain(`about 1 record) skipped; records from byte ${offsets[5]} kept`);
     expect(await drain(w, 'c-q')).toEqual(['m0', 'm1', 'm2', 'm3', 'm5', 'm6', 'm7', 'm8', 'm9']);
   });
 
@@ -252,11 +254,147 @@ describe('corruption', () => {
     const dir = dataDir();
     const { segment, offsets } = await tenMessages(dir);
     const buf = readFileSync(segment);
-    buf.writeUInt32BE(7, offsets[2]!);
+    buf.writeUInt32BE(7, offsets[2]! + 4);
     writeFileSync(segment, buf);
     const w = await start(dir);
-    expect(w.output()).toContain(`${segment}: corrupt record at byte ${offsets[2]}`);
+    expect(w.output()).toContain(`${segment}: damaged data at byte ${offsets[2]}`);
     expect(await drain(w, 'c-q')).toEqual(['m0', 'm1', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+  });
+});
+
+describe('damage never destroys intact data', () => {
+  /** Ten persistent messages m0..m9 in one segment (left by a SIGKILL, so the journal is not folded). */
+  async function tenMessagesKilled(dir: string): Promise<{ segment: string; offsets: number[] }> {
+    const w = await start(dir);
+    const ch = await confirmChannel(w);
+    await ch.assertQueue('d-q', { durable: true });
+    for (let i = 0; i < 10; i++) ch.sendToQueue('d-q', Buffer.from(`m${i}`), { persistent: true });
+    await ch.waitForConfirms();
+    await w.stop('SIGKILL');
+    const name = readdirSync(join(dir, 'messages')).find((f) => f.endsWith('.seg'))!;
+    const segment = join(dir, 'messages', name);
+    const buf = readFileSync(segment);
+    const offsets: number[] = [];
+    for (let pos = 16; pos < buf.length; pos += 12 + buf.readUInt32BE(pos + 4)) if (buf[pos + 12] === 1) offsets.push(pos);
+    expect(offsets.length).toBe(10);
+    return { segment, offsets };
+  }
+  const all = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9'];
+  const serve = (dir: string) => spawnSync(process.execPath, [serverBin, '--port', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 60_000 });
+
+  it('a flipped bit in a length field is damage, not a torn tail: the records after it are kept', async () => {
+    const dir = dataDir();
+    const { segment, offsets } = await tenMessagesKilled(dir);
+    const buf = readFileSync(segment);
+    buf[offsets[3]! + 4]! ^= 0x40; // the length now runs far past the end of the file
+    writeFileSync(segment, buf);
+    const w = await start(dir);
+    expect(w.output()).toContain(`${segment}: damaged data at byte ${offsets[3]}`);
+    expect(w.output()).not.toContain('torn');
+    expect(await drain(w, 'd-q')).toEqual(all.filter((m) => m !== 'm3'));
+  });
+
+  it('a segment truncated to 0 bytes is named and kept aside; the daemon starts', async () => {
+    const dir = dataDir();
+    const { segment } = await tenMessagesKilled(dir);
+    truncateSync(segment, 0);
+    const w = await start(dir);
+    expect(w.output()).toContain(`${segment}: empty (0 bytes): whatever it held is lost; kept aside as ${join(dir, 'messages', 'damaged')}`);
+    expect(readdirSync(join(dir, 'messages', 'damaged')).length).toBeGreaterThan(0);
+    expect(await drain(w, 'd-q')).toEqual([]);
+  });
+
+  it('a garbage segment is named and kept aside, and the other segments are kept', async () => {
+    const dir = dataDir();
+    await tenMessagesKilled(dir);
+    const garbage = join(dir, 'messages', '0000009999.seg');
+    const noise = Buffer.alloc(16 * 1024 * 1024);
+    for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE((i * 2654435761) >>> 0, i);
+    writeFileSync(garbage, noise);
+    const w = await start(dir);
+    expect(w.output()).toContain(`${garbage}: not a warren message segment (no valid header); kept aside`);
+    expect(await drain(w, 'd-q')).toEqual(all);
+  });
+
+  it('one bad byte in a 16 MB segment: the damage is found by record framing, everything else kept', async () => {
+    const dir = dataDir();
+    let w = await start(dir);
+    const ch = await confirmChannel(w);
+    await ch.assertQueue('big-q', { durable: true });
+    const body = Buffer.alloc(16_000, 0x2e);
+    for (let i = 0; i < 1000; i++) ch.sendToQueue('big-q', body, { persistent: true });
+    await ch.waitForConfirms();
+    await w.stop('SIGKILL');
+    const segment = join(dir, 'messages', readdirSync(join(dir, 'messages')).find((f) => f.endsWith('.seg'))!);
+    const buf = readFileSync(segment);
+    buf[Math.floor(buf.length / 3)]! ^= 0x01;
+    writeFileSync(segment, buf);
+    w = await start(dir);
+    expect(w.output()).toMatch(/damaged data at byte \d+ \(\d+ bytes, about 1 record\) skipped; records from byte \d+ kept/);
+    expect((await confirmChannel(w).then((c) => c.checkQueue('big-q'))).messageCount).toBe(999);
+  });
+
+  it('a damaged definitions journal entry is named and skipped; the changes after it are kept', async () => {
+    const dir = dataDir();
+    let w = await start(dir);
+    const ch = await confirmChannel(w);
+    await ch.assertQueue('j-first', { durable: true });
+    await ch.assertQueue('j-second', { durable: true });
+    await ch.assertQueue('j-third', { durable: true });
+    for (let i = 0; i < 5; i++) ch.sendToQueue('j-third', Buffer.from(`t${i}`), { persistent: true });
+    await ch.waitForConfirms();
+    await w.stop('SIGKILL');
+    const journal = join(dir, 'definitions.journal');
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.includes('j-second'));
+    expect(i).toBeGreaterThanOrEqual(0);
+    lines[i] = lines[i]!.replace('j-second', 'j-sec0nd'); // the checksum no longer matches
+    writeFileSync(journal, lines.join('\n'));
+    w = await start(dir);
+    expect(w.output()).toContain(`${journal}: damaged entry at byte`);
+    expect(w.output()).toContain('skipped; the entries after it kept');
+    expect(await drain(w, 'j-third')).toEqual(['t0', 't1', 't2', 't3', 't4']);
+    const c = await confirmChannel(w);
+    await c.checkQueue('j-first');
+  });
+
+  it('with the definitions missing and segments present, refuses to start (exit 78) and deletes nothing', async () => {
+    const dir = dataDir();
+    await tenMessagesKilled(dir);
+    rmSync(join(dir, 'definitions.json'), { force: true });
+    rmSync(join(dir, 'definitions.journal'), { force: true });
+    const segments = readdirSync(join(dir, 'messages'));
+    const r = serve(dir);
+    expect(r.status).toBe(78);
+    expect(r.stderr).toContain(`${join(dir, 'definitions.json')} and definitions.journal are missing but ${join(dir, 'messages')} holds`);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(join(dir, 'messages'))).toEqual(segments);
+  });
+
+  it('a damaged definitions.json is named and refused (exit 78)', async () => {
+    const dir = dataDir();
+    const w = await start(dir);
+    await w.stop('SIGTERM');
+    writeFileSync(join(dir, 'definitions.json'), '{"vhost": [[');
+    const r = serve(dir);
+    expect(r.status).toBe(78);
+    expect(r.stderr).toContain(`${join(dir, 'definitions.json')}: damaged`);
+  });
+
+  it('a segment of an unknown format version is refused with one line naming it (exit 78)', async () => {
+    const dir = dataDir();
+    const { segment } = await tenMessagesKilled(dir);
+    const buf = readFileSync(segment);
+    buf.writeUInt32BE(2, 8);
+    writeFileSync(segment, buf);
+    const r = serve(dir);
+    expect(r.status).toBe(78);
+    expect(r.stderr.trim()).toBe(`error: ${segment}: message store format version 2 is not one this warren reads (version 1); use the warren that wrote it`);
+    // nothing was changed: with the version back, every message is there
+    buf.writeUInt32BE(1, 8);
+    writeFileSync(segment, buf);
+    const w = await start(dir);
+    expect(await drain(w, 'd-q')).toEqual(all);
   });
 });
 

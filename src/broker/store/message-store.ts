@@ -48,6 +48,9 @@ export interface MessageStore {
   close(): Promise<void>;
 }
 
+/** A store file written in a format this warren cannot read (the daemon exits 78 naming it). */
+export class StoreFormatError extends Error {}
+
 export const queueKey = (q: QueueRef): string => `${q.vhost}\u0000${q.name}`;
 
 /** Keeps nothing: every persist is "durable" at once. */

@@ -5,16 +5,19 @@ import { closeSync, ftruncateSync, openSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeBasicProperties, Reader } from '../../amqp/index.js';
-import { Message } from '../message.js';
+import { Message, MESSAGE_OVERHEAD, ownContent } from '../message.js';
 import { readFully, writePending } from './io.js';
 import type { MessageStore } from './message-store.js';
-import { encodePublish, readRecord, RECORD_PUBLISH } from './records.js';
+import { encodePublish, FRAME, readRecord, RECORD_PUBLISH } from './records.js';
 
 const READ_CHUNK = 1 << 20;
 const WRITE_BATCH = 256 * 1024;
 const headerReader = new Reader();
 
-/** The broker-wide budget for message bytes held in memory by ready messages. */
+/**
+ * The broker-wide budget for memory held by messages: ready ones in queues and unacknowledged
+ * ones waiting for their consumer. Past the limit, new ready messages go to disk.
+ */
 export class MemoryBudget {
   used = 0;
 
@@ -23,9 +26,14 @@ export class MemoryBudget {
     readonly spoolDir: string,
   ) {}
 
-  /** Rough heap cost of a ready message beyond its body: objects, slices, the queue slot. */
+  /** Bytes a held message costs: its content (one owned buffer, see ownContent) and its objects. */
   static cost(message: Message): number {
-    return message.size + message.header.length + 700;
+    return message.size + message.header.length + MESSAGE_OVERHEAD;
+  }
+
+  /** Memory the broker accounts for in held messages, in bytes (the memory alarm reads this). */
+  get accountedBytes(): number {
+    return this.used;
   }
 
   get exceeded(): boolean {
@@ -82,8 +90,8 @@ export class Spool {
       const r = readRecord(buf, pos);
       if (r.kind !== 'record') {
         // A record bigger than the chunk: read exactly it (once it is all on file).
-        if (out.length === 0 && r.kind === 'torn') {
-          const len = buf.readUInt32BE(0) + 8;
+        if (out.length === 0 && r.kind === 'short') {
+          const len = buf.readUInt32BE(4) + FRAME;
           if (this.readPos + len > this.fileEnd) break;
           buf = Buffer.allocUnsafe(len);
           readFully(this.fd, buf, this.readPos);
@@ -94,7 +102,8 @@ export class Spool {
       const rec = r.record;
       if (rec.type !== RECORD_PUBLISH) break;
       const properties = decodeBasicProperties(headerReader.reset(rec.header, 12, rec.header.length));
-      const message = new Message(rec.exchange, rec.routingKey, properties, rec.header, rec.body, rec.arrival);
+      const owned = ownContent(rec.header, rec.body);
+      const message = new Message(rec.exchange, rec.routingKey, properties, owned.header, owned.body, rec.arrival);
       if (rec.id !== 0) this.store?.reattach(message, rec.id);
       out.push(message);
       pos = r.next;

@@ -1,13 +1,16 @@
-// Opens a data directory's stores and loads what they hold into a new broker.
-import { mkdirSync, rmSync } from 'node:fs';
+// The daemon's set-up of its data directory: opens the stores and loads what they hold into a
+// new broker. (It lives in server, not in broker/store: the store imports only the message types
+// it stores.)
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Broker } from '../broker.js';
-import type { Queue } from '../queue.js';
-import { DefinitionEmitter, restoreDefinitions } from '../definitions.js';
-import { DefinitionsStore } from './definitions-store.js';
-import { DiskMessageStore } from './disk-message-store.js';
-import { GroupCommit } from './group-commit.js';
-import { MemoryBudget } from './spool.js';
+import { Broker } from '../broker/broker.js';
+import type { Queue } from '../broker/queue.js';
+import { DefinitionEmitter, restoreDefinitions } from '../broker/definitions.js';
+import { DefinitionsStore } from '../broker/store/definitions-store.js';
+import { DiskMessageStore } from '../broker/store/disk-message-store.js';
+import { GroupCommit } from '../broker/store/group-commit.js';
+import { StoreFormatError } from '../broker/store/message-store.js';
+import { MemoryBudget } from '../broker/store/spool.js';
 
 export interface RecoveredBroker {
   broker: Broker;
@@ -26,12 +29,21 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
   const spoolDir = join(dataDir, 'spool');
   rmSync(spoolDir, { recursive: true, force: true });
   mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+  const messagesDir = join(dataDir, 'messages');
+  const segments = DiskMessageStore.segmentFiles(messagesDir);
+  if (segments.length > 0 && !existsSync(join(dataDir, 'definitions.json')) && !existsSync(join(dataDir, 'definitions.journal'))) {
+    // Without definitions no queue can claim these messages, and starting empty would delete them.
+    throw new StoreFormatError(
+      `${join(dataDir, 'definitions.json')} and definitions.journal are missing but ${messagesDir} holds ${segments.length} message segment(s); ` +
+        `refusing to start rather than lose them (restore the definitions, or move ${messagesDir} aside to start empty)`,
+    );
+  }
   const commit = new GroupCommit();
   const definitions = DefinitionsStore.open(dataDir, commit);
-  const { store, report } = DiskMessageStore.open(join(dataDir, 'messages'), commit);
+  const { store, report } = DiskMessageStore.open(messagesDir, commit);
   const broker = new Broker(store, false, new MemoryBudget(memoryBudget, spoolDir));
   const fresh = definitions.state.vhost.size === 0 && definitions.state.user.size === 0;
-  if (!fresh) restoreDefinitions(broker, definitions.state);
+  const restoreProblems = fresh ? [] : restoreDefinitions(broker, definitions.state);
   broker.definitions = new DefinitionEmitter(definitions);
   if (fresh) broker.loadDefaults();
 
@@ -59,6 +71,7 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
       : `recovered ${definitions.state.vhost.size} vhosts, ${definitions.state.queue.size} durable queues, ${definitions.state.exchange.size} durable exchanges`,
     `recovered ${report.messages} persistent messages in ${queues.size} queues from ${report.segments} segments in ${Date.now() - started} ms`,
     ...definitions.problems.map((p) => `damage: ${p}`),
+    ...restoreProblems.map((p) => `damage: ${p}`),
     ...report.problems.map((p) => `damage: ${p}`),
   ];
   return {
