@@ -31,6 +31,9 @@ export const POLICY_KEYS: Record<string, string> = {
   'max-priority': 'x-max-priority',
 };
 
+/** RabbitMQ's largest TTL and expiry (x-message-ttl, x-expires, expiration): ten years in ms. */
+export const MAX_EXPIRY_MS = 315_360_000_000;
+
 const OVERFLOWS: Overflow[] = ['drop-head', 'reject-publish', 'reject-publish-dlx'];
 
 /** Queue types warren accepts: quorum is served by a durable classic queue (see README). */
@@ -53,6 +56,11 @@ export function validateQueueArguments(args: FieldTable, queue: string, vhost: s
   };
   int('x-message-ttl', 0);
   int('x-expires', 1);
+  // RabbitMQ's ceiling for both (ten years); its text has no second number here.
+  for (const key of ['x-message-ttl', 'x-expires']) {
+    const v = args[key];
+    if (v !== undefined && Number(v) > MAX_EXPIRY_MS) throw invalid(key, queue, vhost, `{value_too_large,${String(v)}}`);
+  }
   int('x-max-length', 0);
   int('x-max-length-bytes', 0);
   int('x-max-priority', 0, 255);
