@@ -72,8 +72,10 @@ export default defineCommand({
       }
       const channel = ch;
       channel.on('error', (e: unknown) => finish('error', amqpFailure(e)));
-      channel.on('close', () => finish('error', new CliError(ExitCode.UNAVAILABLE, 'the AMQP channel closed')));
-      conn.model.on('close', () => finish('error', new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
+      // a channel closes before its connection reports why: give the connection's reason the first word
+      channel.on('close', () => setImmediate(() => finish('error', new CliError(ExitCode.UNAVAILABLE, 'the AMQP channel closed'))));
+      conn.model.on('error', (e: unknown) => finish('error', amqpFailure(e)));
+      conn.model.on('close', (e?: unknown) => finish('error', e ? amqpFailure(e) : new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
       let queue = queueArg ?? '';
       try {
         if (!noAck || ackOnReceipt) await channel.prefetch(prefetch);
@@ -85,6 +87,8 @@ export default defineCommand({
         throw amqpFailure(e);
       }
 
+      // the banner comes before the first message (a delivery may be printed before consume() resolves)
+      ctx.out.banner(`Consuming from queue '${queue}'${exchange !== undefined ? ` bound to exchange '${exchange}'` : ''} on ${conn.describe}; Ctrl-C to stop`);
       // deliveries are handled one at a time, in order
       const backlog: ConsumeMessage[] = [];
       let busy = false;
@@ -144,7 +148,6 @@ export default defineCommand({
       } catch (e) {
         throw amqpFailure(e);
       }
-      ctx.out.banner(`Consuming from queue '${queue}'${exchange !== undefined ? ` bound to exchange '${exchange}'` : ''} on ${conn.describe}; Ctrl-C to stop`);
       armIdle();
       await stopped;
       if (idleTimer) clearTimeout(idleTimer);

@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream';
 import { encodeTable, type FieldTable } from './field-table.js';
 import { Frame } from './generated/methods.js';
+import type { Timestamp } from './timestamp.js';
 
 const ARENA_SIZE = 64 * 1024;
 const COPY_LIMIT = 4096;
@@ -141,8 +142,9 @@ export class Writer {
     encodeTable(this, v);
   }
 
-  timestamp(v: Date): void {
-    this.longlong(Math.floor(v.getTime() / 1000));
+  timestamp(v: Timestamp): void {
+    this.ensure(8);
+    this.pos = this.buf.writeBigUInt64BE(v.seconds, this.pos);
   }
 
   /** Appends bytes; big ones by reference (the caller must not change them afterwards). */

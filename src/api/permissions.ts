@@ -2,10 +2,10 @@
 // GET /api/vhosts/{v}/permissions, GET /api/permissions, GET|PUT|DELETE /api/permissions/{v}/{u}.
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import type { Permission } from '../broker/users.js';
-import { isValidPattern } from '../broker/users.js';
+import { patternError } from '../broker/pcre.js';
 import type { Vhost } from '../broker/vhost.js';
 import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
-import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, ok, str, tagList } from './http.js';
+import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, tagList } from './http.js';
 import { listReply, objectReply } from './list.js';
 import type { Route } from './router.js';
 
@@ -57,7 +57,8 @@ export function putPermission(ctx: ApiContext, vhost: string, user: string, conf
   // RabbitMQ answers both with 400 vhost_or_user_not_found.
   if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
   for (const pattern of [configure, write, read]) {
-    if (!isValidPattern(pattern)) throw badRequest(`invalid_regexp: '${pattern}'`);
+    const err = patternError(pattern);
+    if (err) throw badRequest(`invalid_regexp: '${pattern}': ${err.message} at offset ${err.offset}`);
   }
   const existed = broker.permission(vhost, user) !== undefined;
   broker.setPermissions(vhost, user, configure, write, read);

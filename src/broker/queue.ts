@@ -3,6 +3,7 @@
 import type { FieldTable } from '../amqp/index.js';
 import type { Consumer } from './consumer.js';
 import { ConsumerSet } from './consumer-set.js';
+import { contained } from './faults.js';
 import type { DeathReason } from './dead-letter.js';
 import type { Envelope, Message } from './message.js';
 import { QueueLevel } from './queue-level.js';
@@ -101,6 +102,11 @@ export class Queue {
     const ttl = message.ttl;
     const effective = queueTtl === null ? ttl : ttl === null ? queueTtl : Math.min(queueTtl, ttl);
     return effective === null ? 0 : message.arrival + effective;
+  }
+
+  /** How log lines name this queue. */
+  describe(): string {
+    return `queue '${this.name}' in vhost '${this.vhost}'`;
   }
 
   get messageCount(): number {
@@ -334,7 +340,9 @@ export class Queue {
     if (!head || head.expiresAt === 0) return;
     this.expiryTimer = setTimeout(() => {
       this.expiryTimer = null;
-      this.expireHead();
+      contained(() => this.describe(), 'message expiry', () => this.expireHead());
+      // expireHead re-arms itself; after a failure, the messages behind the head still expire
+      contained(() => this.describe(), 'message expiry', () => this.scheduleExpiry());
     }, Math.max(0, head.expiresAt - Date.now() + 1));
     this.expiryTimer.unref();
   }
@@ -359,7 +367,9 @@ export class Queue {
     if (expires === null || this.deleted || this.consumerSet.length > 0) return;
     this.unusedTimer = setTimeout(() => {
       this.unusedTimer = null;
-      if (this.consumerSet.length === 0) this.hooks?.remove(this);
+      contained(() => this.describe(), 'queue expiry (x-expires)', () => {
+        if (this.consumerSet.length === 0) this.hooks?.remove(this);
+      });
     }, expires);
     this.unusedTimer.unref();
   }

@@ -41,6 +41,8 @@ export interface ChannelHost {
   scheduleFlush(): void;
   /** the channel has work to do just before the next flush (its beforeFlush) */
   markDirty(channel: Channel): void;
+  /** a failure outside any client request: logged, and the connection closed (contained to it) */
+  fault(where: string, what: string, err: unknown): void;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
 }
@@ -179,7 +181,16 @@ export class Channel implements ConsumerHost, ReplySink {
 
   /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
   onDurable(batch: number, failed: boolean): void {
-    this.confirms.onDurable(batch, failed);
+    try {
+      this.confirms.onDurable(batch, failed);
+    } catch (err) {
+      this.host.fault(` channel ${this.number}`, 'publisher confirms', err);
+    }
+  }
+
+  /** ConsumerHost: delivering to `consumer` threw; its unacked messages go back when the connection closes. */
+  deliveryFailed(consumer: ChannelConsumer, err: unknown): void {
+    this.host.fault(` channel ${this.number}`, `delivering to consumer '${consumer.tag}' of ${consumer.queue.describe()}`, err);
   }
 
   /** Called by the connection just before it writes its buffered frames. */

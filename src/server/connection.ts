@@ -29,6 +29,7 @@ import {
 } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
 import { notAllowed } from '../broker/errors.js';
+import { contained, reportFault } from '../broker/faults.js';
 import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
@@ -112,7 +113,7 @@ export class Connection implements ChannelHost {
   private readonly heartbeats = new Heartbeat(
     () => {
       this.writer.heartbeat();
-      this.flush();
+      this.guardedFlush();
     },
     (seconds) => {
       this.ctx.log.warn(`missed heartbeats from client ${this.id}, timeout: ${seconds}s`);
@@ -215,7 +216,7 @@ export class Connection implements ChannelHost {
     } catch (err) {
       this.fail(err);
     }
-    this.flush();
+    this.guardedFlush();
   }
 
   /** 0-9-1 section 4.2.2: a bad protocol header gets ours back, then the socket closes. */
@@ -474,7 +475,27 @@ export class Connection implements ChannelHost {
   scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(() => this.flush());
+    process.nextTick(() => this.guardedFlush());
+  }
+
+  /** flush() from timers and events: a failure closes this connection alone (issue 10). */
+  private guardedFlush(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.fault('', 'sending frames', err);
+    }
+  }
+
+  /** A failure outside any client request (delivery, confirms, flush): logged; this connection alone is closed. */
+  fault(where: string, what: string, err: unknown): void {
+    reportFault(`connection ${this.id}${where}`, what, err);
+    if (this.phase.name === 'closing' || this.phase.name === 'closed') return this.teardown();
+    try {
+      this.closeWith(new AmqpError(ReplyCode.INTERNAL_ERROR, 'internal error'));
+    } catch {
+      this.teardown();
+    }
   }
 
   flush(): void {
@@ -497,8 +518,8 @@ export class Connection implements ChannelHost {
   private onDrain(): void {
     if (!this.backedUp) return;
     this.backedUp = false;
-    for (const ch of this.channels.values()) for (const c of ch.consumers.values()) c.queue.drain();
-    this.flush();
+    for (const ch of this.channels.values()) for (const c of ch.consumers.values()) contained(() => c.queue.describe(), 'delivering', () => c.queue.drain());
+    this.guardedFlush();
   }
 
   /**

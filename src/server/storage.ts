@@ -41,7 +41,7 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
   const { store, report } = DiskMessageStore.open(messagesDir, commit);
   const broker = new Broker(store, false, new MemoryBudget(memoryBudget, null, store));
   const fresh = definitions.state.vhost.size === 0 && definitions.state.user.size === 0;
-  if (!fresh) restoreDefinitions(broker, definitions.state);
+  const restoreProblems = fresh ? [] : restoreDefinitions(broker, definitions.state);
   broker.definitions = new DefinitionEmitter(definitions);
   if (fresh) broker.loadDefaults();
 
@@ -70,6 +70,7 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
       : `recovered ${definitions.state.vhost.size} vhosts, ${definitions.state.queue.size} durable queues, ${definitions.state.exchange.size} durable exchanges`,
     `recovered ${report.messages} persistent messages in ${queues.size} queues from ${report.segments} segments in ${Date.now() - started} ms`,
     ...definitions.problems.map((p) => `damage: ${p}`),
+    ...restoreProblems.map((p) => `damage: ${p}`),
     ...report.problems.map((p) => `damage: ${p}`),
   ];
   return {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WAIT_DEADLINE_MS } from './wait.js';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const serverBin = join(projectRoot, 'bin', 'warren-server');
@@ -45,7 +46,7 @@ export async function startWarren(options: StartOptions = {}): Promise<Warren> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`warren-server did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`warren-server did not start:\n${out}`)), WAIT_DEADLINE_MS);
     const check = (): void => {
       const m = LISTENER_LINE.exec(out);
       if (m) {

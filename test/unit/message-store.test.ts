@@ -142,6 +142,16 @@ for (const [name, make] of implementations) {
       expect(takeAll(q)).toEqual(bodies(300));
     });
 
+    it('makes every persisted message durable by the time flush() resolves', async () => {
+      const s = make(1 << 20);
+      const [a, b] = [s.queue('dur-a'), s.queue('dur-b')];
+      const batches = [s.store.persist(message('a'), [a]), s.store.persist(message('b'), [a, b])];
+      expect(batches.every((n) => Number.isInteger(n) && n >= 0)).toBe(true);
+      expect(batches[1]).toBeGreaterThanOrEqual(batches[0]!);
+      await s.store.flush();
+      for (const n of batches) expect(s.store.durableBatch).toBeGreaterThanOrEqual(n);
+    });
+
     it('purges positions on disk without reading them back', async () => {
       const s = make(2 * 1024);
       const q = s.queue('purge');

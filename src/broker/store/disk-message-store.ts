@@ -35,7 +35,7 @@ import {
   readAck,
   readRecord,
   RECORD_DELIVERED,
-  RECORD_PUBLISH,
+  RECORD_QUEUE,
   RECORD_REMOVED,
   RECORD_TRANSIENT,
   SEGMENT_MAGIC,
@@ -258,12 +258,19 @@ export class DiskMessageStore implements MessageStore, Overflow {
   /** The message in the record at `at` of `buf` (which is its segment from `offset` on). */
   private messageAt(seg: Segment, buf: Buffer, at: number, offset: number, durable: boolean): Message | null {
     const r = readRecord(buf, at);
-    if (r.kind !== 'record' || r.record.type === RECORD_QUEUE_TYPE) {
+    if (r.kind !== 'record' || r.record.type === RECORD_QUEUE) {
       this.readFailed(seg, `no intact record at byte ${offset}`);
       return null;
     }
     const record = r.record as PublishRecord;
-    const properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+    let properties;
+    try {
+      properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+    } catch (err) {
+      // e.g. headers nested deeper than today's wire limit, stored by an older version
+      this.readFailed(seg, `message ${record.id} at byte ${offset} has unreadable properties (${(err as Error).message})`);
+      return null;
+    }
     const owned = ownContent(record.header, record.body);
     const message = new Message(record.exchange, record.routingKey, properties, owned.header, owned.body, record.arrival);
     if (durable) message.stored = { id: record.id, handle: seg, segment: seg.id, offset, length: r.next - at };
@@ -413,7 +420,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       const byOffset = new Map<number, RecoveredEntry>();
       this.scanSegment(buf, path, segId === last, problems, (r, offset, length) => {
         if (r.type === RECORD_TRANSIENT) return; // an overflow copy of a transient message: gone with the run that wrote it
-        if (r.type === RECORD_QUEUE_TYPE) {
+        if (r.type === RECORD_QUEUE) {
           numbers.set(r.number, queueKey(r));
           return;
         }
@@ -563,8 +570,6 @@ function readAsync(fd: number, buf: Buffer, position: number, done: (err: Error 
   };
   next();
 }
-
-const RECORD_QUEUE_TYPE = 4;
 
 /** How many record marks lie in [from, to): about how many records a damaged stretch held. */
 function countMarks(buf: Buffer, from: number, to: number): number {
