@@ -22,6 +22,7 @@ import {
   type RecoveredMessage,
   type RecoveryReport,
 } from './message-store.js';
+import { DELIVERED, Pairs, readIndex, REMOVED, type IndexRecord } from './recovery-index.js';
 import {
   ACK_BYTES,
   ACKS_MAGIC,
@@ -40,7 +41,6 @@ import {
   RECORD_TRANSIENT,
   SEGMENT_MAGIC,
   type PublishRecord,
-  type QueueRecord,
 } from './records.js';
 
 /** Start a new segment past this size; smaller segments free disk sooner. */
@@ -67,18 +67,8 @@ class Segment {
 }
 
 const headerReader = new Reader();
+const indexRecord: IndexRecord = { type: 0, next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, vhost: '', name: '' };
 
-interface RecoveredEntry {
-  seg: number;
-  /** where its publish record starts in the segment file, and its length */
-  offset: number;
-  length: number;
-  bodySize: number;
-  /** queue keys holding the message; '' once removed from that queue */
-  keys: string[];
-  delivered: boolean[];
-  live: number;
-}
 
 export class DiskMessageStore implements MessageStore, Overflow {
   private readonly segments = new Map<number, Segment>();
@@ -389,8 +379,8 @@ export class DiskMessageStore implements MessageStore, Overflow {
   private recover(): RecoveryReport {
     const started = Date.now();
     const problems: string[] = [];
-    // Publish records arrive in id order, so `entries` needs no sorting.
-    const entries: RecoveredEntry[] = [];
+    // One entry per (message, queue) pair, in publish order (segment by segment, offset by offset).
+    const pairs = new Pairs();
     const ids = readdirSync(this.dir)
       .map((f) => SEGMENT_NAME.exec(f)?.[1])
       .filter((m): m is string => m !== undefined)
@@ -417,32 +407,38 @@ export class DiskMessageStore implements MessageStore, Overflow {
       }
       const numbers = new Map<number, string>();
       numbersOf.set(segId, numbers);
-      const byOffset = new Map<number, RecoveredEntry>();
-      this.scanSegment(buf, path, segId === last, problems, (r, offset, length) => {
+      const from = pairs.length;
+      this.scanSegment(buf, path, segId === last, problems, (r, offset) => {
         if (r.type === RECORD_TRANSIENT) return; // an overflow copy of a transient message: gone with the run that wrote it
         if (r.type === RECORD_QUEUE) {
-          numbers.set(r.number, queueKey(r));
+          numbers.set(r.id, queueKey(r));
           return;
         }
-        const keys: string[] = [];
-        for (const n of r.queues) {
-          const key = numbers.get(n);
-          if (key === undefined) {
+        for (let i = 0; i < r.queueCount; i++) {
+          const n = buf.readUInt32BE(r.queuesAt + 4 * i);
+          if (numbers.has(n)) pairs.push(segId, offset, r.next - offset, r.bodySize, n);
+          else {
             keep.add(segId);
             problems.push(`${path}: message ${r.id} at byte ${offset} names queue number ${n}, whose record is damaged; the segment is kept`);
-          } else keys.push(key);
+          }
         }
-        const entry: RecoveredEntry = { seg: segId, offset, length, bodySize: r.body.length, keys, delivered: keys.map(() => false), live: keys.length };
-        entries.push(entry);
-        byOffset.set(offset, entry);
         if (r.id > this.lastId) this.lastId = r.id;
-        firstIdOf.has(segId) || firstIdOf.set(segId, r.id);
+        if (!firstIdOf.has(segId)) firstIdOf.set(segId, r.id);
       });
-      this.scanAcks(segId, numbers, byOffset, problems);
+      this.scanAcks(segId, pairs, from, problems);
     }
-    const liveEntries = entries.filter((e) => e.live > 0);
     const live = new Map<number, number>();
-    for (const entry of liveEntries) live.set(entry.seg, (live.get(entry.seg) ?? 0) + entry.live);
+    let messages = 0;
+    let lastSeg = -1;
+    let lastOffset = -1;
+    for (let i = 0; i < pairs.length; i++) {
+      if (pairs.state(i) & REMOVED) continue;
+      const seg = pairs.seg(i);
+      live.set(seg, (live.get(seg) ?? 0) + 1);
+      if (seg !== lastSeg || pairs.offset(i) !== lastOffset) messages++;
+      lastSeg = seg;
+      lastOffset = pairs.offset(i);
+    }
     // Re-open the segments that still hold live messages; delete the rest.
     for (const segId of ids) {
       const numbers = numbersOf.get(segId);
@@ -461,11 +457,11 @@ export class DiskMessageStore implements MessageStore, Overflow {
       this.order.push(seg);
     }
     return {
-      messages: liveEntries.length,
+      messages,
       segments: this.segments.size,
       problems,
       millis: Date.now() - started,
-      replay: () => this.replay(liveEntries),
+      replay: () => this.replay(pairs, numbersOf),
     };
   }
 
@@ -475,14 +471,15 @@ export class DiskMessageStore implements MessageStore, Overflow {
     path: string,
     isLast: boolean,
     problems: string[],
-    each: (r: PublishRecord | QueueRecord, offset: number, length: number) => void,
+    each: (r: IndexRecord, offset: number) => void,
   ): void {
     let pos = FILE_HEADER;
+    const r = indexRecord;
     for (;;) {
-      const r = readRecord(buf, pos);
-      if (r.kind === 'end') return;
-      if (r.kind === 'record') {
-        each(r.record, pos, r.next - pos);
+      const kind = readIndex(buf, pos, r);
+      if (kind === 'end') return;
+      if (kind === 'record') {
+        each(r, pos);
         pos = r.next;
         continue;
       }
@@ -504,7 +501,9 @@ export class DiskMessageStore implements MessageStore, Overflow {
     }
   }
 
-  private scanAcks(segId: number, numbers: Map<number, string>, byOffset: Map<number, RecoveredEntry>, problems: string[]): void {
+  /** Applies a segment's acks to its pairs (pairs [from, end) of `pairs`, in offset order). */
+  private scanAcks(segId: number, pairs: Pairs, from: number, problems: string[]): void {
+    const to = pairs.length;
     const path = this.path(segId, 'acks');
     if (!existsSync(path)) return;
     const buf = readFileSync(path);
@@ -526,15 +525,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
         if (damaged++ === 0) firstDamaged = pos;
         continue;
       }
-      const entry = byOffset.get(a.offset);
-      const key = numbers.get(a.queue);
-      const i = entry && key !== undefined ? entry.keys.indexOf(key) : -1;
-      if (!entry || i < 0) continue;
-      if (a.type === RECORD_DELIVERED) entry.delivered[i] = true;
-      else if (entry.keys[i] !== '') {
-        entry.keys[i] = '';
-        entry.live--;
-      }
+      pairs.mark(from, to, a.offset, a.queue, a.type === RECORD_DELIVERED ? DELIVERED : REMOVED);
     }
     if (damaged > 0) problems.push(`${path}: ${damaged} damaged ack record${damaged === 1 ? '' : 's'} skipped (the first at byte ${firstDamaged}); the rest kept`);
     if (whole < buf.length) {
@@ -544,15 +535,22 @@ export class DiskMessageStore implements MessageStore, Overflow {
   }
 
   /** The live messages' positions, in publish order, one per queue holding each. */
-  private *replay(entries: RecoveredEntry[]): Generator<RecoveredMessage> {
-    for (const entry of entries) {
-      for (let i = 0; i < entry.keys.length; i++) {
-        const queue = entry.keys[i]!;
-        if (queue !== '') {
-          yield { queue, segment: entry.seg, offset: entry.offset, length: entry.length, bodySize: entry.bodySize, redelivered: entry.delivered[i]! };
-        }
-      }
+  private *replay(pairs: Pairs, numbersOf: Map<number, Map<number, string>>): Generator<RecoveredMessage> {
+    for (let i = 0; i < pairs.length; i++) {
+      const state = pairs.state(i);
+      if (state & REMOVED) continue;
+      const queue = numbersOf.get(pairs.seg(i))?.get(pairs.queue(i));
+      if (queue === undefined) continue;
+      yield {
+        queue,
+        segment: pairs.seg(i),
+        offset: pairs.offset(i),
+        length: pairs.recordLength(i),
+        bodySize: pairs.bodySize(i),
+        redelivered: (state & DELIVERED) !== 0,
+      };
     }
+    pairs.release();
   }
 }
 
