@@ -86,36 +86,44 @@ type Op = (ch: Channel) => Promise<unknown> | void;
 
 /** 'ok', or the reply code and text that closed the channel (or connection). */
 async function outcome(b: Broker, op: Op, as: { user: string; password: string } = { user: USER, password: PASSWORD }): Promise<string> {
-  let failure: unknown = null;
   let c: ChannelModel;
   try {
     c = await connect(b, as.user, as.password);
   } catch (err) {
-    failure = err;
-    return describeFailure(failure);
+    return describeFailure([err]);
   }
+  // Channel and connection errors both count (a connection-level refusal also ends the channel).
+  const failures: unknown[] = [];
+  const closed = new Promise<void>((resolve) => c.once('close', (e?: unknown) => (e && failures.push(e), resolve())));
+  c.on('error', (e: unknown) => failures.push(e));
   try {
     const ch = await c.createChannel();
-    ch.on('error', (e: unknown) => (failure ??= e));
+    ch.on('error', (e: unknown) => failures.push(e));
     await op(ch);
     // a round trip, so that an asynchronous refusal (of a publish) has arrived
     await ch.checkExchange('amq.direct');
   } catch (err) {
-    failure ??= err;
-  } finally {
-    await c.close().catch(() => {});
+    failures.push(err);
   }
-  return failure === null ? 'ok' : describeFailure(failure);
+  await c.close().catch(() => {});
+  await closed;
+  return failures.length === 0 ? 'ok' : describeFailure(failures);
 }
 
-function describeFailure(failure: unknown): string {
-  const m = /(\d{3}) \([A-Z-]+\) with message "(.*)"/s.exec((failure as Error).message);
-  return (m ? `${m[1]} ${m[2]}` : (failure as Error).message).replace(/amq\.gen-[A-Za-z0-9_-]{22}/g, 'amq.gen-*');
+/** The first failure that carries a reply code and text (amqplib also reports "Channel ended" and the like). */
+function describeFailure(failures: unknown[]): string {
+  const messages = failures.map((f) => (f as Error).message);
+  for (const message of messages) {
+    const m = /(\d{3}) \([A-Z-]+\) with message "(.*)"/s.exec(message);
+    if (m) return `${m[1]} ${m[2]}`.replace(/amq\.gen-[A-Za-z0-9_-]{22}/g, 'amq.gen-*');
+  }
+  return messages[0] ?? 'unknown failure';
 }
 
 const refused = (what: string) => `403 ACCESS_REFUSED - access to ${what} in vhost '${VHOST}' refused for user '${USER}'`;
 const body = Buffer.from('m');
 
+const unknownType = "503 COMMAND_INVALID - unknown exchange type 'no-such-type'";
 const defaultRefused = '403 ACCESS_REFUSED - operation not permitted on the default exchange';
 const reserved = (name: string) => `403 ACCESS_REFUSED - queue name '${name}' contains reserved prefix 'amq.*'`;
 
@@ -159,6 +167,10 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
   ['bind a missing queue to a missing exchange', (ch) => ch.bindQueue('pm.missing', 'pm.nx', 'k'), `404 NOT_FOUND - no exchange 'pm.nx' in vhost '${VHOST}'`, 'admin'],
   ['bind missing exchanges', (ch) => ch.bindExchange('pm.nx1', 'pm.nx2', 'k'), `404 NOT_FOUND - no exchange 'pm.nx2' in vhost '${VHOST}'`, 'admin'],
   ['unbind a binding that does not exist', (ch) => ch.unbindQueue('pm.theirs', 'pm.open', 'nothing'), 'ok', 'admin'],
+  // the exchange type is checked before anything else
+  ['declare an exchange of an unknown type', (ch) => ch.assertExchange('pm.mine.typo', 'no-such-type'), unknownType, 'admin'],
+  ['declare an exchange of an unknown type outside configure', (ch) => ch.assertExchange('pm.other', 'no-such-type'), unknownType],
+  ['declare the default exchange with an unknown type', (ch) => ch.assertExchange('', 'no-such-type'), unknownType, 'admin'],
   // dead-letter and alternate exchanges (issue 10 point 12)
   [
     'declare a queue whose dead-letter exchange is not writable',
