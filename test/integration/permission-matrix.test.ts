@@ -67,6 +67,7 @@ async function setUp(b: Broker): Promise<void> {
   await ch.assertExchange('pm.closed', 'direct', { durable: false });
   await ch.assertExchange('pm.topic', 'topic', { durable: false });
   await ch.assertQueue('pm.theirs', { durable: false });
+  await ch.assertExchange('pm.internal', 'direct', { durable: false, internal: true });
   await ch.assertQueue('pm.sink', { durable: false });
   await ch.bindQueue('pm.sink', 'pm.closed', 'k');
   // created by the administrator, redeclared by the limited user: only new declarations are checked
@@ -209,6 +210,12 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
     `406 PRECONDITION_FAILED - user_id property set to 'someone-else' but authenticated user was '${USER}'`,
   ],
   ['publish with its own user_id', (ch) => void ch.publish('pm.open', 'k', body, { userId: USER }), 'ok'],
+  ['consume from a permitted queue', (ch) => ch.consume('pm.mine.q', () => {}), 'ok'],
+  ['get from a permitted queue', (ch) => ch.get('pm.mine.q'), 'ok'],
+  ['purge a permitted queue', (ch) => ch.purgeQueue('pm.mine.q'), 'ok'],
+  ['publish to an internal exchange', (ch) => void ch.publish('pm.internal', 'k', body), `403 ACCESS_REFUSED - cannot publish to internal exchange 'pm.internal' in vhost '${VHOST}'`, 'admin'],
+  ['declare and delete a permitted exchange', async (ch) => (await ch.assertExchange('pm.mine.gone', 'fanout', { durable: false }), await ch.deleteExchange('pm.mine.gone')), 'ok'],
+  ['declare and delete a permitted queue', async (ch) => (await ch.assertQueue('pm.mine.gone', { durable: false }), await ch.deleteQueue('pm.mine.gone')), 'ok'],
   // topic permissions
   ['bind with a permitted topic', (ch) => ch.bindQueue('pm.mine.q', 'pm.topic', 'allowed.x'), 'ok'],
   [
