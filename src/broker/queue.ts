@@ -184,11 +184,10 @@ export class Queue {
 
   /** Next ready envelope for basic.get or a delivery (expired ones are dead-lettered on the way). */
   take(ackRequired: boolean): Envelope | undefined {
-    this.touch();
-    const now = Date.now();
+    if (this.settings.expires !== null) this.touch();
     let first = this.takeRaw();
-    // TTL is enforced at the head only, as RabbitMQ does.
-    while (first && first.expiresAt !== 0 && first.expiresAt < now) {
+    // TTL is enforced at the head only, as RabbitMQ does (the clock is read only for messages with one).
+    while (first && first.expiresAt !== 0 && first.expiresAt < Date.now()) {
       this.drop(first.message, 'expired');
       first = this.takeRaw();
     }

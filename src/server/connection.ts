@@ -216,7 +216,8 @@ export class Connection implements ChannelHost {
     } catch (err) {
       this.fail(err);
     }
-    this.guardedFlush();
+    // Replies go out once every chunk read in this turn of the event loop has been handled.
+    this.scheduleFlush();
   }
 
   /** 0-9-1 section 4.2.2: a bad protocol header gets ours back, then the socket closes. */
@@ -484,17 +485,18 @@ export class Connection implements ChannelHost {
   scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(() => this.guardedFlush());
+    // After the I/O callbacks of this loop turn: chunks read together are answered with one write.
+    setImmediate(this.guardedFlush);
   }
 
   /** flush() from timers and events: a failure closes this connection alone (issue 10). */
-  private guardedFlush(): void {
+  private readonly guardedFlush = (): void => {
     try {
       this.flush();
     } catch (err) {
       this.fault('', 'sending frames', err);
     }
-  }
+  };
 
   /** A failure outside any client request (delivery, confirms, flush): logged; this connection alone is closed. */
   fault(where: string, what: string, err: unknown): void {
