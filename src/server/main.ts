@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
-import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, type DataPaths } from './data-dir.js';
+import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, tightenModes, type DataPaths } from './data-dir.js';
 import { StoreFormatError } from '../broker/store/message-store.js';
 import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
@@ -121,6 +121,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   let storage: RecoveredBroker;
   try {
     unlock = lockDataDir(paths.dir);
+    // Files an older warren left readable by others (password hashes among them) become private.
+    const tightened = tightenModes(paths.dir);
+    if (tightened > 0) log.warn(`made ${tightened} files and directories in the data directory private (mode 0600/0700): others could read them`);
     storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
