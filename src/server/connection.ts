@@ -405,7 +405,7 @@ export class Connection implements ChannelHost {
     this.authMechanism = mechanism;
     const credentials = parseCredentials(mechanism, response);
     const user = credentials && this.broker.authenticate(credentials.user, credentials.password);
-    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host })) {
+    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host }, this.broker.loopbackUsers)) {
       this.ctx.log.warn(`login refused for user '${credentials?.user ?? '?'}' from ${this.peer.host} (mechanism ${mechanism})`);
       const err = new AmqpError(
         ReplyCode.ACCESS_REFUSED,

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_LOOPBACK_USERS, parseLoopbackUsers } from './authentication.js';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, tightenModes, type DataPaths } from './data-dir.js';
 import { StoreFormatError } from '../broker/store/message-store.js';
@@ -37,6 +38,7 @@ interface Options {
   /** management API over TCP: off unless given (the control socket is always served) */
   apiPort?: number;
   apiBind: string;
+  loopbackUsers: Set<string>;
 }
 
 function integer(min: number, max: number) {
@@ -62,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     .option('--handshake-timeout <ms>', 'drop clients that have not finished the AMQP handshake in this time (RabbitMQ\'s handshake_timeout)', integer(1, 2 ** 31 - 1), DEFAULT_LIMITS.handshakeTimeout)
     .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
     .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
+    .option('--loopback-users <names>', 'users who may log in over loopback only, on every listener (comma-separated, or none)', parseLoopbackUsers, new Set(DEFAULT_LOOPBACK_USERS))
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
     .option('--memory-high-watermark <MiB>', 'block publishers above this resident memory (default 40% of RAM)', integer(1, 1 << 30))
     .option('--disk-free-limit <MiB>', 'block publishers when the data directory has less free disk', integer(0, 1 << 30), 50)
@@ -130,6 +133,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : err instanceof StoreFormatError ? EX_CONFIG : EX_SOFTWARE);
   }
   for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
+  storage.broker.loopbackUsers = opts.loopbackUsers;
   const server = new WarrenServer(
     {
       port: opts.port,
