@@ -70,8 +70,12 @@ export function tightenModes(dir: string): number {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) return;
     if ((st.mode & 0o077) !== 0) {
-      chmodSync(path, st.mode & 0o700);
-      changed++;
+      try {
+        chmodSync(path, st.mode & 0o700);
+        changed++;
+      } catch {
+        // a file system without modes, or a file we do not own: nothing more to do for it
+      }
     }
     if (st.isDirectory() && depth < MAX_DEPTH) for (const name of readdirSync(path)) visit(join(path, name), depth + 1);
   };
