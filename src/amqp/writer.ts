@@ -15,6 +15,8 @@ export class Writer {
   private chunks: Buffer[] = [];
   /** offset of the frame begun with begin(); moves when ensure() reallocates */
   private frameStart = 0;
+  /** how far ensure() has moved written bytes towards the start in all (offsets taken earlier shift by this) */
+  moved = 0;
 
   get isEmpty(): boolean {
     return this.pos === this.sealed && this.chunks.length === 0;
@@ -26,6 +28,7 @@ export class Writer {
     const next = Buffer.allocUnsafe(Math.max(INITIAL_SIZE, (unsealed.length + n) * 2));
     unsealed.copy(next, 0);
     this.frameStart -= this.sealed;
+    this.moved += this.sealed;
     this.buf = next;
     this.pos = unsealed.length;
     this.sealed = 0;
