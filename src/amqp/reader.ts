@@ -1,6 +1,8 @@
 // Cursor over one frame payload; every read is bounds-checked, so truncated or lying
 // payloads become a SYNTAX_ERROR instead of a RangeError.
-import { syntaxError } from './errors.js';
+import { isUtf8 } from 'node:buffer';
+import { AmqpError, syntaxError } from './errors.js';
+import { ReplyCode } from './generated/methods.js';
 import { decodeTable, type FieldTable } from './field-table.js';
 import { Timestamp } from './timestamp.js';
 
@@ -53,6 +55,28 @@ export class Reader {
     const s = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += len;
     return s;
+  }
+
+  /**
+   * A shortstr that must be well-formed UTF-8 (names, keys and texts of methods without content):
+   * malformed bytes are a connection error with RabbitMQ's reply, never silently replaced by
+   * U+FFFD (which would make different names collide). ASCII, the common case, is checked by a
+   * byte loop; only the rest goes to the native validator. Stricter than RabbitMQ in one corner:
+   * encoded surrogates and code points above U+10FFFF are refused too (a JS string cannot carry them).
+   */
+  shortstrUtf8(): string {
+    const len = this.octet();
+    this.need(len);
+    const buf = this.buf;
+    const start = this.pos;
+    const end = start + len;
+    let i = start;
+    while (i < end && buf[i]! < 0x80) i++;
+    if (i < end && !isUtf8(buf.subarray(i, end))) {
+      throw new AmqpError(ReplyCode.FRAME_ERROR, 'Malformed UTF-8 in shortstr');
+    }
+    this.pos = end;
+    return buf.toString(i === end ? 'latin1' : 'utf8', start, end);
   }
 
   longstr(): Buffer {

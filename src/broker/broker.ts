@@ -5,7 +5,7 @@ import { DirectReplyTo } from './direct-reply-to.js';
 import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import type { MemoryBudget } from './store/memory-budget.js';
 import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
 
@@ -23,7 +23,7 @@ export class Broker {
   running = true;
 
   /** channels waiting for publishes to become durable before confirming them */
-  readonly durabilityWaiters = new Set<{ onDurable(batch: number): void }>();
+  readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();
 
   /** told about every change to durable definitions (null: nothing is stored) */
   definitions: DefinitionEmitter | null = null;
@@ -35,10 +35,15 @@ export class Broker {
     /** the heap budget for ready messages; past it, queues spool to disk (null: never) */
     readonly memory: MemoryBudget | null = null,
   ) {
-    store.onDurable((batch) => {
-      for (const waiter of this.durabilityWaiters) waiter.onDurable(batch);
+    store.onDurable((batch, failed) => {
+      for (const waiter of this.durabilityWaiters) waiter.onDurable(batch, failed);
     });
     if (defaults) this.loadDefaults();
+  }
+
+  /** Bytes held by ready and unacknowledged messages, as the memory budget accounts them (0 without one). */
+  get accountedMemory(): number {
+    return this.memory?.accountedBytes ?? 0;
   }
 
   /** A virgin broker: user guest/guest (administrator) with full access to vhost '/'. */

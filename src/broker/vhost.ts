@@ -18,12 +18,13 @@ import { contained, reportFault } from './faults.js';
 import { Message } from './message.js';
 import { routeKey, routeMessage } from './routing.js';
 import { Queue, type QueueHooks, type QueueOptions } from './queue.js';
+import { EQUIVALENCE_ARGS as TABLE_EQUIVALENCE_ARGS } from '../amqp/queue-arguments.js';
 import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definitions.js';
 import type { MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import type { MemoryBudget } from './store/memory-budget.js';
 
 /** What a vhost needs from its broker: where to store messages and report definition changes. */
 export interface VhostEnv {
@@ -32,20 +33,8 @@ export interface VhostEnv {
   readonly memory: MemoryBudget | null;
 }
 
-/** The queue arguments RabbitMQ compares on redeclaration; others are accepted as given. */
-const EQUIVALENCE_ARGS = [
-  'x-dead-letter-exchange',
-  'x-dead-letter-routing-key',
-  'x-expires',
-  'x-max-length',
-  'x-max-length-bytes',
-  'x-max-priority',
-  'x-message-ttl',
-  'x-overflow',
-  'x-queue-mode',
-  'x-queue-type',
-  'x-single-active-consumer',
-] as const;
+/** The queue arguments RabbitMQ compares on redeclaration (from the one argument table); others are accepted as given. */
+const EQUIVALENCE_ARGS = [...TABLE_EQUIVALENCE_ARGS].sort();
 
 const STANDARD_EXCHANGES: [string, string][] = [
   ['amq.direct', 'direct'],

@@ -21,7 +21,8 @@ import type { Queue } from '../broker/queue.js';
 import { MAX_EXPIRY_MS } from '../broker/queue-settings.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
-import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
+import { checkUserId } from './authentication.js';
+import type { ChannelConsumer, ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
@@ -31,8 +32,6 @@ import { PublisherConfirms } from './publisher-confirms.js';
 export interface ChannelHost {
   readonly id: string;
   readonly broker: Broker;
-  readonly vhost: Vhost;
-  readonly user: User;
   readonly writer: Writer;
   readonly frameMax: number;
   readonly consumerCancelNotify: boolean;
@@ -41,17 +40,27 @@ export interface ChannelHost {
   /** exclusive queues this connection declared, deleted when it closes */
   readonly ownedQueues: Set<Queue>;
   scheduleFlush(): void;
+  /** the channel has work to do just before the next flush (its beforeFlush) */
+  markDirty(channel: Channel): void;
   /** a failure outside any client request: logged, and the connection closed (contained to it) */
   fault(where: string, what: string, err: unknown): void;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
 }
 
+/** One delivery waiting for its ack. Entries are recycled once settled (SPARE_MAX kept), so a
+ * delivery allocates nothing in steady state. */
 export interface Unacked {
-  readonly queue: Queue;
-  readonly envelope: Envelope;
-  readonly consumer: ChannelConsumer | null;
+  queue: Queue;
+  envelope: Envelope;
+  consumer: ChannelConsumer | null;
 }
+
+/** settled entries kept for reuse per channel (a few prefetch windows' worth) */
+const SPARE_MAX = 4096;
+
+/** what a recycled entry points at, so it keeps no message alive */
+const SETTLED: Envelope = Object.freeze({ message: null as unknown as Message, seq: -1, redelivered: false, expiresAt: 0 });
 
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
@@ -60,6 +69,8 @@ export class Channel implements ConsumerHost, ReplySink {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** delivery tag -> delivered envelope; Map order is tag order */
   readonly unacked = new Map<number, Unacked>();
+  /** settled Unacked entries, for reuse (their references are cleared) */
+  private readonly spare: Unacked[] = [];
   private deliveryTag = 0;
   /** basic.qos: prefetch for consumers created next (global=false) and for the whole channel (global=true) */
   consumerPrefetch = 0;
@@ -83,13 +94,16 @@ export class Channel implements ConsumerHost, ReplySink {
   constructor(
     readonly host: ChannelHost,
     readonly number: number,
+    /** the connection's user and vhost (a channel exists only on an opened connection) */
+    readonly user: User,
+    readonly vhost: Vhost,
   ) {
     this.confirms = new PublisherConfirms({
       writer: host.writer,
       number,
       durableBatch: () => host.broker.store.durableBatch,
       waitForDurability: (waiting) => (waiting ? host.broker.durabilityWaiters.add(this) : host.broker.durabilityWaiters.delete(this)),
-      scheduleFlush: () => host.scheduleFlush(),
+      scheduleFlush: () => host.markDirty(this),
     });
   }
 
@@ -99,10 +113,6 @@ export class Channel implements ConsumerHost, ReplySink {
 
   get broker(): Broker {
     return this.host.broker;
-  }
-
-  get vhost(): Vhost {
-    return this.host.vhost;
   }
 
   get writer(): Writer {
@@ -122,12 +132,12 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
-      this.broker.checkAccess(this.vhost.name, this.host.user.name, 'write', 'exchange', method.exchange);
+      this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
       }
-      this.broker.checkTopicAccess(this.vhost.name, this.host.user.name, x, 'write', method.routingKey);
+      this.broker.checkTopicAccess(this.vhost.name, this.user.name, x, 'write', method.routingKey);
       this.pending = method;
       this.host.onPublish();
       return;
@@ -154,6 +164,7 @@ export class Channel implements ConsumerHost, ReplySink {
   private publishContent(content: AssembledContent): void {
     const p = this.pending!;
     this.pending = null;
+    checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
     if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
@@ -180,9 +191,9 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
-  onDurable(batch: number): void {
+  onDurable(batch: number, failed: boolean): void {
     try {
-      this.confirms.onDurable(batch);
+      this.confirms.onDurable(batch, failed);
     } catch (err) {
       this.host.fault(` channel ${this.number}`, 'publisher confirms', err);
     }
@@ -214,7 +225,7 @@ export class Channel implements ConsumerHost, ReplySink {
   deliver(consumer: ChannelConsumer, envelope: Envelope): void {
     const tag = ++this.deliveryTag;
     if (!consumer.noAck) {
-      this.unacked.set(tag, { queue: consumer.queue, envelope, consumer });
+      this.track(tag, consumer.queue, envelope, consumer);
       consumer.unacked++;
     }
     const m = envelope.message;
@@ -234,7 +245,7 @@ export class Channel implements ConsumerHost, ReplySink {
   /** basic.get-ok with its content; the caller has taken the envelope from the queue. */
   deliverGet(queue: Queue, envelope: Envelope, noAck: boolean): void {
     const tag = ++this.deliveryTag;
-    if (!noAck) this.unacked.set(tag, { queue, envelope, consumer: null });
+    if (!noAck) this.track(tag, queue, envelope, null);
     const m = envelope.message;
     writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
     this.writeContent(m);
@@ -268,7 +279,7 @@ export class Channel implements ConsumerHost, ReplySink {
       this.txActions.push({ kind: 'settle', tag, multiple, ack, requeue });
       return;
     }
-    for (const entry of this.takeUnacked(tag, multiple)) this.settleOne(entry, ack, requeue);
+    this.settleTags(tag, multiple, ack, requeue);
   }
 
   private checkTags(tag: number, multiple: boolean): void {
@@ -277,29 +288,49 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   /** 0-9-1 basic.ack: multiple with tag 0 means everything outstanding. */
-  private takeUnacked(tag: number, multiple: boolean): Unacked[] {
-    this.checkTags(tag, multiple);
+  private settleTags(tag: number, multiple: boolean, ack: boolean, requeue: boolean): void {
     if (!multiple) {
-      const one = this.unacked.get(tag)!;
+      const one = this.unacked.get(tag);
+      if (!one) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
       this.unacked.delete(tag);
-      return [one];
+      this.settleOne(one, ack, requeue);
+      return;
     }
-    const taken: Unacked[] = [];
+    this.checkTags(tag, multiple);
+    // Map order is tag order; deleting the entry being visited is safe.
     for (const [t, entry] of this.unacked) {
       if (tag !== 0 && t > tag) break;
-      taken.push(entry);
       this.unacked.delete(t);
+      this.settleOne(entry, ack, requeue);
     }
-    return taken;
   }
 
+  private track(tag: number, queue: Queue, envelope: Envelope, consumer: ChannelConsumer | null): void {
+    const entry = this.spare.pop();
+    if (!entry) {
+      this.unacked.set(tag, { queue, envelope, consumer });
+      return;
+    }
+    entry.queue = queue;
+    entry.envelope = envelope;
+    entry.consumer = consumer;
+    this.unacked.set(tag, entry);
+  }
+
+  /** Settles an entry already taken out of `unacked`, then recycles it. */
   private settleOne(entry: Unacked, ack: boolean, requeue: boolean): void {
-    if (entry.consumer) entry.consumer.unacked--;
-    if (ack) entry.queue.settle(entry.envelope);
-    else if (requeue) entry.queue.requeue(entry.envelope);
-    else entry.queue.reject(entry.envelope);
-    this.toDrain.add(entry.queue);
-    this.host.scheduleFlush();
+    const { queue, envelope, consumer } = entry;
+    if (this.spare.length < SPARE_MAX) {
+      entry.envelope = SETTLED;
+      entry.consumer = null;
+      this.spare.push(entry);
+    }
+    if (consumer) consumer.unacked--;
+    if (ack) queue.settle(envelope);
+    else if (requeue) queue.requeue(envelope);
+    else queue.reject(envelope);
+    this.toDrain.add(queue);
+    this.host.markDirty(this);
   }
 
   /** Puts every unacknowledged message back in its queue (recover, channel close). */
@@ -314,7 +345,7 @@ export class Channel implements ConsumerHost, ReplySink {
     this.txActions = [];
     for (const a of actions) {
       if (a.kind === 'publish') this.publish(a.message, a.mandatory);
-      else for (const entry of this.takeUnacked(a.tag, a.multiple)) this.settleOne(entry, a.ack, a.requeue);
+      else this.settleTags(a.tag, a.multiple, a.ack, a.requeue);
     }
   }
 

@@ -8,6 +8,7 @@ import type { ApiContext, ApiListenerInfo } from '../api/context.js';
 import type { ApiReply, ApiRequest } from '../api/http.js';
 import { Router } from '../api/router.js';
 import type { User } from '../broker/users.js';
+import { loginAllowed, type LoginEndpoint } from './authentication.js';
 import type { WarrenServer } from './server.js';
 
 export interface ControlListenerOptions {
@@ -57,6 +58,11 @@ function basicCredentials(header: string | undefined): { user: string; password:
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function loginEndpoint(kind: Kind, req: IncomingMessage): LoginEndpoint {
+  if (kind === 'socket') return { transport: 'unix' };
+  return { transport: 'tcp', localAddress: req.socket.localAddress ?? '', remoteAddress: req.socket.remoteAddress ?? '' };
 }
 
 function send(res: ServerResponse, reply: ApiReply, head: boolean): void {
@@ -129,6 +135,11 @@ export async function startControlListeners(opts: ControlListenerOptions): Promi
     if (creds) {
       user = broker.authenticate(creds.user, creds.password);
       if (!user) return unauthorised('Login failed');
+      // The same login rule as on AMQP: loopback users (guest) only over loopback (RabbitMQ's text).
+      if (!loginAllowed(user, loginEndpoint(kind, req))) {
+        opts.server.log.warn(`HTTP access denied: user '${user.name}' - User can only log in via localhost`);
+        return unauthorised('User can only log in via localhost', 'not_authorised');
+      }
     }
     if (kind === 'tcp') {
       if (!user) return unauthorised('Login failed');

@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
-import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data-dir.js';
-import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
+import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, type DataPaths } from './data-dir.js';
+import { StoreFormatError } from '../broker/store/message-store.js';
+import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { setFaultSink } from '../broker/faults.js';
@@ -17,6 +18,7 @@ const MIB = 1024 * 1024;
 const EX_USAGE = 64;
 const EX_UNAVAILABLE = 69;
 const EX_SOFTWARE = 70;
+const EX_CONFIG = 78;
 
 interface Options {
   port: number;
@@ -27,6 +29,7 @@ interface Options {
   heartbeat: number;
   frameMax: number;
   channelMax: number;
+  handshakeTimeout: number;
   quiet: boolean;
   memoryBudget: number;
   memoryHighWatermark?: number;
@@ -56,6 +59,7 @@ function parseArgs(argv: string[]): Options {
     .option('--heartbeat <seconds>', 'heartbeat interval offered to clients (0 disables)', integer(0, 65535), DEFAULT_LIMITS.heartbeat)
     .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
+    .option('--handshake-timeout <ms>', 'drop clients that have not finished the AMQP handshake in this time (RabbitMQ\'s handshake_timeout)', integer(1, 2 ** 31 - 1), DEFAULT_LIMITS.handshakeTimeout)
     .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
     .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
@@ -70,8 +74,7 @@ function parseArgs(argv: string[]): Options {
 
 /** Re-runs this program in the background with the log going to the data directory. */
 async function detach(paths: DataPaths, argv: string[]): Promise<never> {
-  ensureDataDir(paths);
-  const log = openSync(paths.logFile, 'a');
+  const log = openSync(paths.logFile, 'a', 0o600);
   const args = argv.slice(1).filter((a) => a !== '--detached');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
@@ -98,11 +101,20 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   const opts = parseArgs(argv);
   const paths = dataPaths(opts.dataDir);
   if (opts.pidFile) paths.pidFile = opts.pidFile;
+  // Everything the daemon creates (definitions with password hashes, segments, log, pid) is private.
+  process.umask(PRIVATE_UMASK);
+  // The control socket's trust is the data directory's: refuse one that others could change.
+  try {
+    ensureDataDir(paths);
+  } catch (err) {
+    const reason = err instanceof DataDirUnsafe ? err.message : `cannot create data directory ${paths.dir}: ${(err as Error).message}`;
+    process.stderr.write(`error: ${reason}\n`);
+    process.exit(EX_CONFIG);
+  }
   if (opts.detached) await detach(paths, argv);
 
   const log = consoleLogger(opts.quiet);
   setFaultSink(log.error);
-  ensureDataDir(paths);
   log.info(`Warren ${VERSION} (AMQP 0-9-1 broker) starting, pid ${process.pid} on Node.js ${process.version}`);
   log.info(`data directory: ${paths.dir}`);
   let unlock: () => void;
@@ -112,14 +124,14 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);
+    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : err instanceof StoreFormatError ? EX_CONFIG : EX_SOFTWARE);
   }
   for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
   const server = new WarrenServer(
     {
       port: opts.port,
       bind: opts.bind,
-      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax },
+      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax, handshakeTimeout: opts.handshakeTimeout },
       log,
     },
     storage.broker,
@@ -136,11 +148,20 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     unlock();
     process.exit(EX_UNAVAILABLE);
   }
-  writeFileSync(paths.pidFile, `${process.pid}\n`);
+  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   const limits = defaultLimits();
   if (opts.memoryHighWatermark !== undefined) limits.memoryHighWatermark = opts.memoryHighWatermark * MIB;
   limits.diskFreeLimit = opts.diskFreeLimit * MIB;
   server.startMonitor(limits, paths.dir);
+  // A store that cannot write (a full disk, a failed fsync) raises the disk alarm until it can again.
+  storage.broker.store.onFault((reason) => {
+    if (reason) log.warn(reason);
+    else log.info('message store writes to disk again');
+    if (server.monitor) {
+      server.monitor.storeFault = reason;
+      server.monitor.check();
+    }
+  });
 
   let stopping = false;
   let control: ControlListeners | null = null;
@@ -175,9 +196,10 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     unlock();
     process.exit(EX_UNAVAILABLE);
   }
+  // Before the listener lines: whoever waits for them may signal at once (and must get a clean stop).
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   log.info(`control socket on ${paths.socket}`);
   if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}`);
   log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }

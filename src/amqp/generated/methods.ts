@@ -262,9 +262,9 @@ export interface ConnectionStartOk {
 
 function decodeConnectionStartOk(r: Reader): ConnectionStartOk {
   const clientProperties = r.table();
-  const mechanism = r.shortstr();
+  const mechanism = r.shortstrUtf8();
   const response = r.longstr();
-  const locale = r.shortstr();
+  const locale = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_START_OK, clientProperties, mechanism, response, locale };
 }
 
@@ -371,8 +371,8 @@ export interface ConnectionOpen {
 }
 
 function decodeConnectionOpen(r: Reader): ConnectionOpen {
-  const virtualHost = r.shortstr();
-  const capabilities = r.shortstr();
+  const virtualHost = r.shortstrUtf8();
+  const capabilities = r.shortstrUtf8();
   const bits1 = r.octet();
   const insist = (bits1 & 1) !== 0;
   return { id: MethodId.CONNECTION_OPEN, virtualHost, capabilities, insist };
@@ -394,7 +394,7 @@ export interface ConnectionOpenOk {
 }
 
 function decodeConnectionOpenOk(r: Reader): ConnectionOpenOk {
-  const knownHosts = r.shortstr();
+  const knownHosts = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_OPEN_OK, knownHosts };
 }
 
@@ -416,7 +416,7 @@ export interface ConnectionClose {
 
 function decodeConnectionClose(r: Reader): ConnectionClose {
   const replyCode = r.short();
-  const replyText = r.shortstr();
+  const replyText = r.shortstrUtf8();
   const classId = r.short();
   const methodId = r.short();
   return { id: MethodId.CONNECTION_CLOSE, replyCode, replyText, classId, methodId };
@@ -454,7 +454,7 @@ export interface ConnectionBlocked {
 }
 
 function decodeConnectionBlocked(r: Reader): ConnectionBlocked {
-  const reason = r.shortstr();
+  const reason = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_BLOCKED, reason };
 }
 
@@ -489,7 +489,7 @@ export interface ConnectionUpdateSecret {
 
 function decodeConnectionUpdateSecret(r: Reader): ConnectionUpdateSecret {
   const newSecret = r.longstr();
-  const reason = r.shortstr();
+  const reason = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_UPDATE_SECRET, newSecret, reason };
 }
 
@@ -523,7 +523,7 @@ export interface ChannelOpen {
 }
 
 function decodeChannelOpen(r: Reader): ChannelOpen {
-  const outOfBand = r.shortstr();
+  const outOfBand = r.shortstrUtf8();
   return { id: MethodId.CHANNEL_OPEN, outOfBand };
 }
 
@@ -601,7 +601,7 @@ export interface ChannelClose {
 
 function decodeChannelClose(r: Reader): ChannelClose {
   const replyCode = r.short();
-  const replyText = r.shortstr();
+  const replyText = r.shortstrUtf8();
   const classId = r.short();
   const methodId = r.short();
   return { id: MethodId.CHANNEL_CLOSE, replyCode, replyText, classId, methodId };
@@ -644,7 +644,7 @@ export interface AccessRequest {
 }
 
 function decodeAccessRequest(r: Reader): AccessRequest {
-  const realm = r.shortstr();
+  const realm = r.shortstrUtf8();
   const bits1 = r.octet();
   const exclusive = (bits1 & 1) !== 0;
   const passive = (bits1 & 2) !== 0;
@@ -696,8 +696,8 @@ export interface ExchangeDeclare {
 
 function decodeExchangeDeclare(r: Reader): ExchangeDeclare {
   const ticket = r.short();
-  const exchange = r.shortstr();
-  const type = r.shortstr();
+  const exchange = r.shortstrUtf8();
+  const type = r.shortstrUtf8();
   const bits1 = r.octet();
   const passive = (bits1 & 1) !== 0;
   const durable = (bits1 & 2) !== 0;
@@ -745,7 +745,7 @@ export interface ExchangeDelete {
 
 function decodeExchangeDelete(r: Reader): ExchangeDelete {
   const ticket = r.short();
-  const exchange = r.shortstr();
+  const exchange = r.shortstrUtf8();
   const bits1 = r.octet();
   const ifUnused = (bits1 & 1) !== 0;
   const nowait = (bits1 & 2) !== 0;
@@ -789,9 +789,9 @@ export interface ExchangeBind {
 
 function decodeExchangeBind(r: Reader): ExchangeBind {
   const ticket = r.short();
-  const destination = r.shortstr();
-  const source = r.shortstr();
-  const routingKey = r.shortstr();
+  const destination = r.shortstrUtf8();
+  const source = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   const args = r.table();
@@ -838,9 +838,9 @@ export interface ExchangeUnbind {
 
 function decodeExchangeUnbind(r: Reader): ExchangeUnbind {
   const ticket = r.short();
-  const destination = r.shortstr();
-  const source = r.shortstr();
-  const routingKey = r.shortstr();
+  const destination = r.shortstrUtf8();
+  const source = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   const args = r.table();
@@ -889,7 +889,7 @@ export interface QueueDeclare {
 
 function decodeQueueDeclare(r: Reader): QueueDeclare {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const passive = (bits1 & 1) !== 0;
   const durable = (bits1 & 2) !== 0;
@@ -919,7 +919,7 @@ export interface QueueDeclareOk {
 }
 
 function decodeQueueDeclareOk(r: Reader): QueueDeclareOk {
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const messageCount = r.long();
   const consumerCount = r.long();
   return { id: MethodId.QUEUE_DECLARE_OK, queue, messageCount, consumerCount };
@@ -947,9 +947,9 @@ export interface QueueBind {
 
 function decodeQueueBind(r: Reader): QueueBind {
   const ticket = r.short();
-  const queue = r.shortstr();
-  const exchange = r.shortstr();
-  const routingKey = r.shortstr();
+  const queue = r.shortstrUtf8();
+  const exchange = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   const args = r.table();
@@ -993,7 +993,7 @@ export interface QueuePurge {
 
 function decodeQueuePurge(r: Reader): QueuePurge {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   return { id: MethodId.QUEUE_PURGE, ticket, queue, nowait };
@@ -1038,7 +1038,7 @@ export interface QueueDelete {
 
 function decodeQueueDelete(r: Reader): QueueDelete {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const ifUnused = (bits1 & 1) !== 0;
   const ifEmpty = (bits1 & 2) !== 0;
@@ -1085,9 +1085,9 @@ export interface QueueUnbind {
 
 function decodeQueueUnbind(r: Reader): QueueUnbind {
   const ticket = r.short();
-  const queue = r.shortstr();
-  const exchange = r.shortstr();
-  const routingKey = r.shortstr();
+  const queue = r.shortstrUtf8();
+  const exchange = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const args = r.table();
   return { id: MethodId.QUEUE_UNBIND, ticket, queue, exchange, routingKey, arguments: args };
 }
@@ -1173,8 +1173,8 @@ export interface BasicConsume {
 
 function decodeBasicConsume(r: Reader): BasicConsume {
   const ticket = r.short();
-  const queue = r.shortstr();
-  const consumerTag = r.shortstr();
+  const queue = r.shortstrUtf8();
+  const consumerTag = r.shortstrUtf8();
   const bits1 = r.octet();
   const noLocal = (bits1 & 1) !== 0;
   const noAck = (bits1 & 2) !== 0;
@@ -1202,7 +1202,7 @@ export interface BasicConsumeOk {
 }
 
 function decodeBasicConsumeOk(r: Reader): BasicConsumeOk {
-  const consumerTag = r.shortstr();
+  const consumerTag = r.shortstrUtf8();
   return { id: MethodId.BASIC_CONSUME_OK, consumerTag };
 }
 
@@ -1221,7 +1221,7 @@ export interface BasicCancel {
 }
 
 function decodeBasicCancel(r: Reader): BasicCancel {
-  const consumerTag = r.shortstr();
+  const consumerTag = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   return { id: MethodId.BASIC_CANCEL, consumerTag, nowait };
@@ -1242,7 +1242,7 @@ export interface BasicCancelOk {
 }
 
 function decodeBasicCancelOk(r: Reader): BasicCancelOk {
-  const consumerTag = r.shortstr();
+  const consumerTag = r.shortstrUtf8();
   return { id: MethodId.BASIC_CANCEL_OK, consumerTag };
 }
 
@@ -1351,7 +1351,7 @@ export interface BasicGet {
 
 function decodeBasicGet(r: Reader): BasicGet {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const noAck = (bits1 & 1) !== 0;
   return { id: MethodId.BASIC_GET, ticket, queue, noAck };
@@ -1404,7 +1404,7 @@ export interface BasicGetEmpty {
 }
 
 function decodeBasicGetEmpty(r: Reader): BasicGetEmpty {
-  const clusterId = r.shortstr();
+  const clusterId = r.shortstrUtf8();
   return { id: MethodId.BASIC_GET_EMPTY, clusterId };
 }
 

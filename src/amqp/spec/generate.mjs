@@ -50,14 +50,19 @@ export function parseSpec(text) {
   return { constants, classes, properties };
 }
 
-function readFields(fields) {
+/**
+ * `checkUtf8`: the method carries no content, so its shortstrs are checked to be UTF-8 (as RabbitMQ's
+ * generated parser does; content methods skip the check for speed there too).
+ */
+function readFields(fields, checkUtf8 = false) {
   const out = [];
   let bit = 0;
   let octets = 0;
   for (const f of fields) {
     if (f.type !== 'bit') {
       bit = 0;
-      out.push(`  const ${local(f.name)} = r.${f.type}();`);
+      const read = f.type === 'shortstr' && checkUtf8 ? 'shortstrUtf8' : f.type;
+      out.push(`  const ${local(f.name)} = r.${read}();`);
       continue;
     }
     // Consecutive bits share octets, least significant bit first.
@@ -155,7 +160,7 @@ export function generate(text) {
     L.push('}');
     L.push('');
     L.push(`function decode${T}(${m.fields.length ? 'r' : '_r'}: Reader): ${T} {`);
-    L.push(...readFields(m.fields));
+    L.push(...readFields(m.fields, !m.content));
     L.push(`  return { id: MethodId.${upper(c.name)}_${upper(m.name)}${m.fields.map((f) => (local(f.name) === camel(f.name) ? ', ' + camel(f.name) : `, ${camel(f.name)}: ${local(f.name)}`)).join('')} };`);
     L.push('}');
     L.push('');
