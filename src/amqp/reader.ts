@@ -2,7 +2,7 @@
 // payloads become a SYNTAX_ERROR instead of a RangeError.
 import { isUtf8 } from 'node:buffer';
 import { AmqpError, syntaxError } from './errors.js';
-import { ReplyCode } from './generated/methods.js';
+import { ReplyCode } from './generated/constants.js';
 import { decodeTable, type FieldTable } from './field-table.js';
 import { Timestamp } from './timestamp.js';
 
