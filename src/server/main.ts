@@ -30,6 +30,8 @@ interface Options {
   frameMax: number;
   channelMax: number;
   handshakeTimeout: number;
+  maxConnections?: number;
+  maxMessageSize: number;
   quiet: boolean;
   memoryBudget: number;
   memoryHighWatermark?: number;
@@ -60,6 +62,8 @@ function parseArgs(argv: string[]): Options {
     .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
     .option('--handshake-timeout <ms>', 'drop clients that have not finished the AMQP handshake in this time (RabbitMQ\'s handshake_timeout)', integer(1, 2 ** 31 - 1), DEFAULT_LIMITS.handshakeTimeout)
+    .option('--max-connections <n>', 'most open AMQP connections; more are refused with 530 (RabbitMQ\'s connection_max; default no limit)', integer(0, 2 ** 31 - 1))
+    .option('--max-message-size <bytes>', 'largest message accepted; larger publishes are refused with 406 (RabbitMQ\'s max_message_size)', integer(1, 512 * MIB), DEFAULT_LIMITS.maxMessageSize)
     .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
     .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
@@ -131,7 +135,14 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     {
       port: opts.port,
       bind: opts.bind,
-      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax, handshakeTimeout: opts.handshakeTimeout },
+      limits: {
+        heartbeat: opts.heartbeat,
+        frameMax: opts.frameMax,
+        channelMax: opts.channelMax,
+        handshakeTimeout: opts.handshakeTimeout,
+        maxConnections: opts.maxConnections ?? Infinity,
+        maxMessageSize: opts.maxMessageSize,
+      },
       log,
     },
     storage.broker,

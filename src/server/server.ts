@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import { Broker } from '../broker/broker.js';
 import { Connection, type ConnectionLimits } from './connection.js';
+import { MAX_MESSAGE_SIZE } from './content-assembler.js';
 import type { Logger } from './logger.js';
 import { ResourceMonitor, type ResourceLimits } from './resource-monitor.js';
 import { serverProperties } from './server-properties.js';
@@ -15,10 +16,10 @@ export interface ServerOptions {
   log: Logger;
 }
 
-/** per-message overhead beyond the body (objects, the header bytes, the queue slot), as the memory budget counts it */
+/** per-message overhead beyond the body (objects, the header bytes, the queue slot), without a memory budget */
 const MESSAGE_OVERHEAD = 700;
 
-export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000 };
+export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000, maxConnections: Infinity, maxMessageSize: MAX_MESSAGE_SIZE };
 
 export class WarrenServer {
   readonly connections = new Set<Connection>();
@@ -51,13 +52,26 @@ export class WarrenServer {
         resolve();
       });
     });
-    listener.on('error', (err) => this.log.error(`AMQP listener: ${err.message}`));
+    listener.on('error', (err) => this.onAcceptError(err));
     const addr = listener.address();
     if (addr && typeof addr === 'object') this.address = { host: addr.address, port: addr.port };
     // Later start_app calls reuse the port first chosen, even when it was 0.
     if (this.address) this.options.port = this.address.port;
     this.listener = listener;
     this.broker.running = true;
+  }
+
+  /** accept() failures since the last successful accept */
+  private acceptErrors = 0;
+
+  /**
+   * An accept failed (EMFILE/ENFILE: out of file descriptors). Never fatal: logged once per
+   * episode, and libuv keeps accepting (shedding what it cannot take) until descriptors free up.
+   */
+  private onAcceptError(err: NodeJS.ErrnoException): void {
+    if (this.acceptErrors++ > 0) return;
+    const hint = err.code === 'EMFILE' || err.code === 'ENFILE' ? ' (out of file descriptors: raise ulimit -n, or lower --max-connections)' : '';
+    this.log.error(`AMQP listener: cannot accept connections: ${err.message}${hint}; will keep trying`);
   }
 
   /** Stops serving AMQP: closes the listener and every connection (320), as rabbitmqctl stop_app. */
@@ -86,6 +100,10 @@ export class WarrenServer {
 
   /** Serves one AMQP connection over any duplex stream (tests use this without a port). */
   accept(socket: Socket): Connection {
+    if (this.acceptErrors > 0) {
+      this.log.info(`AMQP listener: accepting connections again (${this.acceptErrors} failed accepts)`);
+      this.acceptErrors = 0;
+    }
     socket.setNoDelay(true);
     const connection = new Connection(
       socket,
@@ -102,6 +120,11 @@ export class WarrenServer {
         log: this.log,
         closed: (c) => this.connections.delete(c),
         alarmReason: () => this.alarmReason(),
+        openConnections: () => {
+          let n = 0;
+          for (const c of this.connections) if (c.isOpen) n++;
+          return n;
+        },
       },
     );
     this.connections.add(connection);
@@ -128,20 +151,17 @@ export class WarrenServer {
   }
 
   /**
-   * Memory the broker accounts for, which falls as soon as queues drain: messages held in memory
-   * (ready ones as the memory budget counts them, unacknowledged ones with the same per-message
-   * overhead) and bytes queued for client sockets.
+   * Memory the broker accounts for, which falls as soon as queues drain: ready and unacknowledged
+   * messages as the memory budget counts them, and bytes queued for client sockets.
    */
   accountedMemory(): number {
-    const budget = this.broker.memory;
     let bytes = 0;
-    for (const vhost of this.broker.vhosts.values()) {
-      for (const q of vhost.queues.values()) {
-        bytes += q.unackedBytes + q.unackedCount * MESSAGE_OVERHEAD;
-        if (!budget) bytes += q.readyBytes + q.messageCount * MESSAGE_OVERHEAD;
+    if (this.broker.memory) bytes = this.broker.accountedMemory;
+    else {
+      for (const vhost of this.broker.vhosts.values()) {
+        for (const q of vhost.queues.values()) bytes += q.readyBytes + q.unackedBytes + (q.messageCount + q.unackedCount) * MESSAGE_OVERHEAD;
       }
     }
-    if (budget) bytes += budget.used;
     for (const c of this.connections) bytes += c.pendingBytes;
     return bytes;
   }
