@@ -21,7 +21,7 @@ import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { checkUserId } from './authentication.js';
-import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
+import type { ChannelConsumer, ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';

@@ -366,6 +366,15 @@ export class Connection implements ChannelHost {
   }
 
   private onConnectionMethod(m: Method): void {
+    try {
+      this.connectionMethod(m);
+    } catch (err) {
+      // As RabbitMQ's reader: a connection method's error names that method (connection.open 10.40, ...).
+      throw err instanceof AmqpError && err.classId === 0 ? err.withMethod(m.id >>> 16, m.id & 0xffff) : err;
+    }
+  }
+
+  private connectionMethod(m: Method): void {
     switch (m.id) {
       case MethodId.CONNECTION_START_OK:
         this.expectPhase('start-ok', m);

@@ -207,9 +207,10 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     unlock();
     process.exit(EX_UNAVAILABLE);
   }
+  // Before the listener lines: whoever waits for them may signal at once (and must get a clean stop).
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   log.info(`control socket on ${paths.socket}`);
   if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}`);
   log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }

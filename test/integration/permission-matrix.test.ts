@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MethodId } from '../../src/amqp/index.js';
+import { MethodId, PROTOCOL_HEADER } from '../../src/amqp/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
@@ -30,6 +30,7 @@ const VHOST = `safety-perms-matrix-${suffix}`;
 const USER = `safety-perms-limited-${suffix}`;
 const PASSWORD = randomBytes(8).toString('hex');
 const IMPERSONATOR = { user: `safety-perms-impersonator-${suffix}`, password: randomBytes(8).toString('hex') };
+const STRANGER = { user: `safety-perms-stranger-${suffix}`, password: randomBytes(8).toString('hex') };
 const V = encodeURIComponent(VHOST);
 const ADMIN = { user: 'guest', password: 'guest' };
 
@@ -59,6 +60,7 @@ async function setUp(b: Broker): Promise<void> {
   await ok(b.api('PUT', `/api/topic-permissions/${V}/${USER}`, { exchange: 'pm.topic', write: '^allowed\\.', read: '^allowed\\.' }), 'topic permissions');
   await ok(b.api('PUT', `/api/users/${IMPERSONATOR.user}`, { password: IMPERSONATOR.password, tags: 'impersonator' }), 'create impersonator');
   await ok(b.api('PUT', `/api/permissions/${V}/${IMPERSONATOR.user}`, { configure: '.*', write: '.*', read: '.*' }), 'impersonator permissions');
+  await ok(b.api('PUT', `/api/users/${STRANGER.user}`, { password: STRANGER.password, tags: '' }), 'create stranger');
   const c = await connect(b, ADMIN.user, ADMIN.password);
   const ch = await c.createChannel();
   await ch.assertExchange('pm.open', 'direct', { durable: false });
@@ -77,14 +79,21 @@ async function tearDown(b: Broker): Promise<void> {
   await b.api('DELETE', `/api/vhosts/${V}`);
   await b.api('DELETE', `/api/users/${USER}`);
   await b.api('DELETE', `/api/users/${IMPERSONATOR.user}`);
+  await b.api('DELETE', `/api/users/${STRANGER.user}`);
 }
 
 type Op = (ch: Channel) => Promise<unknown> | void;
 
 /** 'ok', or the reply code and text that closed the channel (or connection). */
 async function outcome(b: Broker, op: Op, as: { user: string; password: string } = { user: USER, password: PASSWORD }): Promise<string> {
-  const c = await connect(b, as.user, as.password);
   let failure: unknown = null;
+  let c: ChannelModel;
+  try {
+    c = await connect(b, as.user, as.password);
+  } catch (err) {
+    failure = err;
+    return describeFailure(failure);
+  }
   try {
     const ch = await c.createChannel();
     ch.on('error', (e: unknown) => (failure ??= e));
@@ -96,7 +105,10 @@ async function outcome(b: Broker, op: Op, as: { user: string; password: string }
   } finally {
     await c.close().catch(() => {});
   }
-  if (failure === null) return 'ok';
+  return failure === null ? 'ok' : describeFailure(failure);
+}
+
+function describeFailure(failure: unknown): string {
   const m = /(\d{3}) \([A-Z-]+\) with message "(.*)"/s.exec((failure as Error).message);
   return (m ? `${m[1]} ${m[2]}` : (failure as Error).message).replace(/amq\.gen-[A-Za-z0-9_-]{22}/g, 'amq.gen-*');
 }
@@ -112,6 +124,9 @@ const reserved = (name: string) => `403 ACCESS_REFUSED - queue name '${name}' co
  * (or of the administrator, guest, where the point is not a permission).
  */
 const MATRIX: [string, Op, string, 'admin'?][] = [
+  // passive declarations need no permission
+  ['declare a queue outside configure passively', (ch) => ch.checkQueue('pm.theirs'), 'ok'],
+  ['declare an exchange outside configure passively', (ch) => ch.checkExchange('pm.closed'), 'ok'],
   // configure
   ['declare a permitted queue', (ch) => ch.assertQueue('pm.mine.q', { durable: false }), 'ok'],
   ['declare a queue outside configure', (ch) => ch.assertQueue('pm.other', { durable: false }), refused("queue 'pm.other'")],
@@ -244,6 +259,23 @@ const UTF8_CASES: [string, Buffer, string][] = [
   ['a queue name in UTF-8 beyond ASCII', passiveQueueDeclare(Buffer.from('pm.é✓', 'utf8')), notFoundQueue('pm.é✓')],
 ];
 
+/** Opens `vhost` by hand (amqplib does not show the reply of a refused connection.open). */
+async function openVhost(b: Broker, as: { user: string; password: string }, vhost: string): Promise<string> {
+  const c = await RawClient.open(b.port);
+  try {
+    c.sendBytes(PROTOCOL_HEADER);
+    await c.expect(MethodId.CONNECTION_START, WAIT_MS);
+    c.send(0, MethodId.CONNECTION_START_OK, { clientProperties: {}, mechanism: 'PLAIN', response: Buffer.from(`\u0000${as.user}\u0000${as.password}`), locale: 'en_US' });
+    const tune = (await c.expect(MethodId.CONNECTION_TUNE, WAIT_MS)).method as { channelMax: number; frameMax: number };
+    c.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax: tune.channelMax, frameMax: tune.frameMax, heartbeat: 0 });
+    c.send(0, MethodId.CONNECTION_OPEN, { virtualHost: vhost });
+    const m = (await c.next(WAIT_MS)).method as { id: number; replyCode: number; replyText: string; classId: number; methodId: number };
+    return m.id === MethodId.CONNECTION_OPEN_OK ? 'ok' : `${m.replyCode} ${m.replyText} (${m.classId}.${m.methodId})`;
+  } finally {
+    c.close();
+  }
+}
+
 function runMatrix(getBroker: () => Broker): void {
   for (const [name, frame, expected] of UTF8_CASES) {
     it(`answers ${name}`, async () => {
@@ -256,6 +288,11 @@ function runMatrix(getBroker: () => Broker): void {
       expect(await outcome(getBroker(), op, who === 'admin' ? ADMIN : undefined)).toBe(expected);
     });
   }
+
+  it('refuses a user without permissions on the vhost at connection.open (530)', async () => {
+    expect(await openVhost(getBroker(), STRANGER, VHOST)).toBe(`530 NOT_ALLOWED - access to vhost '${VHOST}' refused for user '${STRANGER.user}' (10.40)`);
+    expect(await openVhost(getBroker(), STRANGER, `${VHOST}-missing`)).toBe(`530 NOT_ALLOWED - vhost ${VHOST}-missing not found (10.40)`);
+  });
 
   it('lets a user tagged impersonator publish with any user_id', async () => {
     expect(await outcome(getBroker(), (ch) => void ch.publish('pm.open', 'k', body, { userId: 'someone-else' }), IMPERSONATOR)).toBe('ok');
