@@ -25,7 +25,7 @@ import { runFan } from './fan.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const serverBin = join(root, 'bin', 'warren-server');
-const benchTool = resolve(root, '..', 'shared', 'tools', 'amqp-bench.mjs');
+const benchTool = process.env.BENCH_TOOL ?? resolve(root, '..', 'shared', 'tools', 'amqp-bench.mjs');
 
 const MESSAGES = positiveInt(process.env.BENCH_MESSAGES, 200_000);
 const SIZE = positiveInt(process.env.BENCH_SIZE, 100);

@@ -5,7 +5,7 @@ import { DirectReplyTo } from './direct-reply-to.js';
 import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import type { MemoryBudget } from './store/memory-budget.js';
 import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
 

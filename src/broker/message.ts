@@ -28,8 +28,10 @@ export function ownContent(header: Buffer, body: Buffer | readonly Buffer[], bod
 }
 
 export class Message {
-  /** where the message store keeps it (opaque to everyone else); null when not stored */
-  stored: { readonly id: number; readonly segment: unknown } | null = null;
+  /** where the message store keeps it for durable queues; null when not stored */
+  stored: StoredRef | null = null;
+  /** where a copy was put on disk for queues past the memory budget (written once, however many queues) */
+  spilled: DiskPosition | null = null;
 
   constructor(
     readonly exchange: string,
@@ -55,6 +57,20 @@ export class Message {
   get size(): number {
     return this.body.length;
   }
+}
+
+/** A record's place in the message store's segments. */
+export interface DiskPosition {
+  readonly segment: number;
+  readonly offset: number;
+  /** the whole record's length in bytes */
+  readonly length: number;
+}
+
+/** A persistent message's own record in the store (`handle` is the store's, opaque to everyone else). */
+export interface StoredRef extends DiskPosition {
+  readonly id: number;
+  readonly handle: unknown;
 }
 
 /** One message's place in one queue: a message routed to three queues has three envelopes. */

@@ -18,6 +18,7 @@ import { REPLY_PREFIX, type ReplySink } from '../broker/direct-reply-to.js';
 import type { Envelope } from '../broker/message.js';
 import { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
+import { MAX_EXPIRY_MS } from '../broker/queue-settings.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { checkUserId } from './authentication.js';
@@ -372,6 +373,12 @@ export class Channel implements ConsumerHost, ReplySink {
 
 /** RabbitMQ accepts a per-message TTL only as a non-negative integer in a string. */
 function checkExpiration(expiration: string | undefined): void {
-  if (expiration === undefined || /^\d+$/.test(expiration)) return;
+  if (expiration === undefined) return;
+  if (/^\d+$/.test(expiration)) {
+    const n = BigInt(expiration);
+    if (n > BigInt(MAX_EXPIRY_MS)) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': {value_too_large,${n}}`);
+    return;
+  }
+  if (/^-\d+$/.test(expiration)) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': {value_negative,${BigInt(expiration)}}`);
   throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': no_integer`);
 }

@@ -1,7 +1,7 @@
 // The daemon's set-up of its data directory: opens the stores and loads what they hold into a
 // new broker. (It lives in server, not in broker/store: the store imports only the message types
 // it stores.)
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Broker } from '../broker/broker.js';
 import type { Queue } from '../broker/queue.js';
@@ -10,7 +10,7 @@ import { DefinitionsStore } from '../broker/store/definitions-store.js';
 import { DiskMessageStore } from '../broker/store/disk-message-store.js';
 import { GroupCommit } from '../broker/store/group-commit.js';
 import { StoreFormatError } from '../broker/store/message-store.js';
-import { MemoryBudget } from '../broker/store/spool.js';
+import { MemoryBudget } from '../broker/store/memory-budget.js';
 
 export interface RecoveredBroker {
   broker: Broker;
@@ -25,10 +25,8 @@ export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 
 export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BUDGET): RecoveredBroker {
   const started = Date.now();
-  // Spool files hold transient overflow only (persistent messages are in the segments too): start clean.
-  const spoolDir = join(dataDir, 'spool');
-  rmSync(spoolDir, { recursive: true, force: true });
-  mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+  // Earlier versions kept transient overflow in spool/; it now goes through the message segments.
+  rmSync(join(dataDir, 'spool'), { recursive: true, force: true });
   const messagesDir = join(dataDir, 'messages');
   const segments = DiskMessageStore.segmentFiles(messagesDir);
   if (segments.length > 0 && !existsSync(join(dataDir, 'definitions.json')) && !existsSync(join(dataDir, 'definitions.journal'))) {
@@ -41,7 +39,7 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
   const commit = new GroupCommit();
   const definitions = DefinitionsStore.open(dataDir, commit);
   const { store, report } = DiskMessageStore.open(messagesDir, commit);
-  const broker = new Broker(store, false, new MemoryBudget(memoryBudget, spoolDir));
+  const broker = new Broker(store, false, new MemoryBudget(memoryBudget, null, store));
   const fresh = definitions.state.vhost.size === 0 && definitions.state.user.size === 0;
   const restoreProblems = fresh ? [] : restoreDefinitions(broker, definitions.state);
   broker.definitions = new DefinitionEmitter(definitions);
@@ -50,19 +48,20 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
   const queues = new Set<string>();
   let lastKey = '';
   let queue: Queue | undefined;
-  for (const { queue: key, message, redelivered } of report.replay()) {
-    if (key !== lastKey) {
-      const [vhost, name] = key.split('\u0000') as [string, string];
+  // Queues get positions, not messages: bodies are read back as consumers need them.
+  for (const r of report.replay()) {
+    if (r.queue !== lastKey) {
+      const [vhost, name] = r.queue.split('\u0000') as [string, string];
       queue = broker.vhosts.get(vhost)?.queues.get(name);
-      lastKey = key;
+      lastKey = r.queue;
     }
     if (queue?.store) {
-      queues.add(key);
-      queue.enqueue(message, redelivered);
+      queues.add(r.queue);
+      queue.enqueueStored(r.segment, r.offset, r.length, r.bodySize, r.redelivered);
     } else {
       // The queue is gone (deleted just before a crash): its messages go too.
-      const [vhost, name] = key.split('\u0000') as [string, string];
-      store.removed(message, { vhost, name });
+      const [vhost, name] = r.queue.split('\u0000') as [string, string];
+      store.removedAt(r.segment, r.offset, { vhost, name });
     }
   }
   const lines = [

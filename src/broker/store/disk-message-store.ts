@@ -6,12 +6,23 @@
 // Recovery keeps whatever is intact: only the last record of the last segment can be a torn write
 // (truncated); anything else is damage, named (file, offset, records skipped) and stepped over by
 // record framing, never truncated away. Files it cannot read are kept aside, never deleted.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, truncateSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, read, readdirSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBasicProperties, Reader } from '../../amqp/index.js';
-import { Message, ownContent } from '../message.js';
-import { AppendFile, type GroupCommit } from './group-commit.js';
-import { queueKey, StoreFormatError, type MessageStore, type QueueRef, type RecoveredMessage, type RecoveryReport } from './message-store.js';
+import { Message, ownContent, type DiskPosition } from '../message.js';
+import { AppendFile, GroupCommit } from './group-commit.js';
+import { readFully } from './io.js';
+import {
+  queueKey,
+  StoreFormatError,
+  type HeldPosition,
+  type MessageStore,
+  type Overflow,
+  type QueueRef,
+  type RecoveredMessage,
+  type RecoveryReport,
+} from './message-store.js';
+import { DELIVERED, Pairs, readIndex, REMOVED, type IndexRecord } from './recovery-index.js';
 import {
   ACK_BYTES,
   ACKS_MAGIC,
@@ -25,11 +36,11 @@ import {
   readAck,
   readRecord,
   RECORD_DELIVERED,
-  RECORD_PUBLISH,
+  RECORD_QUEUE,
   RECORD_REMOVED,
+  RECORD_TRANSIENT,
   SEGMENT_MAGIC,
   type PublishRecord,
-  type QueueRecord,
 } from './records.js';
 
 /** Start a new segment past this size; smaller segments free disk sooner. */
@@ -44,6 +55,8 @@ class Segment {
   /** lowest message id stored here (ids grow with segment ids) */
   firstId = 0;
   acks: AppendFile | null = null;
+  /** for reading messages back (opened on first use) */
+  readFd = -1;
   /** queue key -> the number this segment's records use for it */
   readonly numbers = new Map<string, number>();
 
@@ -54,19 +67,10 @@ class Segment {
 }
 
 const headerReader = new Reader();
+const indexRecord: IndexRecord = { type: 0, next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, vhost: '', name: '' };
 
-interface RecoveredEntry {
-  id: number;
-  seg: number;
-  /** where its publish record starts in the segment file */
-  offset: number;
-  /** queue keys holding the message; '' once removed from that queue */
-  keys: string[];
-  delivered: boolean[];
-  live: number;
-}
 
-export class DiskMessageStore implements MessageStore {
+export class DiskMessageStore implements MessageStore, Overflow {
   private readonly segments = new Map<number, Segment>();
   /** live segments in id order (so also in message id order) */
   private readonly order: Segment[] = [];
@@ -85,6 +89,18 @@ export class DiskMessageStore implements MessageStore {
     const report = store.recover();
     store.roll();
     return { store, report };
+  }
+
+  /**
+   * A store for transient overflow only (a broker whose messages are not persisted): whatever an
+   * earlier run left in `dir` is deleted, and nothing it writes is ever fsynced.
+   */
+  static openOverflow(dir: string): DiskMessageStore {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const store = new DiskMessageStore(dir, new GroupCommit());
+    store.roll();
+    return store;
   }
 
   /** Segment files in `dir` (a quick look, before opening: is there message data here?). */
@@ -121,46 +137,143 @@ export class DiskMessageStore implements MessageStore {
       }
       numbers.push(n);
     }
-    message.stored = { id, segment: seg };
     if (seg.firstId === 0) seg.firstId = id;
     seg.live += queues.length;
-    this.commit.append(file, encodePublish(id, message.arrival, numbers, message.exchange, message.routingKey, message.header, message.body));
+    const record = encodePublish(id, message.arrival, numbers, message.exchange, message.routingKey, message.header, message.body);
+    message.stored = { id, handle: seg, segment: seg.id, offset: file.size, length: record.length };
+    this.commit.append(file, record);
     return this.commit.currentBatch;
   }
 
   delivered(message: Message, queue: QueueRef): void {
     const stored = message.stored;
     if (!stored) return;
-    this.ack(stored.segment as Segment, RECORD_DELIVERED, stored.id, queue);
+    this.ack(stored.handle as Segment, RECORD_DELIVERED, stored.offset, queue);
   }
 
   removed(message: Message, queue: QueueRef): void {
     const stored = message.stored;
-    if (!stored) return;
-    const seg = stored.segment as Segment;
+    if (stored) this.removedFrom(stored.handle as Segment, stored.offset, queue);
+  }
+
+  removedAt(segment: number, offset: number, queue: QueueRef): void {
+    const seg = this.segments.get(segment);
+    if (seg) this.removedFrom(seg, offset, queue);
+  }
+
+  private removedFrom(seg: Segment, offset: number, queue: QueueRef): void {
     if (--seg.live === 0 && seg !== this.current) {
       this.drop(seg);
       return;
     }
-    this.ack(seg, RECORD_REMOVED, stored.id, queue);
+    this.ack(seg, RECORD_REMOVED, offset, queue);
   }
 
-  /** Points a message read back from a queue's spool at its stored record again. */
-  reattach(message: Message, id: number): void {
-    // the last segment whose first id is at most `id` (binary search: segments are in id order)
-    let lo = 0;
-    let hi = this.order.length - 1;
-    let found: Segment | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const seg = this.order[mid]!;
-      if (seg.firstId !== 0 && seg.firstId <= id) {
-        found = seg;
-        lo = mid + 1;
-      } else if (seg.firstId === 0) hi = mid - 1;
-      else hi = mid - 1;
+  spill(message: Message): DiskPosition {
+    const spilled = message.spilled;
+    const seg = spilled && this.segments.get(spilled.segment);
+    if (spilled && seg) {
+      seg.live++;
+      return spilled;
     }
-    if (found) message.stored = { id, segment: found };
+    if (this.current.file!.size >= SEGMENT_BYTES) this.roll();
+    const current = this.current;
+    const file = current.file!;
+    const record = encodePublish(0, message.arrival, [], message.exchange, message.routingKey, message.header, message.body, RECORD_TRANSIENT);
+    const position = { segment: current.id, offset: file.size, length: record.length };
+    this.commit.appendLazy(file, record);
+    current.live++;
+    message.spilled = position;
+    return position;
+  }
+
+  release(segment: number): void {
+    const seg = this.segments.get(segment);
+    if (seg && --seg.live === 0 && seg !== this.current) this.drop(seg);
+  }
+
+  read(positions: readonly HeldPosition[], sync: boolean, done: (messages: (Message | null)[]) => void): void {
+    this.commit.writeOut(); // records still buffered reach the kernel before they are read
+    const messages: (Message | null)[] = new Array<Message | null>(positions.length).fill(null);
+    // Consecutive records of one segment are read with one call.
+    const runs: { seg: Segment; start: number; end: number; first: number; count: number }[] = [];
+    positions.forEach((p, i) => {
+      const last = runs[runs.length - 1];
+      if (last && last.seg.id === p.segment && last.end === p.offset) {
+        last.end += p.length;
+        last.count++;
+        return;
+      }
+      const seg = this.segments.get(p.segment);
+      if (seg) runs.push({ seg, start: p.offset, end: p.offset + p.length, first: i, count: 1 });
+    });
+    let pending = runs.length;
+    if (pending === 0) return done(messages);
+    const parse = (run: (typeof runs)[number], buf: Buffer | null): void => {
+      for (let i = run.first; i < run.first + run.count; i++) {
+        const p = positions[i]!;
+        messages[i] = buf ? this.messageAt(run.seg, buf, p.offset - run.start, p.offset, p.durable) : null;
+      }
+    };
+    for (const run of runs) {
+      const buf = Buffer.allocUnsafe(run.end - run.start);
+      let fd: number;
+      try {
+        fd = this.readFdOf(run.seg);
+      } catch (err) {
+        this.readFailed(run.seg, (err as Error).message);
+        parse(run, null);
+        if (--pending === 0) done(messages);
+        continue;
+      }
+      if (sync) {
+        try {
+          readFully(fd, buf, run.start);
+          parse(run, buf);
+        } catch (err) {
+          this.readFailed(run.seg, (err as Error).message);
+          parse(run, null);
+        }
+        if (--pending === 0) done(messages);
+        continue;
+      }
+      readAsync(fd, buf, run.start, (err) => {
+        if (err) this.readFailed(run.seg, err.message);
+        parse(run, err ? null : buf);
+        if (--pending === 0) done(messages);
+      });
+    }
+  }
+
+  /** The message in the record at `at` of `buf` (which is its segment from `offset` on). */
+  private messageAt(seg: Segment, buf: Buffer, at: number, offset: number, durable: boolean): Message | null {
+    const r = readRecord(buf, at);
+    if (r.kind !== 'record' || r.record.type === RECORD_QUEUE) {
+      this.readFailed(seg, `no intact record at byte ${offset}`);
+      return null;
+    }
+    const record = r.record as PublishRecord;
+    let properties;
+    try {
+      properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+    } catch (err) {
+      // e.g. headers nested deeper than today's wire limit, stored by an older version
+      this.readFailed(seg, `message ${record.id} at byte ${offset} has unreadable properties (${(err as Error).message})`);
+      return null;
+    }
+    const owned = ownContent(record.header, record.body);
+    const message = new Message(record.exchange, record.routingKey, properties, owned.header, owned.body, record.arrival);
+    if (durable) message.stored = { id: record.id, handle: seg, segment: seg.id, offset, length: r.next - at };
+    return message;
+  }
+
+  private readFdOf(seg: Segment): number {
+    if (seg.readFd < 0) seg.readFd = openSync(this.path(seg.id, 'seg'), 'r');
+    return seg.readFd;
+  }
+
+  private readFailed(seg: Segment, why: string): void {
+    process.stderr.write(`${new Date().toISOString()} [warning] damage: ${this.path(seg.id, 'seg')}: a message could not be read back (${why}); it is skipped\n`);
   }
 
   writeOut(): void {
@@ -178,15 +291,17 @@ export class DiskMessageStore implements MessageStore {
     for (const seg of this.segments.values()) {
       if (seg.file) this.commit.retire(seg.file);
       if (seg.acks) this.commit.retire(seg.acks);
+      if (seg.readFd >= 0) closeSync(seg.readFd);
+      seg.readFd = -1;
     }
     await this.commit.drain();
   }
 
-  private ack(seg: Segment, type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, id: number, queue: QueueRef): void {
+  private ack(seg: Segment, type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, offset: number, queue: QueueRef): void {
     const n = seg.numbers.get(queueKey(queue));
     if (n === undefined) return;
     const acks = this.acksOf(seg);
-    if (acks) this.commit.append(acks, encodeAck(type, n, id));
+    if (acks) this.commit.append(acks, encodeAck(type, n, offset));
   }
 
   private path(id: number, ext: 'seg' | 'acks'): string {
@@ -236,6 +351,8 @@ export class DiskMessageStore implements MessageStore {
     if (i >= 0) this.order.splice(i, 1);
     if (seg.file) this.commit.retire(seg.file);
     if (seg.acks) this.commit.retire(seg.acks);
+    if (seg.readFd >= 0) closeSync(seg.readFd);
+    seg.readFd = -1;
     for (const path of [this.path(seg.id, 'seg'), this.path(seg.id, 'acks')]) {
       try {
         if (existsSync(path)) unlinkSync(path);
@@ -262,8 +379,8 @@ export class DiskMessageStore implements MessageStore {
   private recover(): RecoveryReport {
     const started = Date.now();
     const problems: string[] = [];
-    // Publish records arrive in id order, so `entries` needs no sorting.
-    const entries: RecoveredEntry[] = [];
+    // One entry per (message, queue) pair, in publish order (segment by segment, offset by offset).
+    const pairs = new Pairs();
     const ids = readdirSync(this.dir)
       .map((f) => SEGMENT_NAME.exec(f)?.[1])
       .filter((m): m is string => m !== undefined)
@@ -273,6 +390,7 @@ export class DiskMessageStore implements MessageStore {
     /** segments that must be kept whatever their live count (they hold messages recovery could not place) */
     const keep = new Set<number>();
     const numbersOf = new Map<number, Map<number, string>>();
+    const firstIdOf = new Map<number, number>();
     for (const segId of ids) {
       const path = this.path(segId, 'seg');
       const buf = readFileSync(path);
@@ -289,33 +407,37 @@ export class DiskMessageStore implements MessageStore {
       }
       const numbers = new Map<number, string>();
       numbersOf.set(segId, numbers);
-      const byId = new Map<number, RecoveredEntry>();
+      const from = pairs.length;
       this.scanSegment(buf, path, segId === last, problems, (r, offset) => {
-        if (r.type !== RECORD_PUBLISH) {
-          numbers.set(r.number, queueKey(r));
+        if (r.type === RECORD_TRANSIENT) return; // an overflow copy of a transient message: gone with the run that wrote it
+        if (r.type === RECORD_QUEUE) {
+          numbers.set(r.id, queueKey(r));
           return;
         }
-        const keys: string[] = [];
-        for (const n of r.queues) {
-          const key = numbers.get(n);
-          if (key === undefined) {
+        for (let i = 0; i < r.queueCount; i++) {
+          const n = buf.readUInt32BE(r.queuesAt + 4 * i);
+          if (numbers.has(n)) pairs.push(segId, offset, r.next - offset, r.bodySize, n);
+          else {
             keep.add(segId);
             problems.push(`${path}: message ${r.id} at byte ${offset} names queue number ${n}, whose record is damaged; the segment is kept`);
-          } else keys.push(key);
+          }
         }
-        const entry: RecoveredEntry = { id: r.id, seg: segId, offset, keys, delivered: keys.map(() => false), live: keys.length };
-        entries.push(entry);
-        byId.set(r.id, entry);
         if (r.id > this.lastId) this.lastId = r.id;
+        if (!firstIdOf.has(segId)) firstIdOf.set(segId, r.id);
       });
-      this.scanAcks(segId, numbers, byId, problems);
+      this.scanAcks(segId, pairs, from, problems);
     }
-    const liveEntries = entries.filter((e) => e.live > 0);
     const live = new Map<number, number>();
-    const firstIds = new Map<number, number>();
-    for (const entry of liveEntries) {
-      live.set(entry.seg, (live.get(entry.seg) ?? 0) + entry.live);
-      if (!firstIds.has(entry.seg)) firstIds.set(entry.seg, entry.id);
+    let messages = 0;
+    let lastSeg = -1;
+    let lastOffset = -1;
+    for (let i = 0; i < pairs.length; i++) {
+      if (pairs.state(i) & REMOVED) continue;
+      const seg = pairs.seg(i);
+      live.set(seg, (live.get(seg) ?? 0) + 1);
+      if (seg !== lastSeg || pairs.offset(i) !== lastOffset) messages++;
+      lastSeg = seg;
+      lastOffset = pairs.offset(i);
     }
     // Re-open the segments that still hold live messages; delete the rest.
     for (const segId of ids) {
@@ -329,17 +451,17 @@ export class DiskMessageStore implements MessageStore {
       }
       const seg = new Segment(segId, null);
       seg.live = keep.has(segId) ? Number.MAX_SAFE_INTEGER : count;
-      seg.firstId = firstIds.get(segId) ?? 0;
+      seg.firstId = firstIdOf.get(segId) ?? 0;
       for (const [n, key] of numbers) seg.numbers.set(key, n);
       this.segments.set(segId, seg);
       this.order.push(seg);
     }
     return {
-      messages: liveEntries.length,
+      messages,
       segments: this.segments.size,
       problems,
       millis: Date.now() - started,
-      replay: () => this.replay(liveEntries, problems),
+      replay: () => this.replay(pairs, numbersOf),
     };
   }
 
@@ -349,14 +471,15 @@ export class DiskMessageStore implements MessageStore {
     path: string,
     isLast: boolean,
     problems: string[],
-    each: (r: PublishRecord | QueueRecord, offset: number) => void,
+    each: (r: IndexRecord, offset: number) => void,
   ): void {
     let pos = FILE_HEADER;
+    const r = indexRecord;
     for (;;) {
-      const r = readRecord(buf, pos);
-      if (r.kind === 'end') return;
-      if (r.kind === 'record') {
-        each(r.record, pos);
+      const kind = readIndex(buf, pos, r);
+      if (kind === 'end') return;
+      if (kind === 'record') {
+        each(r, pos);
         pos = r.next;
         continue;
       }
@@ -378,7 +501,9 @@ export class DiskMessageStore implements MessageStore {
     }
   }
 
-  private scanAcks(segId: number, numbers: Map<number, string>, byId: Map<number, RecoveredEntry>, problems: string[]): void {
+  /** Applies a segment's acks to its pairs (pairs [from, end) of `pairs`, in offset order). */
+  private scanAcks(segId: number, pairs: Pairs, from: number, problems: string[]): void {
+    const to = pairs.length;
     const path = this.path(segId, 'acks');
     if (!existsSync(path)) return;
     const buf = readFileSync(path);
@@ -400,15 +525,7 @@ export class DiskMessageStore implements MessageStore {
         if (damaged++ === 0) firstDamaged = pos;
         continue;
       }
-      const entry = byId.get(a.id);
-      const key = numbers.get(a.queue);
-      const i = entry && key !== undefined ? entry.keys.indexOf(key) : -1;
-      if (!entry || i < 0) continue;
-      if (a.type === RECORD_DELIVERED) entry.delivered[i] = true;
-      else if (entry.keys[i] !== '') {
-        entry.keys[i] = '';
-        entry.live--;
-      }
+      pairs.mark(from, to, a.offset, a.queue, a.type === RECORD_DELIVERED ? DELIVERED : REMOVED);
     }
     if (damaged > 0) problems.push(`${path}: ${damaged} damaged ack record${damaged === 1 ? '' : 's'} skipped (the first at byte ${firstDamaged}); the rest kept`);
     if (whole < buf.length) {
@@ -417,36 +534,39 @@ export class DiskMessageStore implements MessageStore {
     }
   }
 
-  /** The live messages, segment by segment in publish order: one segment's bytes in memory at a time. */
-  private *replay(entries: RecoveredEntry[], problems: string[]): Generator<RecoveredMessage> {
-    let segId = -1;
-    let buf = Buffer.alloc(0);
-    for (const entry of entries) {
-      if (entry.seg !== segId) {
-        segId = entry.seg;
-        buf = readFileSync(this.path(segId, 'seg'));
-      }
-      const r = readRecord(buf, entry.offset);
-      if (r.kind !== 'record' || r.record.type !== RECORD_PUBLISH) continue;
-      const record = r.record;
-      let properties;
-      try {
-        properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
-      } catch (err) {
-        // e.g. headers nested deeper than today's wire limit, stored by an older version
-        problems.push(`message ${record.id} in segment ${segId}: unreadable properties (${(err as Error).message}); skipped`);
-        continue;
-      }
-      const owned = ownContent(record.header, record.body);
-      const message = new Message(record.exchange, record.routingKey, properties, owned.header, owned.body, record.arrival);
-      const segment = this.segments.get(segId);
-      if (segment) message.stored = { id: record.id, segment };
-      for (let i = 0; i < entry.keys.length; i++) {
-        const queue = entry.keys[i]!;
-        if (queue !== '') yield { queue, message, redelivered: entry.delivered[i]! };
-      }
+  /** The live messages' positions, in publish order, one per queue holding each. */
+  private *replay(pairs: Pairs, numbersOf: Map<number, Map<number, string>>): Generator<RecoveredMessage> {
+    for (let i = 0; i < pairs.length; i++) {
+      const state = pairs.state(i);
+      if (state & REMOVED) continue;
+      const queue = numbersOf.get(pairs.seg(i))?.get(pairs.queue(i));
+      if (queue === undefined) continue;
+      yield {
+        queue,
+        segment: pairs.seg(i),
+        offset: pairs.offset(i),
+        length: pairs.recordLength(i),
+        bodySize: pairs.bodySize(i),
+        redelivered: (state & DELIVERED) !== 0,
+      };
     }
+    pairs.release();
   }
+}
+
+/** Reads `buf.length` bytes at `position`, continuing after short reads. */
+function readAsync(fd: number, buf: Buffer, position: number, done: (err: Error | null) => void): void {
+  let got = 0;
+  const next = (): void => {
+    read(fd, buf, got, buf.length - got, position + got, (err, n) => {
+      if (err) return done(err);
+      if (n === 0) return done(new Error('file ended early'));
+      got += n;
+      if (got < buf.length) next();
+      else done(null);
+    });
+  };
+  next();
 }
 
 /** How many record marks lie in [from, to): about how many records a damaged stretch held. */

@@ -12,9 +12,12 @@
 //   publish payload:  u8 1, u64 id, u64 arrival ms, u16 queue count, u32 queue number*,
 //                     shortstr exchange, shortstr routing key, u32+bytes content header, u32+bytes body
 //                     (once per message, however many queues it went to)
+//   transient payload: as publish with u8 5 and no queues: a copy for a queue past the memory
+//                     budget (the one overflow path for every message); not fsynced, ignored by recovery
 //
 // Ack files (*.acks, one per segment) hold fixed-width 20-byte records, one per event:
-//   [u32 crc32 of the next 16 bytes][u8 type: 2 delivered | 3 removed][3 zero bytes][u32 queue number][u64 message id]
+//   [u32 crc32 of the next 16 bytes][u8 type: 2 delivered | 3 removed][3 zero bytes][u32 queue number]
+//   [u64 offset of the message's publish record in the segment]: acks are positions, not names
 import { crc32 } from 'node:zlib';
 
 export const FORMAT_VERSION = 1;
@@ -26,6 +29,8 @@ export const RECORD_PUBLISH = 1;
 export const RECORD_DELIVERED = 2;
 export const RECORD_REMOVED = 3;
 export const RECORD_QUEUE = 4;
+/** a copy of a message put on disk for a queue past the memory budget: never fsynced, ignored by recovery */
+export const RECORD_TRANSIENT = 5;
 export const RECORD_MARK = 0x57524e31; // 'WRN1'
 const MARK_BYTES = Buffer.from([0x57, 0x52, 0x4e, 0x31]);
 export const FRAME = 12;
@@ -85,11 +90,12 @@ export function encodePublish(
   routingKey: string,
   header: Buffer,
   body: Buffer,
+  type: typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT = RECORD_PUBLISH,
 ): Buffer {
   const size = FRAME + 1 + 8 + 8 + 2 + 4 * queues.length + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
   const buf = Buffer.allocUnsafe(size);
   let pos = FRAME;
-  buf[pos++] = RECORD_PUBLISH;
+  buf[pos++] = type;
   pos = putU64(buf, pos, id);
   pos = putU64(buf, pos, arrival);
   pos = buf.writeUInt16BE(queues.length, pos);
@@ -102,11 +108,11 @@ export function encodePublish(
   return seal(buf);
 }
 
-export function encodeAck(type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, queue: number, id: number): Buffer {
+export function encodeAck(type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, queue: number, offset: number): Buffer {
   const buf = Buffer.alloc(ACK_BYTES);
   buf[4] = type;
   buf.writeUInt32BE(queue, 8);
-  putU64(buf, 12, id);
+  putU64(buf, 12, offset);
   buf.writeUInt32BE(crc32(buf.subarray(4)), 0);
   return buf;
 }
@@ -114,7 +120,8 @@ export function encodeAck(type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED,
 export interface AckRecord {
   type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED;
   queue: number;
-  id: number;
+  /** the publish record's offset in its segment */
+  offset: number;
 }
 
 /** The ack record at `pos`, or null when its checksum or contents are wrong. */
@@ -123,11 +130,11 @@ export function readAck(buf: Buffer, pos: number): AckRecord | null {
   if (crc32(rec.subarray(4)) !== rec.readUInt32BE(0)) return null;
   const type = rec[4];
   if (type !== RECORD_DELIVERED && type !== RECORD_REMOVED) return null;
-  return { type, queue: rec.readUInt32BE(8), id: rec.readUInt32BE(12) * 0x100000000 + rec.readUInt32BE(16) };
+  return { type, queue: rec.readUInt32BE(8), offset: rec.readUInt32BE(12) * 0x100000000 + rec.readUInt32BE(16) };
 }
 
 export interface PublishRecord {
-  type: typeof RECORD_PUBLISH;
+  type: typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT;
   id: number;
   arrival: number;
   queues: number[];
@@ -206,7 +213,7 @@ function parsePayload(p: Buffer): PublishRecord | QueueRecord {
     const vhost = shortstr();
     return { type, number, vhost, name: shortstr() };
   }
-  if (type !== RECORD_PUBLISH) throw new Error(`unknown record type ${type}`);
+  if (type !== RECORD_PUBLISH && type !== RECORD_TRANSIENT) throw new Error(`unknown record type ${type}`);
   need(18);
   const id = p.readUInt32BE(pos) * 0x100000000 + p.readUInt32BE(pos + 4);
   const arrival = p.readUInt32BE(pos + 8) * 0x100000000 + p.readUInt32BE(pos + 12);
