@@ -31,8 +31,8 @@ export interface FieldTable {
  * How many tables and arrays may nest inside a field table. RabbitMQ accepts any depth that fits
  * in a frame (26,000 levels); warren stops at 100, which no client comes near (x-death headers
  * nest 3 deep), so that nothing that handles a value -- comparisons, JSON for the API and the
- * definitions files -- can run out of stack. Deeper is a connection error (502 SYNTAX_ERROR),
- * as any table warren cannot parse.
+ * definitions files -- can run out of stack. Deeper is a connection error (the method frame
+ * reader answers 501 FRAME_ERROR "cannot decode", as for any arguments it cannot parse).
  */
 export const MAX_FIELD_NESTING = 100;
 

@@ -12,7 +12,9 @@ import {
   Reader,
   ReplyCode,
   Writer,
-  decodeMethod,
+  decodeMethodFrame,
+  erlangBinary,
+  unknownFrame,
   type FieldTable,
   type Method,
   writeChannelClose,
@@ -269,12 +271,15 @@ export class Connection implements ChannelHost {
     if (phase === 'closing' && (type !== Frame.METHOD || channel !== 0)) return;
     switch (type) {
       case Frame.METHOD: {
-        const method = decodeMethod(reader.reset(buf, start, end));
+        // strict: leftover or undecodable argument bytes are a frame error, as in RabbitMQ (issue 16.8)
+        const method = decodeMethodFrame(reader, buf, start, end);
         if (!method) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, `unknown method ${buf.readUInt16BE(start)}.${buf.readUInt16BE(start + 2)}`);
         return channel === 0 ? this.onConnectionMethod(method) : this.onChannelMethod(channel, method);
       }
       case Frame.HEADER:
       case Frame.BODY: {
+        // RabbitMQ: content on channel 0 is an unexpected frame, shown with its octets
+        if (channel === 0) throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `type ${type}, all octets = ${erlangBinary(buf.subarray(start, end))}`);
         const ch = this.openChannel(channel);
         if (!ch) return;
         try {
@@ -287,6 +292,7 @@ export class Connection implements ChannelHost {
       }
       case Frame.HEARTBEAT:
         if (channel !== 0) throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'heartbeat frame on a non-zero channel');
+        if (end > start) throw unknownFrame(Frame.HEARTBEAT, buf.subarray(start, end));
         return;
       default:
         throw new AmqpError(ReplyCode.FRAME_ERROR, `unknown frame type ${type}`);
@@ -388,6 +394,10 @@ export class Connection implements ChannelHost {
         return;
       default:
         if (this.phase.name === 'closing') return;
+        // RabbitMQ: a channel-class method on channel 0 is a CHANNEL_ERROR (504)
+        if (m.id >>> 16 !== ClassId.CONNECTION) {
+          throw new AmqpError(ReplyCode.CHANNEL_ERROR, 'unexpected method in connection state running', m.id >>> 16, m.id & 0xffff);
+        }
         throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected method on channel 0`, m.id >>> 16, m.id & 0xffff);
     }
   }

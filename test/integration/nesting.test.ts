@@ -1,6 +1,6 @@
 // Issue 10.3: a durable queue whose arguments nested arrays 3,000 deep made every later start fail
 // ("Maximum call stack size exceeded"). Field tables now nest at most MAX_FIELD_NESTING levels on the
-// wire (deeper: connection.close 502 SYNTAX_ERROR, as for any table warren cannot parse; RabbitMQ
+// wire (deeper: connection.close 501 FRAME_ERROR, as for any arguments warren cannot decode; RabbitMQ
 // itself accepts any depth that fits a frame), and the stored-definitions reader is bounded: a value
 // an older version stored deeper than that is left out with a "damage:" line, never stops a start.
 import { appendFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 describe('field-table nesting (issue 10.3)', () => {
-  it(`accepts ${MAX_FIELD_NESTING} levels, refuses deeper with 502 SYNTAX_ERROR, and restarts with the deepest accepted`, async () => {
+  it(`accepts ${MAX_FIELD_NESTING} levels, refuses deeper with 501 FRAME_ERROR, and restarts with the deepest accepted`, async () => {
     const w = await startWarren({ keepDataDir: true });
     let c = await RawClient.login(w.port);
     await c.openChannel(1);
@@ -47,7 +47,7 @@ describe('field-table nesting (issue 10.3)', () => {
     for (const depth of [MAX_FIELD_NESTING + 1, 3000]) {
       c.sendBytes(declareNested(`too-deep-${depth}`, depth));
       const close = await c.expect(MethodId.CONNECTION_CLOSE);
-      expect(close.method).toMatchObject({ replyCode: 502, replyText: `SYNTAX_ERROR - field table nested deeper than ${MAX_FIELD_NESTING} levels` });
+      expect(close.method).toMatchObject({ replyCode: 501, replyText: `FRAME_ERROR - cannot decode: field table nested deeper than ${MAX_FIELD_NESTING} levels`, classId: 50, methodId: 10 });
       c.close();
       c = await RawClient.login(w.port);
       await c.openChannel(1);
