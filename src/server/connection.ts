@@ -138,12 +138,25 @@ export class Connection implements ChannelHost {
   ) {
     this.id = `${peer.host}:${peer.port} -> ${peer.localHost}:${peer.localPort}`;
     this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - 8);
-    this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), ctx.limits.handshakeTimeout);
+    this.handshakeTimer = setTimeout(this.guarded('handshake timeout', () => this.handshakeTimedOut()), ctx.limits.handshakeTimeout);
     this.handshakeTimer.unref();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', () => this.teardown());
-    socket.on('close', () => this.teardown());
+    // Event and timer callbacks: whatever they throw stays with this connection (issue 10).
+    socket.on('data', (chunk: Buffer) => this.guarded('receiving', () => this.onData(chunk))());
+    socket.on('drain', this.guarded('resuming deliveries', () => this.onDrain()));
+    socket.on('error', this.guarded('closing', () => this.teardown()));
+    socket.on('close', this.guarded('closing', () => this.teardown()));
+  }
+
+  /** `fn` with its failures logged for this connection and the socket dropped, never thrown on. */
+  private guarded(what: string, fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (err) {
+        reportFault(`connection ${this.id}`, what, err);
+        if (!this.socket.destroyed) this.socket.destroy();
+      }
+    };
   }
 
   get broker(): Broker {
@@ -473,7 +486,7 @@ export class Connection implements ChannelHost {
     writeConnectionClose(this.writer, 0, err.replyCode, err.replyText, err.classId, err.methodId);
     this.phase = { name: 'closing', user: this.user, vhost: this.vhost };
     this.flush();
-    this.closeTimer = setTimeout(() => this.finish(), CLOSE_TIMEOUT_MS);
+    this.closeTimer = setTimeout(this.guarded('closing', () => this.finish()), CLOSE_TIMEOUT_MS);
     this.closeTimer.unref();
   }
 
@@ -576,13 +589,16 @@ export class Connection implements ChannelHost {
     this.heartbeats.stop();
     this.clearHandshakeTimer();
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    for (const ch of this.channels.values()) ch.teardown();
-    this.channels.clear();
-    this.dirty.clear();
-    // Exclusive queues die with the connection that declared them.
-    for (const q of this.ownedQueues) this.broker.vhosts.get(q.vhost)?.removeQueue(q);
-    this.ownedQueues.clear();
-    if (destroySocket && !this.socket.destroyed) this.socket.destroy();
-    this.ctx.closed(this);
+    try {
+      for (const ch of this.channels.values()) ch.teardown();
+      this.channels.clear();
+      this.dirty.clear();
+      // Exclusive queues die with the connection that declared them.
+      for (const q of this.ownedQueues) contained(() => q.describe(), 'deleting an exclusive queue', () => this.broker.vhosts.get(q.vhost)?.removeQueue(q));
+      this.ownedQueues.clear();
+    } finally {
+      if (destroySocket && !this.socket.destroyed) this.socket.destroy();
+      this.ctx.closed(this);
+    }
   }
 }
