@@ -167,10 +167,13 @@ export function encodeTable(w: ByteSink, table: FieldTable | undefined): void {
     for (const key of Object.keys(table)) {
       const value = table[key];
       if (value === undefined) continue;
-      const keyLen = Buffer.byteLength(key);
-      w.ensure(1 + keyLen);
-      w.buf[w.pos++] = keyLen;
-      w.pos += w.buf.write(key, w.pos, 'utf8');
+      // A key is a shortstr: at most 255 bytes. A key decoded from invalid UTF-8 (RabbitMQ accepts
+      // those) grew when its bytes became U+FFFD; it is cut at a character boundary, never letting
+      // the length octet wrap and corrupt the frame.
+      w.ensure(256);
+      const keyLen = w.buf.write(key, w.pos + 1, 255, 'utf8');
+      w.buf[w.pos] = keyLen;
+      w.pos += 1 + keyLen;
       encodeValue(w, value);
     }
   }
