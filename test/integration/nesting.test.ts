@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FIELD_NESTING, MethodId } from '../../src/amqp/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
+import { call } from './api-http.js';
 
 /** queue.declare (durable) whose arguments are {deep: N nested arrays}, built by hand. */
 function declareNested(name: string, depth: number): Buffer {
@@ -63,6 +64,18 @@ describe('field-table nesting (issue 10.3)', () => {
     c.send(1, MethodId.QUEUE_DECLARE, { queue: 'too-deep-3000', passive: true });
     expect((await c.expect(MethodId.CHANNEL_CLOSE)).method).toMatchObject({ replyCode: 404 });
     c.close();
+  });
+
+  it('refuses the same nesting through the management API (400), so it is never stored', async () => {
+    const w = await startWarren();
+    started.push(w);
+    const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const put = (name: string, depth: number) =>
+      call({ socketPath: w.socket }, 'PUT', `/api/queues/%2F/${name}`, { raw: `{"durable":true,"arguments":{"deep":${deep(depth)}}}` });
+    expect((await put('api-at-limit', MAX_FIELD_NESTING)).status).toBeLessThan(300);
+    const refused = await put('api-too-deep', 3000);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/nest deeper than 100 levels/);
   });
 
   it('starts with durable queues an older version stored 3,000 and 20,000 levels deep, keeping their messages', async () => {
