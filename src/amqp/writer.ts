@@ -4,7 +4,7 @@
 // passed by reference, so a 10 MiB message is never copied on its way out.
 import type { Writable } from 'node:stream';
 import { encodeTable, type FieldTable } from './field-table.js';
-import { Frame } from './generated/methods.js';
+import { Frame } from './generated/constants.js';
 import type { Timestamp } from './timestamp.js';
 
 const ARENA_SIZE = 64 * 1024;

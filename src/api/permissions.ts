@@ -8,7 +8,7 @@ import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { DEFAULT_USER } from '../broker/broker.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, tagList, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 export function formatPermission(p: Permission): Record<string, unknown> {
   return { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read };
