@@ -4,6 +4,7 @@ import type { FieldTable } from '../amqp/index.js';
 import type { Consumer } from './consumer.js';
 import { ConsumerSet } from './consumer-set.js';
 import { contained } from './faults.js';
+import { LongTimeout } from './long-timeout.js';
 import type { DeathReason } from './dead-letter.js';
 import type { Envelope, Message } from './message.js';
 import { QueueLevel } from './queue-level.js';
@@ -48,8 +49,8 @@ export class Queue {
   hooks: QueueHooks | null = null;
   /** set for durable queues when the broker persists: told when stored messages leave */
   private storeRef: MessageStore | null = null;
-  private expiryTimer: NodeJS.Timeout | null = null;
-  private unusedTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: LongTimeout | null = null;
+  private unusedTimer: LongTimeout | null = null;
 
   constructor(
     readonly name: string,
@@ -219,11 +220,10 @@ export class Queue {
    * `sync` false (deliveries): undefined while the next messages are read back from disk.
    */
   take(ackRequired: boolean, sync = true): Envelope | undefined {
-    this.touch();
-    const now = Date.now();
+    if (this.settings.expires !== null) this.touch();
     let first = this.takeRaw(sync);
-    // TTL is enforced at the head only, as RabbitMQ does.
-    while (first && first.expiresAt !== 0 && first.expiresAt < now) {
+    // TTL is enforced at the head only, as RabbitMQ does (the clock is read only for messages with one).
+    while (first && first.expiresAt !== 0 && first.expiresAt < Date.now()) {
       this.drop(first.message, 'expired');
       first = this.takeRaw(sync);
     }
@@ -338,13 +338,12 @@ export class Queue {
     if (this.expiryTimer || this.deleted || this.count === 0) return;
     const head = this.headLevel()?.peek(false);
     if (!head || head.expiresAt === 0) return;
-    this.expiryTimer = setTimeout(() => {
+    this.expiryTimer = new LongTimeout(() => {
       this.expiryTimer = null;
       contained(() => this.describe(), 'message expiry', () => this.expireHead());
       // expireHead re-arms itself; after a failure, the messages behind the head still expire
       contained(() => this.describe(), 'message expiry', () => this.scheduleExpiry());
     }, Math.max(0, head.expiresAt - Date.now() + 1));
-    this.expiryTimer.unref();
   }
 
   private expireHead(): void {
@@ -362,21 +361,20 @@ export class Queue {
   /** x-expires: the queue is deleted after going unused (no consumers, gets or redeclares) that long. */
   touch(): void {
     const expires = this.settings.expires;
-    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    this.unusedTimer?.clear();
     this.unusedTimer = null;
     if (expires === null || this.deleted || this.consumerSet.length > 0) return;
-    this.unusedTimer = setTimeout(() => {
+    this.unusedTimer = new LongTimeout(() => {
       this.unusedTimer = null;
       contained(() => this.describe(), 'queue expiry (x-expires)', () => {
         if (this.consumerSet.length === 0) this.hooks?.remove(this);
       });
     }, expires);
-    this.unusedTimer.unref();
   }
 
   private clearTimers(): void {
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    this.expiryTimer?.clear();
+    this.unusedTimer?.clear();
     this.expiryTimer = this.unusedTimer = null;
   }
 }

@@ -125,4 +125,29 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     }
     for (let i = 0; i < total; i++) expect(seen.has(`m${String(i).padStart(6, '0')}`)).toBe(true);
   });
+
+  it('consume through a multi-node profile goes on through another node when its node stops: every message is printed', async () => {
+    const q = uniqueName('cluster-cons');
+    queues.push(q);
+    const declared = await runCtl(['declare_queue', q, '--durable', '--arguments', '{"x-queue-type":"quorum"}', '--url', CLUSTER_URLS[2] as string, '--api-url', CLUSTER_API_URLS[2] as string]);
+    expect(declared.code).toBe(0);
+    const total = 20_000;
+    const lines = Array.from({ length: total }, (_, i) => `c${i}`).join('\n') + '\n';
+    const pub = await runCtl(['publish', '--lines', '-r', q, '--url', CLUSTER_URLS[2] as string], { input: lines, timeoutMs: 120_000 });
+    expect(pub.code).toBe(0);
+    const env = { WARREN_CONFIG: clusterProfile('cluster', [1, 2, 0]) };
+    const consuming = runCtl(['-N', 'cluster', 'consume', q, '--prefetch', '50', '--idle-timeout', '15'], { env, timeoutMs: 300_000 });
+    await waitFor(async () => {
+      const conns = await api<{ node: string; client_properties?: { connection_name?: string } }[]>(api1(), '/api/connections');
+      return conns.some((c) => c.node === names[1] && c.client_properties?.connection_name === 'warrenctl consume');
+    }, 'the consume connection on node 2', { intervalMs: 100 });
+    await stopApp(names[1] as string, names[0] as string);
+    await startApp(names[1] as string);
+    const r = await consuming;
+    expect(r.stderr).toMatch(/lost the connection to amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+\/%2F .*consuming through another node/);
+    expect(r.code).toBe(0);
+    const printed = new Set(r.stdout.split('\n').filter(Boolean));
+    expect(Array.from({ length: total }, (_, i) => `c${i}`).filter((b) => !printed.has(b))).toEqual([]);
+    expect((await queue(q)).messages ?? 0).toBe(0);
+  });
 });

@@ -124,7 +124,7 @@ for (const spec of MESSAGING_TARGETS) {
       it('set_vm_memory_high_watermark (fraction, absolute) and set_disk_free_limit (units, mem_relative) update the daemon limits', async () => {
         const { totalmem } = await import('node:os');
         const limits = async (): Promise<Record<string, number>> => JSON.parse((await ctl(['status', '--formatter', 'json'])).stdout).limits;
-        let r = await ctl(['set_vm_memory_high_watermark', '0.5']);
+        const r = await ctl(['set_vm_memory_high_watermark', '0.5']);
         expect(r, r.stderr).toMatchObject({ code: 0, stdout: '' });
         expect((await limits()).memory_high_watermark).toBe(Math.floor(0.5 * totalmem()));
         expect((await ctl(['set_vm_memory_high_watermark', 'absolute', '2GB'])).code).toBe(0);

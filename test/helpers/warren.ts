@@ -36,7 +36,10 @@ const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
 
 export async function startWarren(options: StartOptions = {}): Promise<Warren> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'warren-test-'));
-  const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])], {
+  // stderr joins stdout in one pipe (the shell execs node with 2>&1), so output() keeps the daemon's order: a
+  // warning logged before the listener line is there once the listener line is
+  const args = [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
+  const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

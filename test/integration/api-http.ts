@@ -7,7 +7,7 @@ export interface HttpResult {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** the parsed JSON body, or undefined when empty or not JSON */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export interface Target {

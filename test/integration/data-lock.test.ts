@@ -43,8 +43,11 @@ describe('the data directory lock', () => {
     writeFileSync(lockPath(dir), `${other}\n`, { mode: 0o600 });
     const w = await startWarren({ dataDir: dir });
     expect(Number(readFileSync(lockPath(dir), 'utf8'))).toBe(w.process.pid);
-    await w.stop();
+    // stopped at once after start: still a clean stop (the store drained, lock and pid file gone)
+    expect(await w.stop()).toBe(0);
+    expect(w.output()).toMatch(/\[info\] stopped\n/);
     expect(existsSync(lockPath(dir))).toBe(false);
+    expect(existsSync(join(dir, 'warren.pid'))).toBe(false);
   });
 
   it('keeps a second warren-server out with one line and exit 69, naming the holder', async () => {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MethodId } from '../../src/amqp/index.js';
+import { MethodId, PROTOCOL_HEADER } from '../../src/amqp/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
@@ -30,6 +30,7 @@ const VHOST = `safety-perms-matrix-${suffix}`;
 const USER = `safety-perms-limited-${suffix}`;
 const PASSWORD = randomBytes(8).toString('hex');
 const IMPERSONATOR = { user: `safety-perms-impersonator-${suffix}`, password: randomBytes(8).toString('hex') };
+const STRANGER = { user: `safety-perms-stranger-${suffix}`, password: randomBytes(8).toString('hex') };
 const V = encodeURIComponent(VHOST);
 const ADMIN = { user: 'guest', password: 'guest' };
 
@@ -59,12 +60,14 @@ async function setUp(b: Broker): Promise<void> {
   await ok(b.api('PUT', `/api/topic-permissions/${V}/${USER}`, { exchange: 'pm.topic', write: '^allowed\\.', read: '^allowed\\.' }), 'topic permissions');
   await ok(b.api('PUT', `/api/users/${IMPERSONATOR.user}`, { password: IMPERSONATOR.password, tags: 'impersonator' }), 'create impersonator');
   await ok(b.api('PUT', `/api/permissions/${V}/${IMPERSONATOR.user}`, { configure: '.*', write: '.*', read: '.*' }), 'impersonator permissions');
+  await ok(b.api('PUT', `/api/users/${STRANGER.user}`, { password: STRANGER.password, tags: '' }), 'create stranger');
   const c = await connect(b, ADMIN.user, ADMIN.password);
   const ch = await c.createChannel();
   await ch.assertExchange('pm.open', 'direct', { durable: false });
   await ch.assertExchange('pm.closed', 'direct', { durable: false });
   await ch.assertExchange('pm.topic', 'topic', { durable: false });
   await ch.assertQueue('pm.theirs', { durable: false });
+  await ch.assertExchange('pm.internal', 'direct', { durable: false, internal: true });
   await ch.assertQueue('pm.sink', { durable: false });
   await ch.bindQueue('pm.sink', 'pm.closed', 'k');
   // created by the administrator, redeclared by the limited user: only new declarations are checked
@@ -77,33 +80,51 @@ async function tearDown(b: Broker): Promise<void> {
   await b.api('DELETE', `/api/vhosts/${V}`);
   await b.api('DELETE', `/api/users/${USER}`);
   await b.api('DELETE', `/api/users/${IMPERSONATOR.user}`);
+  await b.api('DELETE', `/api/users/${STRANGER.user}`);
 }
 
 type Op = (ch: Channel) => Promise<unknown> | void;
 
 /** 'ok', or the reply code and text that closed the channel (or connection). */
 async function outcome(b: Broker, op: Op, as: { user: string; password: string } = { user: USER, password: PASSWORD }): Promise<string> {
-  const c = await connect(b, as.user, as.password);
-  let failure: unknown = null;
+  let c: ChannelModel;
+  try {
+    c = await connect(b, as.user, as.password);
+  } catch (err) {
+    return describeFailure([err]);
+  }
+  // Channel and connection errors both count (a connection-level refusal also ends the channel).
+  const failures: unknown[] = [];
+  const closed = new Promise<void>((resolve) => c.once('close', (e?: unknown) => (e && failures.push(e), resolve())));
+  c.on('error', (e: unknown) => failures.push(e));
   try {
     const ch = await c.createChannel();
-    ch.on('error', (e: unknown) => (failure ??= e));
+    ch.on('error', (e: unknown) => failures.push(e));
     await op(ch);
     // a round trip, so that an asynchronous refusal (of a publish) has arrived
     await ch.checkExchange('amq.direct');
   } catch (err) {
-    failure ??= err;
-  } finally {
-    await c.close().catch(() => {});
+    failures.push(err);
   }
-  if (failure === null) return 'ok';
-  const m = /(\d{3}) \([A-Z-]+\) with message "(.*)"/s.exec((failure as Error).message);
-  return (m ? `${m[1]} ${m[2]}` : (failure as Error).message).replace(/amq\.gen-[A-Za-z0-9_-]{22}/g, 'amq.gen-*');
+  await c.close().catch(() => {});
+  await closed;
+  return failures.length === 0 ? 'ok' : describeFailure(failures);
+}
+
+/** The first failure that carries a reply code and text (amqplib also reports "Channel ended" and the like). */
+function describeFailure(failures: unknown[]): string {
+  const messages = failures.map((f) => (f as Error).message);
+  for (const message of messages) {
+    const m = /(\d{3}) \([A-Z-]+\) with message "(.*)"/s.exec(message);
+    if (m) return `${m[1]} ${m[2]}`.replace(/amq\.gen-[A-Za-z0-9_-]{22}/g, 'amq.gen-*');
+  }
+  return messages[0] ?? 'unknown failure';
 }
 
 const refused = (what: string) => `403 ACCESS_REFUSED - access to ${what} in vhost '${VHOST}' refused for user '${USER}'`;
 const body = Buffer.from('m');
 
+const unknownType = "503 COMMAND_INVALID - unknown exchange type 'no-such-type'";
 const defaultRefused = '403 ACCESS_REFUSED - operation not permitted on the default exchange';
 const reserved = (name: string) => `403 ACCESS_REFUSED - queue name '${name}' contains reserved prefix 'amq.*'`;
 
@@ -112,6 +133,9 @@ const reserved = (name: string) => `403 ACCESS_REFUSED - queue name '${name}' co
  * (or of the administrator, guest, where the point is not a permission).
  */
 const MATRIX: [string, Op, string, 'admin'?][] = [
+  // passive declarations need no permission
+  ['declare a queue outside configure passively', (ch) => ch.checkQueue('pm.theirs'), 'ok'],
+  ['declare an exchange outside configure passively', (ch) => ch.checkExchange('pm.closed'), 'ok'],
   // configure
   ['declare a permitted queue', (ch) => ch.assertQueue('pm.mine.q', { durable: false }), 'ok'],
   ['declare a queue outside configure', (ch) => ch.assertQueue('pm.other', { durable: false }), refused("queue 'pm.other'")],
@@ -144,6 +168,10 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
   ['bind a missing queue to a missing exchange', (ch) => ch.bindQueue('pm.missing', 'pm.nx', 'k'), `404 NOT_FOUND - no exchange 'pm.nx' in vhost '${VHOST}'`, 'admin'],
   ['bind missing exchanges', (ch) => ch.bindExchange('pm.nx1', 'pm.nx2', 'k'), `404 NOT_FOUND - no exchange 'pm.nx2' in vhost '${VHOST}'`, 'admin'],
   ['unbind a binding that does not exist', (ch) => ch.unbindQueue('pm.theirs', 'pm.open', 'nothing'), 'ok', 'admin'],
+  // the exchange type is checked before anything else
+  ['declare an exchange of an unknown type', (ch) => ch.assertExchange('pm.mine.typo', 'no-such-type'), unknownType, 'admin'],
+  ['declare an exchange of an unknown type outside configure', (ch) => ch.assertExchange('pm.other', 'no-such-type'), unknownType],
+  ['declare the default exchange with an unknown type', (ch) => ch.assertExchange('', 'no-such-type'), unknownType, 'admin'],
   // dead-letter and alternate exchanges (issue 10 point 12)
   [
     'declare a queue whose dead-letter exchange is not writable',
@@ -182,6 +210,12 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
     `406 PRECONDITION_FAILED - user_id property set to 'someone-else' but authenticated user was '${USER}'`,
   ],
   ['publish with its own user_id', (ch) => void ch.publish('pm.open', 'k', body, { userId: USER }), 'ok'],
+  ['consume from a permitted queue', (ch) => ch.consume('pm.mine.q', () => {}), 'ok'],
+  ['get from a permitted queue', (ch) => ch.get('pm.mine.q'), 'ok'],
+  ['purge a permitted queue', (ch) => ch.purgeQueue('pm.mine.q'), 'ok'],
+  ['publish to an internal exchange', (ch) => void ch.publish('pm.internal', 'k', body), `403 ACCESS_REFUSED - cannot publish to internal exchange 'pm.internal' in vhost '${VHOST}'`, 'admin'],
+  ['declare and delete a permitted exchange', async (ch) => (await ch.assertExchange('pm.mine.gone', 'fanout', { durable: false }), await ch.deleteExchange('pm.mine.gone')), 'ok'],
+  ['declare and delete a permitted queue', async (ch) => (await ch.assertQueue('pm.mine.gone', { durable: false }), await ch.deleteQueue('pm.mine.gone')), 'ok'],
   // topic permissions
   ['bind with a permitted topic', (ch) => ch.bindQueue('pm.mine.q', 'pm.topic', 'allowed.x'), 'ok'],
   [
@@ -244,6 +278,23 @@ const UTF8_CASES: [string, Buffer, string][] = [
   ['a queue name in UTF-8 beyond ASCII', passiveQueueDeclare(Buffer.from('pm.é✓', 'utf8')), notFoundQueue('pm.é✓')],
 ];
 
+/** Opens `vhost` by hand (amqplib does not show the reply of a refused connection.open). */
+async function openVhost(b: Broker, as: { user: string; password: string }, vhost: string): Promise<string> {
+  const c = await RawClient.open(b.port);
+  try {
+    c.sendBytes(PROTOCOL_HEADER);
+    await c.expect(MethodId.CONNECTION_START, WAIT_MS);
+    c.send(0, MethodId.CONNECTION_START_OK, { clientProperties: {}, mechanism: 'PLAIN', response: Buffer.from(`\u0000${as.user}\u0000${as.password}`), locale: 'en_US' });
+    const tune = (await c.expect(MethodId.CONNECTION_TUNE, WAIT_MS)).method as { channelMax: number; frameMax: number };
+    c.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax: tune.channelMax, frameMax: tune.frameMax, heartbeat: 0 });
+    c.send(0, MethodId.CONNECTION_OPEN, { virtualHost: vhost });
+    const m = (await c.next(WAIT_MS)).method as { id: number; replyCode: number; replyText: string; classId: number; methodId: number };
+    return m.id === MethodId.CONNECTION_OPEN_OK ? 'ok' : `${m.replyCode} ${m.replyText} (${m.classId}.${m.methodId})`;
+  } finally {
+    c.close();
+  }
+}
+
 function runMatrix(getBroker: () => Broker): void {
   for (const [name, frame, expected] of UTF8_CASES) {
     it(`answers ${name}`, async () => {
@@ -256,6 +307,11 @@ function runMatrix(getBroker: () => Broker): void {
       expect(await outcome(getBroker(), op, who === 'admin' ? ADMIN : undefined)).toBe(expected);
     });
   }
+
+  it('refuses a user without permissions on the vhost at connection.open (530)', async () => {
+    expect(await openVhost(getBroker(), STRANGER, VHOST)).toBe(`530 NOT_ALLOWED - access to vhost '${VHOST}' refused for user '${STRANGER.user}' (10.40)`);
+    expect(await openVhost(getBroker(), STRANGER, `${VHOST}-missing`)).toBe(`530 NOT_ALLOWED - vhost ${VHOST}-missing not found (10.40)`);
+  });
 
   it('lets a user tagged impersonator publish with any user_id', async () => {
     expect(await outcome(getBroker(), (ch) => void ch.publish('pm.open', 'k', body, { userId: 'someone-else' }), IMPERSONATOR)).toBe('ok');

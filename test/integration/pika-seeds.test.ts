@@ -8,6 +8,7 @@ import { request, type RequestOptions } from 'node:http';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { machineLock } from '../helpers/machine-lock.js';
 import { WAIT_DEADLINE_MS, waitFor } from '../helpers/wait.js';
 import { projectRoot, startWarren, type Warren } from '../helpers/warren.js';
 
@@ -400,6 +401,12 @@ describe('pika seed programs against warren', () => {
 const rabbitUrl = process.env.RABBITMQ_URL;
 if (!rabbitUrl) console.warn('[pika-seeds] RABBITMQ_URL not set: the RabbitMQ target is skipped');
 describe.skipIf(!rabbitUrl)('pika seed programs against RabbitMQ (RABBITMQ_URL)', () => {
+  // the seeds' queue names are fixed: one run at a time on this machine's RabbitMQ
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    release = await machineLock('pika-seeds-rabbitmq');
+  }, 16 * 60_000);
+  afterAll(() => release?.());
   seedSuite(() => {
     const u = new URL(rabbitUrl!);
     return {

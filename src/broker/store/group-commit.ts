@@ -123,9 +123,11 @@ export class GroupCommit {
 
   /** Resolves when everything appended so far is settled (durable, or failed). */
   async drain(): Promise<void> {
-    this.schedule();
     const target = this.openBatch;
     while (this.durableBatch < target) {
+      // Scheduled on every turn: a sync already running when drain began settles an earlier batch,
+      // and with nothing left dirty it schedules no other, so the target batch must be asked for.
+      this.schedule();
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }

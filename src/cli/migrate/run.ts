@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { resolveTarget, transportFor } from '../target.js';
 import { type Definitions, selectDefinitions, summarize, toQuorum } from './definitions.js';
-import { declareShovel, key, migrateShovels, shovelName, sourceUri } from './shovels.js';
+import { declareShovel, deleteShovel, key, migrateShovels, type ShovelState, shovelName, sourceUri } from './shovels.js';
 
 export interface MigrateOptions {
   to: string;
@@ -95,6 +95,7 @@ export async function migrate(ctx: Context, opts: MigrateOptions): Promise<Queue
     return declared;
   };
   const existing = await migrateShovels(dest);
+  await restartTerminated(dest, existing, report);
   const resumed = [...existing.values()].filter((s) => wanted.some((q) => q.vhost === s.vhost && q.name === s.queue)).length;
   const declared = await ensureShovels(start, existing);
   const total = [...atStart.values()].reduce((a, b) => a + b, 0);
@@ -119,12 +120,14 @@ export async function migrate(ctx: Context, opts: MigrateOptions): Promise<Queue
       continue;
     }
     const shovels = await migrateShovels(dest);
-    for (const s of shovels.values()) {
-      if (s.state === 'terminated' && s.reason) {
-        const msg = `shovel for queue '${s.queue}' (vhost '${s.vhost}'): ${s.reason}`;
-        if (msg !== lastWarn) report.event('waiting', { message: msg });
-        lastWarn = msg;
-      }
+    // a shovel whose source connection was closed by the source (a warren restart: 320 CONNECTION_FORCED) stays
+    // terminated; the source answers again, so it is declared anew (its unacked messages went back to the queue)
+    for (const s of [...shovels.values()].filter((x) => x.state === 'terminated')) {
+      const msg = `shovel for queue '${s.queue}' (vhost '${s.vhost}') terminated${s.reason ? ` (${oneLine(s.reason)})` : ''}: starting it again`;
+      if (msg !== lastWarn) report.event('restarting', { message: msg, vhost: s.vhost, queue: s.queue });
+      lastWarn = msg;
+      await deleteShovel(dest, s.vhost, s.name);
+      shovels.delete(key(s.vhost, s.name));
     }
     // a shovel that finished while messages came back (a restarted source requeued them) gets a successor
     await ensureShovels(counts, shovels);
@@ -197,6 +200,18 @@ async function finalCounts(source: AdminClient, dest: AdminClient, wanted: { vho
   });
   report.summary(rows);
   return rows;
+}
+
+async function restartTerminated(dest: AdminClient, shovels: Map<string, ShovelState>, report: Reporter): Promise<void> {
+  for (const s of [...shovels.values()].filter((x) => x.state === 'terminated')) {
+    report.event('restarting', { message: `shovel for queue '${s.queue}' (vhost '${s.vhost}') of an earlier run terminated${s.reason ? ` (${oneLine(s.reason)})` : ''}: starting it again`, vhost: s.vhost, queue: s.queue });
+    await deleteShovel(dest, s.vhost, s.name);
+    shovels.delete(key(s.vhost, s.name));
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').slice(0, 200);
 }
 
 function sleep(ms: number): Promise<void> {

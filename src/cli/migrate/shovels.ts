@@ -48,6 +48,12 @@ export async function declareShovel(dest: AdminClient, vhost: string, queue: str
   }
 }
 
+/** Deletes a shovel (its parameter); the shovel's unacked messages go back to the source queue. */
+export async function deleteShovel(dest: AdminClient, vhost: string, name: string): Promise<void> {
+  const res = await dest.request('DELETE', `/api/parameters/shovel/${seg(vhost)}/${seg(name)}`);
+  if (res.status !== 204 && res.status !== 200 && res.status !== 404) throw new ApiError(res.status, 'delete shovel', res.text.slice(0, 200), 'DELETE', `/api/parameters/shovel/${vhost}/${name}`);
+}
+
 export interface ShovelState {
   vhost: string;
   name: string;
