@@ -68,7 +68,7 @@ export default defineCommand({
       try {
         ch = await conn.model.createChannel();
       } catch (e) {
-        throw amqpFailure(e);
+        throw await conn.failure(e);
       }
       const channel = ch;
       channel.on('error', (e: unknown) => finish('error', amqpFailure(e)));
@@ -84,7 +84,7 @@ export default defineCommand({
           for (const pattern of binds.length ? binds : ['#']) await channel.bindQueue(queue, exchange, pattern);
         }
       } catch (e) {
-        throw amqpFailure(e);
+        throw await conn.failure(e);
       }
 
       // the banner comes before the first message (a delivery may be printed before consume() resolves)
@@ -146,7 +146,7 @@ export default defineCommand({
           )
         ).consumerTag;
       } catch (e) {
-        throw amqpFailure(e);
+        throw await conn.failure(e);
       }
       armIdle();
       await stopped;

@@ -30,8 +30,8 @@ export default defineCommand({
     const conn = await openConnection(ctx, options, 'get');
     let got = 0;
     try {
-      const ch = await conn.model.createChannel().catch((e: unknown) => {
-        throw amqpFailure(e);
+      const ch = await conn.model.createChannel().catch(async (e: unknown) => {
+        throw await conn.failure(e);
       });
       ch.on('error', () => {});
       let last: GetMessage | undefined;
@@ -40,7 +40,7 @@ export default defineCommand({
         try {
           msg = await ch.get(name, { noAck: false });
         } catch (e) {
-          throw amqpFailure(e);
+          throw await conn.failure(e);
         }
         if (msg === false) break;
         got++;

@@ -14,6 +14,7 @@ import { queueRoutes } from './queues.js';
 import { topicPermissionRoutes } from './topic-permissions.js';
 import { userRoutes } from './users.js';
 import { warrenRoutes } from './warren.js';
+import { limitRoutes } from './limits.js';
 
 export type Handler = (ctx: ApiContext, req: ApiRequest) => ApiReply | Promise<ApiReply>;
 
@@ -46,6 +47,7 @@ export class Router {
     this.routes = compile([
       ...nodeRoutes,
       ...warrenRoutes,
+      ...limitRoutes,
       ...userRoutes,
       ...permissionRoutes,
       ...queueRoutes,

@@ -4,6 +4,7 @@ import type { FieldTable } from '../amqp/index.js';
 import type { Binding } from './binding.js';
 import type { Broker } from './broker.js';
 import type { Exchange } from './exchange.js';
+import type { Limits } from './limits.js';
 import type { ApplyTo, Policy } from './policies.js';
 import type { TopicPermission } from './topic-permissions.js';
 import type { Queue } from './queue.js';
@@ -28,16 +29,19 @@ export function isStoredBinding(vhost: Vhost, b: Binding): boolean {
 export const bindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
 
 export class DefinitionEmitter {
+  /** the broker's limits, stored with their vhost and user records */
+  limits: Limits | null = null;
+
   constructor(private readonly sink: DefinitionEvents) {}
 
   vhost(v: Vhost): void {
-    this.sink.put('vhost', v.name, { name: v.name, description: v.description, tags: v.tags });
+    this.sink.put('vhost', v.name, { name: v.name, description: v.description, tags: v.tags, limits: this.limits?.vhosts.get(v.name) ?? {} });
   }
   vhostDeleted(name: string): void {
     this.sink.delete('vhost', name);
   }
   user(u: User): void {
-    this.sink.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: u.tags });
+    this.sink.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: u.tags, limits: this.limits?.users.get(u.name) ?? {} });
   }
   userDeleted(name: string): void {
     this.sink.delete('user', name);
@@ -170,5 +174,12 @@ export function restoreDefinitions(broker: Broker, state: DefinitionState): stri
     const destination = b.destination_type === 'queue' ? vhost?.queues.get(b.destination) : vhost?.exchanges.get(b.destination);
     if (vhost && source && destination) vhost.bind(destination, source, b.routing_key, argumentsFromJson(b, 'arguments', bindingName(b), problems));
   });
+  // limits last: a max-queues below the stored queue count must not stop their recovery
+  const restoreLimits = (kind: 'vhost' | 'user', owner: string, limits: unknown): void => {
+    if (limits === null || typeof limits !== 'object') return;
+    for (const [name, value] of Object.entries(limits as Record<string, unknown>)) if (typeof value === 'number') broker.limits.set(kind, owner, name, value);
+  };
+  for (const v of state.vhost.values() as Iterable<{ name: string; limits?: unknown }>) restoreLimits('vhost', v.name, v.limits);
+  for (const u of state.user.values() as Iterable<{ name: string; limits?: unknown }>) restoreLimits('user', u.name, u.limits);
   return problems;
 }

@@ -20,10 +20,16 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'set_user_tags', load: () => import('../../commands/set-user-tags.js') },
   { name: 'list_users', load: () => import('../../commands/list-users.js') },
   { name: 'hash_password', load: () => import('../../commands/hash-password.js') },
+  { name: 'set_user_limits', load: () => import('../../commands/set-user-limits.js') },
+  { name: 'clear_user_limits', load: () => import('../../commands/clear-user-limits.js') },
+  { name: 'list_user_limits', load: () => import('../../commands/list-user-limits.js') },
   // vhosts
   { name: 'add_vhost', load: () => import('../../commands/add-vhost.js') },
   { name: 'delete_vhost', load: () => import('../../commands/delete-vhost.js') },
   { name: 'list_vhosts', load: () => import('../../commands/list-vhosts.js') },
+  { name: 'set_vhost_limits', load: () => import('../../commands/set-vhost-limits.js') },
+  { name: 'clear_vhost_limits', load: () => import('../../commands/clear-vhost-limits.js') },
+  { name: 'list_vhost_limits', load: () => import('../../commands/list-vhost-limits.js') },
   // access
   { name: 'set_permissions', load: () => import('../../commands/set-permissions.js') },
   { name: 'clear_permissions', load: () => import('../../commands/clear-permissions.js') },

@@ -313,6 +313,7 @@ export class Connection implements ChannelHost {
       // 0-9-1 channel.open: opening an open channel is a connection-level CHANNEL_ERROR.
       if (ch) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`, ClassId.CHANNEL, 10);
       if (number > this.channelMax) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `channel ${number} is above channel_max ${this.channelMax}`, ClassId.CHANNEL, 10);
+      this.broker.limits.checkChannel(phase.user.name);
       this.channels.set(number, new Channel(this, number, phase.user, phase.vhost));
       writeChannelOpenOk(this.writer, number, Buffer.alloc(0));
       return;
@@ -435,6 +436,7 @@ export class Connection implements ChannelHost {
     if (!this.broker.permission(vhostName, user.name)) {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${user.name}'`);
     }
+    this.broker.limits.checkConnection(vhostName, user.name);
     this.phase = { name: 'opened', user, vhost };
     this.clearHandshakeTimer();
     writeConnectionOpenOk(this.writer, 0, '');

@@ -30,7 +30,15 @@ export class WarrenServer {
   constructor(
     readonly options: ServerOptions,
     readonly broker: Broker = new Broker(),
-  ) {}
+  ) {
+    // vhost and user limits count the live, opened connections and their channels
+    const opened = (): Connection[] => [...this.connections].filter((c) => c.isOpen);
+    broker.limits.counts = {
+      vhostConnections: (vhost) => opened().filter((c) => c.vhost?.name === vhost).length,
+      userConnections: (user) => opened().filter((c) => c.user?.name === user).length,
+      userChannels: (user) => opened().reduce((n, c) => n + (c.user?.name === user ? c.channels.size : 0), 0),
+    };
+  }
 
   get log(): Logger {
     return this.options.log;
