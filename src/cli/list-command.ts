@@ -24,7 +24,9 @@ export interface ListCommandSpec {
   vhostScoped: boolean;
   options?: readonly OptionSpec[];
   /** what to do with the fetched objects before mapping (filtering, sorting) */
-  filter?(ctx: Context, objects: Record<string, unknown>[]): Record<string, unknown>[];
+  /** API fields filter() reads, fetched whatever the columns */
+  filterFields?: readonly string[];
+  filter?(ctx: Context, objects: Record<string, unknown>[], options: OptionValues): Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 }
 
 export function infoItemArgument(items: InfoItemSet): ArgumentSpec {
@@ -56,7 +58,8 @@ export function listCommand(spec: ListCommandSpec): CommandDefinition {
       let objects: Record<string, unknown>[];
       try {
         // columns= keeps big lists cheap to serialise and parse (RabbitMQ's advice for large node listings)
-        const fields = apiColumns(spec.items, columns);
+        const wanted = apiColumns(spec.items, columns);
+        const fields = wanted && spec.filterFields ? [wanted, ...spec.filterFields].join(',') : wanted;
         objects = await ctx.client.get<Record<string, unknown>[]>(spec.path(ctx, leading, options), fields ? { query: { columns: fields } } : {});
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) {
@@ -66,7 +69,7 @@ export function listCommand(spec: ListCommandSpec): CommandDefinition {
         throw e;
       }
       if (!Array.isArray(objects)) throw new CliError(ExitCode.SOFTWARE, `unexpected answer from GET ${spec.path(ctx, leading, options)}: not a list`);
-      if (spec.filter) objects = spec.filter(ctx, objects);
+      if (spec.filter) objects = await spec.filter(ctx, objects, options);
       await ctx.out.list(columns, toRows(spec.items, columns, objects));
     },
   };
