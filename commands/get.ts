@@ -2,7 +2,6 @@ import type { GetMessage } from 'amqplib';
 import { defineCommand } from '../src/cli/command.js';
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { CONNECTION_OPTIONS, openConnection } from '../src/cli/messaging/connection.js';
-import { amqpFailure } from '../src/cli/messaging/errors.js';
 import { OUTPUT_OPTIONS, printMessage, printOptions } from '../src/cli/messaging/message-output.js';
 import { intOption } from '../src/cli/messaging/properties.js';
 

@@ -13,9 +13,9 @@ export default listCommand({
     { flags: '--user <username>', description: 'only this user' },
     { flags: '--global', description: 'every user (the default)' },
   ],
-  path: (ctx, _leading, options) => (typeof options['user'] === 'string' ? `/api/user-limits/${seg(options['user'])}` : '/api/user-limits'),
-  banner: (ctx, _leading, options) => (typeof options['user'] === 'string' ? `Listing limits for user "${options['user']}" ...` : 'Listing limits for all users ...'),
-  notFound: (ctx, _leading, options) => new CliError(ExitCode.NO_USER, `user '${String(options['user'])}' does not exist`),
+  path: (_ctx, _leading, options) => (typeof options['user'] === 'string' ? `/api/user-limits/${seg(options['user'])}` : '/api/user-limits'),
+  banner: (_ctx, _leading, options) => (typeof options['user'] === 'string' ? `Listing limits for user "${options['user']}" ...` : 'Listing limits for all users ...'),
+  notFound: (_ctx, _leading, options) => new CliError(ExitCode.NO_USER, `user '${String(options['user'])}' does not exist`),
   vhostScoped: false,
   filter: (_ctx, rows) => rows.filter((r) => user(r) !== undefined),
 });

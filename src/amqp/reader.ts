@@ -1,6 +1,8 @@
 // Cursor over one frame payload; every read is bounds-checked, so truncated or lying
 // payloads become a SYNTAX_ERROR instead of a RangeError.
-import { syntaxError } from './errors.js';
+import { isUtf8 } from 'node:buffer';
+import { AmqpError, syntaxError } from './errors.js';
+import { ReplyCode } from './generated/constants.js';
 import { decodeTable, type FieldTable } from './field-table.js';
 import { Timestamp } from './timestamp.js';
 
@@ -52,6 +54,26 @@ export class Reader {
     this.need(len);
     const s = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += len;
+    return s;
+  }
+
+  /**
+   * A shortstr that must be well-formed UTF-8 (names, keys and texts of methods without content):
+   * malformed bytes are a connection error with RabbitMQ's reply, never silently replaced by
+   * U+FFFD (which would make different names collide). Cheap: the decoder turns every malformed
+   * sequence into U+FFFD, so only a string containing one (rare: a real U+FFFD is valid) goes to
+   * the native validator. Stricter than RabbitMQ in one corner: encoded surrogates and code points
+   * above U+10FFFF are refused too (a JavaScript string cannot hold them distinctly).
+   */
+  shortstrUtf8(): string {
+    const len = this.octet();
+    this.need(len);
+    const start = this.pos;
+    this.pos += len;
+    const s = this.buf.toString('utf8', start, this.pos);
+    if (s.includes('\ufffd') && !isUtf8(this.buf.subarray(start, this.pos))) {
+      throw new AmqpError(ReplyCode.FRAME_ERROR, 'Malformed UTF-8 in shortstr');
+    }
     return s;
   }
 

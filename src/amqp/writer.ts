@@ -4,11 +4,13 @@
 // passed by reference, so a 10 MiB message is never copied on its way out.
 import type { Writable } from 'node:stream';
 import { encodeTable, type FieldTable } from './field-table.js';
-import { Frame } from './generated/methods.js';
+import { Frame } from './generated/constants.js';
 import type { Timestamp } from './timestamp.js';
 
 const ARENA_SIZE = 64 * 1024;
 const COPY_LIMIT = 4096;
+/** strings up to this length are tried as ASCII first */
+const SHORT_ASCII = 48;
 
 export class Writer {
   buf: Buffer;
@@ -18,6 +20,8 @@ export class Writer {
   private chunks: Buffer[] = [];
   /** offset of the frame begun with begin(); moves when ensure() reallocates */
   private frameStart = 0;
+  /** how far ensure() has moved written bytes towards the start in all (offsets taken earlier shift by this) */
+  moved = 0;
   /** arenas allocated so far (a test and benchmark hook) */
   arenas = 1;
 
@@ -36,6 +40,7 @@ export class Writer {
     this.arenas++;
     unsealed.copy(next, 0);
     this.frameStart -= this.sealed;
+    this.moved += this.sealed;
     this.buf = next;
     this.pos = unsealed.length;
     this.sealed = 0;
@@ -119,6 +124,24 @@ export class Writer {
 
   shortstr(v: string): void {
     this.ensure(256);
+    const n = v.length;
+    // Short ASCII strings (consumer tags, exchange names, routing keys) are copied here in JS:
+    // cheaper than a call into the UTF-8 encoder for each of them, on every delivery.
+    if (n <= SHORT_ASCII) {
+      const buf = this.buf;
+      const at = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = n;
+        this.pos = at + n;
+        return;
+      }
+    }
     const len = this.buf.write(v, this.pos + 1, 255, 'utf8');
     this.buf[this.pos] = len;
     this.pos += 1 + len;

@@ -7,7 +7,7 @@ import { vhostOr404, type ApiContext } from './context.js';
 import { channelName, formatChannel, formatConnection, formatConsumer } from './format.js';
 import { noContent, notFound, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 type Json = Record<string, unknown>;
 

@@ -11,10 +11,10 @@ import { HASHING_ALGORITHM } from '../broker/users.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { jsonToTable, tableToJson } from './format.js';
 import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from './http.js';
-import { putPermission, putVhost } from './permissions.js';
+import { actingUser, putPermission, putVhost } from './permissions.js';
 import { policiesOf, putPolicy } from './policies.js';
 import { formatTopicPermission, putTopicPermission } from './topic-permissions.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 import { checkPasswordHash } from './users.js';
 
 type Json = Record<string, unknown>;
@@ -184,7 +184,7 @@ function importAtomically(ctx: ApiContext, apply: (c: ApiContext) => void): void
   asBadRequest(() => apply(ctx));
 }
 
-export function importAll(ctx: ApiContext, defs: Json): void {
+export function importAll(ctx: ApiContext, defs: Json, actingUser: string | null = null): void {
   const broker = brokerOf(ctx);
   for (const u of list(defs, 'users')) {
     const name = text(u, 'name', 'user');
@@ -196,7 +196,7 @@ export function importAll(ctx: ApiContext, defs: Json): void {
     const meta = (typeof v['metadata'] === 'object' && v['metadata'] !== null ? v['metadata'] : {}) as Json;
     const description = typeof v['description'] === 'string' ? v['description'] : typeof meta['description'] === 'string' ? meta['description'] : undefined;
     const tags = v['tags'] ?? meta['tags'];
-    putVhost(ctx, text(v, 'name', 'vhost'), description, tags === undefined ? undefined : tagList(tags));
+    putVhost(ctx, text(v, 'name', 'vhost'), description, tags === undefined ? undefined : tagList(tags), actingUser);
   }
   for (const p of list(defs, 'permissions')) {
     const user = text(p, 'user', 'permission');
@@ -261,7 +261,8 @@ export const definitionRoutes: Route[] = [
     path: 'definitions',
     handler: (ctx, req) => {
       const defs = parseDefinitions(req);
-      importAtomically(ctx, (c) => importAll(c, defs));
+      const acting = actingUser(ctx, req);
+      importAtomically(ctx, (c) => importAll(c, defs, acting));
       return noContent();
     },
   },

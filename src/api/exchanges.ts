@@ -10,7 +10,7 @@ import { formatBinding, formatExchange, jsonToTable, propertiesKey } from './for
 import { badRequest, bool, createdOrUpdated, jsonBody, noContent, notFound, obj, ok, queryFlag, str, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
 import { buildMessage, decodePayload, jsonToProperties } from './messages.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 /** The API names the default exchange "amq.default" in paths. */
 function exchangeName(param: string | undefined): string {

@@ -8,7 +8,7 @@ import { formatBinding, formatQueue, jsonToTable } from './format.js';
 import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound, ok, queryFlag, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
 import { encodePayload, propertiesToJson } from './messages.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 export function queueJson(ctx: ApiContext, q: Queue): Record<string, unknown> {
   const owner = q.options.exclusiveOwner === null ? undefined : ctx.server.findConnection(q.options.exclusiveOwner);

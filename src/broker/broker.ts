@@ -1,12 +1,12 @@
 // The broker model root: vhosts, users and permissions, with no sockets or files.
 // The server and the management API both drive it.
-import type { DefinitionEmitter } from './definitions.js';
+import type { DefinitionEmitter } from './definition-emitter.js';
 import { DirectReplyTo } from './direct-reply-to.js';
 import { Limits } from './limits.js';
 import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import type { MemoryBudget } from './store/memory-budget.js';
 import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
 
@@ -39,6 +39,8 @@ export class Broker {
   }
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
+  /** RabbitMQ's loopback_users: these users may log in over loopback only (on every listener) */
+  loopbackUsers: ReadonlySet<string> = new Set([DEFAULT_USER]);
 
   /** channels waiting for publishes to become durable before confirming them */
   readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();
@@ -64,6 +66,11 @@ export class Broker {
       for (const waiter of this.durabilityWaiters) waiter.onDurable(batch, failed);
     });
     if (defaults) this.loadDefaults();
+  }
+
+  /** Bytes held by ready and unacknowledged messages, as the memory budget accounts them (0 without one). */
+  get accountedMemory(): number {
+    return this.memory?.accountedBytes ?? 0;
   }
 
   /** A virgin broker: user guest/guest (administrator) with full access to vhost '/'. */

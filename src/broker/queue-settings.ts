@@ -22,6 +22,9 @@ export interface QueueSettings {
 
 const OVERFLOWS: readonly Overflow[] = OVERFLOW_VALUES;
 
+/** RabbitMQ's largest TTL and expiry (x-message-ttl, x-expires, expiration): ten years in ms. */
+export const MAX_EXPIRY_MS = 315_360_000_000;
+
 /** Queue types warren accepts: quorum is served by a durable classic queue (see README). */
 const QUEUE_TYPES = ['classic', 'quorum'];
 
@@ -53,6 +56,11 @@ export function validateQueueArguments(args: FieldTable, queue: string, vhost: s
     else if (spec.type === 'string') str(spec.arg);
     else if (spec.type === 'enum') str(spec.arg, spec.arg === 'x-queue-type' ? undefined : spec.values);
     else if (spec.type === 'bool' && typeof args[spec.arg] !== 'boolean') throw invalid(spec.arg, queue, vhost, `{unacceptable_type,${typeName(args[spec.arg]!)}}`);
+  }
+  // RabbitMQ's ceiling for both (ten years); its text has no second number here.
+  for (const key of ['x-message-ttl', 'x-expires']) {
+    const v = args[key];
+    if (v !== undefined && Number(v) > MAX_EXPIRY_MS) throw invalid(key, queue, vhost, `{value_too_large,${String(v)}}`);
   }
   const type = args['x-queue-type'];
   if (type === 'stream') {

@@ -23,9 +23,9 @@ import type { Limits } from './limits.js';
 import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
-import type { DefinitionEmitter } from './definitions.js';
+import type { DefinitionEmitter } from './definition-emitter.js';
 import type { MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import type { MemoryBudget } from './store/memory-budget.js';
 
 /** What a vhost needs from its broker: where to store messages and report definition changes. */
 export interface VhostEnv {

@@ -23,7 +23,7 @@ export function parseLimits(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-async function call(ctx: Context, kind: LimitKind, owner: string, fn: () => Promise<unknown>): Promise<void> {
+async function call(kind: LimitKind, owner: string, fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (e) {
@@ -37,18 +37,18 @@ export async function setLimits(ctx: Context, kind: LimitKind, owner: string, li
   // RabbitMQ answers 400 for a missing user: check first, for exit 67
   if (kind === 'user') await requireUser(ctx, owner);
   for (const [name, value] of Object.entries(limits)) {
-    await call(ctx, kind, owner, () => ctx.client.put(`/api/${kind}-limits/${seg(owner)}/${seg(name)}`, { json: { value } }));
+    await call(kind, owner, () => ctx.client.put(`/api/${kind}-limits/${seg(owner)}/${seg(name)}`, { json: { value } }));
   }
 }
 
 export async function currentLimits(ctx: Context, kind: LimitKind, owner: string): Promise<Record<string, number>> {
   let rows: { value?: Record<string, number> }[] = [];
-  await call(ctx, kind, owner, async () => (rows = await ctx.client.get(`/api/${kind}-limits/${seg(owner)}`)));
+  await call(kind, owner, async () => (rows = await ctx.client.get(`/api/${kind}-limits/${seg(owner)}`)));
   return rows[0]?.value ?? {};
 }
 
 /** Clears `name`, or every limit when it is null ('all'). */
 export async function clearLimits(ctx: Context, kind: LimitKind, owner: string, name: string | null): Promise<void> {
   const names = name === null ? Object.keys(await currentLimits(ctx, kind, owner)) : [name];
-  for (const n of names) await call(ctx, kind, owner, () => ctx.client.delete(`/api/${kind}-limits/${seg(owner)}/${seg(n)}`));
+  for (const n of names) await call(kind, owner, () => ctx.client.delete(`/api/${kind}-limits/${seg(owner)}/${seg(n)}`));
 }

@@ -45,6 +45,10 @@ export interface ConnectionLimits {
   heartbeat: number;
   /** ms from accept to connection.open-ok; a client slower than this is dropped (RabbitMQ's handshake_timeout) */
   handshakeTimeout: number;
+  /** most open connections on this node (RabbitMQ's connection_max); Infinity: no limit */
+  maxConnections: number;
+  /** largest message body accepted, in bytes (RabbitMQ's max_message_size) */
+  maxMessageSize: number;
 }
 
 export interface ConnectionContext {
@@ -56,6 +60,8 @@ export interface ConnectionContext {
   closed(connection: Connection): void;
   /** why publishers are blocked right now (a resource alarm), or null */
   alarmReason(): string | null;
+  /** connections that have completed connection.open */
+  openConnections(): number;
 }
 
 export interface PeerInfo {
@@ -148,6 +154,10 @@ export class Connection implements ChannelHost {
     return this.ctx.broker;
   }
 
+  get maxMessageSize(): number {
+    return this.ctx.limits.maxMessageSize;
+  }
+
   /** the authenticated user (from connection.tune on), else null */
   get user(): User | null {
     return 'user' in this.phase ? this.phase.user : null;
@@ -216,7 +226,8 @@ export class Connection implements ChannelHost {
     } catch (err) {
       this.fail(err);
     }
-    this.guardedFlush();
+    // Replies go out once every chunk read in this turn of the event loop has been handled.
+    this.scheduleFlush();
   }
 
   /** 0-9-1 section 4.2.2: a bad protocol header gets ours back, then the socket closes. */
@@ -312,7 +323,10 @@ export class Connection implements ChannelHost {
     if (m.id === MethodId.CHANNEL_OPEN) {
       // 0-9-1 channel.open: opening an open channel is a connection-level CHANNEL_ERROR.
       if (ch) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`, ClassId.CHANNEL, 10);
-      if (number > this.channelMax) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `channel ${number} is above channel_max ${this.channelMax}`, ClassId.CHANNEL, 10);
+      // RabbitMQ counts open channels against channel_max (any channel number is accepted).
+      if (this.channels.size >= this.channelMax) {
+        throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
+      }
       this.broker.limits.checkChannel(phase.user.name);
       this.channels.set(number, new Channel(this, number, phase.user, phase.vhost));
       writeChannelOpenOk(this.writer, number, Buffer.alloc(0));
@@ -353,6 +367,15 @@ export class Connection implements ChannelHost {
   }
 
   private onConnectionMethod(m: Method): void {
+    try {
+      this.connectionMethod(m);
+    } catch (err) {
+      // As RabbitMQ's reader: a connection method's error names that method (connection.open 10.40, ...).
+      throw err instanceof AmqpError && err.classId === 0 ? err.withMethod(m.id >>> 16, m.id & 0xffff) : err;
+    }
+  }
+
+  private connectionMethod(m: Method): void {
     switch (m.id) {
       case MethodId.CONNECTION_START_OK:
         this.expectPhase('start-ok', m);
@@ -396,7 +419,7 @@ export class Connection implements ChannelHost {
     this.authMechanism = mechanism;
     const credentials = parseCredentials(mechanism, response);
     const user = credentials && this.broker.authenticate(credentials.user, credentials.password);
-    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host })) {
+    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host }, this.broker.loopbackUsers)) {
       this.ctx.log.warn(`login refused for user '${credentials?.user ?? '?'}' from ${this.peer.host} (mechanism ${mechanism})`);
       const err = new AmqpError(
         ReplyCode.ACCESS_REFUSED,
@@ -432,6 +455,8 @@ export class Connection implements ChannelHost {
   private onOpen(phase: Extract<Phase, { name: 'open' }>, vhostName: string): void {
     const { user } = phase;
     const vhost = this.broker.vhosts.get(vhostName);
+    const max = this.ctx.limits.maxConnections;
+    if (this.ctx.openConnections() >= max) throw notAllowed(`connection refused: node connection limit (${max}) is reached`);
     if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
     if (!this.broker.permission(vhostName, user.name)) {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${user.name}'`);
@@ -477,17 +502,18 @@ export class Connection implements ChannelHost {
   scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(() => this.guardedFlush());
+    // After the I/O callbacks of this loop turn: chunks read together are answered with one write.
+    setImmediate(this.guardedFlush);
   }
 
   /** flush() from timers and events: a failure closes this connection alone (issue 10). */
-  private guardedFlush(): void {
+  private readonly guardedFlush = (): void => {
     try {
       this.flush();
     } catch (err) {
       this.fault('', 'sending frames', err);
     }
-  }
+  };
 
   /** A failure outside any client request (delivery, confirms, flush): logged; this connection alone is closed. */
   fault(where: string, what: string, err: unknown): void {

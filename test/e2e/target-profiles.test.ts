@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WAIT_DEADLINE_MS, waitFor } from '../helpers/wait.js';
 import { ctlBin, projectRoot, startWarren, type Warren } from '../helpers/warren.js';
-import { parseTsv, RABBITMQ_API_URL, runCtl, uniqueName, type CtlOptions } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { parseTsv, RABBITMQ_API_URL, uniqueName, type CtlOptions } from './ctl.js';
 
 interface RemoteTarget {
   name: 'warren' | 'rabbitmq';
@@ -23,10 +25,7 @@ interface RemoteTarget {
 
 async function warrenTcp(): Promise<RemoteTarget> {
   const w: Warren = await startWarren({ args: ['--api-port', '0'] });
-  const deadline = Date.now() + 10_000;
-  let m: RegExpExecArray | null = null;
-  while (!(m = /management API listener on (\S+):(\d+)/.exec(w.output())) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (!m) throw new Error(`no API listener:\n${w.output()}`);
+  const m = await waitFor(() => /management API listener on (\S+):(\d+)/.exec(w.output()) ?? undefined, 'the management API listener');
   return { name: 'warren', apiUrl: `http://${m[1]}:${m[2]}`, amqpUrl: `amqp://${w.host}:${w.port}`, user: 'guest', password: 'guest', stop: async () => void (await w.stop()) };
 }
 
@@ -47,7 +46,7 @@ const TARGETS = [
 ];
 
 for (const { name: targetName, skip, make } of TARGETS) {
-  describe.skipIf(skip)(`target profiles and credentials against ${targetName}`, { timeout: 60_000 }, () => {
+  describe.skipIf(skip)(`target profiles and credentials against ${targetName}`, () => {
     let t: RemoteTarget;
     let dir: string;
     const vhost = uniqueName('wctl-prof-vh');
@@ -55,7 +54,7 @@ for (const { name: targetName, skip, make } of TARGETS) {
     const secretFile = () => join(dir, 'secret');
     /** a clean environment: no WARREN_* from the developer's shell, config in the temp dir */
     const run = (args: string[], env: NodeJS.ProcessEnv = {}, options: CtlOptions = {}) =>
-      runCtl(args, { ...options, env: { WARREN_CONFIG: join(dir, 'config.toml'), WARREN_NODE: '', WARREN_USER: '', WARREN_PASSWORD: '', WARREN_URL: '', ...env } });
+      ctlMain(args, { ...options, env: { WARREN_CONFIG: join(dir, 'config.toml'), WARREN_NODE: '', WARREN_USER: '', WARREN_PASSWORD: '', WARREN_URL: '', ...env } });
     const viaEnv = () => ({ WARREN_API_URL: t.apiUrl, WARREN_USER: t.user, WARREN_PASSWORD: t.password });
 
     beforeAll(async () => {
@@ -195,7 +194,7 @@ for (const { name: targetName, skip, make } of TARGETS) {
             child.stdin.write(`${t.password}\r`);
           }
         });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2 * WAIT_DEADLINE_MS);
         child.on('close', () => {
           clearTimeout(timer);
           resolve(text);

@@ -3,65 +3,11 @@ import type { FieldTable } from '../field-table.js';
 import type { Reader } from '../reader.js';
 import type { Timestamp } from '../timestamp.js';
 import type { Writer } from '../writer.js';
+import { Frame } from './constants.js';
+
+export { Frame, ReplyCode, replyCodeName } from './constants.js';
 
 const EMPTY = Buffer.alloc(0);
-
-export const Frame = {
-  METHOD: 1,
-  HEADER: 2,
-  BODY: 3,
-  HEARTBEAT: 8,
-  MIN_SIZE: 4096,
-  END: 206,
-} as const;
-
-export const ReplyCode = {
-  REPLY_SUCCESS: 200,
-  CONTENT_TOO_LARGE: 311,
-  NO_ROUTE: 312,
-  NO_CONSUMERS: 313,
-  CONNECTION_FORCED: 320,
-  INVALID_PATH: 402,
-  ACCESS_REFUSED: 403,
-  NOT_FOUND: 404,
-  RESOURCE_LOCKED: 405,
-  PRECONDITION_FAILED: 406,
-  FRAME_ERROR: 501,
-  SYNTAX_ERROR: 502,
-  COMMAND_INVALID: 503,
-  CHANNEL_ERROR: 504,
-  UNEXPECTED_FRAME: 505,
-  RESOURCE_ERROR: 506,
-  NOT_ALLOWED: 530,
-  NOT_IMPLEMENTED: 540,
-  INTERNAL_ERROR: 541,
-} as const;
-
-const REPLY_CODE_NAMES: Record<number, string> = {
-  200: 'REPLY_SUCCESS',
-  311: 'CONTENT_TOO_LARGE',
-  312: 'NO_ROUTE',
-  313: 'NO_CONSUMERS',
-  320: 'CONNECTION_FORCED',
-  402: 'INVALID_PATH',
-  403: 'ACCESS_REFUSED',
-  404: 'NOT_FOUND',
-  405: 'RESOURCE_LOCKED',
-  406: 'PRECONDITION_FAILED',
-  501: 'FRAME_ERROR',
-  502: 'SYNTAX_ERROR',
-  503: 'COMMAND_INVALID',
-  504: 'CHANNEL_ERROR',
-  505: 'UNEXPECTED_FRAME',
-  506: 'RESOURCE_ERROR',
-  530: 'NOT_ALLOWED',
-  540: 'NOT_IMPLEMENTED',
-  541: 'INTERNAL_ERROR',
-};
-
-export function replyCodeName(code: number): string {
-  return REPLY_CODE_NAMES[code] ?? 'UNKNOWN';
-}
 
 export const ClassId = {
   CONNECTION: 10,
@@ -262,9 +208,9 @@ export interface ConnectionStartOk {
 
 function decodeConnectionStartOk(r: Reader): ConnectionStartOk {
   const clientProperties = r.table();
-  const mechanism = r.shortstr();
+  const mechanism = r.shortstrUtf8();
   const response = r.longstr();
-  const locale = r.shortstr();
+  const locale = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_START_OK, clientProperties, mechanism, response, locale };
 }
 
@@ -371,8 +317,8 @@ export interface ConnectionOpen {
 }
 
 function decodeConnectionOpen(r: Reader): ConnectionOpen {
-  const virtualHost = r.shortstr();
-  const capabilities = r.shortstr();
+  const virtualHost = r.shortstrUtf8();
+  const capabilities = r.shortstrUtf8();
   const bits1 = r.octet();
   const insist = (bits1 & 1) !== 0;
   return { id: MethodId.CONNECTION_OPEN, virtualHost, capabilities, insist };
@@ -394,7 +340,7 @@ export interface ConnectionOpenOk {
 }
 
 function decodeConnectionOpenOk(r: Reader): ConnectionOpenOk {
-  const knownHosts = r.shortstr();
+  const knownHosts = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_OPEN_OK, knownHosts };
 }
 
@@ -416,7 +362,7 @@ export interface ConnectionClose {
 
 function decodeConnectionClose(r: Reader): ConnectionClose {
   const replyCode = r.short();
-  const replyText = r.shortstr();
+  const replyText = r.shortstrUtf8();
   const classId = r.short();
   const methodId = r.short();
   return { id: MethodId.CONNECTION_CLOSE, replyCode, replyText, classId, methodId };
@@ -454,7 +400,7 @@ export interface ConnectionBlocked {
 }
 
 function decodeConnectionBlocked(r: Reader): ConnectionBlocked {
-  const reason = r.shortstr();
+  const reason = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_BLOCKED, reason };
 }
 
@@ -489,7 +435,7 @@ export interface ConnectionUpdateSecret {
 
 function decodeConnectionUpdateSecret(r: Reader): ConnectionUpdateSecret {
   const newSecret = r.longstr();
-  const reason = r.shortstr();
+  const reason = r.shortstrUtf8();
   return { id: MethodId.CONNECTION_UPDATE_SECRET, newSecret, reason };
 }
 
@@ -523,7 +469,7 @@ export interface ChannelOpen {
 }
 
 function decodeChannelOpen(r: Reader): ChannelOpen {
-  const outOfBand = r.shortstr();
+  const outOfBand = r.shortstrUtf8();
   return { id: MethodId.CHANNEL_OPEN, outOfBand };
 }
 
@@ -601,7 +547,7 @@ export interface ChannelClose {
 
 function decodeChannelClose(r: Reader): ChannelClose {
   const replyCode = r.short();
-  const replyText = r.shortstr();
+  const replyText = r.shortstrUtf8();
   const classId = r.short();
   const methodId = r.short();
   return { id: MethodId.CHANNEL_CLOSE, replyCode, replyText, classId, methodId };
@@ -644,7 +590,7 @@ export interface AccessRequest {
 }
 
 function decodeAccessRequest(r: Reader): AccessRequest {
-  const realm = r.shortstr();
+  const realm = r.shortstrUtf8();
   const bits1 = r.octet();
   const exclusive = (bits1 & 1) !== 0;
   const passive = (bits1 & 2) !== 0;
@@ -696,8 +642,8 @@ export interface ExchangeDeclare {
 
 function decodeExchangeDeclare(r: Reader): ExchangeDeclare {
   const ticket = r.short();
-  const exchange = r.shortstr();
-  const type = r.shortstr();
+  const exchange = r.shortstrUtf8();
+  const type = r.shortstrUtf8();
   const bits1 = r.octet();
   const passive = (bits1 & 1) !== 0;
   const durable = (bits1 & 2) !== 0;
@@ -745,7 +691,7 @@ export interface ExchangeDelete {
 
 function decodeExchangeDelete(r: Reader): ExchangeDelete {
   const ticket = r.short();
-  const exchange = r.shortstr();
+  const exchange = r.shortstrUtf8();
   const bits1 = r.octet();
   const ifUnused = (bits1 & 1) !== 0;
   const nowait = (bits1 & 2) !== 0;
@@ -789,9 +735,9 @@ export interface ExchangeBind {
 
 function decodeExchangeBind(r: Reader): ExchangeBind {
   const ticket = r.short();
-  const destination = r.shortstr();
-  const source = r.shortstr();
-  const routingKey = r.shortstr();
+  const destination = r.shortstrUtf8();
+  const source = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   const args = r.table();
@@ -838,9 +784,9 @@ export interface ExchangeUnbind {
 
 function decodeExchangeUnbind(r: Reader): ExchangeUnbind {
   const ticket = r.short();
-  const destination = r.shortstr();
-  const source = r.shortstr();
-  const routingKey = r.shortstr();
+  const destination = r.shortstrUtf8();
+  const source = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   const args = r.table();
@@ -889,7 +835,7 @@ export interface QueueDeclare {
 
 function decodeQueueDeclare(r: Reader): QueueDeclare {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const passive = (bits1 & 1) !== 0;
   const durable = (bits1 & 2) !== 0;
@@ -919,7 +865,7 @@ export interface QueueDeclareOk {
 }
 
 function decodeQueueDeclareOk(r: Reader): QueueDeclareOk {
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const messageCount = r.long();
   const consumerCount = r.long();
   return { id: MethodId.QUEUE_DECLARE_OK, queue, messageCount, consumerCount };
@@ -947,9 +893,9 @@ export interface QueueBind {
 
 function decodeQueueBind(r: Reader): QueueBind {
   const ticket = r.short();
-  const queue = r.shortstr();
-  const exchange = r.shortstr();
-  const routingKey = r.shortstr();
+  const queue = r.shortstrUtf8();
+  const exchange = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   const args = r.table();
@@ -993,7 +939,7 @@ export interface QueuePurge {
 
 function decodeQueuePurge(r: Reader): QueuePurge {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   return { id: MethodId.QUEUE_PURGE, ticket, queue, nowait };
@@ -1038,7 +984,7 @@ export interface QueueDelete {
 
 function decodeQueueDelete(r: Reader): QueueDelete {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const ifUnused = (bits1 & 1) !== 0;
   const ifEmpty = (bits1 & 2) !== 0;
@@ -1085,9 +1031,9 @@ export interface QueueUnbind {
 
 function decodeQueueUnbind(r: Reader): QueueUnbind {
   const ticket = r.short();
-  const queue = r.shortstr();
-  const exchange = r.shortstr();
-  const routingKey = r.shortstr();
+  const queue = r.shortstrUtf8();
+  const exchange = r.shortstrUtf8();
+  const routingKey = r.shortstrUtf8();
   const args = r.table();
   return { id: MethodId.QUEUE_UNBIND, ticket, queue, exchange, routingKey, arguments: args };
 }
@@ -1173,8 +1119,8 @@ export interface BasicConsume {
 
 function decodeBasicConsume(r: Reader): BasicConsume {
   const ticket = r.short();
-  const queue = r.shortstr();
-  const consumerTag = r.shortstr();
+  const queue = r.shortstrUtf8();
+  const consumerTag = r.shortstrUtf8();
   const bits1 = r.octet();
   const noLocal = (bits1 & 1) !== 0;
   const noAck = (bits1 & 2) !== 0;
@@ -1202,7 +1148,7 @@ export interface BasicConsumeOk {
 }
 
 function decodeBasicConsumeOk(r: Reader): BasicConsumeOk {
-  const consumerTag = r.shortstr();
+  const consumerTag = r.shortstrUtf8();
   return { id: MethodId.BASIC_CONSUME_OK, consumerTag };
 }
 
@@ -1221,7 +1167,7 @@ export interface BasicCancel {
 }
 
 function decodeBasicCancel(r: Reader): BasicCancel {
-  const consumerTag = r.shortstr();
+  const consumerTag = r.shortstrUtf8();
   const bits1 = r.octet();
   const nowait = (bits1 & 1) !== 0;
   return { id: MethodId.BASIC_CANCEL, consumerTag, nowait };
@@ -1242,7 +1188,7 @@ export interface BasicCancelOk {
 }
 
 function decodeBasicCancelOk(r: Reader): BasicCancelOk {
-  const consumerTag = r.shortstr();
+  const consumerTag = r.shortstrUtf8();
   return { id: MethodId.BASIC_CANCEL_OK, consumerTag };
 }
 
@@ -1351,7 +1297,7 @@ export interface BasicGet {
 
 function decodeBasicGet(r: Reader): BasicGet {
   const ticket = r.short();
-  const queue = r.shortstr();
+  const queue = r.shortstrUtf8();
   const bits1 = r.octet();
   const noAck = (bits1 & 1) !== 0;
   return { id: MethodId.BASIC_GET, ticket, queue, noAck };
@@ -1404,7 +1350,7 @@ export interface BasicGetEmpty {
 }
 
 function decodeBasicGetEmpty(r: Reader): BasicGetEmpty {
-  const clusterId = r.shortstr();
+  const clusterId = r.shortstrUtf8();
   return { id: MethodId.BASIC_GET_EMPTY, clusterId };
 }
 
@@ -2166,7 +2112,7 @@ export interface BasicProperties {
 
 /** Reads the property flags and the properties present (after class, weight and body size). */
 export function decodeBasicProperties(r: Reader): BasicProperties {
-  let flags = r.short();
+  const flags = r.short();
   // Bit 0 set means another flag word follows; 0-9-1 basic has 14 properties, so skip any extra words.
   for (let more = flags; (more & 1) !== 0; ) more = r.short();
   const p: BasicProperties = {};
@@ -2184,7 +2130,6 @@ export function decodeBasicProperties(r: Reader): BasicProperties {
   if ((flags & 16) !== 0) p.userId = r.shortstr();
   if ((flags & 8) !== 0) p.appId = r.shortstr();
   if ((flags & 4) !== 0) p.clusterId = r.shortstr();
-  flags = 0;
   return p;
 }
 
