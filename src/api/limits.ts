@@ -3,7 +3,7 @@
 import { Limits } from '../broker/limits.js';
 import { brokerOf, type ApiContext } from './context.js';
 import { badRequest, jsonBody, noContent, notFound, ok, type ApiRequest } from './http.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 type Kind = 'vhost' | 'user';
 
