@@ -57,7 +57,9 @@ export function formatQueue(q: Queue, owner: Connection | undefined): Json {
     exclusive: q.isExclusive,
     arguments: tableToJson(q.options.arguments),
     node: NODE_NAME,
-    type: 'classic',
+    // a quorum queue is served by a durable classic queue on this one node: it is its own leader and only member
+    type: q.options.arguments['x-queue-type'] === 'quorum' ? 'quorum' : 'classic',
+    ...(q.options.arguments['x-queue-type'] === 'quorum' ? { leader: NODE_NAME, members: [NODE_NAME], online: [NODE_NAME] } : {}),
     state: 'running',
     policy: q.policy,
     operator_policy: null,

@@ -346,6 +346,7 @@ export class Connection implements ChannelHost {
       if (this.channels.size >= this.channelMax) {
         throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
       }
+      this.broker.limits.checkChannel(phase.user.name);
       this.channels.set(number, new Channel(this, number, phase.user, phase.vhost));
       writeChannelOpenOk(this.writer, number, Buffer.alloc(0));
       return;
@@ -483,6 +484,7 @@ export class Connection implements ChannelHost {
     if (!this.broker.permission(vhostName, user.name)) {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${user.name}'`);
     }
+    this.broker.limits.checkConnection(vhostName, user.name);
     this.phase = { name: 'opened', user, vhost };
     this.clearHandshakeTimer();
     writeConnectionOpenOk(this.writer, 0, '');
