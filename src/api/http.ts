@@ -1,6 +1,7 @@
 // Request, reply and error types shared by the management API handlers and both listeners.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { User } from '../broker/users.js';
+import type { ListScope } from './authorisation.js';
 
 export interface ApiRequest {
   method: string;
@@ -12,6 +13,8 @@ export interface ApiRequest {
   body: Buffer;
   /** the user who authenticated with HTTP basic auth; null on the control socket without auth */
   user: User | null;
+  /** what a non-administrator may see in lists (set by the TCP listener's authorisation) */
+  scope?: ListScope;
 }
 
 export interface ApiReply {

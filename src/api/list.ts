@@ -1,5 +1,6 @@
 // The list query parameters RabbitMQ's API honours: name + use_regex, sort + sort_reverse,
 // page + page_size (paged result shape), and columns (dotted paths pick nested fields).
+import { inScope } from './authorisation.js';
 import { badRequest, ok, type ApiReply, type ApiRequest } from './http.js';
 
 type Json = Record<string, unknown>;
@@ -52,8 +53,9 @@ function positive(req: ApiRequest, name: string, fallback: number): number {
 
 /** Applies the list query parameters to `items` (already in their default order). */
 export function listReply(req: ApiRequest, items: Json[], defaultSort: string[] = []): ApiReply {
-  const total = items.length;
-  let filtered = items;
+  const visible = req.scope ? items.filter((i) => inScope(req, i)) : items;
+  const total = visible.length;
+  let filtered = visible;
   const name = req.query.get('name');
   if (name !== null && name !== '') {
     if (req.query.get('use_regex') === 'true') {

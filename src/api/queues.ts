@@ -8,11 +8,12 @@ import { formatBinding, formatQueue, jsonToTable } from './format.js';
 import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound, ok, queryFlag, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
 import { encodePayload, propertiesToJson } from './messages.js';
+import { queueRates } from './rates.js';
 import type { Route } from './router.js';
 
-export function queueJson(ctx: ApiContext, q: Queue): Record<string, unknown> {
+export function queueJson(ctx: ApiContext, q: Queue, req: ApiRequest | null = null): Record<string, unknown> {
   const owner = q.options.exclusiveOwner === null ? undefined : ctx.server.findConnection(q.options.exclusiveOwner);
-  return formatQueue(q, owner);
+  return { ...formatQueue(q, owner), ...queueRates(ctx, req, q) };
 }
 
 function queueOr404(ctx: ApiContext, req: ApiRequest): Queue {
@@ -69,13 +70,13 @@ export const queueRoutes: Route[] = [
     path: 'queues',
     handler: (ctx, req) => {
       const all = [...brokerOf(ctx).vhosts.values()].flatMap((v) => [...v.queues.values()]);
-      return listReply(req, all.map((q) => queueJson(ctx, q)), ['vhost', 'name']);
+      return listReply(req, all.map((q) => queueJson(ctx, q, req)), ['vhost', 'name']);
     },
   },
   {
     method: 'GET',
     path: 'queues/:vhost',
-    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).queues.values()].map((q) => queueJson(ctx, q)), ['name']),
+    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).queues.values()].map((q) => queueJson(ctx, q, req)), ['name']),
   },
   {
     method: 'GET',
@@ -87,7 +88,7 @@ export const queueRoutes: Route[] = [
         const cq = c['queue'] as { name: string; vhost: string };
         return cq.name === q.name && cq.vhost === q.vhost;
       });
-      return objectReply(req, { ...queueJson(ctx, q), consumer_details: consumers });
+      return objectReply(req, { ...queueJson(ctx, q, req), consumer_details: consumers });
     },
   },
   {

@@ -21,6 +21,7 @@ import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definitions.js';
+import { countRouted } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/spool.js';
 
@@ -172,6 +173,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     let batch = 0;
     if (durableTargets.length > 0 && this.env) batch = this.env.store.persist(delivered, durableTargets);
     for (const q of accepted) q.enqueue(delivered);
+    countRouted(exchange.stats, accepted);
     count = accepted.length;
     accepted.length = 0;
     durableTargets.length = 0;

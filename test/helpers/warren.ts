@@ -1,4 +1,6 @@
 // Starts a real warren-server on port 0 with a temporary data directory, for integration tests.
+// The management listener (default 15672) and the metrics listener (default 15692) also get port 0
+// unless the test asks otherwise, so test daemons never collide with a RabbitMQ on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,10 @@ export interface Warren {
   dataDir: string;
   /** path of the control socket (data dir / warren.sock) */
   socket: string;
+  /** http://127.0.0.1:PORT/ of the management UI and API (null with --no-management) */
+  apiUrl: string | null;
+  /** http://127.0.0.1:PORT/metrics (null with --no-metrics) */
+  metricsUrl: string | null;
   process: ChildProcess;
   /** everything the daemon printed so far (stdout + stderr) */
   output(): string;
@@ -32,10 +38,20 @@ export interface StartOptions {
 }
 
 const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
+const API_LINE = /management UI and API on (\S+)/;
+const METRICS_LINE = /Prometheus metrics on (\S+)/;
+
+/** --api-port 0 and --metrics-port 0 unless the test chose a port or turned the listener off. */
+export function listenerArgs(args: string[]): string[] {
+  const extra: string[] = [];
+  if (!args.includes('--api-port') && !args.includes('--no-management')) extra.push('--api-port', '0');
+  if (!args.includes('--metrics-port') && !args.includes('--no-metrics')) extra.push('--metrics-port', '0');
+  return extra;
+}
 
 export async function startWarren(options: StartOptions = {}): Promise<Warren> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'warren-test-'));
-  const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...listenerArgs(options.args ?? []), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -67,6 +83,8 @@ export async function startWarren(options: StartOptions = {}): Promise<Warren> {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     dataDir,
     socket: join(dataDir, 'warren.sock'),
+    apiUrl: API_LINE.exec(out)?.[1] ?? null,
+    metricsUrl: METRICS_LINE.exec(out)?.[1] ?? null,
     process: child,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
