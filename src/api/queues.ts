@@ -1,7 +1,7 @@
 // Queues: GET /api/queues[/{v}[/{q}]], PUT|DELETE /api/queues/{v}/{q}, DELETE .../contents (purge),
 // POST .../get, GET .../bindings.
 import type { Queue } from '../broker/queue.js';
-import type { Envelope } from '../broker/message.js';
+import { Message, type Envelope } from '../broker/message.js';
 import { consumersOf } from './connections.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatQueue, jsonToTable } from './format.js';
@@ -62,6 +62,38 @@ function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
   }
   if (requeue && taken.length > 0) q.drain();
   return out;
+}
+
+/**
+ * POST /api/queues/{v}/{q}/move {"destination": "q2", "count": N} (warren-only; RabbitMQ's UI does
+ * this with a shovel): moves up to `count` ready messages (all by default) to another queue of the
+ * same vhost through the default exchange, keeping their properties. Answers {"moved": n}.
+ */
+function moveMessages(ctx: ApiContext, req: ApiRequest): { moved: number } {
+  const vhost = vhostOr404(ctx, req.params['vhost']);
+  const q = queueOr404(ctx, req);
+  const body = jsonBody(req);
+  const destination = body['destination'];
+  if (typeof destination !== 'string' || destination === '') throw badRequest('destination must be a queue name');
+  if (destination === q.name) throw badRequest('destination must be another queue');
+  if (!vhost.queues.has(destination)) throw badRequest(`no queue '${destination}' in vhost '${vhost.name}'`);
+  const count = body['count'] === undefined || body['count'] === null ? Infinity : int(body, 'count', 0);
+  const exchange = vhost.exchange('');
+  let moved = 0;
+  while (moved < count) {
+    const envelope = q.take(true);
+    if (!envelope) break;
+    const m = envelope.message;
+    // A destination that turns it away (a length limit) leaves it where it was.
+    if (vhost.publish(exchange, new Message('', destination, m.properties, m.header, m.body)).routed === 0) {
+      q.requeue(envelope);
+      q.drain();
+      break;
+    }
+    q.settle(envelope);
+    moved++;
+  }
+  return { moved };
 }
 
 export const queueRoutes: Route[] = [
@@ -134,6 +166,7 @@ export const queueRoutes: Route[] = [
     },
   },
   { method: 'POST', path: 'queues/:vhost/:name/get', handler: (ctx, req) => ok(getMessages(ctx, req)) },
+  { method: 'POST', path: 'queues/:vhost/:name/move', handler: (ctx, req) => ok(moveMessages(ctx, req)) },
   {
     method: 'GET',
     path: 'queues/:vhost/:name/bindings',

@@ -14,8 +14,8 @@ import { loginAllowed } from './authentication.js';
 import { apiSegments, basicCredentials, readBody, send } from './http-util.js';
 
 const REALM = 'Basic realm="Warren Management"';
-/** dist/server/management-listener.js -> dist/ui/ */
-export const UI_DIR = fileURLToPath(new URL('../ui/', import.meta.url));
+/** dist/src/server/management-listener.js -> dist/ui/ */
+export const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
