@@ -66,7 +66,19 @@ export default defineCommand({
         throw amqpFailure(e);
       }
       ch.on('error', () => {});
-      const pub = (publisher = new Publisher(ch));
+      // several nodes: when this node stops, go on on another and re-send what it had not confirmed
+      const failover =
+        conn.nodes > 1
+          ? {
+              reconnect: async () => {
+                await conn.failover();
+                ctx.out.banner(`publishing through ${conn.describe} now`);
+                return conn.model.createConfirmChannel().catch((e: unknown) => Promise.reject(amqpFailure(e)));
+              },
+              onFailover: (unconfirmed: number) => ctx.out.banner(`lost the connection to ${conn.describe}; re-sending ${unconfirmed} unconfirmed message${unconfirmed === 1 ? '' : 's'} through another node`),
+            }
+          : {};
+      const pub = (publisher = new Publisher(ch, undefined, failover));
       const pace = rate === undefined ? undefined : (n: number) => started + (n * 1000) / rate - Date.now();
       const send = async (content: Buffer): Promise<void> => {
         if (pace) {
@@ -98,6 +110,10 @@ export default defineCommand({
     const n = publisher?.published ?? 0;
     if (lines || (count ?? 1) > 1) {
       ctx.out.banner(`Published ${n} message${n === 1 ? '' : 's'} to exchange '${exchange}' with routing key '${routingKey}' in ${secs.toFixed(2)} s (${Math.round(n / Math.max(secs, 0.001))} msg/s)`);
+    }
+    if (publisher && publisher.failovers > 0) {
+      // stderr, also with --quiet: a script must learn that duplicates are possible
+      ctx.io.stderr.write(`warning: ${publisher.failovers} failover${publisher.failovers === 1 ? '' : 's'} to another node; ${publisher.resent} message${publisher.resent === 1 ? ' was' : 's were'} re-sent (unconfirmed when the node stopped: the queue may hold duplicates of them)\n`);
     }
   },
 });

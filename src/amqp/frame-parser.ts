@@ -1,6 +1,7 @@
 // Incremental frame parser: feed it socket chunks in any split, it calls back once per frame.
-// A frame that arrives whole within one chunk is passed as a view into that chunk (no copy);
-// only frames spread over several chunks are joined, once, when their last byte arrives.
+// Frames are read in place: a frame that lies whole within one chunk is passed as a view into
+// that chunk (no copy). Only a frame split across chunks is copied, once, into a buffer of its
+// exact size; the rest of the chunk is never copied or joined with held bytes.
 import { AmqpError } from './errors.js';
 import { Frame, ReplyCode } from './generated/methods.js';
 
@@ -8,15 +9,25 @@ export const FRAME_HEADER_SIZE = 7;
 /** header + frame-end octet */
 export const FRAME_OVERHEAD = FRAME_HEADER_SIZE + 1;
 
+/** Called once per frame with its payload at buf[start, end). The view is valid only during the call unless copied. */
 export type FrameHandler = (type: number, channel: number, buf: Buffer, start: number, end: number) => void;
 
 export class FrameParser {
   /** Largest payload accepted; 0-9-1 section 4.2.3: a peer must not send frames over frame_max. */
   maxPayload: number;
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  /** total size of the frame being assembled from held chunks, once its header is known */
-  private wanted = 0;
+  /** Bytes copied to assemble frames split across chunks (a test hook: whole chunks are never copied). */
+  bytesCopied = 0;
+  /**
+   * Set once a framing error (or an exception from the handler) was thrown: the stream is out
+   * of step, so everything pushed afterwards is discarded unparsed, at no cost per byte.
+   */
+  failed = false;
+  /** the first bytes of a frame whose header is split across chunks */
+  private readonly head = Buffer.alloc(FRAME_HEADER_SIZE);
+  private headLength = 0;
+  /** a frame split across chunks, being filled (header, payload and end octet) */
+  private partial: Buffer | null = null;
+  private partialLength = 0;
 
   constructor(
     private readonly onFrame: FrameHandler,
@@ -25,26 +36,89 @@ export class FrameParser {
     this.maxPayload = maxPayload;
   }
 
+  /** True while part of a frame is held, waiting for the rest. */
+  get holding(): boolean {
+    return this.headLength > 0 || this.partial !== null;
+  }
+
   push(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.heldBytes > 0) {
-      const joined = this.join(chunk);
-      if (!joined) return;
-      buf = joined;
-    }
-    let pos = 0;
-    while (buf.length - pos >= FRAME_HEADER_SIZE) {
-      const size = this.checkedSize(buf, pos);
-      const total = size + FRAME_OVERHEAD;
-      if (buf.length - pos < total) break;
-      const endByte = buf[pos + total - 1];
-      if (endByte !== Frame.END) {
-        throw new AmqpError(ReplyCode.FRAME_ERROR, `frame end octet 0x${endByte?.toString(16)} is not 0xce`);
+    if (this.failed) return;
+    try {
+      let pos = 0;
+      if (this.holding) {
+        pos = this.completeSplit(chunk);
+        if (pos < 0) return;
       }
-      this.onFrame(buf[pos]!, buf.readUInt16BE(pos + 1), buf, pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + size);
+      pos = this.parseInPlace(chunk, pos);
+      if (pos < chunk.length) this.startSplit(chunk, pos);
+    } catch (err) {
+      this.failed = true;
+      this.partial = null;
+      this.headLength = 0;
+      throw err;
+    }
+  }
+
+  /** Every whole frame from `pos` on, as views into the chunk; returns where the first incomplete one starts. */
+  private parseInPlace(buf: Buffer, pos: number): number {
+    const length = buf.length;
+    while (length - pos >= FRAME_HEADER_SIZE) {
+      const total = this.checkedSize(buf, pos) + FRAME_OVERHEAD;
+      if (length - pos < total) break;
+      this.emit(buf, pos, total);
       pos += total;
     }
-    if (pos < buf.length) this.hold(buf.subarray(pos));
+    return pos;
+  }
+
+  /** Holds the tail of a chunk: the beginning of a frame whose rest comes later. */
+  private startSplit(chunk: Buffer, pos: number): void {
+    const rest = chunk.length - pos;
+    if (rest < FRAME_HEADER_SIZE) {
+      chunk.copy(this.head, 0, pos);
+      this.headLength = rest;
+      this.bytesCopied += rest;
+      return;
+    }
+    this.partial = Buffer.allocUnsafe(this.checkedSize(chunk, pos) + FRAME_OVERHEAD);
+    this.partialLength = chunk.copy(this.partial, 0, pos);
+    this.bytesCopied += this.partialLength;
+  }
+
+  /**
+   * Copies the missing part of the held frame out of the chunk and emits the frame once whole.
+   * Returns the chunk offset after it, or -1 when the chunk ended first.
+   */
+  private completeSplit(chunk: Buffer): number {
+    let pos = 0;
+    if (this.partial === null) {
+      pos = Math.min(FRAME_HEADER_SIZE - this.headLength, chunk.length);
+      chunk.copy(this.head, this.headLength, 0, pos);
+      this.headLength += pos;
+      this.bytesCopied += pos;
+      if (this.headLength < FRAME_HEADER_SIZE) return -1;
+      this.partial = Buffer.allocUnsafe(this.checkedSize(this.head, 0) + FRAME_OVERHEAD);
+      this.partialLength = this.head.copy(this.partial, 0);
+      this.headLength = 0;
+    }
+    const frame = this.partial;
+    const n = Math.min(frame.length - this.partialLength, chunk.length - pos);
+    chunk.copy(frame, this.partialLength, pos, pos + n);
+    this.partialLength += n;
+    this.bytesCopied += n;
+    pos += n;
+    if (this.partialLength < frame.length) return -1;
+    this.partial = null;
+    this.emit(frame, 0, frame.length);
+    return pos;
+  }
+
+  private emit(buf: Buffer, pos: number, total: number): void {
+    const endByte = buf[pos + total - 1];
+    if (endByte !== Frame.END) {
+      throw new AmqpError(ReplyCode.FRAME_ERROR, `frame end octet 0x${endByte?.toString(16)} is not 0xce`);
+    }
+    this.onFrame(buf[pos]!, buf.readUInt16BE(pos + 1), buf, pos + FRAME_HEADER_SIZE, pos + total - 1);
   }
 
   private checkedSize(buf: Buffer, pos: number): number {
@@ -53,28 +127,5 @@ export class FrameParser {
       throw new AmqpError(ReplyCode.FRAME_ERROR, `frame size ${size + FRAME_OVERHEAD} exceeds frame_max ${this.maxPayload + FRAME_OVERHEAD}`);
     }
     return size;
-  }
-
-  private hold(rest: Buffer): void {
-    this.held = [rest];
-    this.heldBytes = rest.length;
-    this.wanted = rest.length >= FRAME_HEADER_SIZE ? this.checkedSize(rest, 0) + FRAME_OVERHEAD : 0;
-  }
-
-  /** Adds a chunk to the held bytes; returns them joined once one whole frame is there. */
-  private join(chunk: Buffer): Buffer | null {
-    this.held.push(chunk);
-    this.heldBytes += chunk.length;
-    if (this.wanted === 0 && this.heldBytes >= FRAME_HEADER_SIZE) {
-      const head = Buffer.concat(this.held, this.heldBytes);
-      this.held = [head];
-      this.wanted = this.checkedSize(head, 0) + FRAME_OVERHEAD;
-    }
-    if (this.wanted === 0 || this.heldBytes < this.wanted) return null;
-    const joined = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
-    this.wanted = 0;
-    return joined;
   }
 }

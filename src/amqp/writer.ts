@@ -1,19 +1,28 @@
-// Output buffer for frames. Small writes are copied into one growing chunk; large bodies
-// are passed by reference, so a 10 MiB message is never copied on its way out.
+// Output buffer for frames. Frames are encoded into a 64 KiB arena; what is handed out (take,
+// writeTo) is a view of the arena, and writing goes on after it in the same arena, so a flush
+// allocates nothing: a new arena is needed only once per 64 KiB of output. Large bodies are
+// passed by reference, so a 10 MiB message is never copied on its way out.
+import type { Writable } from 'node:stream';
 import { encodeTable, type FieldTable } from './field-table.js';
 import { Frame } from './generated/methods.js';
 
-const INITIAL_SIZE = 64 * 1024;
+const ARENA_SIZE = 64 * 1024;
 const COPY_LIMIT = 4096;
 
 export class Writer {
-  buf: Buffer = Buffer.allocUnsafe(INITIAL_SIZE);
+  buf: Buffer;
   pos = 0;
   /** start of the part of `buf` not yet handed to `chunks` */
   private sealed = 0;
   private chunks: Buffer[] = [];
   /** offset of the frame begun with begin(); moves when ensure() reallocates */
   private frameStart = 0;
+  /** arenas allocated so far (a test and benchmark hook) */
+  arenas = 1;
+
+  constructor(private readonly arenaSize = ARENA_SIZE) {
+    this.buf = Buffer.allocUnsafe(arenaSize);
+  }
 
   get isEmpty(): boolean {
     return this.pos === this.sealed && this.chunks.length === 0;
@@ -22,7 +31,8 @@ export class Writer {
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const unsealed = this.buf.subarray(this.sealed, this.pos);
-    const next = Buffer.allocUnsafe(Math.max(INITIAL_SIZE, (unsealed.length + n) * 2));
+    const next = Buffer.allocUnsafe(Math.max(this.arenaSize, (unsealed.length + n) * 2));
+    this.arenas++;
     unsealed.copy(next, 0);
     this.frameStart -= this.sealed;
     this.buf = next;
@@ -30,16 +40,53 @@ export class Writer {
     this.sealed = 0;
   }
 
-  /** Everything written since the last take(), as buffers to write in order. */
+  /**
+   * Everything written since the last take(), as buffers to write in order. They stay valid:
+   * later frames are written after them in the arena, never over them.
+   */
   take(): Buffer[] {
     this.seal();
     const out = this.chunks;
     this.chunks = [];
-    // The handed-out slices still point into buf: start a fresh one rather than overwrite them.
-    this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
-    this.pos = 0;
-    this.sealed = 0;
     return out;
+  }
+
+  /**
+   * Writes everything since the last take to a stream: one write for the usual single run of
+   * frames, corked writes when large bodies are passed by reference. Returns the bytes written.
+   */
+  writeTo(stream: Writable): number {
+    this.seal();
+    const chunks = this.chunks;
+    let bytes = 0;
+    if (chunks.length === 1) {
+      bytes = chunks[0]!.length;
+      stream.write(chunks[0]!);
+    } else {
+      stream.cork();
+      for (const chunk of chunks) {
+        bytes += chunk.length;
+        stream.write(chunk);
+      }
+      stream.uncork();
+    }
+    chunks.length = 0;
+    return bytes;
+  }
+
+  /** Everything written since the last take, as one new buffer of its exact size; the writer is then empty. */
+  copyOut(): Buffer {
+    const unsealed = this.buf.subarray(this.sealed, this.pos);
+    const out = this.chunks.length === 0 ? Buffer.from(unsealed) : Buffer.concat([...this.chunks, unsealed]);
+    this.chunks.length = 0;
+    this.pos = this.sealed;
+    return out;
+  }
+
+  /** Drops everything written since the last take (a failed encoding). */
+  discard(): void {
+    this.chunks.length = 0;
+    this.pos = this.sealed;
   }
 
   private seal(): void {
@@ -78,10 +125,16 @@ export class Writer {
 
   /** Always copied: a longstr sits inside a method frame whose size end() fills in. */
   longstr(v: Buffer | string): void {
-    const bytes = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
-    this.long(bytes.length);
-    this.ensure(bytes.length);
-    this.pos += bytes.copy(this.buf, this.pos);
+    if (typeof v === 'string') {
+      const length = Buffer.byteLength(v, 'utf8');
+      this.long(length);
+      this.ensure(length);
+      this.pos += this.buf.write(v, this.pos, length, 'utf8');
+      return;
+    }
+    this.long(v.length);
+    this.ensure(v.length);
+    this.pos += v.copy(this.buf, this.pos);
   }
 
   table(v: FieldTable | undefined): void {

@@ -93,7 +93,7 @@ export const userRoutes: Route[] = [
       broker.deleteUser(name);
       // As RabbitMQ: the deleted user's connections are closed.
       const err = new AmqpError(ReplyCode.CONNECTION_FORCED, `user '${name}' is deleted`);
-      for (const c of ctx.server.connections) if (c.isOpen && c.user.name === name) c.closeWith(err);
+      for (const c of ctx.server.connections) if (c.isOpen && c.user?.name === name) c.closeWith(err);
       return noContent();
     },
   },

@@ -24,7 +24,7 @@ export class Broker {
   running = true;
 
   /** channels waiting for publishes to become durable before confirming them */
-  readonly durabilityWaiters = new Set<{ onDurable(batch: number): void }>();
+  readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();
 
   /** told when an AMQP channel closes, so its message counters keep counting for its vhost (the stats sampler) */
   channelClosed: ((channel: { readonly stats: ChannelCounters; readonly connectionId: string }, vhost: string) => void) | null = null;
@@ -39,8 +39,8 @@ export class Broker {
     /** the heap budget for ready messages; past it, queues spool to disk (null: never) */
     readonly memory: MemoryBudget | null = null,
   ) {
-    store.onDurable((batch) => {
-      for (const waiter of this.durabilityWaiters) waiter.onDurable(batch);
+    store.onDurable((batch, failed) => {
+      for (const waiter of this.durabilityWaiters) waiter.onDurable(batch, failed);
     });
     if (defaults) this.loadDefaults();
   }

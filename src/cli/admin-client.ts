@@ -23,6 +23,8 @@ export type Transport =
       kind: 'tcp';
       /** user info in the URL is used when there is no `credentials` */
       url: URL;
+      /** several nodes of one cluster (url is the first): a node that does not answer is skipped for the next */
+      urls?: URL[];
       /** read or asked on first use (see target.ts) */
       credentials?: () => Promise<Credentials>;
       /** for https:// */
@@ -81,8 +83,18 @@ export function seg(value: string): string {
   return encodeURIComponent(value);
 }
 
+/** Without --timeout, a TCP target that accepts but does not answer is given up after this long (exit 75). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/** Failures that mean "this node does not answer", after which the next node of a cluster is tried. */
+const nodeDown = new WeakMap<CliError, { sent: boolean }>();
+
 export class AdminClient {
   private tlsFiles: Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> | undefined;
+  /** index into transport.urls of the node that answered last */
+  private current = 0;
+  /** nodes skipped because they did not answer (for messages and tests) */
+  readonly skipped: string[] = [];
 
   constructor(
     readonly transport: Transport,
@@ -93,7 +105,19 @@ export class AdminClient {
   describe(): string {
     const t = this.transport;
     if (t.kind === 'unix') return `control socket ${t.socketPath}`;
-    return `management API at ${redact(t.url)}${t.nodeName ? ` (node ${t.nodeName})` : ''}`;
+    return this.describeUrl(this.currentUrl());
+  }
+
+  private describeUrl(url: URL): string {
+    const t = this.transport;
+    return `management API at ${redact(url)}${t.kind === 'tcp' && t.nodeName ? ` (node ${t.nodeName})` : ''}`;
+  }
+
+  /** The node requests go to now (the first of several until it fails to answer). */
+  currentUrl(): URL {
+    const t = this.transport;
+    if (t.kind !== 'tcp') throw new Error('not a TCP transport');
+    return t.urls?.[this.current] ?? t.url;
   }
 
   async get<T = unknown>(path: string, options: CallOptions = {}): Promise<T> {
@@ -124,8 +148,36 @@ export class AdminClient {
     return res;
   }
 
-  /** One HTTP exchange; resolves with any status. Connection failures -> CliError 69, timeouts -> CliError 75. */
+  /**
+   * One HTTP exchange; resolves with any status. Connection failures -> CliError 69, timeouts -> CliError 75.
+   * With several nodes, one that refuses the connection or does not answer is skipped for the next (a request
+   * that was sent is only retried elsewhere when it is a GET, PUT or DELETE, which RabbitMQ treats as idempotent).
+   */
   async request(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+    const t = this.transport;
+    const urls = t.kind === 'tcp' ? (t.urls ?? [t.url]) : [];
+    if (urls.length < 2) return this.requestTo(t.kind === 'tcp' ? t.url : undefined, method, path, options);
+    const failures: string[] = [];
+    let allTimeouts = true;
+    for (let i = 0; i < urls.length; i++) {
+      const index = (this.current + i) % urls.length;
+      const url = urls[index] as URL;
+      try {
+        const res = await this.requestTo(url, method, path, options);
+        this.current = index;
+        return res;
+      } catch (e) {
+        const down = e instanceof CliError ? nodeDown.get(e) : undefined;
+        if (!down || (down.sent && method === 'POST')) throw e;
+        if ((e as CliError).exitCode !== ExitCode.TEMP_FAIL) allTimeouts = false;
+        failures.push((e as Error).message);
+        this.skipped.push(redact(url));
+      }
+    }
+    throw new CliError(allTimeouts ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE, `none of the ${urls.length} nodes answered: ${failures.join('; ')}`);
+  }
+
+  private async requestTo(url: URL | undefined, method: string, path: string, options: CallOptions): Promise<ApiResponse> {
     // no Accept header: RabbitMQ answers 406 to `Accept: application/json` on body-less resources (queue contents)
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -144,36 +196,54 @@ export class AdminClient {
       hostHeader = 'localhost';
       if (options.auth) headers.authorization = basic(options.auth);
     } else {
+      const u = url ?? t.url;
       const auth =
         options.auth ??
-        (t.credentials ? await t.credentials() : t.url.username ? { username: decodeURIComponent(t.url.username), password: decodeURIComponent(t.url.password) } : undefined);
+        (t.credentials ? await t.credentials() : u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined);
       if (auth) headers.authorization = basic(auth);
-      const https = t.url.protocol === 'https:';
-      endpoint = { host: t.url.hostname.replace(/^\[|\]$/g, ''), port: Number(t.url.port || (https ? 443 : 80)) };
-      fullPath = `${t.url.pathname.replace(/\/+$/, '')}${path}${query}`;
-      hostHeader = t.url.host;
-      if (https) return this.httpsRequest(t.url, t.tls ?? { insecure: false }, method, fullPath, headers, payload, path);
+      const https = u.protocol === 'https:';
+      endpoint = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (https ? 443 : 80)) };
+      fullPath = `${u.pathname.replace(/\/+$/, '')}${path}${query}`;
+      hostHeader = u.host;
+      if (https) return this.httpsRequest(u, t.tls ?? { insecure: false }, method, fullPath, headers, payload, path);
     }
     const wire = serializeRequest({ method, path: fullPath, headers, body: payload }, hostHeader);
+    const where = t.kind === 'tcp' ? this.describeUrl(url ?? t.url) : this.describe();
+    // --timeout bounds the whole exchange; without it a TCP node gets DEFAULT_CONNECT_TIMEOUT_MS to connect and start answering
+    const limit = this.timeoutMs ?? (t.kind === 'tcp' ? DEFAULT_CONNECT_TIMEOUT_MS : undefined);
+    const untilAnswer = this.timeoutMs === undefined;
 
     return new Promise<ApiResponse>((resolve, reject) => {
       const parser = new ResponseParser(method);
       const socket = connect(endpoint);
       let settled = false;
+      let sent = false;
+      let timer: NodeJS.Timeout | undefined;
       const finish = (err: Error | undefined, res?: RawResponse): void => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
         socket.destroy();
-        if (err) reject(this.translate(err));
-        else if (res) resolve(toApiResponse(res.status, res.body));
+        if (err) {
+          const failure = this.translate(err, where);
+          if (t.kind === 'tcp' && failure instanceof CliError && (failure.exitCode === ExitCode.UNAVAILABLE || failure.exitCode === ExitCode.TEMP_FAIL)) nodeDown.set(failure, { sent });
+          reject(failure);
+        } else if (res) resolve(toApiResponse(res.status, res.body));
       };
-      const timer =
-        this.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => finish(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(this.timeoutMs ?? 0)} waiting for ${method} ${path} (${this.describe()})`)), this.timeoutMs);
-      socket.on('connect', () => socket.write(wire));
+      if (limit !== undefined) {
+        const what = untilAnswer ? `no answer from the ${where} to ${method} ${path} (--timeout to wait longer)` : `waiting for ${method} ${path} (${where})`;
+        timer = setTimeout(() => finish(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(limit)}: ${what}`)), limit);
+      }
+      socket.on('connect', () => {
+        sent = true;
+        socket.write(wire);
+      });
       socket.on('data', (chunk: Buffer) => {
+        // the node answers: without --timeout, a long response is not cut short
+        if (untilAnswer && timer) {
+          clearTimeout(timer);
+          timer = undefined;
+        }
         try {
           const res = parser.feed(chunk);
           if (res) finish(undefined, res);
@@ -221,16 +291,17 @@ export class AdminClient {
           reject(new CliError(ExitCode.CONFIG, `cannot reach the ${this.describe()}: the server closed the TLS connection after the handshake; ${hint}`));
           return;
         }
-        reject(this.translate(e));
+        const failure = this.translate(e, this.describeUrl(url));
+        if (failure instanceof CliError && (failure.exitCode === ExitCode.UNAVAILABLE || failure.exitCode === ExitCode.TEMP_FAIL)) nodeDown.set(failure, { sent: handshakeDone });
+        reject(failure);
       });
-      if (this.timeoutMs !== undefined) {
-        timer = setTimeout(() => req.destroy(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(this.timeoutMs ?? 0)} waiting for ${method} ${path} (${this.describe()})`)), this.timeoutMs);
-      }
+      const limit = this.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      timer = setTimeout(() => req.destroy(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(limit)} waiting for ${method} ${path} (${this.describeUrl(url)})`)), limit);
       req.end(payload);
     });
   }
 
-  private translate(e: unknown): Error {
+  private translate(e: unknown, where = this.describe()): Error {
     if (e instanceof CliError) return e;
     const code = (e as NodeJS.ErrnoException).code ?? '';
     const t = this.transport;
@@ -242,17 +313,17 @@ export class AdminClient {
     }
     if (UNTRUSTED_CERT_CODES.has(code)) {
       const hint = t.kind === 'tcp' && t.tls?.ca ? `it is not signed by the CA in ${t.tls.ca}` : 'give the CA that signed it with --tls-ca FILE (or ca in the node profile)';
-      return new CliError(ExitCode.CONFIG, `TLS: cannot verify the certificate of the ${this.describe()} (${code}: ${(e as Error).message}); ${hint}, or skip verification with --insecure`);
+      return new CliError(ExitCode.CONFIG, `TLS: cannot verify the certificate of the ${where} (${code}: ${(e as Error).message}); ${hint}, or skip verification with --insecure`);
     }
     if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
       const alert = /alert (certificate required|bad certificate|unknown ca|certificate unknown|handshake failure)/i.exec((e as Error).message)?.[1];
       const hint = alert ? `the server refused the TLS handshake (${alert.toLowerCase()}): it may want a client certificate it trusts (--tls-cert and --tls-key)` : `TLS handshake failed (${code})`;
-      return new CliError(ExitCode.CONFIG, `cannot reach the ${this.describe()}: ${hint}`);
+      return new CliError(ExitCode.CONFIG, `cannot reach the ${where}: ${hint}`);
     }
     if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ENOENT', 'ENOTSOCK'].includes(code)) {
-      return new CliError(ExitCode.UNAVAILABLE, `cannot reach the ${this.describe()}: ${code}`);
+      return new CliError(ExitCode.UNAVAILABLE, `cannot reach the ${where}: ${code}`);
     }
-    return new CliError(ExitCode.UNAVAILABLE, `request to the ${this.describe()} failed: ${(e as Error).message}`);
+    return new CliError(ExitCode.UNAVAILABLE, `request to the ${where} failed: ${(e as Error).message}`);
   }
 }
 

@@ -30,6 +30,7 @@ export function transportFor(target: ResolvedTarget, prompt: PromptIo = {}): Tra
   const t: Transport = { kind: 'tcp', url: target.apiUrl, credentials: credentialProvider(target.apiCredential, maskUrl(target.apiUrl), prompt) };
   if (target.apiUrl.protocol === 'https:') t.tls = tlsFiles(target.tls);
   if (target.node) t.nodeName = target.node.name;
+  if (target.apiUrls.length > 1) t.urls = target.apiUrls;
   return t;
 }
 
@@ -51,6 +52,8 @@ export interface AmqpTarget {
   vhost: string;
   /** the -N profile, if one was used */
   node?: string;
+  /** every node (url is the first), as url/display pairs, when several nodes of a cluster were named */
+  alternates: { url: string; display: string }[];
 }
 
 export interface AmqpTargetContext extends PromptIo {
@@ -74,9 +77,14 @@ export async function amqpTargetOf(target: RemoteTarget, prompt: PromptIo & { gl
   const url = new URL(target.amqpUrl.href);
   const ownVhost = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined;
   const vhost = prompt.globals.vhost ?? ownVhost ?? target.vhost ?? '/';
-  url.username = encodeURIComponent(creds.username);
-  url.password = encodeURIComponent(creds.password);
-  url.pathname = `/${encodeURIComponent(vhost)}`;
+  const complete = (u: URL): URL => {
+    u.username = encodeURIComponent(creds.username);
+    u.password = encodeURIComponent(creds.password);
+    u.pathname = `/${encodeURIComponent(vhost)}`;
+    return u;
+  };
+  complete(url);
+  const alternates = target.amqpUrls.map((u) => complete(new URL(u.href))).map((u) => ({ url: u.href, display: maskUrl(u) }));
   const socketOptions: AmqpSocketOptions = {};
   if (url.protocol === 'amqps:') {
     const files = tlsFiles(target.tls);
@@ -87,7 +95,7 @@ export async function amqpTargetOf(target: RemoteTarget, prompt: PromptIo & { gl
     if (files.insecure) socketOptions.rejectUnauthorized = false;
     socketOptions.servername = url.hostname.replace(/^\[|\]$/g, '');
   }
-  const out: AmqpTarget = { url: url.href, display: maskUrl(url), socketOptions, vhost };
+  const out: AmqpTarget = { url: url.href, display: maskUrl(url), socketOptions, vhost, alternates };
   if (target.node) out.node = target.node.name;
   return out;
 }

@@ -28,6 +28,7 @@ import {
   writeAccessRequestOk,
 } from '../amqp/index.js';
 import { accessRefused, notAllowed, preconditionFailed } from '../broker/errors.js';
+import { checkNewExchangeAccess, checkNewQueueAccess } from '../broker/declare-access.js';
 import type { Channel } from './channel.js';
 import { ChannelConsumer } from './channel-consumer.js';
 import { REPLY_QUEUE } from '../broker/direct-reply-to.js';
@@ -35,11 +36,15 @@ import { DirectReplyConsumer } from './direct-reply-consumer.js';
 
 export function handleChannelMethod(ch: Channel, m: Method): void {
   const { vhost, broker, writer: w, number: n } = ch;
-  const user = ch.host.user.name;
+  const user = ch.user.name;
   const check = broker.checkAccess.bind(broker, vhost.name, user);
   switch (m.id) {
     case MethodId.EXCHANGE_DECLARE: {
-      if (!m.passive) check('configure', 'exchange', m.exchange);
+      if (!m.passive) {
+        check('configure', 'exchange', m.exchange);
+        // RabbitMQ checks the alternate exchange of new exchanges only (reserved names fail first).
+        if (!vhost.exchanges.has(m.exchange) && !m.exchange.startsWith('amq.')) checkNewExchangeAccess(broker, vhost.name, user, m.exchange, m.arguments);
+      }
       vhost.declareExchange({
         name: m.exchange,
         type: m.type,
@@ -80,7 +85,11 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
         if (!m.nowait) writeQueueDeclareOk(w, n, REPLY_QUEUE, 0, 0);
         return;
       }
-      if (!m.passive && m.queue !== '') check('configure', 'queue', m.queue);
+      if (!m.passive && m.queue !== '') {
+        check('configure', 'queue', m.queue);
+        // RabbitMQ checks the dead-letter exchange of new queues only.
+        if (!vhost.queues.has(m.queue)) checkNewQueueAccess(broker, vhost.name, user, m.queue, m.arguments);
+      }
       const q = vhost.declareQueue(
         {
           name: m.queue,

@@ -20,6 +20,7 @@ import { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
+import { checkUserId } from './authentication.js';
 import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
@@ -31,8 +32,6 @@ import { ChannelCounters, countAck, countDeliver, countGet, countPublish, countU
 export interface ChannelHost {
   readonly id: string;
   readonly broker: Broker;
-  readonly vhost: Vhost;
-  readonly user: User;
   readonly writer: Writer;
   readonly frameMax: number;
   readonly consumerCancelNotify: boolean;
@@ -41,6 +40,8 @@ export interface ChannelHost {
   /** exclusive queues this connection declared, deleted when it closes */
   readonly ownedQueues: Set<Queue>;
   scheduleFlush(): void;
+  /** the channel has work to do just before the next flush (its beforeFlush) */
+  markDirty(channel: Channel): void;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
 }
@@ -83,13 +84,16 @@ export class Channel implements ConsumerHost, ReplySink {
   constructor(
     readonly host: ChannelHost,
     readonly number: number,
+    /** the connection's user and vhost (a channel exists only on an opened connection) */
+    readonly user: User,
+    readonly vhost: Vhost,
   ) {
     this.confirms = new PublisherConfirms({
       writer: host.writer,
       number,
       durableBatch: () => host.broker.store.durableBatch,
       waitForDurability: (waiting) => (waiting ? host.broker.durabilityWaiters.add(this) : host.broker.durabilityWaiters.delete(this)),
-      scheduleFlush: () => host.scheduleFlush(),
+      scheduleFlush: () => host.markDirty(this),
     });
   }
 
@@ -99,10 +103,6 @@ export class Channel implements ConsumerHost, ReplySink {
 
   get broker(): Broker {
     return this.host.broker;
-  }
-
-  get vhost(): Vhost {
-    return this.host.vhost;
   }
 
   get writer(): Writer {
@@ -122,12 +122,12 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
-      this.broker.checkAccess(this.vhost.name, this.host.user.name, 'write', 'exchange', method.exchange);
+      this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
       }
-      this.broker.checkTopicAccess(this.vhost.name, this.host.user.name, x, 'write', method.routingKey);
+      this.broker.checkTopicAccess(this.vhost.name, this.user.name, x, 'write', method.routingKey);
       this.pending = method;
       this.host.onPublish();
       return;
@@ -154,6 +154,7 @@ export class Channel implements ConsumerHost, ReplySink {
   private publishContent(content: AssembledContent): void {
     const p = this.pending!;
     this.pending = null;
+    checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
     if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
@@ -182,8 +183,8 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
-  onDurable(batch: number): void {
-    this.confirms.onDurable(batch);
+  onDurable(batch: number, failed: boolean): void {
+    this.confirms.onDurable(batch, failed);
   }
 
   /** Called by the connection just before it writes its buffered frames. */
@@ -295,7 +296,7 @@ export class Channel implements ConsumerHost, ReplySink {
     else if (requeue) entry.queue.requeue(entry.envelope);
     else entry.queue.reject(entry.envelope);
     this.toDrain.add(entry.queue);
-    this.host.scheduleFlush();
+    this.host.markDirty(this);
   }
 
   /** Puts every unacknowledged message back in its queue (recover, channel close). */

@@ -3,6 +3,7 @@
 import type { Duplex } from 'node:stream';
 import {
   AmqpError,
+  FRAME_OVERHEAD,
   ClassId,
   Frame,
   FrameParser,
@@ -41,6 +42,8 @@ export interface ConnectionLimits {
   frameMax: number;
   /** seconds; 0 disables */
   heartbeat: number;
+  /** ms from accept to connection.open-ok; a client slower than this is dropped (RabbitMQ's handshake_timeout) */
+  handshakeTimeout: number;
 }
 
 export interface ConnectionContext {
@@ -61,7 +64,19 @@ export interface PeerInfo {
   localPort: number;
 }
 
-type State = 'header' | 'start-ok' | 'tune-ok' | 'open' | 'opened' | 'closing' | 'closed';
+/**
+ * Where the connection is, with what each step has established: the authenticated user from
+ * tune-ok on, the vhost once opened. Closing and closed keep whatever was reached, for listings.
+ */
+type Phase =
+  | { readonly name: 'header' }
+  | { readonly name: 'start-ok' }
+  | { readonly name: 'tune-ok'; readonly user: User }
+  | { readonly name: 'open'; readonly user: User }
+  | { readonly name: 'opened'; readonly user: User; readonly vhost: Vhost }
+  | { readonly name: 'closing'; readonly user: User | null; readonly vhost: Vhost | null }
+  | { readonly name: 'closed'; readonly user: User | null; readonly vhost: Vhost | null };
+type PhaseName = Phase['name'];
 
 /** Bytes buffered for the socket above which consumers stop receiving until it drains. */
 const HIGH_WATER = 1 << 20;
@@ -78,13 +93,13 @@ export class Connection implements ChannelHost {
   readonly channels = new Map<number, Channel>();
   readonly ownedQueues = new Set<Queue>();
   readonly connectedAt = Date.now();
-  private state: State = 'header';
+  private phase: Phase = { name: 'header' };
   private readonly parser: FrameParser;
   private headerBytes: Buffer | null = null;
   private flushScheduled = false;
+  /** channels with something to do before the next flush (drains, confirms) */
+  private readonly dirty = new Set<Channel>();
   backedUp = false;
-  user!: User;
-  vhost!: Vhost;
   authMechanism = '';
   clientProperties: FieldTable = {};
   channelMax = 0;
@@ -110,6 +125,8 @@ export class Connection implements ChannelHost {
   /** RabbitMQ blocks only connections that publish */
   hasPublished = false;
   private closeTimer: NodeJS.Timeout | null = null;
+  /** runs from accept until connection.open-ok */
+  private handshakeTimer: NodeJS.Timeout | null;
 
   constructor(
     private readonly socket: Duplex,
@@ -118,6 +135,8 @@ export class Connection implements ChannelHost {
   ) {
     this.id = `${peer.host}:${peer.port} -> ${peer.localHost}:${peer.localPort}`;
     this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - 8);
+    this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), ctx.limits.handshakeTimeout);
+    this.handshakeTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => this.teardown());
@@ -128,12 +147,23 @@ export class Connection implements ChannelHost {
     return this.ctx.broker;
   }
 
+  /** the authenticated user (from connection.tune on), else null */
+  get user(): User | null {
+    return 'user' in this.phase ? this.phase.user : null;
+  }
+
+  /** the vhost connection.open chose, else null */
+  get vhost(): Vhost | null {
+    return 'vhost' in this.phase ? this.phase.vhost : null;
+  }
+
   get isOpen(): boolean {
-    return this.state === 'opened';
+    return this.phase.name === 'opened';
   }
 
   get stateName(): string {
-    return this.state === 'opened' ? 'running' : this.state === 'closing' || this.state === 'closed' ? 'closing' : 'starting';
+    const name = this.phase.name;
+    return name === 'opened' ? 'running' : name === 'closing' || name === 'closed' ? 'closing' : 'starting';
   }
 
   /** Called by a channel on basic.publish: while an alarm is raised, publishers are blocked. */
@@ -177,9 +207,11 @@ export class Connection implements ChannelHost {
   private onData(chunk: Buffer): void {
     this.recvOctets += chunk.length;
     this.heartbeats.received();
+    // After a framing error the stream is out of step: the rest is discarded unparsed.
+    if (this.phase.name === 'closed' || this.parser.failed) return;
     try {
-      if (this.state === 'header') this.onHeaderBytes(chunk);
-      else if (this.state !== 'closed') this.parser.push(chunk);
+      if (this.phase.name === 'header') this.onHeaderBytes(chunk);
+      else this.parser.push(chunk);
     } catch (err) {
       this.fail(err);
     }
@@ -196,20 +228,43 @@ export class Connection implements ChannelHost {
     }
     this.headerBytes = null;
     if (!bytes.subarray(0, PROTOCOL_HEADER.length).equals(PROTOCOL_HEADER)) return this.rejectHeader();
-    this.state = 'start-ok';
+    this.phase = { name: 'start-ok' };
     writeConnectionStart(this.writer, 0, 0, 9, this.ctx.serverProperties, Buffer.from('PLAIN AMQPLAIN'), Buffer.from('en_US'));
     const rest = bytes.subarray(PROTOCOL_HEADER.length);
     if (rest.length > 0) this.parser.push(rest);
   }
 
   private rejectHeader(): void {
-    this.state = 'closed';
+    this.teardown(false);
     this.socket.end(PROTOCOL_HEADER);
   }
 
+  /** RabbitMQ's handshake_timeout: a client that has not opened in time is dropped. */
+  private handshakeTimedOut(): void {
+    this.handshakeTimer = null;
+    const name = this.phase.name;
+    // A connection already closing has its own close timer.
+    if (name === 'opened' || name === 'closing' || name === 'closed') return;
+    this.ctx.log.warn(`closing AMQP connection ${this.id}: handshake timeout (waiting for ${name})`);
+    this.socket.destroy();
+    this.teardown(false);
+  }
+
+  /** The parser's callback: an error here closes the connection but leaves the parser in step. */
   private onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
-    if (this.state === 'closed') return;
+    try {
+      this.handleFrame(type, channel, buf, start, end);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private handleFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    const phase = this.phase.name;
+    if (phase === 'closed') return;
     this.recvFrames++;
+    // After connection.close only close and close-ok matter (0-9-1 section 4.2.8 / RabbitMQ).
+    if (phase === 'closing' && (type !== Frame.METHOD || channel !== 0)) return;
     switch (type) {
       case Frame.METHOD: {
         const method = decodeMethod(reader.reset(buf, start, end));
@@ -238,8 +293,7 @@ export class Connection implements ChannelHost {
 
   /** The open channel for content frames; null (frame dropped) while it is closing. */
   private openChannel(number: number): Channel | null {
-    if (this.state !== 'opened') {
-      if (this.state === 'closing') return null;
+    if (this.phase.name !== 'opened') {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `frame on channel ${number} before connection.open`);
     }
     const ch = this.channels.get(number);
@@ -248,8 +302,8 @@ export class Connection implements ChannelHost {
   }
 
   private onChannelMethod(number: number, m: Method): void {
-    if (this.state === 'closing') return;
-    if (this.state !== 'opened') throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `channel ${number} used before connection.open`);
+    const phase = this.phase;
+    if (phase.name !== 'opened') throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `channel ${number} used before connection.open`);
     if (m.id >>> 16 === ClassId.CONNECTION) {
       throw new AmqpError(ReplyCode.COMMAND_INVALID, 'connection methods must be sent on channel 0', m.id >>> 16, m.id & 0xffff);
     }
@@ -258,18 +312,18 @@ export class Connection implements ChannelHost {
       // 0-9-1 channel.open: opening an open channel is a connection-level CHANNEL_ERROR.
       if (ch) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`, ClassId.CHANNEL, 10);
       if (number > this.channelMax) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `channel ${number} is above channel_max ${this.channelMax}`, ClassId.CHANNEL, 10);
-      this.channels.set(number, new Channel(this, number));
+      this.channels.set(number, new Channel(this, number, phase.user, phase.vhost));
       writeChannelOpenOk(this.writer, number, Buffer.alloc(0));
       return;
     }
     if (!ch) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `expected 'channel.open' on channel ${number}`, m.id >>> 16, m.id & 0xffff);
     if (m.id === MethodId.CHANNEL_CLOSE_OK) {
-      if (ch.closing) this.channels.delete(number);
+      if (ch.closing) this.removeChannel(ch);
       return;
     }
     if (m.id === MethodId.CHANNEL_CLOSE) {
       ch.teardown();
-      this.channels.delete(number);
+      this.removeChannel(ch);
       writeChannelCloseOk(this.writer, number);
       return;
     }
@@ -280,6 +334,11 @@ export class Connection implements ChannelHost {
     } catch (err) {
       this.channelError(ch, err, m.id);
     }
+  }
+
+  private removeChannel(ch: Channel): void {
+    this.channels.delete(ch.number);
+    this.dirty.delete(ch);
   }
 
   private channelError(ch: Channel, err: unknown, methodId: number): void {
@@ -294,39 +353,40 @@ export class Connection implements ChannelHost {
   private onConnectionMethod(m: Method): void {
     switch (m.id) {
       case MethodId.CONNECTION_START_OK:
-        this.expectState('start-ok', m);
+        this.expectPhase('start-ok', m);
         return this.onStartOk(m.mechanism, m.response, m.clientProperties);
       case MethodId.CONNECTION_TUNE_OK:
-        this.expectState('tune-ok', m);
-        return this.onTuneOk(m.channelMax, m.frameMax, m.heartbeat);
+        return this.onTuneOk(this.expectPhase('tune-ok', m), m.channelMax, m.frameMax, m.heartbeat);
       case MethodId.CONNECTION_OPEN:
-        this.expectState('open', m);
-        return this.onOpen(m.virtualHost);
+        return this.onOpen(this.expectPhase('open', m), m.virtualHost);
       case MethodId.CONNECTION_CLOSE:
         writeConnectionCloseOk(this.writer, 0);
         this.flush();
         this.lingerUntilPeerCloses();
         return;
       case MethodId.CONNECTION_CLOSE_OK:
-        if (this.state === 'closing') this.finish();
+        if (this.phase.name === 'closing') this.finish();
         return;
       case MethodId.CONNECTION_BLOCKED:
       case MethodId.CONNECTION_UNBLOCKED:
         return;
       case MethodId.CONNECTION_UPDATE_SECRET:
+        if (this.phase.name === 'closing') return;
         // RabbitMQ's OAuth token refresh; warren's users have passwords, so there is nothing to swap.
         writeConnectionUpdateSecretOk(this.writer, 0);
         return;
       default:
-        if (this.state === 'closing') return;
+        if (this.phase.name === 'closing') return;
         throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected method on channel 0`, m.id >>> 16, m.id & 0xffff);
     }
   }
 
-  private expectState(expected: State, m: Method): void {
-    if (this.state !== expected) {
-      throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected connection method in state ${this.state}`, m.id >>> 16, m.id & 0xffff);
+  private expectPhase<N extends PhaseName>(expected: N, m: Method): Extract<Phase, { name: N }> {
+    const phase = this.phase;
+    if (phase.name !== expected) {
+      throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected connection method in state ${phase.name}`, m.id >>> 16, m.id & 0xffff);
     }
+    return phase as Extract<Phase, { name: N }>;
   }
 
   private onStartOk(mechanism: string, response: Buffer, clientProperties: FieldTable): void {
@@ -334,7 +394,7 @@ export class Connection implements ChannelHost {
     this.authMechanism = mechanism;
     const credentials = parseCredentials(mechanism, response);
     const user = credentials && this.broker.authenticate(credentials.user, credentials.password);
-    if (!user || !loginAllowed(user, this.peer.host)) {
+    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host })) {
       this.ctx.log.warn(`login refused for user '${credentials?.user ?? '?'}' from ${this.peer.host} (mechanism ${mechanism})`);
       const err = new AmqpError(
         ReplyCode.ACCESS_REFUSED,
@@ -346,13 +406,12 @@ export class Connection implements ChannelHost {
       this.finish();
       return;
     }
-    this.user = user;
     const { channelMax, frameMax, heartbeat } = this.ctx.limits;
     writeConnectionTune(this.writer, 0, channelMax, frameMax, heartbeat);
-    this.state = 'tune-ok';
+    this.phase = { name: 'tune-ok', user };
   }
 
-  private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
+  private onTuneOk(phase: Extract<Phase, { name: 'tune-ok' }>, channelMax: number, frameMax: number, heartbeat: number): void {
     const limits = this.ctx.limits;
     if (frameMax !== 0 && frameMax < Frame.MIN_SIZE) {
       throw new AmqpError(ReplyCode.NOT_ALLOWED, `frame_max=${frameMax} < ${Frame.MIN_SIZE} min size`);
@@ -363,28 +422,35 @@ export class Connection implements ChannelHost {
     this.frameMax = frameMax === 0 ? limits.frameMax : frameMax;
     this.channelMax = channelMax === 0 || channelMax > limits.channelMax ? limits.channelMax : channelMax;
     this.heartbeat = heartbeat;
-    this.parser.maxPayload = this.frameMax - 8;
-    this.state = 'open';
+    this.parser.maxPayload = this.frameMax - FRAME_OVERHEAD;
+    this.phase = { name: 'open', user: phase.user };
     this.heartbeats.start(heartbeat);
   }
 
-  private onOpen(vhostName: string): void {
+  private onOpen(phase: Extract<Phase, { name: 'open' }>, vhostName: string): void {
+    const { user } = phase;
     const vhost = this.broker.vhosts.get(vhostName);
     if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
-    if (!this.broker.permission(vhostName, this.user.name)) {
-      throw notAllowed(`access to vhost '${vhostName}' refused for user '${this.user.name}'`);
+    if (!this.broker.permission(vhostName, user.name)) {
+      throw notAllowed(`access to vhost '${vhostName}' refused for user '${user.name}'`);
     }
-    this.vhost = vhost;
-    this.state = 'opened';
+    this.phase = { name: 'opened', user, vhost };
+    this.clearHandshakeTimer();
     writeConnectionOpenOk(this.writer, 0, '');
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
   }
 
   /** Server-initiated close (an error, close_connection, or shutdown). */
   closeWith(err: AmqpError): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.phase.name === 'closing' || this.phase.name === 'closed') return;
     for (const ch of this.channels.values()) ch.teardown();
+    this.dirty.clear();
     writeConnectionClose(this.writer, 0, err.replyCode, err.replyText, err.classId, err.methodId);
-    this.state = 'closing';
+    this.phase = { name: 'closing', user: this.user, vhost: this.vhost };
     this.flush();
     this.closeTimer = setTimeout(() => this.finish(), CLOSE_TIMEOUT_MS);
     this.closeTimer.unref();
@@ -399,6 +465,12 @@ export class Connection implements ChannelHost {
     this.closeWith(new AmqpError(ReplyCode.INTERNAL_ERROR, 'internal error'));
   }
 
+  /** A channel has work for the next flush (a queue to drain, confirms to send). */
+  markDirty(channel: Channel): void {
+    this.dirty.add(channel);
+    this.scheduleFlush();
+  }
+
   scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -407,22 +479,19 @@ export class Connection implements ChannelHost {
 
   flush(): void {
     this.flushScheduled = false;
-    if (this.state === 'closed') return;
-    for (const ch of this.channels.values()) ch.beforeFlush();
+    if (this.phase.name === 'closed') return;
+    // Only the channels that asked: a connection with 1,000 idle channels costs nothing here.
+    for (const ch of this.dirty) {
+      this.dirty.delete(ch);
+      ch.beforeFlush();
+    }
     if (this.writer.isEmpty) return;
     // Whatever the store buffered (acks above all) reaches the kernel before any reply does.
     this.broker.store.writeOut();
-    const chunks = this.writer.take();
     this.heartbeats.sent();
-    const socket = this.socket as Duplex & { cork?: () => void; uncork?: () => void };
-    socket.cork?.();
     this.sendWrites++;
-    for (const chunk of chunks) {
-      this.sendOctets += chunk.length;
-      socket.write(chunk);
-    }
-    socket.uncork?.();
-    if (socket.writableLength > HIGH_WATER) this.backedUp = true;
+    this.sendOctets += this.writer.writeTo(this.socket);
+    if (this.socket.writableLength > HIGH_WATER) this.backedUp = true;
   }
 
   private onDrain(): void {
@@ -460,12 +529,14 @@ export class Connection implements ChannelHost {
 
   /** Releases everything the connection held; safe to call more than once. */
   private teardown(destroySocket = true): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
+    if (this.phase.name === 'closed') return;
+    this.phase = { name: 'closed', user: this.user, vhost: this.vhost };
     this.heartbeats.stop();
+    this.clearHandshakeTimer();
     if (this.closeTimer) clearTimeout(this.closeTimer);
     for (const ch of this.channels.values()) ch.teardown();
     this.channels.clear();
+    this.dirty.clear();
     // Exclusive queues die with the connection that declared them.
     for (const q of this.ownedQueues) this.broker.vhosts.get(q.vhost)?.removeQueue(q);
     this.ownedQueues.clear();

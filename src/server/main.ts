@@ -31,6 +31,7 @@ interface Options {
   heartbeat: number;
   frameMax: number;
   channelMax: number;
+  handshakeTimeout: number;
   quiet: boolean;
   memoryBudget: number;
   memoryHighWatermark?: number;
@@ -71,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     .option('--heartbeat <seconds>', 'heartbeat interval offered to clients (0 disables)', integer(0, 65535), DEFAULT_LIMITS.heartbeat)
     .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
+    .option('--handshake-timeout <ms>', 'drop clients that have not finished the AMQP handshake in this time (RabbitMQ\'s handshake_timeout)', integer(1, 2 ** 31 - 1), DEFAULT_LIMITS.handshakeTimeout)
     .option('--api-port <port>', 'management web UI and HTTP API port (0 picks a free one)', integer(0, 65535), DEFAULT_MANAGEMENT_PORT)
     .option('--api-bind <address>', 'address for the management listener (default: the --bind address)')
     .option('--no-management', 'do not serve the management UI and API over TCP (the control socket stays)')
@@ -138,7 +140,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     {
       port: opts.port,
       bind: opts.bind,
-      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax },
+      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax, handshakeTimeout: opts.handshakeTimeout },
       log,
     },
     storage.broker,
@@ -160,6 +162,15 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   if (opts.memoryHighWatermark !== undefined) limits.memoryHighWatermark = opts.memoryHighWatermark * MIB;
   limits.diskFreeLimit = opts.diskFreeLimit * MIB;
   server.startMonitor(limits, paths.dir);
+  // A store that cannot write (a full disk, a failed fsync) raises the disk alarm until it can again.
+  storage.broker.store.onFault((reason) => {
+    if (reason) log.warn(reason);
+    else log.info('message store writes to disk again');
+    if (server.monitor) {
+      server.monitor.storeFault = reason;
+      server.monitor.check();
+    }
+  });
 
   const counters = new StatsSampler(server, opts.statsInterval);
   const stats = opts.ratesMode === 'basic' ? counters : null;

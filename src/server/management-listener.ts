@@ -92,7 +92,10 @@ export function createManagementServer(opts: ManagementServerOptions): Server {
     const user: User | null = broker.authenticate(creds.user, creds.password);
     if (!user) return unauthorised('Login failed');
     // RabbitMQ's loopback_users: guest only from this machine, on every listener.
-    if (!loginAllowed(user, req.socket.remoteAddress ?? '')) return unauthorised('User can only log in via localhost', 'not_authorised');
+    if (!loginAllowed(user, { transport: 'tcp', localAddress: req.socket.localAddress ?? '', remoteAddress: req.socket.remoteAddress ?? '' })) {
+      ctx.server.log.warn(`HTTP access denied: user '${user.name}' - User can only log in via localhost`);
+      return unauthorised('User can only log in via localhost', 'not_authorised');
+    }
     if (!isManagementUser(user)) return unauthorised('Not management user', 'not_authorised');
     const segments = apiSegments(url.pathname);
     if (!segments) return send(res, { status: 404, body: { error: 'Object Not Found', reason: 'Not Found' } }, head);

@@ -51,11 +51,15 @@ export class PublisherConfirms {
     this.release(seq);
   }
 
-  /** The store made batches up to `batch` durable: release the confirms waiting for them. */
-  onDurable(batch: number): void {
+  /**
+   * The store settled batches up to `batch`: release the confirms waiting for them, as nacks when
+   * the batch `failed` (it could not be made durable).
+   */
+  onDurable(batch: number, failed = false): void {
     let released = 0;
     while (released < this.waitingBatch.length && this.waitingBatch[released]! <= batch) released++;
     if (released === 0) return;
+    if (failed) for (let i = 0; i < released; i++) this.nacks.add(this.waitingSeq[i]!);
     if (this.nacks.size === 0) this.release(this.waitingSeq[released - 1]!);
     else for (let i = 0; i < released; i++) this.release(this.waitingSeq[i]!);
     this.waitingSeq.splice(0, released);

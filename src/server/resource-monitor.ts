@@ -1,13 +1,18 @@
 // Memory and disk alarms, as RabbitMQ's vm_memory_high_watermark and disk_free_limit: while one
 // is raised, connections that publish are blocked (connection.blocked, and their socket is no
 // longer read) until it clears. Nothing is dropped; publishers just wait.
+//
+// Memory is the memory the broker accounts for (what the server measures: messages held in
+// memory and bytes queued for sockets), not the process RSS: RSS does not fall when queues
+// drain (the allocator keeps its pages), so an alarm on RSS never clears. The alarm is raised
+// above the watermark and cleared only below CLEAR_RATIO of it, so it does not flap.
 import { statfsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
 export type Alarm = 'memory' | 'disk';
 
 export interface ResourceLimits {
-  /** resident memory above which publishers are blocked, in bytes */
+  /** accounted memory above which publishers are blocked, in bytes */
   memoryHighWatermark: number;
   /** free disk space in the data directory below which publishers are blocked, in bytes */
   diskFreeLimit: number;
@@ -19,17 +24,23 @@ export function defaultLimits(): ResourceLimits {
 }
 
 const CHECK_INTERVAL_MS = 1000;
+/** a raised memory alarm clears once memory is back below this share of the watermark */
+export const CLEAR_RATIO = 0.9;
 
 export class ResourceMonitor {
   readonly alarms = new Set<Alarm>();
   private timer: NodeJS.Timeout | null = null;
   diskFree = 0;
   memoryUsed = 0;
+  /** set while the message store cannot write or sync (a full disk, a failed fsync): raises the disk alarm */
+  storeFault: string | null = null;
 
   constructor(
     readonly limits: ResourceLimits,
     private readonly dataDir: string,
     private readonly onChange: (alarms: ReadonlySet<Alarm>) => void,
+    /** bytes of memory in use, as the broker accounts for them */
+    private readonly measureMemory: () => number,
   ) {}
 
   start(): void {
@@ -50,7 +61,7 @@ export class ResourceMonitor {
   }
 
   check(): void {
-    this.memoryUsed = process.memoryUsage.rss();
+    this.memoryUsed = this.measureMemory();
     try {
       const s = statfsSync(this.dataDir);
       this.diskFree = s.bavail * s.bsize;
@@ -58,8 +69,9 @@ export class ResourceMonitor {
       this.diskFree = Number.MAX_SAFE_INTEGER;
     }
     const before = [...this.alarms].sort().join();
-    this.set('memory', this.memoryUsed > this.limits.memoryHighWatermark);
-    this.set('disk', this.diskFree < this.limits.diskFreeLimit);
+    const watermark = this.limits.memoryHighWatermark;
+    this.set('memory', this.memoryUsed > (this.alarms.has('memory') ? watermark * CLEAR_RATIO : watermark));
+    this.set('disk', this.diskFree < this.limits.diskFreeLimit || this.storeFault !== null);
     if ([...this.alarms].sort().join() !== before) this.onChange(this.alarms);
   }
 

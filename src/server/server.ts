@@ -15,7 +15,10 @@ export interface ServerOptions {
   log: Logger;
 }
 
-export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60 };
+/** per-message overhead beyond the body (objects, the header bytes, the queue slot), as the memory budget counts it */
+const MESSAGE_OVERHEAD = 700;
+
+export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000 };
 
 export class WarrenServer {
   readonly connections = new Set<Connection>();
@@ -110,7 +113,7 @@ export class WarrenServer {
 
   /** Watches memory and disk against `limits`, blocking publishers while an alarm is raised. */
   startMonitor(limits: ResourceLimits, dataDir: string): void {
-    this.monitor = new ResourceMonitor(limits, dataDir, (alarms) => {
+    const onChange = (alarms: ReadonlySet<string>): void => {
       if (alarms.size > 0) {
         this.log.warn(`resource alarm raised (${[...alarms].join(', ')}): blocking publishers`);
         const reason = this.alarmReason()!;
@@ -119,8 +122,28 @@ export class WarrenServer {
         this.log.info('resource alarms cleared: unblocking publishers');
         for (const c of this.connections) c.unblock();
       }
-    });
+    };
+    this.monitor = new ResourceMonitor(limits, dataDir, onChange, () => this.accountedMemory());
     this.monitor.start();
+  }
+
+  /**
+   * Memory the broker accounts for, which falls as soon as queues drain: messages held in memory
+   * (ready ones as the memory budget counts them, unacknowledged ones with the same per-message
+   * overhead) and bytes queued for client sockets.
+   */
+  accountedMemory(): number {
+    const budget = this.broker.memory;
+    let bytes = 0;
+    for (const vhost of this.broker.vhosts.values()) {
+      for (const q of vhost.queues.values()) {
+        bytes += q.unackedBytes + q.unackedCount * MESSAGE_OVERHEAD;
+        if (!budget) bytes += q.readyBytes + q.messageCount * MESSAGE_OVERHEAD;
+      }
+    }
+    if (budget) bytes += budget.used;
+    for (const c of this.connections) bytes += c.pendingBytes;
+    return bytes;
   }
 
   alarmReason(): string | null {

@@ -23,11 +23,8 @@ interface RemoteTarget {
 
 async function warrenTcp(): Promise<RemoteTarget> {
   const w: Warren = await startWarren({ args: ['--api-port', '0'] });
-  const deadline = Date.now() + 10_000;
-  let m: RegExpExecArray | null = null;
-  while (!(m = /management API listener on (\S+):(\d+)/.exec(w.output())) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (!m) throw new Error(`no API listener:\n${w.output()}`);
-  return { name: 'warren', apiUrl: `http://${m[1]}:${m[2]}`, amqpUrl: `amqp://${w.host}:${w.port}`, user: 'guest', password: 'guest', stop: async () => void (await w.stop()) };
+  if (!w.apiUrl) throw new Error(`no API listener:\n${w.output()}`);
+  return { name: 'warren', apiUrl: w.apiUrl.replace(/\/$/, ''), amqpUrl: `amqp://${w.host}:${w.port}`, user: 'guest', password: 'guest', stop: async () => void (await w.stop()) };
 }
 
 function rabbitmq(): RemoteTarget {

@@ -13,6 +13,7 @@ export interface Target {
   socketPath?: string;
   host?: string;
   port?: number;
+  localAddress?: string;
 }
 
 export interface CallOptions {

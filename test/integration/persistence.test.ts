@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp, { type ConfirmChannel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { serverBin, startWarren, type Warren } from '../helpers/warren.js';
 import { call } from './api-http.js';
 
@@ -280,4 +281,50 @@ describe('memory budget', () => {
     expect(durable.length).toBe(20_000);
     expect(durable.every((m, i) => m === body(i).toString())).toBe(true);
   });
+});
+
+describe('store faults', () => {
+  /** Publishes `bodies` persistently and reports, per body, whether the broker acked (true) or nacked it. */
+  async function publishAll(ch: ConfirmChannel, queue: string, bodies: string[]): Promise<boolean[]> {
+    return Promise.all(
+      bodies.map((b) => new Promise<boolean>((resolve) => ch.sendToQueue(queue, Buffer.from(b), { persistent: true }, (err) => resolve(!err)))),
+    );
+  }
+
+  for (const fault of ['enospc', 'eio-fsync'] as const) {
+    it(`${fault}: nacks what it cannot make durable, raises the disk alarm, stays up and loses nothing confirmed`, async () => {
+      const dir = dataDir();
+      const faultFile = join(dataDir(), 'fault');
+      writeFileSync(faultFile, '');
+      let w = await startWarren({ dataDir: dir, args: ['--disk-free-limit', '0'], env: { WARREN_TEST_FAULTS: faultFile } });
+      running.push(w);
+      const conn = await amqp.connect(w.url);
+      conn.on('error', () => {});
+      let blocked = false;
+      conn.on('blocked', () => (blocked = true));
+      conn.on('unblocked', () => (blocked = false));
+      const ch = await conn.createConfirmChannel();
+      ch.on('error', () => {});
+      await ch.assertQueue('fault-q', { durable: true });
+      expect(await publishAll(ch, 'fault-q', ['a0', 'a1', 'a2'])).toEqual([true, true, true]);
+
+      writeFileSync(faultFile, fault);
+      // (one publish: the alarm this raises stops reading the connection, so a second would wait for it)
+      expect(await publishAll(ch, 'fault-q', ['x0'])).toEqual([false]);
+      await waitFor(() => blocked, 'connection.blocked after the store fault');
+      expect(w.output()).toMatch(/message store cannot write to disk \((ENOSPC|EIO)/);
+      expect(w.process.exitCode).toBeNull();
+
+      writeFileSync(faultFile, '');
+      await waitFor(() => !blocked, 'connection.unblocked once the store writes again');
+      expect(w.output()).toContain('message store writes to disk again');
+      expect(await publishAll(ch, 'fault-q', ['b0', 'b1'])).toEqual([true, true]);
+      await conn.close();
+
+      await w.stop('SIGKILL');
+      w = await start(dir);
+      const got = (await drain(w, 'fault-q')).filter((m) => !m.startsWith('x'));
+      expect(got).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
+    });
+  }
 });

@@ -2,10 +2,11 @@
 // (definitions.journal, one checksummed JSON line per change). Each change costs one append,
 // so 10,000 declarations cost 10,000 appends, not 10,000 rewrites; the journal is folded into
 // a new snapshot (written to a temporary file, fsynced, renamed) once it outgrows the state.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AppendFile, type GroupCommit } from './group-commit.js';
+import { writeAll } from './io.js';
 
 export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topic_permission' | 'exchange' | 'queue' | 'binding' | 'policy';
 export const DEFINITION_KINDS: DefinitionKind[] = ['vhost', 'user', 'permission', 'topic_permission', 'exchange', 'queue', 'binding', 'policy'];
@@ -116,7 +117,7 @@ export class DefinitionsStore implements DefinitionEvents {
     apply(this.state, change);
     const json = JSON.stringify(change);
     this.commit.append(this.journal, Buffer.from(`${crc32(json).toString(16).padStart(8, '0')} ${json}\n`, 'utf8'));
-    if (++this.changesSinceSnapshot > Math.max(1000, 2 * this.size())) this.snapshot();
+    if (++this.changesSinceSnapshot > Math.max(1000, 2 * this.size())) this.trySnapshot();
   }
 
   private size(): number {
@@ -125,15 +126,31 @@ export class DefinitionsStore implements DefinitionEvents {
     return n;
   }
 
+  /** A snapshot that cannot be written (a full disk) leaves the journal as it is: nothing is lost. */
+  trySnapshot(): boolean {
+    try {
+      this.snapshot();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Writes the whole state to definitions.json atomically and starts an empty journal. */
   snapshot(): void {
     this.commit.writeOut();
     const body: Record<string, [string, object][]> = {};
     for (const kind of DEFINITION_KINDS) body[kind] = [...this.state[kind]];
     const tmp = `${this.snapshotPath}.tmp`;
-    const fd = openSync(tmp, 'w');
-    writeSync(fd, JSON.stringify(body));
-    fsyncSync(fd);
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeAll(fd, [Buffer.from(JSON.stringify(body), 'utf8')]);
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
     closeSync(fd);
     renameSync(tmp, this.snapshotPath);
     syncDirectory(this.dir);

@@ -71,8 +71,12 @@ export class DiskMessageStore implements MessageStore {
     return this.commit.durableBatch;
   }
 
-  onDurable(listener: (batch: number) => void): void {
+  onDurable(listener: (batch: number, failed: boolean) => void): void {
     this.commit.onDurable(listener);
+  }
+
+  onFault(listener: (reason: string | null) => void): void {
+    this.commit.onFault(listener);
   }
 
   persist(message: Message, queues: readonly QueueRef[]): number {
@@ -89,7 +93,8 @@ export class DiskMessageStore implements MessageStore {
   delivered(message: Message, queue: QueueRef): void {
     const stored = message.stored;
     if (!stored) return;
-    this.commit.append(this.marksOf(stored.segment as Segment), encodeMark(RECORD_DELIVERED, stored.id, queue));
+    const marks = this.marksOf(stored.segment as Segment);
+    if (marks) this.commit.append(marks, encodeMark(RECORD_DELIVERED, stored.id, queue));
   }
 
   removed(message: Message, queue: QueueRef): void {
@@ -100,7 +105,8 @@ export class DiskMessageStore implements MessageStore {
       this.drop(seg);
       return;
     }
-    this.commit.append(this.marksOf(seg), encodeMark(RECORD_REMOVED, stored.id, queue));
+    const marks = this.marksOf(seg);
+    if (marks) this.commit.append(marks, encodeMark(RECORD_REMOVED, stored.id, queue));
   }
 
   /** Points a message read back from a queue's spool at its stored record again. */
@@ -131,8 +137,12 @@ export class DiskMessageStore implements MessageStore {
     return join(this.dir, `${String(id).padStart(10, '0')}.${ext}`);
   }
 
-  private marksOf(seg: Segment): AppendFile {
-    if (!seg.marks) seg.marks = new AppendFile(this.path(seg.id, 'marks'));
+  private marksOf(seg: Segment): AppendFile | null {
+    try {
+      seg.marks ??= new AppendFile(this.path(seg.id, 'marks'));
+    } catch {
+      // cannot create the file (a full disk): the mark is lost, so at worst a message comes back once
+    }
     return seg.marks;
   }
 
@@ -140,7 +150,15 @@ export class DiskMessageStore implements MessageStore {
   private roll(): void {
     const previous = this.current as Segment | undefined;
     const id = Math.max(0, ...this.segments.keys()) + 1;
-    this.current = new Segment(id, new AppendFile(this.path(id, 'seg')));
+    let file: AppendFile;
+    try {
+      file = new AppendFile(this.path(id, 'seg'));
+    } catch (err) {
+      // A full disk may refuse a new file: keep appending to the current one (the commit reports the fault).
+      if (previous) return;
+      throw err;
+    }
+    this.current = new Segment(id, file);
     this.segments.set(id, this.current);
     if (previous && previous.live === 0) this.drop(previous);
   }
@@ -149,8 +167,13 @@ export class DiskMessageStore implements MessageStore {
     this.segments.delete(seg.id);
     this.commit.retire(seg.file);
     if (seg.marks) this.commit.retire(seg.marks);
-    unlinkSync(seg.file.path);
-    if (existsSync(this.path(seg.id, 'marks'))) unlinkSync(this.path(seg.id, 'marks'));
+    for (const path of [seg.file.path, this.path(seg.id, 'marks')]) {
+      try {
+        if (existsSync(path)) unlinkSync(path);
+      } catch {
+        // left behind: recovery finds nothing live in it and deletes it then
+      }
+    }
   }
 
   /** Reads every segment and its marks back; rebuilds live counts. */

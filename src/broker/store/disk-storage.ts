@@ -65,7 +65,7 @@ export function openDiskBroker(dataDir: string, memoryBudget = DEFAULT_MEMORY_BU
     broker,
     report: lines,
     async close() {
-      definitions.snapshot();
+      definitions.trySnapshot();
       await store.close();
     },
   };

@@ -1,8 +1,17 @@
 // Group commit for append-only files. Appends are buffered, written to the kernel at the next
 // flush point (so a killed process loses nothing already answered for), and fdatasync'ed in
 // batches in the background: one fsync covers every append made while the previous one ran.
-import { closeSync, fdatasync, openSync } from 'node:fs';
-import { writeAll } from './io.js';
+//
+// Faults never end the process. A write that fails (a full disk) keeps what it could not write
+// and retries it; an fsync that fails cannot promise anything about the data it covered. Either
+// way the batch is settled as failed (its publishes are nacked), the fault is reported to the
+// listeners (the daemon raises the disk alarm and logs one line), and the commit retries every
+// RETRY_MS until a round succeeds, which clears the fault.
+import { closeSync, openSync } from 'node:fs';
+import { datasync, writePending } from './io.js';
+
+/** How soon a faulted commit tries again. */
+const RETRY_MS = 500;
 
 export class AppendFile {
   readonly fd: number;
@@ -15,10 +24,16 @@ export class AppendFile {
     readonly path: string,
     initialSize = 0,
   ) {
-    this.fd = openSync(path, 'a');
+    this.fd = openSync(path, 'a', 0o600);
     this.size = initialSize;
   }
 }
+
+/** Called when a batch settles: durable, or failed (nothing in it may be confirmed). */
+export type DurableListener = (batch: number, failed: boolean) => void;
+
+/** Called when the store cannot write or sync (a one-line reason), and with null once it can again. */
+export type FaultListener = (reason: string | null) => void;
 
 /** Batch ids count up; a batch is durable once every append made while it was open is fsynced. */
 export class GroupCommit {
@@ -26,19 +41,29 @@ export class GroupCommit {
   private readonly unsynced = new Set<AppendFile>();
   private readonly toClose: AppendFile[] = [];
   private openBatch = 1;
+  /** highest batch settled (durable, or failed and reported as such) */
   durableBatch = 0;
   private syncing = false;
   private scheduled = false;
-  private readonly listeners: ((batch: number) => void)[] = [];
+  private readonly listeners: DurableListener[] = [];
+  private readonly faultListeners: FaultListener[] = [];
   private idleWaiters: (() => void)[] = [];
+  /** the fault being reported, or null; set by a failed write or fsync, cleared by a good round */
+  fault: string | null = null;
+  /** a write failed since the last sync round */
+  private writeFailed: Error | null = null;
 
   /** The batch an append made now belongs to. */
   get currentBatch(): number {
     return this.openBatch;
   }
 
-  onDurable(listener: (batch: number) => void): void {
+  onDurable(listener: DurableListener): void {
     this.listeners.push(listener);
+  }
+
+  onFault(listener: FaultListener): void {
+    this.faultListeners.push(listener);
   }
 
   append(file: AppendFile, bytes: Buffer): void {
@@ -48,16 +73,23 @@ export class GroupCommit {
     this.schedule();
   }
 
-  /** Writes every pending append to the kernel (no fsync). Cheap: one writev per dirty file. */
+  /** Writes every pending append to the kernel (no fsync). Cheap: one writev per dirty file. Never throws. */
   writeOut(): void {
+    if (this.fault !== null && !this.syncing) return; // the retry round writes
     for (const file of this.dirty) {
-      if (!file.closed && file.pending.length > 0) {
-        writeAll(file.fd, file.pending);
-        file.pending = [];
-        this.unsynced.add(file);
+      if (file.closed || file.pending.length === 0) {
+        this.dirty.delete(file);
+        continue;
       }
+      try {
+        writePending(file.fd, file.pending);
+        this.dirty.delete(file);
+      } catch (err) {
+        // What was not written stays pending (the file stays dirty) for the retry.
+        this.writeFailed ??= err as Error;
+      }
+      this.unsynced.add(file);
     }
-    this.dirty.clear();
   }
 
   /** Closes a file once no fsync can be using it. */
@@ -69,10 +101,11 @@ export class GroupCommit {
     this.schedule();
   }
 
-  /** Resolves when everything appended so far is durable. */
+  /** Resolves when everything appended so far is settled (durable, or failed). */
   async drain(): Promise<void> {
     this.schedule();
-    while (this.syncing || this.scheduled || this.dirty.size > 0 || this.unsynced.size > 0) {
+    const target = this.openBatch;
+    while (this.durableBatch < target) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
@@ -80,36 +113,67 @@ export class GroupCommit {
   private schedule(): void {
     if (this.scheduled || this.syncing) return;
     this.scheduled = true;
-    setImmediate(() => void this.sync());
+    if (this.fault === null) setImmediate(() => void this.sync());
+    else setTimeout(() => void this.sync(), RETRY_MS).unref();
   }
 
   private async sync(): Promise<void> {
     this.scheduled = false;
     this.syncing = true;
-    this.writeOut();
     const batch = this.openBatch++;
-    const files = [...this.unsynced];
-    this.unsynced.clear();
+    let error: Error | null = null;
     try {
-      await Promise.all(files.map((f) => (f.closed ? Promise.resolve() : datasync(f.fd))));
+      this.writeOut();
+      error = this.writeFailed;
+      this.writeFailed = null;
+      const files = [...this.unsynced];
+      this.unsynced.clear();
+      const results = await Promise.allSettled(files.map((f) => (f.closed ? Promise.resolve() : datasync(f.fd))));
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') {
+          error ??= r.reason as Error;
+          // Its next good fsync proves nothing about the lost pages, but later appends are new data.
+          this.unsynced.add(files[i]!);
+        }
+      });
+      for (const f of this.toClose.splice(0)) {
+        try {
+          closeSync(f.fd);
+        } catch {
+          // already closed or never usable: nothing to release
+        }
+      }
     } catch (err) {
-      // As PostgreSQL does: after a failed fsync nothing can be promised about the data, so stop.
-      process.stderr.write(`fatal: fsync failed (${(err as Error).message}); stopping to avoid confirming lost messages\n`);
-      process.exit(70);
+      error ??= err as Error;
     }
     this.durableBatch = batch;
-    for (const f of this.toClose.splice(0)) closeSync(f.fd);
     this.syncing = false;
-    for (const listener of this.listeners) listener(batch);
-    if (this.dirty.size > 0 || this.unsynced.size > 0) this.schedule();
-    else {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
+    this.setFault(error ? `message store cannot write to disk (${error.message}): publishes are nacked until it can` : null);
+    for (const listener of this.listeners) {
+      try {
+        listener(batch, error !== null);
+      } catch {
+        // a listener's failure is its own; the commit goes on
+      }
+    }
+    if (this.dirty.size > 0 || this.unsynced.size > 0 || this.toClose.length > 0 || this.fault !== null) this.schedule();
+    // drain() waiters check whether their batch has settled (a failed batch settles too)
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private setFault(reason: string | null): void {
+    if (reason === this.fault) return;
+    const changed = (reason === null) !== (this.fault === null);
+    this.fault = reason;
+    if (!changed) return;
+    for (const listener of this.faultListeners) {
+      try {
+        listener(reason);
+      } catch {
+        // as above
+      }
     }
   }
-}
-
-function datasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }

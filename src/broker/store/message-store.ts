@@ -39,7 +39,10 @@ export interface MessageStore {
   writeOut(): void;
   /** Highest batch known to be durable. */
   readonly durableBatch: number;
-  onDurable(listener: (batch: number) => void): void;
+  /** `failed`: the batch could not be made durable (a full disk, a failed fsync): nack, never ack, its publishes. */
+  onDurable(listener: (batch: number, failed: boolean) => void): void;
+  /** Told a one-line reason when the store cannot write or sync, and null once it can again (the disk alarm). */
+  onFault(listener: (reason: string | null) => void): void;
   /** Resolves once everything so far is durable. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +63,7 @@ export class MemoryMessageStore implements MessageStore {
   reattach(): void {}
   writeOut(): void {}
   onDurable(): void {}
+  onFault(): void {}
 
   async flush(): Promise<void> {}
   async close(): Promise<void> {}

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeBasicProperties, Reader } from '../../amqp/index.js';
 import { Message } from '../message.js';
-import { readFully, writeAll } from './io.js';
+import { readFully, writePending } from './io.js';
 import type { MessageStore } from './message-store.js';
 import { encodePublish, readRecord, RECORD_PUBLISH } from './records.js';
 
@@ -67,16 +67,24 @@ export class Spool {
     this.flushWrites();
     const out: Message[] = [];
     if (this.length === 0) return out;
-    const size = Math.min(READ_CHUNK, this.writePos - this.readPos);
-    let buf = Buffer.allocUnsafe(size);
-    readFully(this.fd, buf, this.readPos);
+    let buf: Buffer;
+    if (this.readPos >= this.fileEnd) {
+      // Everything on file was read and the rest could not be written (a full disk): take it from memory.
+      buf = Buffer.concat(this.pending);
+      this.pending = [];
+      this.fileEnd = this.writePos;
+    } else {
+      buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, this.fileEnd - this.readPos));
+      readFully(this.fd, buf, this.readPos);
+    }
     let pos = 0;
     for (;;) {
       const r = readRecord(buf, pos);
       if (r.kind !== 'record') {
-        // A record bigger than the chunk: read exactly it.
+        // A record bigger than the chunk: read exactly it (once it is all on file).
         if (out.length === 0 && r.kind === 'torn') {
           const len = buf.readUInt32BE(0) + 8;
+          if (this.readPos + len > this.fileEnd) break;
           buf = Buffer.allocUnsafe(len);
           readFully(this.fd, buf, this.readPos);
           continue;
@@ -108,10 +116,16 @@ export class Spool {
     this.writePos = this.readPos = this.fileEnd = 0;
   }
 
-  private flushWrites(): void {
-    if (this.pending.length === 0) return;
-    this.fileEnd += writeAll(this.fd, this.pending, this.fileEnd);
-    this.pending = [];
+  /** Writes pending records; on a full disk what is unwritten stays in memory (and is read from there). */
+  private flushWrites(): boolean {
+    if (this.pending.length === 0) return true;
+    try {
+      this.fileEnd += writePending(this.fd, this.pending, this.fileEnd);
+      return true;
+    } catch {
+      this.fileEnd = this.writePos - this.pending.reduce((n, b) => n + b.length, 0);
+      return false;
+    }
   }
 
   /** An emptied spool starts again at the beginning of its file. */

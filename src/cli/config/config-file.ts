@@ -22,8 +22,8 @@ export interface NodeProfile {
 
 /** Every key a [nodes.NAME] table may hold, and what it means (for errors and the man page). */
 export const NODE_KEYS = {
-  api_url: 'management API URL, http://host:15672 or https://host:15671',
-  url: 'AMQP URL for the messaging commands, amqp://host:5672 or amqps://host:5671',
+  api_url: 'management API URL, http://host:15672 or https://host:15671; several nodes of a cluster as an array ["http://a:15672", "http://b:15672"] (tried in turn)',
+  url: 'AMQP URL for the messaging commands, amqp://host:5672 or amqps://host:5671; several nodes as an array (failover)',
   user: 'user name for both (default guest)',
   password_file: 'file whose first line is the password (relative paths are relative to the config file)',
   password: 'the password itself (prefer password_file or WARREN_PASSWORD)',
@@ -85,9 +85,9 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv):
   }
   const nodes = new Map<string, NodeProfile>();
   for (const [top, value] of Object.entries(doc)) {
-    if (top !== 'nodes' || typeof value !== 'object') throw new CliError(ExitCode.CONFIG, `${path}: unknown setting '${top}' (nodes are tables named [nodes.NAME])`);
+    if (top !== 'nodes' || typeof value !== 'object' || Array.isArray(value)) throw new CliError(ExitCode.CONFIG, `${path}: unknown setting '${top}' (nodes are tables named [nodes.NAME])`);
     for (const [name, table] of Object.entries(value)) {
-      if (typeof table !== 'object') throw new CliError(ExitCode.CONFIG, `${path}: nodes.${name} must be a table [nodes.${name}]`);
+      if (typeof table !== 'object' || Array.isArray(table)) throw new CliError(ExitCode.CONFIG, `${path}: nodes.${name} must be a table [nodes.${name}]`);
       nodes.set(name, toProfile(name, table, path, env));
     }
   }
@@ -101,6 +101,10 @@ function toProfile(name: string, table: TomlTable, path: string, env: NodeJS.Pro
     if (key === 'insecure') {
       if (typeof value !== 'boolean') throw new CliError(ExitCode.CONFIG, `${where} must be true or false`);
       profile.insecure = value;
+    } else if ((key === 'api_url' || key === 'url') && Array.isArray(value)) {
+      // several nodes of one cluster: tried in order (failover); kept as the comma-separated list resolve.ts splits
+      if (value.length === 0) throw new CliError(ExitCode.CONFIG, `${where} must name at least one URL`);
+      profile[key] = value.join(',');
     } else if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string') throw new CliError(ExitCode.CONFIG, `${where} must be a quoted string`);
       const k = key as (typeof STRING_KEYS)[number];

@@ -8,6 +8,8 @@
 //   user      --user, profile user, $WARREN_USER, the user in a URL, else guest (password guest)
 //   password  --password-file, profile password_file, profile password, $WARREN_PASSWORD, else a prompt on a terminal
 //   A URL that carries user:password@ uses those for itself.
+//   Several nodes of one cluster: --api-url / --url given more than once, a comma-separated list (flag or
+//   variable), or an array in the profile. The first is used until it does not answer; then the next (failover).
 // With neither URL nor node the target is the local daemon (--socket, --data-dir, $WARREN_DATA_DIR); --socket or
 // --data-dir also make the environment variables above be ignored.
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -52,11 +54,15 @@ export interface RemoteTarget {
   kind: 'remote';
   node?: NodeProfile;
   configPath: string;
-  /** without user info; the credentials are in apiCredential */
+  /** without user info; the credentials are in apiCredential. The first of apiUrls. */
   apiUrl: URL;
+  /** every node's API URL, in the order they are tried (one entry unless several nodes were named) */
+  apiUrls: URL[];
   apiUrlFrom: string;
   apiCredential: Credential;
   amqpUrl: URL;
+  /** every node's AMQP URL, in the order they are tried */
+  amqpUrls: URL[];
   amqpUrlFrom: string;
   amqpCredential: Credential;
   /** default vhost (profile), when -p is not given */
@@ -94,8 +100,8 @@ export function resolveTarget(g: TargetGlobals, env: NodeJS.ProcessEnv): Resolve
     }
   }
   const inNode = `node '${node?.name ?? ''}' in ${path}`;
-  const apiText = pick<string>([g.apiUrl, '--api-url'], [node?.api_url, inNode], fromEnv('WARREN_API_URL'));
-  const amqpText = pick<string>([g.url, '--url'], [node?.url, inNode], fromEnv('WARREN_URL'));
+  const apiText = pick<string>([joinFlag(g.apiUrl), '--api-url'], [node?.api_url, inNode], fromEnv('WARREN_API_URL'));
+  const amqpText = pick<string>([joinFlag(g.url), '--url'], [node?.url, inNode], fromEnv('WARREN_URL'));
 
   if (!apiText && !amqpText) {
     if (node) throw new CliError(ExitCode.CONFIG, `${inNode} has neither api_url nor url`);
@@ -105,10 +111,14 @@ export function resolveTarget(g: TargetGlobals, env: NodeJS.ProcessEnv): Resolve
     return local;
   }
 
-  const api = apiText ? parseUrl(apiText[0], apiText[1], ['http:', 'https:'], 'http://user:pass@host:15672') : undefined;
-  const amqp = amqpText ? parseUrl(amqpText[0], amqpText[1], ['amqp:', 'amqps:'], 'amqp://user:pass@host:5672') : undefined;
-  const apiUrl = api ?? derive(amqp as URL, (amqp as URL).protocol === 'amqps:' ? 'https:' : 'http:');
-  const amqpUrl = amqp ?? derive(apiUrl, apiUrl.protocol === 'https:' ? 'amqps:' : 'amqp:');
+  const apis = apiText ? splitList(apiText[0]).map((t) => parseUrl(t, apiText[1], ['http:', 'https:'], 'http://user:pass@host:15672')) : undefined;
+  const amqps = amqpText ? splitList(amqpText[0]).map((t) => parseUrl(t, amqpText[1], ['amqp:', 'amqps:'], 'amqp://user:pass@host:5672')) : undefined;
+  const api = apis?.[0];
+  const amqp = amqps?.[0];
+  const apiUrls = apis ?? (amqps as URL[]).map((u) => derive(u, u.protocol === 'amqps:' ? 'https:' : 'http:'));
+  const amqpUrls = amqps ?? apiUrls.map((u) => derive(u, u.protocol === 'https:' ? 'amqps:' : 'amqp:'));
+  const apiUrl = apiUrls[0] as URL;
+  const amqpUrl = amqpUrls[0] as URL;
 
   const fallback = passwordFor(g, env, explicitLocal, node, inNode);
   const apiOwn = ownCredential(api, apiText?.[1], fallback);
@@ -127,9 +137,11 @@ export function resolveTarget(g: TargetGlobals, env: NodeJS.ProcessEnv): Resolve
     kind: 'remote',
     configPath: path,
     apiUrl: strip(apiUrl),
+    apiUrls: apiUrls.map(strip),
     apiUrlFrom: apiText ? apiText[1] : 'derived from the AMQP URL',
     apiCredential: apiOwn ?? common,
     amqpUrl: strip(amqpUrl),
+    amqpUrls: amqpUrls.map(strip),
     amqpUrlFrom: amqpText ? amqpText[1] : 'derived from the API URL',
     amqpCredential: amqpOwn ?? common,
     tls,
@@ -137,6 +149,17 @@ export function resolveTarget(g: TargetGlobals, env: NodeJS.ProcessEnv): Resolve
   if (node) target.node = node;
   if (node?.vhost !== undefined) target.vhost = node.vhost;
   return target;
+}
+
+/** --url given several times arrives as an array (repeatable flag) */
+function joinFlag(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** `a, b` -> [a, b]; empty entries are dropped */
+export function splitList(text: string): string[] {
+  const parts = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  return parts.length ? parts : [text];
 }
 
 function parseUrl(text: string, from: string, protocols: readonly string[], example: string): URL {

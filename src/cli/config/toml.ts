@@ -1,10 +1,11 @@
 // A tiny parser for the TOML subset warrenctl's config file uses (no npm dependency for one small file):
 //   # comments, [table] and [dotted.table] headers (bare or "quoted" keys), and `key = value` lines where
-//   value is a "basic string" (escapes \" \\ \n \t \r \uXXXX), a 'literal string', an integer, true or false.
-// Arrays, inline tables, multi-line strings, dates and floats are not part of the subset: they are
+//   value is a "basic string" (escapes \" \\ \n \t \r \uXXXX), a 'literal string', an integer, true or false,
+//   or a one-line array of strings (["a", 'b']; a profile's several node URLs).
+// Other arrays, inline tables, multi-line strings, dates and floats are not part of the subset: they are
 // reported as errors with the line number rather than misread.
 
-export type TomlValue = string | number | boolean;
+export type TomlValue = string | number | boolean | string[];
 export interface TomlTable {
   [key: string]: TomlValue | TomlTable;
 }
@@ -64,7 +65,7 @@ function descend(from: TomlTable, path: readonly string[], line: number): TomlTa
       const created: TomlTable = {};
       t[key] = created;
       t = created;
-    } else if (typeof next === 'object') {
+    } else if (typeof next === 'object' && !Array.isArray(next)) {
       t = next;
     } else {
       throw new TomlError(line, `'${key}' is a value, not a table`);
@@ -143,8 +144,29 @@ class Cursor {
       this.pos += word.length;
       return Number(word.replace(/_/g, ''));
     }
-    if (ch === '[' || ch === '{') this.fail('arrays and inline tables are not supported');
+    if (ch === '[') return this.stringArray();
+    if (ch === '{') this.fail('inline tables are not supported');
     return this.fail(word ? `unsupported value '${word}' (strings need quotes)` : 'missing value');
+  }
+
+  /** ["a", 'b'] on one line (a trailing comma is allowed, as in TOML) */
+  private stringArray(): string[] {
+    this.pos++;
+    const out: string[] = [];
+    for (;;) {
+      this.skipSpace();
+      const ch = this.peek();
+      if (ch === ']') {
+        this.pos++;
+        return out;
+      }
+      if (ch === '"') out.push(this.basicString());
+      else if (ch === "'") out.push(this.literalString());
+      else this.fail(this.atEnd() ? 'unterminated array (arrays must fit on one line)' : 'only arrays of quoted strings are supported');
+      this.skipSpace();
+      if (this.peek() === ',') this.pos++;
+      else if (this.peek() !== ']') this.fail("expected ',' or ']' in the array");
+    }
   }
 
   private basicString(): string {

@@ -88,8 +88,26 @@ export interface Connection {
   /** where, with the password masked */
   describe: string;
   vhost: string;
+  /** how many nodes this connection may use (more than one: --url given several times, or a profile naming a cluster) */
+  nodes: number;
   /** closes the connection, ignoring errors */
   close(): Promise<void>;
+  /**
+   * After the connection to a node was lost: connects to the next node that answers (round robin, for up to
+   * FAILOVER_DEADLINE_MS or --timeout if longer), replacing `model` and `describe`. Throws 69 when none does.
+   */
+  failover(): Promise<void>;
+}
+
+/** Without --timeout, connecting gives up after this long (a node that accepts but never answers): exit 75. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** How long publish and consume keep trying the other nodes after theirs stopped. */
+export const FAILOVER_DEADLINE_MS = 120_000;
+
+interface Candidate {
+  target: string | Options.Connect;
+  socketOptions: Record<string, unknown>;
+  info: { endpoint: string; user: string; vhost: string };
 }
 
 /** Connects, mapping failures to exit codes: unreachable 69, refused credentials 77, missing vhost 65, timeout 75. */
@@ -98,39 +116,107 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
   const io = override === undefined ? ctx.io : { ...ctx.io, env: { ...ctx.io.env, WARREN_PASSWORD: override } };
   const remote = await resolveAmqpTarget({ globals: ctx.globals, io, yes: ctx.yes });
   const amqp = await loadAmqplib();
-  const timeoutMs = ctx.timeoutMs ?? 15_000;
-  const socketOptions = { timeout: timeoutMs, clientProperties: { connection_name: `warrenctl ${purpose}` } };
-  let target: string | Options.Connect;
-  let info: { endpoint: string; user: string; vhost: string };
+  const timeoutMs = ctx.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const base = { timeout: timeoutMs, clientProperties: { connection_name: `warrenctl ${purpose}` } };
+  const candidates: Candidate[] = [];
   if (remote) {
-    target = withHeartbeat(remote.url);
-    Object.assign(socketOptions, remote.socketOptions);
-    const u = new URL(remote.url);
-    info = { endpoint: remote.display, user: decodeURIComponent(u.username), vhost: remote.vhost };
+    const u0 = new URL(remote.url);
+    for (const alt of remote.alternates.length ? remote.alternates : [{ url: remote.url, display: remote.display }]) {
+      const u = new URL(alt.url);
+      const socketOptions: Record<string, unknown> = { ...base, ...remote.socketOptions };
+      if (u.protocol === 'amqps:') socketOptions.servername = u.hostname.replace(/^\[|\]$/g, '');
+      candidates.push({ target: withHeartbeat(alt.url), socketOptions, info: { endpoint: alt.display, user: decodeURIComponent(u0.username), vhost: remote.vhost } });
+    }
   } else {
     const e = await localEndpoint(ctx, options);
-    target = { protocol: e.protocol, hostname: e.hostname, port: e.port, username: e.username, password: e.password, vhost: e.vhost, heartbeat: 30 };
-    info = { endpoint: describeEndpoint(e), user: e.username, vhost: e.vhost };
+    candidates.push({
+      target: { protocol: e.protocol, hostname: e.hostname, port: e.port, username: e.username, password: e.password, vhost: e.vhost, heartbeat: 30 },
+      socketOptions: base,
+      info: { endpoint: describeEndpoint(e), user: e.username, vhost: e.vhost },
+    });
   }
-  let model: ChannelModel;
-  try {
-    model = await amqp.connect(target, socketOptions);
-  } catch (e) {
-    throw amqpFailure(e, { ...info, connecting: true, timeoutMs });
+
+  const attempt = async (c: Candidate): Promise<ChannelModel> => {
+    try {
+      return await amqp.connect(c.target, c.socketOptions);
+    } catch (e) {
+      throw connectFailure(e, c, timeoutMs);
+    }
+  };
+  /** unreachable or not answering: another node may do */
+  const isNodeDown = (e: unknown): boolean => e instanceof CliError && (e.exitCode === ExitCode.UNAVAILABLE || e.exitCode === ExitCode.TEMP_FAIL);
+
+  let current = 0;
+  let model: ChannelModel | undefined;
+  const failures: CliError[] = [];
+  for (let i = 0; i < candidates.length && !model; i++) {
+    try {
+      model = await attempt(candidates[i] as Candidate);
+      current = i;
+    } catch (e) {
+      if (candidates.length === 1 || !isNodeDown(e)) throw e;
+      failures.push(e as CliError);
+    }
   }
-  model.on('error', () => {});
+  if (!model) throw noneAnswered(failures, candidates.length);
+
   let closed = false;
-  model.on('close', () => (closed = true));
-  return {
+  const watch = (m: ChannelModel): void => {
+    m.on('error', () => {});
+    m.on('close', () => {
+      if (m === conn.model) closed = true;
+    });
+  };
+  const conn: Connection = {
     model,
-    describe: info.endpoint,
-    vhost: info.vhost,
+    describe: (candidates[current] as Candidate).info.endpoint,
+    vhost: (candidates[current] as Candidate).info.vhost,
+    nodes: candidates.length,
     async close() {
       if (closed) return;
       closed = true;
-      await model.close().catch(() => {});
+      await conn.model.close().catch(() => {});
+    },
+    async failover() {
+      const lost = conn.describe;
+      const windowMs = Math.max(FAILOVER_DEADLINE_MS, ctx.timeoutMs ?? 0);
+      const deadline = Date.now() + windowMs;
+      const seen: CliError[] = [];
+      for (let k = 1; ; k++) {
+        const index = (current + k) % candidates.length;
+        try {
+          const m = await attempt(candidates[index] as Candidate);
+          watch(m);
+          current = index;
+          conn.model = m;
+          conn.describe = (candidates[index] as Candidate).info.endpoint;
+          closed = false;
+          return;
+        } catch (e) {
+          if (!isNodeDown(e)) throw e;
+          seen.push(e as CliError);
+        }
+        if (Date.now() >= deadline) throw new CliError(ExitCode.UNAVAILABLE, `lost the connection to ${lost}, and no node answered within ${windowMs / 1000} s: ${seen.slice(-candidates.length).map((f) => f.message).join('; ')}`);
+        // a whole round failed: the cluster may be restarting a node; wait a little before the next round
+        if (k % candidates.length === 0) await new Promise((r) => setTimeout(r, 1000));
+      }
     },
   };
+  watch(model);
+  return conn;
+}
+
+function connectFailure(e: unknown, c: Candidate, timeoutMs: number): CliError {
+  // amqplib's connect timeout is `Error('connect ETIMEDOUT')`: a node that accepted but never answered
+  if (e instanceof Error && /\bETIMEDOUT\b/.test(e.message)) {
+    return new CliError(ExitCode.TEMP_FAIL, `timed out after ${timeoutMs / 1000} s connecting to the AMQP broker at ${c.info.endpoint}: no answer (--timeout to wait longer)`);
+  }
+  return amqpFailure(e, { ...c.info, connecting: true, timeoutMs });
+}
+
+function noneAnswered(failures: CliError[], n: number): CliError {
+  const code = failures.every((f) => f.exitCode === ExitCode.TEMP_FAIL) ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE;
+  return new CliError(code, `none of the ${n} nodes answered: ${failures.map((f) => f.message).join('; ')}`);
 }
 
 function withHeartbeat(url: string): string {
