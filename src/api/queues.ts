@@ -6,7 +6,7 @@ import { consumersOf } from './connections.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatQueue, jsonToTable } from './format.js';
 import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound, ok, queryFlag, type ApiRequest } from './http.js';
-import { listReply, objectReply } from './list.js';
+import { listObjects, listReply, objectReply, type Lister } from './list.js';
 import { encodePayload, propertiesToJson } from './messages.js';
 import { queueRates } from './rates.js';
 import type { Route } from './router.js';
@@ -14,6 +14,49 @@ import type { Route } from './router.js';
 export function queueJson(ctx: ApiContext, q: Queue, req: ApiRequest | null = null): Record<string, unknown> {
   const owner = q.options.exclusiveOwner === null ? undefined : ctx.server.findConnection(q.options.exclusiveOwner);
   return { ...formatQueue(q, owner), ...queueRates(ctx, req, q) };
+}
+
+/** Sort keys read straight from a queue (the rest need the formatted queue). */
+function queueKey(ctx: ApiContext, q: Queue, key: string): { value: unknown } | undefined {
+  switch (key) {
+    case 'name':
+      return { value: q.name };
+    case 'vhost':
+      return { value: q.vhost };
+    case 'messages':
+      return { value: q.messageCount + q.unackedCount };
+    case 'messages_ready':
+      return { value: q.messageCount };
+    case 'messages_unacknowledged':
+      return { value: q.unackedCount };
+    case 'consumers':
+      return { value: q.consumerCount };
+    case 'message_bytes':
+      return { value: q.readyBytes + q.unackedBytes };
+    case 'durable':
+      return { value: q.options.durable };
+    case 'auto_delete':
+      return { value: q.options.autoDelete };
+    case 'policy':
+      return { value: q.policy };
+  }
+  // message_stats.publish_details.rate and the like: from the sampler's series
+  const m = /^message_stats\.([a-z_]+?)(_details\.rate)?$/.exec(key);
+  if (m) {
+    const field = m[1]!;
+    const stats = q.stats as unknown as Record<string, number>;
+    if (!m[2]) return field in stats ? { value: stats[field] } : undefined;
+    const series = ctx.stats?.of(q);
+    const i = series ? series.fields.indexOf(field) : -1;
+    if (field === 'deliver_get' && series) return { value: ['deliver', 'deliver_no_ack', 'get', 'get_no_ack'].reduce((s, f) => s + series.rate(series.fields.indexOf(f)), 0) };
+    if (series && i < 0) return undefined;
+    return { value: series ? series.rate(i) : 0 };
+  }
+  return undefined;
+}
+
+function queueLister(ctx: ApiContext, req: ApiRequest): Lister<Queue> {
+  return { name: (q) => q.name, vhost: (q) => q.vhost, format: (q) => queueJson(ctx, q, req), key: (q, key) => queueKey(ctx, q, key) };
 }
 
 function queueOr404(ctx: ApiContext, req: ApiRequest): Queue {
@@ -102,13 +145,13 @@ export const queueRoutes: Route[] = [
     path: 'queues',
     handler: (ctx, req) => {
       const all = [...brokerOf(ctx).vhosts.values()].flatMap((v) => [...v.queues.values()]);
-      return listReply(req, all.map((q) => queueJson(ctx, q, req)), ['vhost', 'name']);
+      return listObjects(req, all, queueLister(ctx, req), ['vhost', 'name']);
     },
   },
   {
     method: 'GET',
     path: 'queues/:vhost',
-    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).queues.values()].map((q) => queueJson(ctx, q, req)), ['name']),
+    handler: (ctx, req) => listObjects(req, vhostOr404(ctx, req.params['vhost']).queues.values(), queueLister(ctx, req), ['name']),
   },
   {
     method: 'GET',
