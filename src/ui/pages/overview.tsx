@@ -36,9 +36,15 @@ export function RangePicker({ value, set }: { value: number; set: (i: number) =>
   );
 }
 
+const ALWAYS = ['publish', 'deliver_get', 'ack'];
+
 export function MessageRateChart({ stats, title = 'Message rates' }: { stats: MessageStats | undefined; title?: string }) {
-  const present = MESSAGE_RATE_SERIES.filter(([k]) => stats?.[`${k}_details`] !== undefined);
-  const shown = present.length > 0 ? present : MESSAGE_RATE_SERIES.slice(0, 3);
+  // The main three always; the others once they moved in the shown range (so idle lines do not cover them).
+  const moved = (k: string): boolean => {
+    const samples = (stats?.[`${k}_details`] as Details | undefined)?.samples ?? [];
+    return samples.length > 1 && samples[0]!.sample !== samples[samples.length - 1]!.sample;
+  };
+  const shown = MESSAGE_RATE_SERIES.filter(([k]) => ALWAYS.includes(k) || (stats?.[`${k}_details`] !== undefined && moved(k)));
   return <Chart title={title} series={shown.map(([k, label], i) => ({ label, color: color(i), details: stats?.[`${k}_details`] as Details | undefined, asRate: true }))} />;
 }
 
