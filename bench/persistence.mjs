@@ -1,9 +1,15 @@
-// Persistence benchmarks:
-//  - recovery: BENCH_RECOVERY_MESSAGES (default 1,000,000) persistent 100-byte messages in a durable
-//    queue, a clean stop, then the time the restarted daemon reports for recovering them;
-//  - memory: BENCH_RSS_MESSAGES (default 10,000,000) transient 100-byte messages queued with no
-//    consumer; the daemon's resident set size (VmRSS) once they are all in.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Persistence benchmarks (issue 12's table), each against a fresh daemon and data directory:
+//  - rss-transient:  BENCH_RSS_MESSAGES (10,000,000) transient 100-byte messages queued, no consumer,
+//                    default budget: peak RSS (VmHWM) of the daemon;
+//  - rss-persistent: the same count, persistent, in a durable queue: peak RSS;
+//  - recovery:       BENCH_RECOVERY_MESSAGES (1,000,000) persistent 100-byte messages, a clean stop,
+//                    then start to listening of the restarted daemon, and its RSS after;
+//  - recovery-queues: BENCH_QUEUES x BENCH_QUEUE_MESSAGES (1,000 x 1,000) the same way;
+//  - disk-unacked:   BENCH_FLOW_MESSAGES (10,000,000) persistent messages flow through a durable
+//                    queue whose consumer leaves 1 in 1,000 unacknowledged: disk use of the message
+//                    store at the end against the live bytes.
+// BENCH_PERSISTENCE picks some (comma-separated names); all by default.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,58 +18,151 @@ const count = (name, dflt) => {
   const n = Number(process.env[name]);
   return Number.isInteger(n) && n > 0 ? n : dflt;
 };
+const ONLY = process.env.BENCH_PERSISTENCE ? new Set(process.env.BENCH_PERSISTENCE.split(',').map((s) => s.trim())) : null;
+const BODY = Buffer.alloc(100, 120);
+const MIB = 1024 * 1024;
 
-async function publish(amqp, url, queue, n, { persistent, durable }) {
+async function publish(amqp, url, queues, perQueue, { persistent, durable }) {
   const conn = await amqp.connect(url);
   const ch = await conn.createConfirmChannel();
-  await ch.assertQueue(queue, { durable });
-  const body = Buffer.alloc(100, 120);
+  for (const q of queues) await ch.assertQueue(q, { durable });
   const started = Date.now();
-  for (let i = 0; i < n; i++) {
-    ch.sendToQueue(queue, body, { persistent });
-    if (i % 5000 === 4999) await ch.waitForConfirms();
+  let n = 0;
+  for (let i = 0; i < perQueue; i++) {
+    for (const q of queues) {
+      ch.sendToQueue(q, BODY, { persistent });
+      if (++n % 5000 === 0) await ch.waitForConfirms();
+    }
   }
   await ch.waitForConfirms();
   const secs = (Date.now() - started) / 1000;
   await conn.close();
-  return secs;
+  return n / secs;
 }
 
-function rssMiB(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
+function status(pid, field) {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)[1]) / 1024;
+}
+
+function diskMiB(dir) {
+  let total = 0;
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, f.name);
+    total += f.isDirectory() ? diskMiB(p) * MIB : statSync(p).size;
+  }
+  return total / MIB;
+}
+
+async function rssRun(amqp, startWarren, persistent) {
+  const n = count('BENCH_RSS_MESSAGES', 10_000_000);
+  const w = await startWarren();
+  try {
+    process.stderr.write(`  queueing ${n} ${persistent ? 'persistent' : 'transient'} messages ... `);
+    const rate = await publish(amqp, w.url, ['memory'], n, { persistent, durable: persistent });
+    process.stderr.write(`${Math.round(rate)} msg/s\n`);
+    return [
+      persistent ? 'peak RSS, persistent' : 'peak RSS, transient',
+      `${n} x 100 B queued, ${persistent ? 'durable queue' : 'transient queue'}, no consumer`,
+      `VmHWM ${status(w.pid, 'VmHWM').toFixed(0)} MiB (VmRSS ${status(w.pid, 'VmRSS').toFixed(0)} MiB at the end)`,
+      `budget 256 MiB (default); publish ${Math.round(rate)} msg/s`,
+    ];
+  } finally {
+    await w.stop();
+  }
+}
+
+async function recoveryRun(amqp, startWarren, queues, perQueue, label) {
+  const names = Array.from({ length: queues }, (_, i) => `recovery-${i}`);
+  const dir = mkdtempSync(join(tmpdir(), 'warren-bench-recovery-'));
+  let w = await startWarren({ dataDir: dir });
+  try {
+    process.stderr.write(`  publishing ${queues} x ${perQueue} persistent messages ... `);
+    const rate = await publish(amqp, w.url, names, perQueue, { persistent: true, durable: true });
+    process.stderr.write(`${Math.round(rate)} msg/s\n`);
+    await w.stop();
+    const t0 = Date.now();
+    w = await startWarren({ dataDir: dir });
+    const wall = Date.now() - t0;
+    const m = /recovered (\d+) persistent messages in (\d+) queues from (\d+) segments in (\d+) ms/.exec(w.output());
+    const row = [
+      label,
+      `${m?.[1] ?? '?'} messages in ${m?.[2] ?? '?'} queues, ${m?.[3] ?? '?'} segments`,
+      `start to listening ${wall} ms (store recovery ${m?.[4] ?? '?'} ms)`,
+      `RSS after ${status(w.pid, 'VmRSS').toFixed(0)} MiB, peak ${status(w.pid, 'VmHWM').toFixed(0)} MiB`,
+    ];
+    // the messages are all there: a consumer could read them (spot check: queue lengths)
+    const conn = await amqp.connect(w.url);
+    const ch = await conn.createChannel();
+    let total = 0;
+    for (const q of names) total += (await ch.checkQueue(q)).messageCount;
+    await conn.close();
+    if (total !== queues * perQueue) row[3] += ` (MISSING: ${queues * perQueue - total})`;
+    return row;
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function unackedFlowRun(amqp, startWarren) {
+  const n = count('BENCH_FLOW_MESSAGES', 10_000_000);
+  const w = await startWarren();
+  try {
+    const conn = await amqp.connect(w.url);
+    const pub = await conn.createConfirmChannel();
+    const sub = await conn.createChannel();
+    await pub.assertQueue('flow', { durable: true });
+    await sub.prefetch(2000);
+    let received = 0;
+    let kept = 0;
+    const done = new Promise((resolve) => {
+      void sub.consume('flow', (m) => {
+        received++;
+        // 1 in 1,000 stays unacknowledged (and so on disk); the others are acked at once
+        if (received % 1000 === 0) kept++;
+        else sub.ack(m);
+        if (received === n) resolve();
+      });
+    });
+    await sub.prefetch(2000 + Math.ceil(n / 1000)); // room for the kept ones
+    process.stderr.write(`  flowing ${n} persistent messages, 1 in 1,000 left unacked ... `);
+    const started = Date.now();
+    for (let i = 0; i < n; i++) {
+      pub.sendToQueue('flow', BODY, { persistent: true });
+      if (i % 5000 === 4999) await pub.waitForConfirms();
+    }
+    await pub.waitForConfirms();
+    await done;
+    const secs = (Date.now() - started) / 1000;
+    process.stderr.write(`${Math.round(n / secs)} msg/s\n`);
+    // let background work (segment deletion, compaction) settle a moment
+    await new Promise((r) => setTimeout(r, 3000));
+    const disk = diskMiB(join(w.dataDir, 'messages'));
+    const live = (kept * (BODY.length + 60)) / MIB;
+    const row = [
+      'disk, 1 in 1,000 unacked',
+      `${n} x 100 B flowed through a durable queue; ${kept} left unacked`,
+      `message store ${disk.toFixed(1)} MiB on disk`,
+      `live about ${live.toFixed(1)} MiB; goal < 2 x live + 64 MiB = ${(2 * live + 64).toFixed(0)} MiB`,
+    ];
+    await conn.close();
+    return row;
+  } finally {
+    await w.stop();
+  }
 }
 
 export async function persistence(ctx, startWarren) {
   const amqp = createRequire(join(ctx.root, 'package.json'))('amqplib');
   const rows = [];
-  const recoveryN = count('BENCH_RECOVERY_MESSAGES', 1_000_000);
-  const dir = mkdtempSync(join(tmpdir(), 'warren-bench-recovery-'));
-  try {
-    let w = await startWarren({ dataDir: dir });
-    process.stderr.write(`  publishing ${recoveryN} persistent messages ... `);
-    const secs = await publish(amqp, w.url, 'recovery', recoveryN, { persistent: true, durable: true });
-    process.stderr.write(`${Math.round(recoveryN / secs)} msg/s\n`);
-    await w.stop();
-    const t0 = Date.now();
-    w = await startWarren({ dataDir: dir });
-    const wall = Date.now() - t0;
-    const m = /recovered (\d+) persistent messages in \d+ queues from (\d+) segments in (\d+) ms/.exec(w.output());
-    rows.push(['recovery', `${m?.[1] ?? '?'} messages, ${m?.[2] ?? '?'} segments`, `${m?.[3] ?? '?'} ms (start to listening: ${wall} ms)`, `RSS ${rssMiB(w.pid).toFixed(0)} MiB`]);
-    await w.stop();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const want = (name) => !ONLY || ONLY.has(name);
+  if (want('rss-transient')) rows.push(await rssRun(amqp, startWarren, false));
+  if (want('rss-persistent')) rows.push(await rssRun(amqp, startWarren, true));
+  if (want('recovery')) rows.push(await recoveryRun(amqp, startWarren, 1, count('BENCH_RECOVERY_MESSAGES', 1_000_000), 'recovery, one queue'));
+  if (want('recovery-queues')) {
+    rows.push(await recoveryRun(amqp, startWarren, count('BENCH_QUEUES', 1000), count('BENCH_QUEUE_MESSAGES', 1000), 'recovery, many queues'));
   }
-
-  const rssN = count('BENCH_RSS_MESSAGES', 10_000_000);
-  const w = await startWarren();
-  try {
-    process.stderr.write(`  queueing ${rssN} transient messages ... `);
-    const secs = await publish(amqp, w.url, 'memory', rssN, { persistent: false, durable: false });
-    process.stderr.write(`${Math.round(rssN / secs)} msg/s\n`);
-    rows.push(['memory', `${rssN} transient messages queued`, `RSS ${rssMiB(w.pid).toFixed(0)} MiB`, `budget 256 MiB (default), rest spooled`]);
-  } finally {
-    await w.stop();
-  }
+  if (want('disk-unacked')) rows.push(await unackedFlowRun(amqp, startWarren));
   return { title: this?.title ?? 'persistence', columns: ['what', 'size', 'result', 'notes'], rows };
 }

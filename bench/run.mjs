@@ -21,16 +21,18 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { persistence } from './persistence.mjs';
 import { cliLatency, cliPublish } from './cli-publish.mjs';
+import { runFan } from './fan.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const serverBin = join(root, 'bin', 'warren-server');
-const benchTool = resolve(root, '..', 'shared', 'tools', 'amqp-bench.mjs');
+const benchTool = process.env.BENCH_TOOL ?? resolve(root, '..', 'shared', 'tools', 'amqp-bench.mjs');
 
 const MESSAGES = positiveInt(process.env.BENCH_MESSAGES, 200_000);
 const SIZE = positiveInt(process.env.BENCH_SIZE, 100);
 const MODES = (process.env.BENCH_MODES ?? 'plain,confirm,persistent').split(',').map((s) => s.trim()).filter(Boolean);
 const ONLY = process.env.BENCH_SECTIONS ? new Set(process.env.BENCH_SECTIONS.split(',').map((s) => s.trim())) : null;
 const RUN_TIMEOUT_MS = 15 * 60_000;
+const FANOUT_MESSAGES = positiveInt(process.env.BENCH_FANOUT_MESSAGES, 10_000);
 
 // ---------------------------------------------------------------------------
 // Sections. Add new benchmarks here: { name, title, run(ctx) -> table | null }.
@@ -41,6 +43,16 @@ const sections = [
     name: 'amqp',
     title: `AMQP throughput (amqp-bench, ${MESSAGES} x ${SIZE}-byte messages, one producer, one consumer)`,
     run: amqpThroughput,
+  },
+  {
+    name: 'queues',
+    title: `AMQP, 4 producers and 4 consumers on 4 queues (bench/fan.mjs, ${MESSAGES} x ${SIZE}-byte messages in all)`,
+    run: (ctx) => fanSection(ctx, 'queues', MESSAGES),
+  },
+  {
+    name: 'fanout',
+    title: `AMQP, one producer into a fanout exchange to 50 queues, 50 consumers (bench/fan.mjs, ${FANOUT_MESSAGES} messages, ${FANOUT_MESSAGES * 50} deliveries)`,
+    run: (ctx) => fanSection(ctx, 'fanout', FANOUT_MESSAGES),
   },
   { name: 'cli-publish', title: 'seq 100000 | warrenctl publish --lines -r q', run: (ctx) => cliPublish(ctx) },
   { name: 'cli-latency', title: 'warrenctl list_queues latency vs rabbitmqctl', run: (ctx) => cliLatency(ctx) },
@@ -95,6 +107,47 @@ async function amqpThroughput(ctx) {
   if (!ctx.rabbitmq) notes.push('RABBITMQ_URL not set: RabbitMQ columns skipped.');
   return {
     title: this.title,
+    columns: ['mode', 'warren msg/s', 'rabbitmq msg/s', 'ratio', 'warren CPU µs/msg', 'rabbitmq CPU µs/msg', 'warren p50/p99 ms', 'rabbitmq p50/p99 ms'],
+    rows,
+    notes,
+  };
+}
+
+/** The many-client runs of bench/fan.mjs, for warren and RabbitMQ, in each mode. */
+async function fanSection(ctx, kind, messages) {
+  const targets = [{ label: 'warren', url: ctx.warren.url, pid: ctx.warren.pid }];
+  if (ctx.rabbitmq) targets.push({ label: 'rabbitmq', url: ctx.rabbitmq.url, pid: ctx.rabbitmq.pid });
+  const rows = [];
+  for (const mode of MODES) {
+    const res = {};
+    for (const t of targets) {
+      process.stderr.write(`  ${kind} ${mode} against ${t.label} ... `);
+      try {
+        res[t.label] = await runFan({ url: t.url, kind, messages, size: SIZE, mode, brokerPid: t.pid });
+        process.stderr.write(`${res[t.label].end_to_end_rate} msg/s\n`);
+        if (process.env.BENCH_JSON) console.log(JSON.stringify({ section: kind, target: t.label, ...res[t.label] }));
+      } catch (err) {
+        res[t.label] = { error: String(err.message ?? err) };
+        process.stderr.write(`failed: ${firstLine(err.message ?? err)}\n`);
+      }
+    }
+    const w = res.warren ?? {};
+    const r = res.rabbitmq ?? {};
+    rows.push([
+      mode,
+      rate(w),
+      ctx.rabbitmq ? rate(r) : 'n/a',
+      w.end_to_end_rate && r.end_to_end_rate ? (w.end_to_end_rate / r.end_to_end_rate).toFixed(2) : '-',
+      cpu(w),
+      ctx.rabbitmq ? cpu(r) : 'n/a',
+      lat(w),
+      ctx.rabbitmq ? lat(r) : 'n/a',
+    ]);
+  }
+  const notes = ['msg/s = published messages per second end to end; CPU µs per published message (a fanout message is 50 deliveries).'];
+  if (!ctx.rabbitmq) notes.push('RABBITMQ_URL not set: RabbitMQ columns skipped.');
+  return {
+    title: kind === 'fanout' ? sections.find((s) => s.name === 'fanout').title : sections.find((s) => s.name === 'queues').title,
     columns: ['mode', 'warren msg/s', 'rabbitmq msg/s', 'ratio', 'warren CPU µs/msg', 'rabbitmq CPU µs/msg', 'warren p50/p99 ms', 'rabbitmq p50/p99 ms'],
     rows,
     notes,

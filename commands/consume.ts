@@ -1,4 +1,4 @@
-import type { ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { defineCommand } from '../src/cli/command.js';
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { CONNECTION_OPTIONS, openConnection } from '../src/cli/messaging/connection.js';
@@ -64,51 +64,42 @@ export default defineCommand({
     };
 
     try {
-      let ch;
-      try {
-        ch = await conn.model.createChannel();
-      } catch (e) {
-        throw amqpFailure(e);
-      }
-      const channel = ch;
-      channel.on('error', (e: unknown) => finish('error', amqpFailure(e)));
-      channel.on('close', () => finish('error', new CliError(ExitCode.UNAVAILABLE, 'the AMQP channel closed')));
-      conn.model.on('close', () => finish('error', new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
-      let queue = queueArg ?? '';
-      try {
-        if (!noAck || ackOnReceipt) await channel.prefetch(prefetch);
-        if (exchange !== undefined) {
-          if (queueArg === undefined) queue = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
-          for (const pattern of binds.length ? binds : ['#']) await channel.bindQueue(queue, exchange, pattern);
-        }
-      } catch (e) {
-        throw amqpFailure(e);
-      }
-
-      // deliveries are handled one at a time, in order
-      const backlog: ConsumeMessage[] = [];
+      // deliveries are handled one at a time, in order, each acked on the channel that delivered it
+      const backlog: { msg: ConsumeMessage; ch: Channel }[] = [];
       let busy = false;
+      let channel: Channel | undefined;
+      let queue = queueArg ?? '';
+      let consumerTag: string | undefined;
+      let cancelled: Promise<unknown> | undefined;
+      let reconnecting: Promise<void> | undefined;
+      const cancel = (): Promise<unknown> => {
+        const ch = channel;
+        if (ch && consumerTag !== undefined) cancelled ??= ch.cancel(consumerTag).catch(() => {});
+        return cancelled ?? Promise.resolve();
+      };
       const pump = async (): Promise<void> => {
         if (busy) return;
         busy = true;
         try {
           while (backlog.length && reason === undefined) {
-            const msg = backlog.shift() as ConsumeMessage;
+            const { msg, ch } = backlog.shift() as { msg: ConsumeMessage; ch: Channel };
+            // after a failover the old channel is gone: its messages are redelivered on the new one
+            if (ch !== channel) continue;
             // the last one wanted: cancel before its ack, so the broker sends nothing more
             if (count !== undefined && handled + 1 >= count) cancel();
-            if (ackOnReceipt) channel.ack(msg);
+            if (ackOnReceipt) ch.ack(msg);
             if (exec !== undefined) {
               const result = await runCommand(exec, msg.content, messageEnv(msg), false);
-              if (!noAck) {
-                if (result.code === 0) channel.ack(msg);
+              if (!noAck && ch === channel) {
+                if (result.code === 0) ch.ack(msg);
                 else {
-                  channel.nack(msg, false, true);
+                  ch.nack(msg, false, true);
                   ctx.out.banner(`command exited with ${result.code}: message requeued`);
                 }
               }
             } else {
               await printMessage(ctx, msg, how);
-              if (!noAck) channel.ack(msg);
+              if (!noAck && ch === channel) ch.ack(msg);
             }
             handled++;
             if (count !== undefined && handled >= count) finish('count');
@@ -119,39 +110,81 @@ export default defineCommand({
           busy = false;
         }
       };
-      let consumerTag: string | undefined;
-      let cancelled: Promise<unknown> | undefined;
-      const cancel = (): Promise<unknown> => {
-        if (consumerTag !== undefined) cancelled ??= channel.cancel(consumerTag).catch(() => {});
-        return cancelled ?? Promise.resolve();
+
+      // several nodes: when the connection is lost (its node stopped), consume again through another node;
+      // what was not acknowledged is redelivered by the cluster (possibly a second time)
+      const lost = (err: CliError): void => {
+        if (conn.nodes < 2 || reason !== undefined) {
+          finish('error', err);
+          return;
+        }
+        reconnecting ??= (async () => {
+          ctx.out.banner(`lost the connection to ${conn.describe} (${err.message}); consuming through another node, unacknowledged messages will be redelivered`);
+          channel = undefined;
+          await conn.failover();
+          await open();
+        })().then(
+          () => (reconnecting = undefined),
+          (e: unknown) => finish('error', e),
+        );
       };
-      try {
-        consumerTag = (
-          await channel.consume(
-            queue,
-            (msg) => {
-              if (msg === null) {
-                finish('cancelled');
-                return;
-              }
-              armIdle();
-              backlog.push(msg);
-              void pump();
-            },
-            { noAck: noAck && !ackOnReceipt },
-          )
-        ).consumerTag;
-      } catch (e) {
-        throw amqpFailure(e);
-      }
-      ctx.out.banner(`Consuming from queue '${queue}'${exchange !== undefined ? ` bound to exchange '${exchange}'` : ''} on ${conn.describe}; Ctrl-C to stop`);
+
+      const open = async (): Promise<void> => {
+        const model = conn.model;
+        let ch: Channel;
+        try {
+          ch = await model.createChannel();
+        } catch (e) {
+          throw amqpFailure(e);
+        }
+        channel = ch;
+        cancelled = undefined;
+        consumerTag = undefined;
+        ch.on('error', (e: unknown) => ch === channel && finish('error', amqpFailure(e)));
+        // a channel closes before its connection reports why: give the connection's reason the first word
+        ch.on('close', () => setImmediate(() => ch === channel && model === conn.model && !reconnecting && finish('error', new CliError(ExitCode.UNAVAILABLE, 'the AMQP channel closed'))));
+        model.on('error', (e: unknown) => model === conn.model && lost(amqpFailure(e)));
+        model.on('close', (e?: unknown) => model === conn.model && lost(e ? amqpFailure(e) : new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
+        try {
+          if (!noAck || ackOnReceipt) await ch.prefetch(prefetch);
+          if (exchange !== undefined) {
+            if (queueArg === undefined) queue = (await ch.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+            for (const pattern of binds.length ? binds : ['#']) await ch.bindQueue(queue, exchange, pattern);
+          }
+        } catch (e) {
+          throw amqpFailure(e);
+        }
+        // the banner comes before the first message (a delivery may be printed before consume() resolves)
+        ctx.out.banner(`Consuming from queue '${queue}'${exchange !== undefined ? ` bound to exchange '${exchange}'` : ''} on ${conn.describe}; Ctrl-C to stop`);
+        try {
+          consumerTag = (
+            await ch.consume(
+              queue,
+              (msg) => {
+                if (msg === null) {
+                  finish('cancelled');
+                  return;
+                }
+                armIdle();
+                backlog.push({ msg, ch });
+                void pump();
+              },
+              { noAck: noAck && !ackOnReceipt },
+            )
+          ).consumerTag;
+        } catch (e) {
+          throw amqpFailure(e);
+        }
+      };
+
+      await open();
       armIdle();
       await stopped;
       if (idleTimer) clearTimeout(idleTimer);
       // cancel first, then let the message in hand finish; the rest go back when the channel closes
       await cancel();
       while (busy) await new Promise((r) => setTimeout(r, 5));
-      await channel.close().catch(() => {});
+      await channel?.close().catch(() => {});
     } finally {
       removeSignals();
       if (idleTimer) clearTimeout(idleTimer);

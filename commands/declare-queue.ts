@@ -15,6 +15,7 @@ export default defineCommand({
     { flags: '-d, --durable', description: 'survive a broker restart' },
     { flags: '--auto-delete', description: 'delete the queue when its last consumer goes' },
     { flags: '--exclusive', description: 'exclusive to this connection (deleted when warrenctl exits)' },
+    { flags: '--type <type>', description: 'queue type (x-queue-type): classic, quorum (durable; on warren a durable classic queue) or stream (RabbitMQ only)', choices: ['classic', 'quorum', 'stream'] },
     { flags: '--max-priority <1-255>', description: 'make it a priority queue (x-max-priority)' },
     { flags: '--arguments <json>', description: 'queue arguments as a JSON object (x-max-length, x-message-ttl, x-dead-letter-exchange, x-queue-type, ...)' },
     ...CONNECTION_OPTIONS,
@@ -23,9 +24,13 @@ export default defineCommand({
     const args = jsonObjectOption(options, 'arguments', '--arguments') ?? {};
     const maxPriority = intOption(options, 'maxPriority', '--max-priority', { min: 1, max: 255 });
     if (maxPriority !== undefined) args['x-max-priority'] = maxPriority;
+    const type = typeof options.type === 'string' ? options.type : undefined;
+    if (type !== undefined) args['x-queue-type'] = type;
+    // quorum and stream queues are durable by definition: --type implies --durable
+    const durable = options.durable === true || type === 'quorum' || type === 'stream';
     ctx.out.banner(`Declaring queue '${queue as string}' in vhost '${ctx.vhost}' ...`);
     const ok = await withChannel(ctx, options, 'declare_queue', (ch) =>
-      ch.assertQueue(queue as string, { durable: options.durable === true, autoDelete: options.autoDelete === true, exclusive: options.exclusive === true, arguments: args }),
+      ch.assertQueue(queue as string, { durable, autoDelete: options.autoDelete === true, exclusive: options.exclusive === true, arguments: args }),
     );
     ctx.out.line(ok.queue);
   },

@@ -35,7 +35,9 @@ export default defineCommand({
     const count = intOption(options, 'count', '--count', { min: 1 });
     const rate = intOption(options, 'rate', '--rate', { min: 1 });
     const props = publishOptions(options);
-    if (options.mandatory === true) props.mandatory = true;
+    // always mandatory on the wire: an unroutable message is then reported (a warning, or exit 65 with --mandatory)
+    const mandatory = options.mandatory === true;
+    props.mandatory = true;
     if (body !== undefined && file !== undefined) throw new CliError(ExitCode.USAGE, 'give the body as an argument or with --file, not both');
     if (lines && body !== undefined) throw new CliError(ExitCode.USAGE, '--lines reads standard input or --file; it takes no body argument');
     if (lines && count !== undefined) throw new CliError(ExitCode.USAGE, '--lines and --count do not go together');
@@ -101,8 +103,10 @@ export default defineCommand({
         const content = payload as Buffer;
         for (let i = 0; i < (count ?? 1); i++) await send(content);
       }
-      await pub.finish();
+      await pub.finish(mandatory);
       progress.finish(pub.published);
+    } catch (e) {
+      throw interrupted(e, publisher);
     } finally {
       await conn.close();
     }
@@ -111,12 +115,25 @@ export default defineCommand({
     if (lines || (count ?? 1) > 1) {
       ctx.out.banner(`Published ${n} message${n === 1 ? '' : 's'} to exchange '${exchange}' with routing key '${routingKey}' in ${secs.toFixed(2)} s (${Math.round(n / Math.max(secs, 0.001))} msg/s)`);
     }
+    if (publisher && publisher.returned > 0 && !mandatory) {
+      // stderr, also with --quiet: without --mandatory the message is dropped, so say so (exit 0 as the broker did)
+      ctx.io.stderr.write(`warning: ${publisher.unroutableText()}; ${publisher.returned === 1 ? "it was" : "they were"} dropped (--mandatory makes this exit 65)\n`);
+    }
     if (publisher && publisher.failovers > 0) {
       // stderr, also with --quiet: a script must learn that duplicates are possible
       ctx.io.stderr.write(`warning: ${publisher.failovers} failover${publisher.failovers === 1 ? '' : 's'} to another node; ${publisher.resent} message${publisher.resent === 1 ? ' was' : 's were'} re-sent (unconfirmed when the node stopped: the queue may hold duplicates of them)\n`);
     }
   },
 });
+
+/** A publish cut short (connection closed, channel error) says how many messages the broker had confirmed. */
+function interrupted(e: unknown, publisher: Publisher | undefined): unknown {
+  if (!publisher || publisher.published === 0) return e;
+  const err = amqpFailure(e);
+  if (err.exitCode === ExitCode.DATA_ERROR && publisher.returned > 0) return err;
+  const { acked, published } = publisher;
+  return new CliError(err.exitCode, `${err.message}; ${acked} of ${published} message${published === 1 ? ' was' : 's were'} confirmed before that (publish the rest from message ${acked + 1} on)`);
+}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

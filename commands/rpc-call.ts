@@ -48,7 +48,7 @@ export default defineCommand({
     if (options.lines === true) {
       if (body !== undefined) throw new CliError(ExitCode.USAGE, '--lines reads standard input or --file; it takes no body argument');
       const text = input.toString('utf8');
-      requests = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').filter((_, i, all) => all.length > 1 || all[0] !== '').map((l) => Buffer.from(l, 'utf8'));
+      requests = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').filter((_line, _i, all) => all.length > 1 || all[0] !== '').map((l) => Buffer.from(l, 'utf8'));
       if (!requests.length) return;
     }
 

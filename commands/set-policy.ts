@@ -32,11 +32,7 @@ export default defineCommand({
     if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) {
       throw new CliError(ExitCode.DATA_ERROR, 'the policy definition must be a JSON object, e.g. \'{"max-length": 1000}\'');
     }
-    try {
-      new RegExp(pattern as string);
-    } catch {
-      throw new CliError(ExitCode.DATA_ERROR, `invalid pattern regular expression '${pattern as string}'`);
-    }
+    // the pattern is PCRE: the server (warren or RabbitMQ) judges it, warrenctl does not second-guess it
     const priorityText = typeof options.priority === 'string' ? options.priority : '0';
     const priority = Number(priorityText);
     if (!/^-?\d+$/.test(priorityText) || !Number.isSafeInteger(priority)) throw new CliError(ExitCode.USAGE, `invalid --priority '${priorityText}': expected an integer`);
@@ -46,7 +42,7 @@ export default defineCommand({
       await ctx.client.put(`/api/policies/${seg(ctx.vhost)}/${seg(policy)}`, { json: { pattern, definition, priority, 'apply-to': applyTo } });
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) throw noSuchVhost(ctx.vhost);
-      if (e instanceof ApiError && e.status === 400) throw new CliError(ExitCode.DATA_ERROR, `policy refused: ${e.reason || e.error}`);
+      if (e instanceof ApiError && e.status === 400) throw new CliError(ExitCode.DATA_ERROR, `policy refused: ${e.reason || e.error}`); // reason already one line, unescaped
       throw e;
     }
   },

@@ -92,7 +92,7 @@ try {
   for (const [name, hash] of pages) {
     let target = hash;
     if (target === null) {
-      const res = await page.evaluate(async () => (await fetch('/api/connections', { headers: { authorization: `Basic ${btoa('guest:guest')}` } })).json());
+      const res = await (await fetch(`${ui}api/connections`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } })).json();
       target = `#/connections/${encodeURIComponent(res[0].name)}`;
     }
     await page.goto(`${ui}${target}`);

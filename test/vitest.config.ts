@@ -1,12 +1,24 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Files run in parallel: every test starts its own warren-server on port 0 with its own data directory, and
+// names what it creates on the shared RabbitMQ uniquely, so files share nothing. Most of a file's time is spent
+// waiting (for processes, sockets, RabbitMQ's statistics), so more workers than cores pays off; WARREN_TEST_WORKERS
+// overrides. Timeouts are generous on purpose: tests wait for conditions (test/helpers/wait.ts), never for a
+// fixed time, so a slow machine makes them slower, not red.
+const workers = Number(process.env.WARREN_TEST_WORKERS ?? Math.max(4, availableParallelism() * 2));
 
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     pool: 'forks',
+    fileParallelism: true,
+    maxWorkers: workers,
+    // the slowest files first, so the tail of a run is not one long file started last
+    sequence: { shuffle: false },
   },
 });

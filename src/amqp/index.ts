@@ -1,9 +1,10 @@
 // The protocol alone: codecs, frames, field tables, reply codes. Imports nothing outside src/amqp.
 export * from './generated/methods.js';
 export { AmqpError, syntaxError, type ErrorScope } from './errors.js';
-export { Decimal, decodeTable, encodeTable, type FieldTable, type FieldValue } from './field-table.js';
+export { Decimal, MAX_FIELD_NESTING, decodeTable, encodeTable, type FieldTable, type FieldValue } from './field-table.js';
 export { FrameParser, FRAME_HEADER_SIZE, FRAME_OVERHEAD, type FrameHandler } from './frame-parser.js';
 export { Reader } from './reader.js';
+export { Timestamp } from './timestamp.js';
 export { Writer } from './writer.js';
 
 /** "AMQP" 0 0 9 1: the only protocol header this broker speaks. */

@@ -1,7 +1,10 @@
 // Cursor over one frame payload; every read is bounds-checked, so truncated or lying
 // payloads become a SYNTAX_ERROR instead of a RangeError.
-import { syntaxError } from './errors.js';
+import { isUtf8 } from 'node:buffer';
+import { AmqpError, syntaxError } from './errors.js';
+import { ReplyCode } from './generated/methods.js';
 import { decodeTable, type FieldTable } from './field-table.js';
+import { Timestamp } from './timestamp.js';
 
 export class Reader {
   buf: Buffer = Buffer.alloc(0);
@@ -54,6 +57,28 @@ export class Reader {
     return s;
   }
 
+  /**
+   * A shortstr that must be well-formed UTF-8 (names, keys and texts of methods without content):
+   * malformed bytes are a connection error with RabbitMQ's reply, never silently replaced by
+   * U+FFFD (which would make different names collide). ASCII, the common case, is checked by a
+   * byte loop; only the rest goes to the native validator. Stricter than RabbitMQ in one corner:
+   * encoded surrogates and code points above U+10FFFF are refused too (a JS string cannot carry them).
+   */
+  shortstrUtf8(): string {
+    const len = this.octet();
+    this.need(len);
+    const buf = this.buf;
+    const start = this.pos;
+    const end = start + len;
+    let i = start;
+    while (i < end && buf[i]! < 0x80) i++;
+    if (i < end && !isUtf8(buf.subarray(i, end))) {
+      throw new AmqpError(ReplyCode.FRAME_ERROR, 'Malformed UTF-8 in shortstr');
+    }
+    this.pos = end;
+    return buf.toString(i === end ? 'latin1' : 'utf8', start, end);
+  }
+
   longstr(): Buffer {
     const len = this.long();
     this.need(len);
@@ -70,7 +95,11 @@ export class Reader {
     return t;
   }
 
-  timestamp(): Date {
-    return new Date(this.longlong() * 1000);
+  /** 64-bit unsigned seconds, whatever their range (see Timestamp). */
+  timestamp(): Timestamp {
+    this.need(8);
+    const v = this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return new Timestamp(v);
   }
 }

@@ -5,9 +5,12 @@
 import type { Writable } from 'node:stream';
 import { encodeTable, type FieldTable } from './field-table.js';
 import { Frame } from './generated/methods.js';
+import type { Timestamp } from './timestamp.js';
 
 const ARENA_SIZE = 64 * 1024;
 const COPY_LIMIT = 4096;
+/** strings up to this length are tried as ASCII first */
+const SHORT_ASCII = 48;
 
 export class Writer {
   buf: Buffer;
@@ -118,6 +121,24 @@ export class Writer {
 
   shortstr(v: string): void {
     this.ensure(256);
+    const n = v.length;
+    // Short ASCII strings (consumer tags, exchange names, routing keys) are copied here in JS:
+    // cheaper than a call into the UTF-8 encoder for each of them, on every delivery.
+    if (n <= SHORT_ASCII) {
+      const buf = this.buf;
+      const at = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = n;
+        this.pos = at + n;
+        return;
+      }
+    }
     const len = this.buf.write(v, this.pos + 1, 255, 'utf8');
     this.buf[this.pos] = len;
     this.pos += 1 + len;
@@ -141,8 +162,9 @@ export class Writer {
     encodeTable(this, v);
   }
 
-  timestamp(v: Date): void {
-    this.longlong(Math.floor(v.getTime() / 1000));
+  timestamp(v: Timestamp): void {
+    this.ensure(8);
+    this.pos = this.buf.writeBigUInt64BE(v.seconds, this.pos);
   }
 
   /** Appends bytes; big ones by reference (the caller must not change them afterwards). */

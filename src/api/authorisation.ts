@@ -10,15 +10,9 @@ import type { User } from '../broker/users.js';
 import type { ApiContext } from './context.js';
 import { HttpError, type ApiRequest } from './http.js';
 
-export const MANAGEMENT_TAGS = ['administrator', 'monitoring', 'policymaker', 'management'] as const;
+export type { ListScope } from './http.js';
 
-/** What a request may see in lists: null fields mean everything. */
-export interface ListScope {
-  /** vhosts whose objects are listed */
-  vhosts: Set<string> | null;
-  /** only connections, channels and consumers of this user */
-  user: string | null;
-}
+export const MANAGEMENT_TAGS = ['administrator', 'monitoring', 'policymaker', 'management'] as const;
 
 const notAuthorised = (reason = 'Not_Authorized'): HttpError => new HttpError(401, 'not_authorised', reason);
 

@@ -1,13 +1,16 @@
 // Definitions in RabbitMQ's JSON format: GET|POST /api/definitions and /api/definitions/{v}.
 // Exported: users (hash + algorithm + tags), vhosts, permissions, durable queues and exchanges
 // (not amq.*), and bindings between durable objects (not the default exchange's).
+import { AmqpError } from '../amqp/index.js';
 import type { Binding } from '../broker/binding.js';
+import { Broker } from '../broker/broker.js';
+import { MemoryMessageStore } from '../broker/store/message-store.js';
 import type { Vhost } from '../broker/vhost.js';
 import { HASHING_ALGORITHM } from '../broker/users.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { jsonToTable, tableToJson } from './format.js';
 import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from './http.js';
-import { putPermission, putVhost } from './permissions.js';
+import { actingUser, putPermission, putVhost } from './permissions.js';
 import { policiesOf, putPolicy } from './policies.js';
 import { formatTopicPermission, putTopicPermission } from './topic-permissions.js';
 import type { Route } from './router.js';
@@ -130,12 +133,54 @@ function importVhostItems(ctx: ApiContext, defs: Json, target: string | null): v
     const source = text(b, 'source', 'binding');
     const v = vhostOf(b, `binding from '${source}'`);
     const destName = text(b, 'destination', 'binding');
-    const destination = b['destination_type'] === 'exchange' ? v.exchange(destName) : v.queue(destName, null);
-    v.bind(destination, v.exchange(source), typeof b['routing_key'] === 'string' ? b['routing_key'] : '', jsonToTable(b['arguments']));
+    const toExchange = b['destination_type'] === 'exchange';
+    // RabbitMQ skips a binding whose source or destination does not exist (and still answers 204);
+    // warrenctl import_definitions names each one in a warning
+    const sourceExchange = v.exchanges.get(source);
+    const destination = toExchange ? v.exchanges.get(destName) : v.queues.get(destName);
+    if (!sourceExchange || !destination) continue;
+    v.bind(toExchange ? v.exchange(destName) : v.queue(destName, null), sourceExchange, typeof b['routing_key'] === 'string' ? b['routing_key'] : '', jsonToTable(b['arguments']));
   }
 }
 
-export function importAll(ctx: ApiContext, defs: Json): void {
+/**
+ * A copy of the broker's definitions (users, vhosts, permissions, policies, exchanges, queues) with no
+ * messages and no store: an import is tried on it first, so a file that fails changes nothing.
+ */
+function scratchCopy(real: Broker): Broker {
+  const b = new Broker(new MemoryMessageStore(), false);
+  for (const u of real.users.values()) b.putUser(u.name, u.passwordHash, [...u.tags]);
+  for (const v of real.vhosts.values()) {
+    const copy = b.addVhost(v.name, v.description, [...v.tags]);
+    for (const p of v.policies.values()) copy.setPolicy({ ...p });
+    for (const x of v.exchanges.values()) {
+      if (x.name === '' || copy.exchanges.has(x.name)) continue;
+      copy.declareExchange({ name: x.name, type: x.type, passive: false, ...x.options });
+    }
+    for (const q of v.queues.values()) copy.declareQueue({ name: q.name, passive: false, allowReservedName: true, ...q.options }, q.options.exclusiveOwner ?? '');
+  }
+  for (const byUser of real.permissions.values()) for (const p of byUser.values()) b.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
+  for (const p of real.topicPermissions.all()) b.setTopicPermission({ ...p });
+  return b;
+}
+
+/** The same context, administering another broker. */
+function onBroker(ctx: ApiContext, broker: Broker): ApiContext {
+  return { ...ctx, server: { ...ctx.server, broker } as ApiContext['server'] };
+}
+
+/** All or nothing: the import runs on a scratch copy first; only if that succeeds on the broker itself. */
+function importAtomically(ctx: ApiContext, apply: (c: ApiContext) => void): void {
+  const scratch = scratchCopy(brokerOf(ctx));
+  try {
+    asBadRequest(() => apply(onBroker(ctx, scratch)));
+  } finally {
+    for (const name of [...scratch.vhosts.keys()]) scratch.deleteVhost(name); // stops its queues' timers
+  }
+  asBadRequest(() => apply(ctx));
+}
+
+export function importAll(ctx: ApiContext, defs: Json, actingUser: string | null = null): void {
   const broker = brokerOf(ctx);
   for (const u of list(defs, 'users')) {
     const name = text(u, 'name', 'user');
@@ -147,7 +192,7 @@ export function importAll(ctx: ApiContext, defs: Json): void {
     const meta = (typeof v['metadata'] === 'object' && v['metadata'] !== null ? v['metadata'] : {}) as Json;
     const description = typeof v['description'] === 'string' ? v['description'] : typeof meta['description'] === 'string' ? meta['description'] : undefined;
     const tags = v['tags'] ?? meta['tags'];
-    putVhost(ctx, text(v, 'name', 'vhost'), description, tags === undefined ? undefined : tagList(tags));
+    putVhost(ctx, text(v, 'name', 'vhost'), description, tags === undefined ? undefined : tagList(tags), actingUser);
   }
   for (const p of list(defs, 'permissions')) {
     const user = text(p, 'user', 'permission');
@@ -172,14 +217,14 @@ function vhostOrBadRequest(ctx: ApiContext, name: string): Vhost {
   return v;
 }
 
-/** Import errors are the caller's data: report them as 400 with the reason. */
+/** Import errors are the caller's data: report them as 400 with the reason; a bug (TypeError, ...) stays a 500. */
 function asBadRequest(fn: () => void): void {
   try {
     fn();
   } catch (err) {
     if (err instanceof HttpError && err.status === 400) throw err;
     if (err instanceof HttpError) throw badRequest(err.reason);
-    if (err instanceof Error) throw badRequest(err.message.replace(/^[A-Z_]+ - /, ''));
+    if (err instanceof AmqpError) throw badRequest(err.message.replace(/^[A-Z_]+ - /, ''));
     throw err;
   }
 }
@@ -191,7 +236,8 @@ export const definitionRoutes: Route[] = [
     path: 'definitions',
     handler: (ctx, req) => {
       const defs = parseDefinitions(req);
-      asBadRequest(() => importAll(ctx, defs));
+      const acting = actingUser(ctx, req);
+      importAtomically(ctx, (c) => importAll(c, defs, acting));
       return noContent();
     },
   },
@@ -209,7 +255,7 @@ export const definitionRoutes: Route[] = [
     handler: (ctx, req) => {
       const v = vhostOr404(ctx, req.params['vhost']);
       const defs = parseDefinitions(req);
-      asBadRequest(() => importVhostItems(ctx, defs, v.name));
+      importAtomically(ctx, (c) => importVhostItems(c, defs, v.name));
       return noContent();
     },
   },

@@ -1,6 +1,6 @@
 // The broker model in RabbitMQ's management API shapes, and AMQP field tables to and from JSON.
 import { createHash } from 'node:crypto';
-import { Decimal, type FieldTable, type FieldValue } from '../amqp/index.js';
+import { Decimal, Timestamp, type FieldTable, type FieldValue } from '../amqp/index.js';
 import { stableJson, type Binding } from '../broker/binding.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
@@ -17,7 +17,7 @@ export function fieldToJson(value: FieldValue): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   // RabbitMQ shows timestamps as seconds since the epoch.
-  if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+  if (value instanceof Timestamp) return value.toNumberOrString();
   if (value instanceof Decimal) return value.value / 10 ** value.scale;
   if (Array.isArray(value)) return value.map(fieldToJson);
   return tableToJson(value);

@@ -1,7 +1,14 @@
 // Request, reply and error types shared by the management API handlers and both listeners.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { User } from '../broker/users.js';
-import type { ListScope } from './authorisation.js';
+
+/** What a request may see in lists (RabbitMQ's tag rules): null fields mean everything. */
+export interface ListScope {
+  /** vhosts whose objects are listed */
+  vhosts: Set<string> | null;
+  /** only connections, channels and consumers of this user */
+  user: string | null;
+}
 
 export interface ApiRequest {
   method: string;

@@ -1,6 +1,6 @@
 // Messages through the API: building a broker Message from a publish request, and showing
 // one as POST /api/queues/{v}/{q}/get does.
-import { ClassId, Writer, writeBasicProperties, type BasicProperties } from '../amqp/index.js';
+import { ClassId, Timestamp, Writer, writeBasicProperties, type BasicProperties } from '../amqp/index.js';
 import { BASIC_PROPERTY_JSON_NAMES } from '../amqp/property-names.js';
 import { Message } from '../broker/message.js';
 import { jsonToTable, tableToJson } from './format.js';
@@ -18,7 +18,7 @@ export function propertiesToJson(p: BasicProperties): Json {
     const v = p[field];
     if (v === undefined) continue;
     if (field === 'headers') out[name] = tableToJson(v as BasicProperties['headers']);
-    else if (v instanceof Date) out[name] = Math.floor(v.getTime() / 1000);
+    else if (v instanceof Timestamp) out[name] = v.toNumberOrString();
     else out[name] = v;
   }
   return out;
@@ -34,8 +34,8 @@ export function jsonToProperties(json: Json): BasicProperties {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw badRequest(`property ${name} must be an integer from 0 to 255`);
       p[field] = v;
     } else if (field === 'timestamp') {
-      if (typeof v !== 'number') throw badRequest('property timestamp must be a number of seconds');
-      p[field] = new Date(v * 1000);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw badRequest('property timestamp must be a number of seconds');
+      p[field] = new Timestamp(v);
     } else {
       // RabbitMQ accepts numbers for string properties such as expiration.
       if (typeof v !== 'string' && typeof v !== 'number') throw badRequest(`property ${name} must be a string`);

@@ -2,10 +2,11 @@
 // GET /api/vhosts/{v}/permissions, GET /api/permissions, GET|PUT|DELETE /api/permissions/{v}/{u}.
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import type { Permission } from '../broker/users.js';
-import { isValidPattern } from '../broker/users.js';
+import { patternError } from '../broker/pcre.js';
 import type { Vhost } from '../broker/vhost.js';
 import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
-import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, ok, str, tagList, type ApiRequest } from './http.js';
+import { DEFAULT_USER } from '../broker/broker.js';
+import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, tagList, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
 import type { Route } from './router.js';
 import { totalRates } from './rates.js';
@@ -45,12 +46,27 @@ function allPermissions(ctx: ApiContext): Permission[] {
   return [...brokerOf(ctx).permissions.values()].flatMap((m) => [...m.values()]);
 }
 
-/** Creates or updates a vhost; returns whether it existed. */
-export function putVhost(ctx: ApiContext, name: string, description: string | undefined, tags: string[] | undefined): boolean {
+/**
+ * The broker user an API request acts for: the one it authenticated as, else (the control socket
+ * without credentials, i.e. the OS user owning the data directory) the default user guest, whom
+ * warrenctl's messaging commands use on this machine. Null when that user does not exist.
+ */
+export function actingUser(ctx: ApiContext, req: ApiRequest): string | null {
+  const name = req.user?.name ?? DEFAULT_USER;
+  return brokerOf(ctx).users.has(name) ? name : null;
+}
+
+/**
+ * Creates or updates a vhost; returns whether it existed. As RabbitMQ's management API (and its
+ * definitions import) does, a vhost it creates gives `actingUser` full permissions on it, so a
+ * client that creates a vhost over HTTP can connect to it at once (rascal does).
+ */
+export function putVhost(ctx: ApiContext, name: string, description: string | undefined, tags: string[] | undefined, actingUser: string | null = null): boolean {
   const broker = brokerOf(ctx);
   const existing = broker.vhosts.get(name);
   if (!existing) {
     broker.addVhost(name, description ?? '', tags ?? []);
+    if (actingUser !== null && broker.users.has(actingUser)) broker.setPermissions(name, actingUser, '.*', '.*', '.*');
     return false;
   }
   // RabbitMQ updates description and tags on PUT of an existing vhost.
@@ -64,7 +80,8 @@ export function putPermission(ctx: ApiContext, vhost: string, user: string, conf
   // RabbitMQ answers both with 400 vhost_or_user_not_found.
   if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
   for (const pattern of [configure, write, read]) {
-    if (!isValidPattern(pattern)) throw badRequest(`invalid_regexp: '${pattern}'`);
+    const err = patternError(pattern);
+    if (err) throw badRequest(`invalid_regexp: '${pattern}': ${err.message} at offset ${err.offset}`);
   }
   const existed = broker.permission(vhost, user) !== undefined;
   broker.setPermissions(vhost, user, configure, write, read);
@@ -84,7 +101,7 @@ export const permissionRoutes: Route[] = [
       const meta = (typeof body['metadata'] === 'object' && body['metadata'] !== null ? body['metadata'] : {}) as Record<string, unknown>;
       const description = body['description'] !== undefined ? str(body, 'description', '') : typeof meta['description'] === 'string' ? meta['description'] : undefined;
       const rawTags = body['tags'] ?? meta['tags'];
-      return createdOrUpdated(putVhost(ctx, name, description, rawTags === undefined ? undefined : tagList(rawTags)));
+      return createdOrUpdated(putVhost(ctx, name, description, rawTags === undefined ? undefined : tagList(rawTags), actingUser(ctx, req)));
     },
   },
   {

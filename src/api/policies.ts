@@ -1,4 +1,5 @@
 // Policies: GET /api/policies[/{vhost}[/{name}]], PUT|DELETE /api/policies/{vhost}/{name}.
+import { erlangTerm } from '../amqp/queue-arguments.js';
 import type { ApplyTo, Policy } from '../broker/policies.js';
 import type { Vhost } from '../broker/vhost.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
@@ -24,8 +25,9 @@ export function putPolicy(vhost: Vhost, name: string, body: Json): boolean {
   const definition = body['definition'];
   if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) throw badRequest("'definition' must be an object");
   const applyTo = (body['apply-to'] ?? 'all') as ApplyTo;
-  const priority = body['priority'] === undefined ? 0 : Number(body['priority']);
-  if (!Number.isInteger(priority)) throw badRequest("'priority' must be an integer");
+  const raw = body['priority'] ?? 0;
+  if (typeof raw !== 'number' || !Number.isInteger(raw)) throw badRequest(`Validation failed\n\npriority should be a number, actually was ${erlangTerm(raw)}\n`);
+  const priority = raw;
   const existed = vhost.policies.has(name);
   vhost.setPolicy({ name, vhost: vhost.name, pattern, applyTo, priority, definition: jsonToTable(definition) });
   return existed;

@@ -5,9 +5,7 @@
 import { CHANNEL_FIELDS, QUEUE_FIELDS, type ChannelCounters } from '../broker/message-stats.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
-import type { Channel } from '../server/channel.js';
-import type { Connection } from '../server/connection.js';
-import type { Series, StatsSampler } from '../server/stats-sampler.js';
+import type { MessageRates, Series } from '../broker/stats-series.js';
 import type { ApiContext } from './context.js';
 import { badRequest, type ApiRequest } from './http.js';
 
@@ -61,7 +59,7 @@ function sumDeliverGet(c: { deliver: number; deliver_no_ack: number; get: number
 const DELIVER_GET_PARTS = ['deliver', 'deliver_no_ack', 'get', 'get_no_ack'];
 
 /** message_stats from counters, with details when the sampler runs; {} while nothing happened. */
-function stats(fields: readonly string[], counters: Record<string, number>, series: Series | undefined, sampler: StatsSampler | null, req: ApiRequest | null): Json {
+function stats(fields: readonly string[], counters: Record<string, number>, series: Series | undefined, sampler: MessageRates | null, req: ApiRequest | null): Json {
   const out: Json = {};
   let any = false;
   for (const f of fields) if (counters[f] !== 0) any = true;
@@ -97,7 +95,7 @@ function combined(series: Series | undefined, fields: readonly string[], parts: 
 }
 
 /** messages_details, messages_ready_details, messages_unacknowledged_details (depth history). */
-function depthDetails(series: Series | undefined, firstField: number, live: number[], sampler: StatsSampler | null, req: ApiRequest | null): Json {
+function depthDetails(series: Series | undefined, firstField: number, live: number[], sampler: MessageRates | null, req: ApiRequest | null): Json {
   if (!sampler) return {};
   const r = range(req, 'lengths');
   const now = sampler.lastSample || Date.now();
@@ -122,11 +120,19 @@ export function exchangeRates(ctx: ApiContext, req: ApiRequest | null, x: Exchan
   return { message_stats: stats(['publish_in', 'publish_out'], x.stats as unknown as Record<string, number>, ctx.stats?.of(x), ctx.stats, req) };
 }
 
-export function channelRates(ctx: ApiContext, req: ApiRequest | null, ch: Channel): Json {
+/** A channel as the API sees it (the server's Channel). */
+interface ChannelLike {
+  readonly stats: ChannelCounters;
+}
+
+export function channelRates(ctx: ApiContext, req: ApiRequest | null, ch: ChannelLike): Json {
   return { message_stats: stats(CHANNEL_FIELDS, ch.stats as unknown as Record<string, number>, ctx.stats?.of(ch), ctx.stats, req) };
 }
 
-export function connectionRates(ctx: ApiContext, req: ApiRequest | null, c: Connection): Json {
+/** A connection as the API sees it (the server's Connection). */
+type ConnectionLike = Parameters<MessageRates['connectionTotals']>[0] & { readonly recvOctets: number; readonly sendOctets: number };
+
+export function connectionRates(ctx: ApiContext, req: ApiRequest | null, c: ConnectionLike): Json {
   const sampler = ctx.stats;
   if (!sampler) return {};
   const series = sampler.of(c);

@@ -3,7 +3,7 @@
 // (PUT body {exchange, write, read}; DELETE removes all of the user's in the vhost, or
 // one exchange's with ?exchange=).
 import type { TopicPermission } from '../broker/topic-permissions.js';
-import { isValidPattern } from '../broker/users.js';
+import { patternError } from '../broker/pcre.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, type ApiRequest } from './http.js';
 import { listReply } from './list.js';
@@ -19,7 +19,10 @@ const all = (ctx: ApiContext): TopicPermission[] => brokerOf(ctx).topicPermissio
 export function putTopicPermission(ctx: ApiContext, vhost: string, user: string, exchange: string, write: string, read: string): boolean {
   const broker = brokerOf(ctx);
   if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
-  for (const pattern of [write, read]) if (!isValidPattern(pattern)) throw badRequest(`invalid_regexp: '${pattern}'`);
+  for (const pattern of [write, read]) {
+    const err = patternError(pattern);
+    if (err) throw badRequest(`invalid_regexp: '${pattern}': ${err.message} at offset ${err.offset}`);
+  }
   const existed = all(ctx).some((p) => p.vhost === vhost && p.user === user && p.exchange === exchange);
   broker.setTopicPermission({ user, vhost, exchange, write, read });
   return existed;

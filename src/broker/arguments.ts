@@ -1,5 +1,5 @@
 // Comparing declare arguments the way RabbitMQ reports mismatches.
-import { Decimal, type FieldTable, type FieldValue } from '../amqp/index.js';
+import { Decimal, Timestamp, type FieldTable, type FieldValue } from '../amqp/index.js';
 import { stableJson } from './binding.js';
 
 /** RabbitMQ's type names for field values, used in its inequivalent-arg messages. */
@@ -10,7 +10,7 @@ export function fieldTypeName(value: FieldValue): string {
   if (typeof value === 'bigint') return 'long';
   if (typeof value === 'string') return 'longstr';
   if (Buffer.isBuffer(value)) return 'binary';
-  if (value instanceof Date) return 'timestamp';
+  if (value instanceof Timestamp) return 'timestamp';
   if (value instanceof Decimal) return 'decimal';
   if (Array.isArray(value)) return 'array';
   return 'table';

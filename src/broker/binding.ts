@@ -23,7 +23,7 @@ export function bindingKey(destination: Bindable, routingKey: string, args: Fiel
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
-    if (v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Date)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)) {
       const sorted: Record<string, unknown> = {};
       for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
       return sorted;

@@ -6,7 +6,7 @@ import { DirectReplyTo } from './direct-reply-to.js';
 import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import type { MemoryBudget } from './store/memory-budget.js';
 import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
 
@@ -43,6 +43,11 @@ export class Broker {
       for (const waiter of this.durabilityWaiters) waiter.onDurable(batch, failed);
     });
     if (defaults) this.loadDefaults();
+  }
+
+  /** Bytes held by ready and unacknowledged messages, as the memory budget accounts them (0 without one). */
+  get accountedMemory(): number {
+    return this.memory?.accountedBytes ?? 0;
   }
 
   /** A virgin broker: user guest/guest (administrator) with full access to vhost '/'. */

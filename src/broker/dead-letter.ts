@@ -1,12 +1,12 @@
 // Dead-lettering: the copy of a message a queue republishes to its dead-letter exchange,
 // with RabbitMQ's x-death history (newest first, one entry per queue and reason, counted).
-import { contentHeaderPayload, Decimal, type BasicProperties, type FieldTable, type FieldValue } from '../amqp/index.js';
+import { contentHeaderPayload, Decimal, Timestamp, type BasicProperties, type FieldTable, type FieldValue } from '../amqp/index.js';
 import { Message } from './message.js';
 
 export type DeathReason = 'rejected' | 'expired' | 'maxlen';
 
 const isTable = (v: FieldValue | undefined): v is FieldTable =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Date) && !(v instanceof Decimal);
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Timestamp) && !(v instanceof Decimal);
 
 /** The routing keys a message was published with: its key plus any CC header keys. */
 export function routingKeysOf(message: Message): string[] {
@@ -27,12 +27,12 @@ export function deadLetter(
   const same = previous.findIndex((d) => d['queue'] === queue && d['reason'] === reason);
   const entry: FieldTable =
     same >= 0
-      ? { ...previous[same]!, count: Number(previous[same]!['count'] ?? 0) + 1, time: new Date() }
+      ? { ...previous[same]!, count: Number(previous[same]!['count'] ?? 0) + 1, time: Timestamp.now() }
       : {
           count: 1,
           reason,
           queue,
-          time: new Date(),
+          time: Timestamp.now(),
           exchange: message.exchange,
           'routing-keys': routingKeysOf(message),
           ...(old.expiration !== undefined ? { 'original-expiration': old.expiration } : {}),

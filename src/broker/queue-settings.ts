@@ -1,6 +1,7 @@
 // A queue's behaviour-changing arguments (x-message-ttl, x-max-length, ...), validated the way
 // RabbitMQ validates them, merged with the policy that applies to the queue (arguments win).
 import type { FieldTable, FieldValue } from '../amqp/index.js';
+import { ARGUMENTS, OVERFLOW_VALUES } from '../amqp/queue-arguments.js';
 import { preconditionFailed } from './errors.js';
 
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
@@ -19,19 +20,10 @@ export interface QueueSettings {
   singleActiveConsumer: boolean;
 }
 
-/** Policy definition keys (as in RabbitMQ's policies) mapped to queue argument names. */
-export const POLICY_KEYS: Record<string, string> = {
-  'message-ttl': 'x-message-ttl',
-  expires: 'x-expires',
-  'max-length': 'x-max-length',
-  'max-length-bytes': 'x-max-length-bytes',
-  overflow: 'x-overflow',
-  'dead-letter-exchange': 'x-dead-letter-exchange',
-  'dead-letter-routing-key': 'x-dead-letter-routing-key',
-  'max-priority': 'x-max-priority',
-};
+const OVERFLOWS: readonly Overflow[] = OVERFLOW_VALUES;
 
-const OVERFLOWS: Overflow[] = ['drop-head', 'reject-publish', 'reject-publish-dlx'];
+/** RabbitMQ's largest TTL and expiry (x-message-ttl, x-expires, expiration): ten years in ms. */
+export const MAX_EXPIRY_MS = 315_360_000_000;
 
 /** Queue types warren accepts: quorum is served by a durable classic queue (see README). */
 const QUEUE_TYPES = ['classic', 'quorum'];
@@ -51,21 +43,25 @@ export function validateQueueArguments(args: FieldTable, queue: string, vhost: s
     if (n < min) throw invalid(key, queue, vhost, `{value_${min === 0 ? 'negative' : 'zero'},${n}}`);
     if (n > max) throw invalid(key, queue, vhost, `{value_too_large,${n},${max}}`);
   };
-  int('x-message-ttl', 0);
-  int('x-expires', 1);
-  int('x-max-length', 0);
-  int('x-max-length-bytes', 0);
-  int('x-max-priority', 0, 255);
-  const str = (key: string, allowed?: string[]): void => {
+  const str = (key: string, allowed?: readonly string[]): void => {
     const v = args[key];
     if (v === undefined) return;
     if (typeof v !== 'string') throw invalid(key, queue, vhost, `{unacceptable_type,${typeName(v)}}`);
     if (allowed && !allowed.includes(v)) throw invalid(key, queue, vhost, `{unacceptable_value,<<"${v}">>}`);
   };
-  str('x-overflow', OVERFLOWS);
-  str('x-dead-letter-exchange');
-  str('x-dead-letter-routing-key');
-  str('x-queue-type');
+  // every queue argument in the one table, by its type and range
+  for (const spec of ARGUMENTS) {
+    if (spec.on !== 'queue' || spec.arg === null || args[spec.arg] === undefined) continue;
+    if (spec.type === 'int') int(spec.arg, spec.min ?? 0, spec.max);
+    else if (spec.type === 'string') str(spec.arg);
+    else if (spec.type === 'enum') str(spec.arg, spec.arg === 'x-queue-type' ? undefined : spec.values);
+    else if (spec.type === 'bool' && typeof args[spec.arg] !== 'boolean') throw invalid(spec.arg, queue, vhost, `{unacceptable_type,${typeName(args[spec.arg]!)}}`);
+  }
+  // RabbitMQ's ceiling for both (ten years); its text has no second number here.
+  for (const key of ['x-message-ttl', 'x-expires']) {
+    const v = args[key];
+    if (v !== undefined && Number(v) > MAX_EXPIRY_MS) throw invalid(key, queue, vhost, `{value_too_large,${String(v)}}`);
+  }
   const type = args['x-queue-type'];
   if (type === 'stream') {
     throw invalid('x-queue-type', queue, vhost, 'stream queues are not supported by warren (use a classic queue)');
@@ -77,8 +73,6 @@ export function validateQueueArguments(args: FieldTable, queue: string, vhost: s
   if (args['x-dead-letter-routing-key'] !== undefined && args['x-dead-letter-exchange'] === undefined) {
     throw preconditionFailed(`invalid arg 'x-dead-letter-routing-key' for queue '${queue}' in vhost '${vhost}': {missing_dead_letter_exchange}`);
   }
-  const sac = args['x-single-active-consumer'];
-  if (sac !== undefined && typeof sac !== 'boolean') throw invalid('x-single-active-consumer', queue, vhost, `{unacceptable_type,${typeName(sac)}}`);
 }
 
 function typeName(v: FieldValue): string {
@@ -93,7 +87,7 @@ const text = (v: FieldValue | undefined): string | null => (typeof v === 'string
 
 /** Effective settings: declare arguments first, then the policy's definition for what they leave unset. */
 export function queueSettings(args: FieldTable, policy: FieldTable | null): QueueSettings {
-  const pick = (argKey: string, policyKey: string): FieldValue | undefined => args[argKey] ?? policy?.[policyKey];
+  const pick = (argKey: string, policyKey: string | null): FieldValue | undefined => args[argKey] ?? (policyKey === null ? undefined : policy?.[policyKey]);
   // RabbitMQ: for numeric limits both may be set, and the lower one wins.
   const lower = (argKey: string, policyKey: string): number | null => {
     const a = num(args[argKey]);
@@ -109,7 +103,8 @@ export function queueSettings(args: FieldTable, policy: FieldTable | null): Queu
     overflow: overflow && (OVERFLOWS as string[]).includes(overflow) ? (overflow as Overflow) : 'drop-head',
     deadLetterExchange: text(pick('x-dead-letter-exchange', 'dead-letter-exchange')),
     deadLetterRoutingKey: text(pick('x-dead-letter-routing-key', 'dead-letter-routing-key')),
-    maxPriority: Math.min(255, Math.max(0, Math.floor(num(pick('x-max-priority', 'max-priority')) ?? 0))),
+    // RabbitMQ refuses max-priority in a policy: only the declare argument counts
+    maxPriority: Math.min(255, Math.max(0, Math.floor(num(pick('x-max-priority', null)) ?? 0))),
     singleActiveConsumer: args['x-single-active-consumer'] === true,
   };
 }

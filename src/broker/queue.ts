@@ -3,13 +3,15 @@
 import type { FieldTable } from '../amqp/index.js';
 import type { Consumer } from './consumer.js';
 import { ConsumerSet } from './consumer-set.js';
+import { contained } from './faults.js';
+import { LongTimeout } from './long-timeout.js';
 import type { DeathReason } from './dead-letter.js';
 import type { Envelope, Message } from './message.js';
 import { QueueLevel } from './queue-level.js';
 import { queueSettings, type QueueSettings } from './queue-settings.js';
 import { QueueCounters } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import { MemoryBudget } from './store/memory-budget.js';
 
 export interface QueueOptions {
   durable: boolean;
@@ -50,8 +52,8 @@ export class Queue {
   readonly stats = new QueueCounters();
   /** set for durable queues when the broker persists: told when stored messages leave */
   private storeRef: MessageStore | null = null;
-  private expiryTimer: NodeJS.Timeout | null = null;
-  private unusedTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: LongTimeout | null = null;
+  private unusedTimer: LongTimeout | null = null;
 
   constructor(
     readonly name: string,
@@ -85,7 +87,17 @@ export class Queue {
 
   private makeLevels(): QueueLevel[] {
     const expiry = (m: Message): number => this.expiryOf(m);
-    return Array.from({ length: this.settings.maxPriority + 1 }, () => new QueueLevel(this.budget, this.storeRef, expiry));
+    // Messages read back from disk arrive later: deliver them then, and time their expiry.
+    const loaded = (lost: number, lostBytes: number): void => {
+      // messages that could not be read back (damage, logged by the store) leave the count
+      this.count -= lost;
+      this.readyBytes -= lostBytes;
+      this.persistentReady = Math.max(0, this.persistentReady - lost);
+      if (this.deleted) return;
+      this.drain();
+      this.scheduleExpiry();
+    };
+    return Array.from({ length: this.settings.maxPriority + 1 }, () => new QueueLevel(this.budget, this.storeRef, this, expiry, loaded));
   }
 
   /** The sooner of the queue's x-message-ttl and the message's own expiration. */
@@ -94,6 +106,11 @@ export class Queue {
     const ttl = message.ttl;
     const effective = queueTtl === null ? ttl : ttl === null ? queueTtl : Math.min(queueTtl, ttl);
     return effective === null ? 0 : message.arrival + effective;
+  }
+
+  /** How log lines name this queue. */
+  describe(): string {
+    return `queue '${this.name}' in vhost '${this.vhost}'`;
   }
 
   get messageCount(): number {
@@ -140,6 +157,20 @@ export class Queue {
     return true;
   }
 
+  /** A recovered persistent message: only its position in the store (read back when needed). */
+  enqueueStored(segment: number, offset: number, length: number, bodySize: number, redelivered: boolean): void {
+    const overflow = this.budget?.overflow();
+    if (this.levels.length > 1 && overflow) {
+      // A priority queue places each message by its priority, so it reads it now.
+      overflow.read([{ segment, offset, length, durable: true }], true, ([m]) => m && this.enqueue(m, redelivered));
+      return;
+    }
+    this.levels[0]!.pushStored(segment, offset, length, bodySize, redelivered);
+    this.count++;
+    this.readyBytes += bodySize;
+    this.persistentReady++;
+  }
+
   enqueue(message: Message, redelivered = false): void {
     this.levelOf(message).push(message, redelivered);
     this.count++;
@@ -167,11 +198,19 @@ export class Queue {
     if (this.storeRef && message.stored) this.storeRef.removed(message, this);
   }
 
-  /** Removes the next envelope in delivery order, with no TTL or store handling. */
-  private takeRaw(): Envelope | undefined {
+  /**
+   * Removes the next envelope in delivery order, with no TTL or store handling. Unless `sync`, it
+   * may be undefined while the next messages are being read back from disk.
+   */
+  private takeRaw(sync = true): Envelope | undefined {
     if (this.count === 0) return undefined;
     let first: Envelope | undefined;
-    for (let i = this.levels.length - 1; i >= 0 && !first; i--) first = this.levels[i]!.take();
+    for (let i = this.levels.length - 1; i >= 0 && !first; i--) {
+      const level = this.levels[i]!;
+      if (level.length === 0) continue;
+      first = level.take(sync);
+      if (!first) return undefined; // this level's next ones are on their way from disk
+    }
     if (!first) return undefined;
     this.count--;
     this.readyBytes -= first.message.size;
@@ -179,18 +218,22 @@ export class Queue {
     return first;
   }
 
-  /** Next ready envelope for basic.get or a delivery (expired ones are dead-lettered on the way). */
-  take(ackRequired: boolean): Envelope | undefined {
-    this.touch();
-    const now = Date.now();
-    let first = this.takeRaw();
-    // TTL is enforced at the head only, as RabbitMQ does.
-    while (first && first.expiresAt !== 0 && first.expiresAt < now) {
+  /**
+   * Next ready envelope for basic.get or a delivery (expired ones are dead-lettered on the way).
+   * `sync` false (deliveries): undefined while the next messages are read back from disk.
+   */
+  take(ackRequired: boolean, sync = true): Envelope | undefined {
+    if (this.settings.expires !== null) this.touch();
+    let first = this.takeRaw(sync);
+    // TTL is enforced at the head only, as RabbitMQ does (the clock is read only for messages with one).
+    while (first && first.expiresAt !== 0 && first.expiresAt < Date.now()) {
       this.drop(first.message, 'expired');
-      first = this.takeRaw();
+      first = this.takeRaw(sync);
     }
     if (!first) return undefined;
     if (ackRequired) {
+      // An unacknowledged message is held until its consumer settles it: it counts against the budget.
+      if (this.budget) this.budget.used += MemoryBudget.cost(first.message);
       this.unackedCount++;
       this.unackedBytes += first.message.size;
       if (first.message.persistent) this.persistentUnacked++;
@@ -203,6 +246,7 @@ export class Queue {
 
   /** The consumer acknowledged an envelope taken with ackRequired. */
   settle(envelope: Envelope): void {
+    if (this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
     if (envelope.message.persistent) this.persistentUnacked--;
@@ -218,6 +262,7 @@ export class Queue {
   /** Puts an unacknowledged envelope back in its original place, marked redelivered. */
   requeue(envelope: Envelope): void {
     if (this.deleted) return this.settle(envelope);
+    if (this.budget) this.budget.used -= MemoryBudget.cost(envelope.message);
     this.unackedCount--;
     this.unackedBytes -= envelope.message.size;
     this.levelOf(envelope.message).requeue(envelope);
@@ -276,7 +321,7 @@ export class Queue {
       while (this.count > 0 && this.consumerSet.length > 0) {
         const consumer = this.consumerSet.next();
         if (!consumer) break;
-        const envelope = this.take(!consumer.noAck);
+        const envelope = this.take(!consumer.noAck, false);
         if (!envelope) break;
         consumer.deliver(envelope);
       }
@@ -285,30 +330,32 @@ export class Queue {
     }
   }
 
+  /** The highest priority level holding messages: where the head is. */
+  private headLevel(): QueueLevel | undefined {
+    for (let i = this.levels.length - 1; i >= 0; i--) if (this.levels[i]!.length > 0) return this.levels[i];
+    return undefined;
+  }
+
   /** Expires messages at the head on time, even with nobody consuming. */
   private scheduleExpiry(): void {
     if (this.expiryTimer || this.deleted || this.count === 0) return;
-    let head: Envelope | undefined;
-    for (let i = this.levels.length - 1; i >= 0 && !head; i--) head = this.levels[i]!.peek();
+    const head = this.headLevel()?.peek(false);
     if (!head || head.expiresAt === 0) return;
-    this.expiryTimer = setTimeout(() => {
+    this.expiryTimer = new LongTimeout(() => {
       this.expiryTimer = null;
-      this.expireHead();
+      contained(() => this.describe(), 'message expiry', () => this.expireHead());
+      // expireHead re-arms itself; after a failure, the messages behind the head still expire
+      contained(() => this.describe(), 'message expiry', () => this.scheduleExpiry());
     }, Math.max(0, head.expiresAt - Date.now() + 1));
-    this.expiryTimer.unref();
   }
 
   private expireHead(): void {
     const now = Date.now();
     for (;;) {
-      let level: QueueLevel | undefined;
-      let head: Envelope | undefined;
-      for (let i = this.levels.length - 1; i >= 0 && !head; i--) {
-        level = this.levels[i]!;
-        head = level.peek();
-      }
+      // (only what is in memory: messages still on disk are checked when they are read back)
+      const head = this.headLevel()?.peek(false);
       if (!head || head.expiresAt === 0 || head.expiresAt >= now) break;
-      this.takeRaw();
+      this.takeRaw(false);
       this.drop(head.message, 'expired');
     }
     this.scheduleExpiry();
@@ -317,19 +364,20 @@ export class Queue {
   /** x-expires: the queue is deleted after going unused (no consumers, gets or redeclares) that long. */
   touch(): void {
     const expires = this.settings.expires;
-    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    this.unusedTimer?.clear();
     this.unusedTimer = null;
     if (expires === null || this.deleted || this.consumerSet.length > 0) return;
-    this.unusedTimer = setTimeout(() => {
+    this.unusedTimer = new LongTimeout(() => {
       this.unusedTimer = null;
-      if (this.consumerSet.length === 0) this.hooks?.remove(this);
+      contained(() => this.describe(), 'queue expiry (x-expires)', () => {
+        if (this.consumerSet.length === 0) this.hooks?.remove(this);
+      });
     }, expires);
-    this.unusedTimer.unref();
   }
 
   private clearTimers(): void {
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    this.expiryTimer?.clear();
+    this.unusedTimer?.clear();
     this.expiryTimer = this.unusedTimer = null;
   }
 }

@@ -1,6 +1,7 @@
 // Users with RabbitMQ-compatible password hashes (rabbit_password_hashing_sha256:
 // base64(salt ++ sha256(salt ++ utf8 password)) with a 4-byte random salt).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { compilePattern, patternError } from './pcre.js';
 
 export const HASHING_ALGORITHM = 'rabbit_password_hashing_sha256';
 const SALT_BYTES = 4;
@@ -35,23 +36,11 @@ export interface Permission {
 
 export type AccessKind = 'configure' | 'write' | 'read';
 
-const compiled = new Map<string, RegExp>();
-
-/** RabbitMQ matches permission patterns unanchored; the empty pattern means '^$'. */
+/** RabbitMQ matches permission patterns (PCRE) unanchored; the empty pattern means '^$'. */
 export function permits(pattern: string, resource: string): boolean {
-  let re = compiled.get(pattern);
-  if (!re) {
-    re = new RegExp(pattern === '' ? '^$' : pattern);
-    compiled.set(pattern, re);
-  }
-  return re.test(resource);
+  return compilePattern(pattern === '' ? '^$' : pattern).test(resource);
 }
 
 export function isValidPattern(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
+  return patternError(pattern) === null;
 }

@@ -14,16 +14,18 @@ import {
 import { createExchange, isExchangeType, type Exchange, type ExchangeOptions } from './exchange.js';
 import { contentHeaderPayload, type FieldTable } from '../amqp/index.js';
 import { deadLetter, wouldCycle, type DeathReason } from './dead-letter.js';
+import { contained, reportFault } from './faults.js';
 import { Message } from './message.js';
 import { routeKey, routeMessage } from './routing.js';
 import { Queue, type QueueHooks, type QueueOptions } from './queue.js';
+import { EQUIVALENCE_ARGS as TABLE_EQUIVALENCE_ARGS } from '../amqp/queue-arguments.js';
 import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definitions.js';
 import { countRouted } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
-import type { MemoryBudget } from './store/spool.js';
+import type { MemoryBudget } from './store/memory-budget.js';
 
 /** What a vhost needs from its broker: where to store messages and report definition changes. */
 export interface VhostEnv {
@@ -32,20 +34,8 @@ export interface VhostEnv {
   readonly memory: MemoryBudget | null;
 }
 
-/** The queue arguments RabbitMQ compares on redeclaration; others are accepted as given. */
-const EQUIVALENCE_ARGS = [
-  'x-dead-letter-exchange',
-  'x-dead-letter-routing-key',
-  'x-expires',
-  'x-max-length',
-  'x-max-length-bytes',
-  'x-max-priority',
-  'x-message-ttl',
-  'x-overflow',
-  'x-queue-mode',
-  'x-queue-type',
-  'x-single-active-consumer',
-] as const;
+/** The queue arguments RabbitMQ compares on redeclaration (from the one argument table); others are accepted as given. */
+const EQUIVALENCE_ARGS = [...TABLE_EQUIVALENCE_ARGS].sort();
 
 const STANDARD_EXCHANGES: [string, string][] = [
   ['amq.direct', 'direct'],
@@ -55,10 +45,9 @@ const STANDARD_EXCHANGES: [string, string][] = [
   ['amq.match', 'headers'],
 ];
 
-// Scratch collections reused by publish(): routing is synchronous, so one of each suffices.
+// Scratch set reused by publish() for routing (synchronous, so one suffices). It is emptied in a
+// finally block: nothing one publish leaves behind may reach the next one, whoever makes it.
 const routed = new Set<Queue>();
-const accepted: Queue[] = [];
-const durableTargets: Queue[] = [];
 
 export interface PublishResult {
   routed: number;
@@ -154,30 +143,34 @@ export class Vhost implements QueueHooks, RoutingScope {
    * x-overflow reject-publish turned it away (the publisher is then nacked).
    */
   publish(exchange: Exchange, message: Message, skip?: (q: Queue) => boolean): PublishResult {
-    routeMessage(this, exchange, message, routed);
-    // BCC recipients get the message, but nobody sees the BCC header.
-    const delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
-    let count = 0;
+    // The queues taking this message are local to this call: a publish that throws half-way
+    // cannot leave them for the next publish (issue 10: that leaked messages across vhosts).
+    const accepted: Queue[] = [];
+    let durableTargets: Queue[] | null = null;
     let rejected = false;
-    for (const q of routed) {
-      if (skip?.(q)) continue;
-      if (!q.accepts(delivered)) {
-        rejected = true;
-        if (q.settings.overflow === 'reject-publish-dlx') this.deadLetter(q, delivered, 'maxlen');
-        continue;
+    let delivered: Message;
+    try {
+      routeMessage(this, exchange, message, routed);
+      // BCC recipients get the message, but nobody sees the BCC header.
+      delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
+      for (const q of routed) {
+        if (skip?.(q)) continue;
+        if (!q.accepts(delivered)) {
+          rejected = true;
+          if (q.settings.overflow === 'reject-publish-dlx') this.deadLetter(q, delivered, 'maxlen');
+          continue;
+        }
+        accepted.push(q);
+        if (delivered.persistent && q.store) (durableTargets ??= []).push(q);
       }
-      accepted.push(q);
-      if (delivered.persistent && q.store) durableTargets.push(q);
+    } finally {
+      routed.clear();
     }
-    routed.clear();
     let batch = 0;
-    if (durableTargets.length > 0 && this.env) batch = this.env.store.persist(delivered, durableTargets);
+    if (durableTargets && this.env) batch = this.env.store.persist(delivered, durableTargets);
     for (const q of accepted) q.enqueue(delivered);
     countRouted(exchange.stats, accepted);
-    count = accepted.length;
-    accepted.length = 0;
-    durableTargets.length = 0;
-    return { routed: count, batch, rejected };
+    return { routed: accepted.length, batch, rejected };
   }
 
   /** RabbitMQ's alternate exchange: the exchange's argument, else its policy's. */
@@ -192,13 +185,24 @@ export class Vhost implements QueueHooks, RoutingScope {
     if (dlx === null) return;
     const exchange = this.exchanges.get(dlx);
     if (!exchange) return;
-    const { message: copy, routingKeys } = deadLetter(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
+    // Runs from expiry timers, length limits and rejections: a failure here costs this one
+    // dead-lettered copy (logged), never the publish, the queue or the process.
+    let copy: Message;
     const targets = new Set<Queue>();
-    for (const key of routingKeys) routeKey(this, exchange, key, copy.properties.headers, targets);
+    try {
+      const dead = deadLetter(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
+      copy = dead.message;
+      for (const key of dead.routingKeys) routeKey(this, exchange, key, copy.properties.headers, targets);
+    } catch (err) {
+      reportFault(queue.describe(), `dead-lettering a message to exchange '${dlx}' (the copy is dropped)`, err);
+      return;
+    }
     for (const target of targets) {
-      if (wouldCycle(copy, target.name) || !target.accepts(copy)) continue;
-      if (copy.persistent && target.store && this.env) this.env.store.persist(copy, [target]);
-      target.enqueue(copy);
+      contained(() => target.describe(), `enqueueing a message dead-lettered from ${queue.describe()}`, () => {
+        if (wouldCycle(copy, target.name) || !target.accepts(copy)) return;
+        if (copy.persistent && target.store && this.env) this.env.store.persist(copy, [target]);
+        target.enqueue(copy);
+      });
     }
   }
 

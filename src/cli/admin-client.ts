@@ -1,5 +1,6 @@
 // The one HTTP admin client: RabbitMQ's management API over a Unix socket (local warren daemon) or TCP
 // (a real RabbitMQ, or warren's TCP API listener). Plain HTTP uses the small client in http1.ts; https loads node:https.
+import { apiReason } from './api-reason.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { connect, type Endpoint, type RawResponse, ResponseParser, serializeRequest } from './http1.js';
 
@@ -142,7 +143,7 @@ export class AdminClient {
     if (res.status < 200 || res.status > 299) {
       const body = res.body as { error?: unknown; reason?: unknown } | undefined;
       const error = typeof body?.error === 'string' ? body.error : res.text.trim().slice(0, 200) || `HTTP ${res.status}`;
-      const reason = typeof body?.reason === 'string' ? body.reason : '';
+      const reason = apiReason(body?.reason);
       throw new ApiError(res.status, error, reason, method, path);
     }
     return res;

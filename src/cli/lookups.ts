@@ -60,12 +60,3 @@ export function keepPassword(user: ApiUser): Record<string, string> {
     hashing_algorithm: user.hashing_algorithm ?? 'rabbit_password_hashing_sha256',
   };
 }
-
-/** A permission pattern must be a valid regular expression (else exit 65). */
-export function checkRegex(kind: string, pattern: string): void {
-  try {
-    new RegExp(pattern);
-  } catch {
-    throw new CliError(ExitCode.DATA_ERROR, `invalid ${kind} regular expression '${pattern}'`);
-  }
-}

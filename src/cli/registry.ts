@@ -73,6 +73,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
   // definitions
   { name: 'export_definitions', load: () => import('../../commands/export-definitions.js') },
   { name: 'import_definitions', load: () => import('../../commands/import-definitions.js') },
+  { name: 'migrate', load: () => import('../../commands/migrate.js') },
   // help
   { name: 'help', load: () => import('../../commands/help.js') },
   { name: 'version', load: () => import('../../commands/version.js') },

@@ -10,6 +10,8 @@ export interface ConsumerHost {
   /** channel-wide checks: flow, global prefetch, socket backpressure */
   canDeliver(): boolean;
   deliver(consumer: ChannelConsumer, envelope: Envelope): void;
+  /** deliver() threw: contain it to this consumer's connection */
+  deliveryFailed(consumer: ChannelConsumer, err: unknown): void;
   consumerCancelledByBroker(consumer: ChannelConsumer): void;
 }
 
@@ -42,7 +44,13 @@ export class ChannelConsumer implements Consumer {
   }
 
   deliver(envelope: Envelope): void {
-    this.host.deliver(this, envelope);
+    // Runs inside whoever made the message ready (often another connection's publish): a failure
+    // here must not reach that caller.
+    try {
+      this.host.deliver(this, envelope);
+    } catch (err) {
+      this.host.deliveryFailed(this, err);
+    }
   }
 
   cancelledByBroker(): void {

@@ -27,7 +27,9 @@ import {
   writeTxSelectOk,
   writeAccessRequestOk,
 } from '../amqp/index.js';
-import { accessRefused, notAllowed, preconditionFailed } from '../broker/errors.js';
+import { accessRefused, defaultExchangeRefused, notAllowed, preconditionFailed, reservedName } from '../broker/errors.js';
+import { isExchangeType } from '../broker/exchange.js';
+import { Vhost } from '../broker/vhost.js';
 import { checkNewExchangeAccess, checkNewQueueAccess } from '../broker/declare-access.js';
 import type { Channel } from './channel.js';
 import { ChannelConsumer } from './channel-consumer.js';
@@ -40,9 +42,11 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
   const check = broker.checkAccess.bind(broker, vhost.name, user);
   switch (m.id) {
     case MethodId.EXCHANGE_DECLARE: {
+      // RabbitMQ's order: type, the default exchange (passive too), configure, then for a new exchange its alternate.
+      if (m.exchange === '' && (m.passive || isExchangeType(m.type))) throw defaultExchangeRefused();
       if (!m.passive) {
         check('configure', 'exchange', m.exchange);
-        // RabbitMQ checks the alternate exchange of new exchanges only (reserved names fail first).
+        // The alternate exchange of new exchanges only (reserved names fail first).
         if (!vhost.exchanges.has(m.exchange) && !m.exchange.startsWith('amq.')) checkNewExchangeAccess(broker, vhost.name, user, m.exchange, m.arguments);
       }
       vhost.declareExchange({
@@ -58,19 +62,24 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       return;
     }
     case MethodId.EXCHANGE_DELETE:
+      // RabbitMQ refuses the default and system exchanges before looking at permissions.
+      if (m.exchange === '') throw defaultExchangeRefused();
+      if (m.exchange.startsWith('amq.')) throw accessRefused(`deletion of system exchange '${m.exchange}' in vhost '${vhost.name}' not allowed`);
       check('configure', 'exchange', m.exchange);
       vhost.deleteExchange(m.exchange, m.ifUnused);
       if (!m.nowait) writeExchangeDeleteOk(w, n);
       return;
     case MethodId.EXCHANGE_BIND:
     case MethodId.EXCHANGE_UNBIND: {
-      // RabbitMQ: write on the destination, read on the source.
+      // RabbitMQ (binding_action): write on the destination, neither end the default exchange,
+      // read on the source, topic read on the routing key (bind and unbind alike), then the lookups.
       check('write', 'exchange', m.destination);
+      if (m.destination === '' || m.source === '') throw defaultExchangeRefused();
       check('read', 'exchange', m.source);
-      const destination = vhost.exchange(m.destination);
+      checkTopicRead(ch, m.source, m.routingKey);
       const source = vhost.exchange(m.source);
+      const destination = vhost.exchange(m.destination);
       if (m.id === MethodId.EXCHANGE_BIND) {
-        broker.checkTopicAccess(vhost.name, user, source, 'read', m.routingKey);
         vhost.bind(destination, source, m.routingKey, m.arguments);
         if (!m.nowait) writeExchangeBindOk(w, n);
       } else {
@@ -85,19 +94,25 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
         if (!m.nowait) writeQueueDeclareOk(w, n, REPLY_QUEUE, 0, 0);
         return;
       }
-      if (!m.passive && m.queue !== '') {
-        check('configure', 'queue', m.queue);
-        // RabbitMQ checks the dead-letter exchange of new queues only.
-        if (!vhost.queues.has(m.queue)) checkNewQueueAccess(broker, vhost.name, user, m.queue, m.arguments);
+      // RabbitMQ names a server-named queue first and checks configure on that name; a name the
+      // client gives may not start with "amq." (even that of an existing server-named queue).
+      const serverNamed = m.queue === '' && !m.passive;
+      const name = serverNamed ? Vhost.generatedQueueName() : m.queue;
+      if (!m.passive) {
+        if (!serverNamed && name.startsWith('amq.')) throw reservedName('queue', name);
+        check('configure', 'queue', name);
+        // The dead-letter exchange of new queues only.
+        if (!vhost.queues.has(name)) checkNewQueueAccess(broker, vhost.name, user, name, m.arguments);
       }
       const q = vhost.declareQueue(
         {
-          name: m.queue,
+          name,
           passive: m.passive,
           durable: m.durable,
           exclusiveOwner: m.exclusive ? ch.connectionId : null,
           autoDelete: m.autoDelete,
           arguments: m.arguments,
+          allowReservedName: serverNamed,
         },
         ch.connectionId,
       );
@@ -111,12 +126,14 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       const queueName = queueOrLast(ch, m.queue);
       // 0-9-1 queue.bind: with both the queue and the routing key empty, the key is the queue's name.
       const routingKey = m.queue === '' && m.routingKey === '' ? queueName : m.routingKey;
+      // The same order as exchange.bind; a missing source is reported before a missing queue.
       check('write', 'queue', queueName);
+      if (m.exchange === '') throw defaultExchangeRefused();
       check('read', 'exchange', m.exchange);
-      const q = vhost.queue(queueName, ch.connectionId);
+      checkTopicRead(ch, m.exchange, routingKey);
       const x = vhost.exchange(m.exchange);
+      const q = vhost.queue(queueName, ch.connectionId);
       if (m.id === MethodId.QUEUE_BIND) {
-        broker.checkTopicAccess(vhost.name, user, x, 'read', routingKey);
         vhost.bind(q, x, routingKey, m.arguments);
         if (!m.nowait) writeQueueBindOk(w, n);
       } else {
@@ -243,6 +260,12 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
     default:
       throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected method ${m.id >>> 16}.${m.id & 0xffff} on a channel`);
   }
+}
+
+/** Topic permissions on binding and unbinding, when the source exists (RabbitMQ checks both). */
+function checkTopicRead(ch: Channel, exchange: string, routingKey: string): void {
+  const x = ch.vhost.exchanges.get(exchange);
+  if (x) ch.broker.checkTopicAccess(ch.vhost.name, ch.user.name, x, 'read', routingKey);
 }
 
 /** 0-9-1: an empty queue name means the last queue declared on this channel. */

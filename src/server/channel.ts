@@ -18,10 +18,11 @@ import { REPLY_PREFIX, type ReplySink } from '../broker/direct-reply-to.js';
 import type { Envelope } from '../broker/message.js';
 import { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
+import { MAX_EXPIRY_MS } from '../broker/queue-settings.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { checkUserId } from './authentication.js';
-import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
+import type { ChannelConsumer, ConsumerHost } from './channel-consumer.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
@@ -42,15 +43,25 @@ export interface ChannelHost {
   scheduleFlush(): void;
   /** the channel has work to do just before the next flush (its beforeFlush) */
   markDirty(channel: Channel): void;
+  /** a failure outside any client request: logged, and the connection closed (contained to it) */
+  fault(where: string, what: string, err: unknown): void;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
 }
 
+/** One delivery waiting for its ack. Entries are recycled once settled (SPARE_MAX kept), so a
+ * delivery allocates nothing in steady state. */
 export interface Unacked {
-  readonly queue: Queue;
-  readonly envelope: Envelope;
-  readonly consumer: ChannelConsumer | null;
+  queue: Queue;
+  envelope: Envelope;
+  consumer: ChannelConsumer | null;
 }
+
+/** settled entries kept for reuse per channel (a few prefetch windows' worth) */
+const SPARE_MAX = 4096;
+
+/** what a recycled entry points at, so it keeps no message alive */
+const SETTLED: Envelope = Object.freeze({ message: null as unknown as Message, seq: -1, redelivered: false, expiresAt: 0 });
 
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
@@ -59,6 +70,8 @@ export class Channel implements ConsumerHost, ReplySink {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** delivery tag -> delivered envelope; Map order is tag order */
   readonly unacked = new Map<number, Unacked>();
+  /** settled Unacked entries, for reuse (their references are cleared) */
+  private readonly spare: Unacked[] = [];
   private deliveryTag = 0;
   /** basic.qos: prefetch for consumers created next (global=false) and for the whole channel (global=true) */
   consumerPrefetch = 0;
@@ -184,7 +197,16 @@ export class Channel implements ConsumerHost, ReplySink {
 
   /** The store made batches up to `batch` durable (the broker calls this for waiting channels). */
   onDurable(batch: number, failed: boolean): void {
-    this.confirms.onDurable(batch, failed);
+    try {
+      this.confirms.onDurable(batch, failed);
+    } catch (err) {
+      this.host.fault(` channel ${this.number}`, 'publisher confirms', err);
+    }
+  }
+
+  /** ConsumerHost: delivering to `consumer` threw; its unacked messages go back when the connection closes. */
+  deliveryFailed(consumer: ChannelConsumer, err: unknown): void {
+    this.host.fault(` channel ${this.number}`, `delivering to consumer '${consumer.tag}' of ${consumer.queue.describe()}`, err);
   }
 
   /** Called by the connection just before it writes its buffered frames. */
@@ -208,7 +230,7 @@ export class Channel implements ConsumerHost, ReplySink {
   deliver(consumer: ChannelConsumer, envelope: Envelope): void {
     const tag = ++this.deliveryTag;
     if (!consumer.noAck) {
-      this.unacked.set(tag, { queue: consumer.queue, envelope, consumer });
+      this.track(tag, consumer.queue, envelope, consumer);
       consumer.unacked++;
     }
     const m = envelope.message;
@@ -229,7 +251,7 @@ export class Channel implements ConsumerHost, ReplySink {
   /** basic.get-ok with its content; the caller has taken the envelope from the queue. */
   deliverGet(queue: Queue, envelope: Envelope, noAck: boolean): void {
     const tag = ++this.deliveryTag;
-    if (!noAck) this.unacked.set(tag, { queue, envelope, consumer: null });
+    if (!noAck) this.track(tag, queue, envelope, null);
     const m = envelope.message;
     countGet(this.stats, queue.stats, noAck, envelope.redelivered);
     writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
@@ -264,7 +286,7 @@ export class Channel implements ConsumerHost, ReplySink {
       this.txActions.push({ kind: 'settle', tag, multiple, ack, requeue });
       return;
     }
-    for (const entry of this.takeUnacked(tag, multiple)) this.settleOne(entry, ack, requeue);
+    this.settleTags(tag, multiple, ack, requeue);
   }
 
   private checkTags(tag: number, multiple: boolean): void {
@@ -273,29 +295,49 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   /** 0-9-1 basic.ack: multiple with tag 0 means everything outstanding. */
-  private takeUnacked(tag: number, multiple: boolean): Unacked[] {
-    this.checkTags(tag, multiple);
+  private settleTags(tag: number, multiple: boolean, ack: boolean, requeue: boolean): void {
     if (!multiple) {
-      const one = this.unacked.get(tag)!;
+      const one = this.unacked.get(tag);
+      if (!one) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
       this.unacked.delete(tag);
-      return [one];
+      this.settleOne(one, ack, requeue);
+      return;
     }
-    const taken: Unacked[] = [];
+    this.checkTags(tag, multiple);
+    // Map order is tag order; deleting the entry being visited is safe.
     for (const [t, entry] of this.unacked) {
       if (tag !== 0 && t > tag) break;
-      taken.push(entry);
       this.unacked.delete(t);
+      this.settleOne(entry, ack, requeue);
     }
-    return taken;
   }
 
+  private track(tag: number, queue: Queue, envelope: Envelope, consumer: ChannelConsumer | null): void {
+    const entry = this.spare.pop();
+    if (!entry) {
+      this.unacked.set(tag, { queue, envelope, consumer });
+      return;
+    }
+    entry.queue = queue;
+    entry.envelope = envelope;
+    entry.consumer = consumer;
+    this.unacked.set(tag, entry);
+  }
+
+  /** Settles an entry already taken out of `unacked`, then recycles it. */
   private settleOne(entry: Unacked, ack: boolean, requeue: boolean): void {
-    if (entry.consumer) entry.consumer.unacked--;
-    if (ack) entry.queue.settle(entry.envelope);
-    if (ack) countAck(this.stats, entry.queue.stats);
-    else if (requeue) entry.queue.requeue(entry.envelope);
-    else entry.queue.reject(entry.envelope);
-    this.toDrain.add(entry.queue);
+    const { queue, envelope, consumer } = entry;
+    if (this.spare.length < SPARE_MAX) {
+      entry.envelope = SETTLED;
+      entry.consumer = null;
+      this.spare.push(entry);
+    }
+    if (consumer) consumer.unacked--;
+    if (ack) queue.settle(envelope);
+    if (ack) countAck(this.stats, queue.stats);
+    else if (requeue) queue.requeue(envelope);
+    else queue.reject(envelope);
+    this.toDrain.add(queue);
     this.host.markDirty(this);
   }
 
@@ -311,7 +353,7 @@ export class Channel implements ConsumerHost, ReplySink {
     this.txActions = [];
     for (const a of actions) {
       if (a.kind === 'publish') this.publish(a.message, a.mandatory);
-      else for (const entry of this.takeUnacked(a.tag, a.multiple)) this.settleOne(entry, a.ack, a.requeue);
+      else this.settleTags(a.tag, a.multiple, a.ack, a.requeue);
     }
   }
 
@@ -337,6 +379,12 @@ export class Channel implements ConsumerHost, ReplySink {
 
 /** RabbitMQ accepts a per-message TTL only as a non-negative integer in a string. */
 function checkExpiration(expiration: string | undefined): void {
-  if (expiration === undefined || /^\d+$/.test(expiration)) return;
+  if (expiration === undefined) return;
+  if (/^\d+$/.test(expiration)) {
+    const n = BigInt(expiration);
+    if (n > BigInt(MAX_EXPIRY_MS)) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': {value_too_large,${n}}`);
+    return;
+  }
+  if (/^-\d+$/.test(expiration)) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': {value_negative,${BigInt(expiration)}}`);
   throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': no_integer`);
 }

@@ -29,6 +29,7 @@ import {
 } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
 import { notAllowed } from '../broker/errors.js';
+import { contained, reportFault } from '../broker/faults.js';
 import type { Queue } from '../broker/queue.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
@@ -112,7 +113,7 @@ export class Connection implements ChannelHost {
   private readonly heartbeats = new Heartbeat(
     () => {
       this.writer.heartbeat();
-      this.flush();
+      this.guardedFlush();
     },
     (seconds) => {
       this.ctx.log.warn(`missed heartbeats from client ${this.id}, timeout: ${seconds}s`);
@@ -215,7 +216,8 @@ export class Connection implements ChannelHost {
     } catch (err) {
       this.fail(err);
     }
-    this.flush();
+    // Replies go out once every chunk read in this turn of the event loop has been handled.
+    this.scheduleFlush();
   }
 
   /** 0-9-1 section 4.2.2: a bad protocol header gets ours back, then the socket closes. */
@@ -351,6 +353,15 @@ export class Connection implements ChannelHost {
   }
 
   private onConnectionMethod(m: Method): void {
+    try {
+      this.connectionMethod(m);
+    } catch (err) {
+      // As RabbitMQ's reader: a connection method's error names that method (connection.open 10.40, ...).
+      throw err instanceof AmqpError && err.classId === 0 ? err.withMethod(m.id >>> 16, m.id & 0xffff) : err;
+    }
+  }
+
+  private connectionMethod(m: Method): void {
     switch (m.id) {
       case MethodId.CONNECTION_START_OK:
         this.expectPhase('start-ok', m);
@@ -474,7 +485,28 @@ export class Connection implements ChannelHost {
   scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(() => this.flush());
+    // After the I/O callbacks of this loop turn: chunks read together are answered with one write.
+    setImmediate(this.guardedFlush);
+  }
+
+  /** flush() from timers and events: a failure closes this connection alone (issue 10). */
+  private readonly guardedFlush = (): void => {
+    try {
+      this.flush();
+    } catch (err) {
+      this.fault('', 'sending frames', err);
+    }
+  };
+
+  /** A failure outside any client request (delivery, confirms, flush): logged; this connection alone is closed. */
+  fault(where: string, what: string, err: unknown): void {
+    reportFault(`connection ${this.id}${where}`, what, err);
+    if (this.phase.name === 'closing' || this.phase.name === 'closed') return this.teardown();
+    try {
+      this.closeWith(new AmqpError(ReplyCode.INTERNAL_ERROR, 'internal error'));
+    } catch {
+      this.teardown();
+    }
   }
 
   flush(): void {
@@ -497,8 +529,8 @@ export class Connection implements ChannelHost {
   private onDrain(): void {
     if (!this.backedUp) return;
     this.backedUp = false;
-    for (const ch of this.channels.values()) for (const c of ch.consumers.values()) c.queue.drain();
-    this.flush();
+    for (const ch of this.channels.values()) for (const c of ch.consumers.values()) contained(() => c.queue.describe(), 'delivering', () => c.queue.drain());
+    this.guardedFlush();
   }
 
   /**

@@ -1,5 +1,8 @@
 // Collects a content method's header and body frames into one message (0-9-1 section 4.2.6).
+// The content is copied once, when complete, into one exact-size buffer the broker owns
+// (ownContent): no socket chunk outlives the frames in it, however long the message is queued.
 import { AmqpError, ClassId, ReplyCode, Reader, decodeBasicProperties, type BasicProperties } from '../amqp/index.js';
+import { ownContent } from '../broker/message.js';
 
 /** RabbitMQ's default max_message_size (128 MiB): larger bodies are refused before buffering. */
 export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
@@ -59,10 +62,8 @@ export class ContentAssembler {
       this.parts.push(chunk);
       return null;
     }
-    // A body in one frame stays a view into the socket chunk; several are joined once.
-    if (this.parts.length === 0) return this.finish(chunk);
     this.parts.push(chunk);
-    return this.finish(Buffer.concat(this.parts, this.received));
+    return this.finish(this.parts);
   }
 
   reset(): void {
@@ -70,8 +71,9 @@ export class ContentAssembler {
     this.parts = [];
   }
 
-  private finish(body: Buffer): AssembledContent {
-    const done = { properties: this.properties, header: this.header, body };
+  private finish(body: Buffer | Buffer[]): AssembledContent {
+    const owned = ownContent(this.header, body, Buffer.isBuffer(body) ? body.length : this.received);
+    const done = { properties: this.properties, header: owned.header, body: owned.body };
     this.reset();
     return done;
   }

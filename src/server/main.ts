@@ -4,10 +4,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
-import { dataPaths, defaultDataDir, ensureDataDir, type DataPaths } from './data-dir.js';
-import { openDiskBroker, type RecoveredBroker } from '../broker/store/disk-storage.js';
+import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, type DataPaths } from './data-dir.js';
+import { StoreFormatError } from '../broker/store/message-store.js';
+import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
+import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
 import { DEFAULT_LIMITS, WarrenServer } from './server.js';
 import { VERSION } from './version.js';
@@ -21,6 +23,7 @@ const MIB = 1024 * 1024;
 const EX_USAGE = 64;
 const EX_UNAVAILABLE = 69;
 const EX_SOFTWARE = 70;
+const EX_CONFIG = 78;
 
 interface Options {
   port: number;
@@ -92,8 +95,7 @@ function parseArgs(argv: string[]): Options {
 
 /** Re-runs this program in the background with the log going to the data directory. */
 async function detach(paths: DataPaths, argv: string[]): Promise<never> {
-  ensureDataDir(paths);
-  const log = openSync(paths.logFile, 'a');
+  const log = openSync(paths.logFile, 'a', 0o600);
   const args = argv.slice(1).filter((a) => a !== '--detached');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
@@ -120,10 +122,20 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   const opts = parseArgs(argv);
   const paths = dataPaths(opts.dataDir);
   if (opts.pidFile) paths.pidFile = opts.pidFile;
+  // Everything the daemon creates (definitions with password hashes, segments, log, pid) is private.
+  process.umask(PRIVATE_UMASK);
+  // The control socket's trust is the data directory's: refuse one that others could change.
+  try {
+    ensureDataDir(paths);
+  } catch (err) {
+    const reason = err instanceof DataDirUnsafe ? err.message : `cannot create data directory ${paths.dir}: ${(err as Error).message}`;
+    process.stderr.write(`error: ${reason}\n`);
+    process.exit(EX_CONFIG);
+  }
   if (opts.detached) await detach(paths, argv);
 
   const log = consoleLogger(opts.quiet);
-  ensureDataDir(paths);
+  setFaultSink(log.error);
   log.info(`Warren ${VERSION} (AMQP 0-9-1 broker) starting, pid ${process.pid} on Node.js ${process.version}`);
   log.info(`data directory: ${paths.dir}`);
   let unlock: () => void;
@@ -133,7 +145,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : EX_SOFTWARE);
+    process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : err instanceof StoreFormatError ? EX_CONFIG : EX_SOFTWARE);
   }
   for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
   const server = new WarrenServer(
@@ -157,7 +169,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     unlock();
     process.exit(EX_UNAVAILABLE);
   }
-  writeFileSync(paths.pidFile, `${process.pid}\n`);
+  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   const limits = defaultLimits();
   if (opts.memoryHighWatermark !== undefined) limits.memoryHighWatermark = opts.memoryHighWatermark * MIB;
   limits.diskFreeLimit = opts.diskFreeLimit * MIB;
@@ -223,12 +235,13 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     unlock();
     process.exit(EX_UNAVAILABLE);
   }
+  // Before the listener lines: whoever waits for them may signal at once (and must get a clean stop).
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   log.info(`control socket on ${paths.socket}`);
   if (control.apiAddress) log.info(`management UI and API on ${httpUrl(control.apiAddress)}`);
   if (metrics) log.info(`Prometheus metrics on ${httpUrl(metrics.address)}metrics`);
   log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 function httpUrl(a: { host: string; port: number }): string {

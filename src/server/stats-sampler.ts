@@ -5,6 +5,7 @@
 // counting towards their vhost and the node: their last counter values are folded in when they go.
 import { CHANNEL_FIELDS, ChannelCounters, EXCHANGE_FIELDS, QUEUE_FIELDS, addChannelCounters } from '../broker/message-stats.js';
 import type { Exchange } from '../broker/exchange.js';
+import { Series, type MessageRates } from '../broker/stats-series.js';
 import type { Queue } from '../broker/queue.js';
 import type { Connection } from './connection.js';
 import type { WarrenServer } from './server.js';
@@ -19,64 +20,14 @@ const DEPTH_FIELDS = ['messages', 'messages_ready', 'messages_unacknowledged'] a
 export const TOTAL_FIELDS = [...CHANNEL_FIELDS, ...DEPTH_FIELDS] as const;
 export const CONNECTION_FIELDS = [...CHANNEL_FIELDS, 'recv_oct', 'send_oct'] as const;
 export const QUEUE_SERIES_FIELDS = [...QUEUE_FIELDS, ...DEPTH_FIELDS] as const;
-export { CHANNEL_FIELDS, EXCHANGE_FIELDS };
-
-/** A ring of samples: a time and one value per field. */
-export class Series {
-  readonly times: Float64Array;
-  readonly data: Float64Array;
-  private head = 0;
-  size = 0;
-
-  constructor(
-    readonly fields: readonly string[],
-    readonly capacity: number,
-  ) {
-    this.times = new Float64Array(capacity);
-    this.data = new Float64Array(capacity * fields.length);
-  }
-
-  push(time: number, values: ArrayLike<number>): void {
-    const n = this.fields.length;
-    this.times[this.head] = time;
-    for (let i = 0; i < n; i++) this.data[this.head * n + i] = values[i]!;
-    this.head = (this.head + 1) % this.capacity;
-    if (this.size < this.capacity) this.size++;
-  }
-
-  /** index 0 = newest */
-  private slot(age: number): number {
-    return (this.head - 1 - age + this.capacity * 2) % this.capacity;
-  }
-
-  time(age: number): number {
-    return this.times[this.slot(age)]!;
-  }
-
-  value(age: number, field: number): number {
-    return this.data[this.slot(age) * this.fields.length + field]!;
-  }
-
-  /** per second, between the two newest samples */
-  rate(field: number): number {
-    if (this.size < 2) return 0;
-    const dt = this.time(0) - this.time(1);
-    return dt > 0 ? ((this.value(0, field) - this.value(1, field)) * 1000) / dt : 0;
-  }
-
-  /** the value at `time`: the newest sample not after it (the oldest if all are later) */
-  at(time: number, field: number): number {
-    for (let age = 0; age < this.size; age++) if (this.time(age) <= time) return this.value(age, field);
-    return this.size > 0 ? this.value(this.size - 1, field) : 0;
-  }
-}
+export { CHANNEL_FIELDS, EXCHANGE_FIELDS, Series };
 
 function allZero(values: ArrayLike<number>): boolean {
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) return false;
   return true;
 }
 
-export class StatsSampler {
+export class StatsSampler implements MessageRates {
   readonly capacity: number;
   /** time of the newest sample */
   lastSample = 0;
@@ -138,7 +89,7 @@ export class StatsSampler {
   }
 
   /** Channel counters of one connection, including its closed channels. */
-  connectionTotals(conn: Connection): ChannelCounters {
+  connectionTotals(conn: Pick<Connection, 'id' | 'channels'>): ChannelCounters {
     const sum = new ChannelCounters();
     const retired = this.retiredByConnection.get(conn.id);
     if (retired) addChannelCounters(sum, retired);

@@ -1,5 +1,6 @@
 // Helpers for the warrenctl e2e suites: spawn bin/warrenctl, describe targets (warren daemon, RabbitMQ).
 import { spawn } from 'node:child_process';
+import { WAIT_DEADLINE_MS, waitFor } from '../helpers/wait.js';
 import { ctlBin, startWarren, type Warren } from '../helpers/warren.js';
 
 export interface CtlResult {
@@ -26,7 +27,7 @@ export function runCtl(args: readonly string[], options: CtlOptions = {}): Promi
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 2 * WAIT_DEADLINE_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -80,16 +81,27 @@ export function rabbitmqTarget(apiUrl: string): Target {
   };
 }
 
-/** Retries `check` until it stops throwing or `ms` pass. */
-export async function eventually<T>(check: () => Promise<T>, ms: number, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + Math.max(ms, 1);
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() >= deadline) throw e;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
+/**
+ * Retries `check` until it stops throwing (see waitFor), for at most the generous default deadline plus
+ * `lagMs` (a target's statistics lag); the last failure is rethrown as it is, so the test shows the assertion.
+ */
+export async function eventually<T>(check: () => Promise<T>, lagMs = 0): Promise<T> {
+  let last: unknown;
+  try {
+    return await waitFor(
+      async () => {
+        try {
+          return { value: await check() };
+        } catch (e) {
+          last = e;
+          return false;
+        }
+      },
+      'a condition to hold',
+      { timeoutMs: WAIT_DEADLINE_MS + lagMs, intervalMs: 100 },
+    ).then((r) => r.value);
+  } catch (e) {
+    throw last ?? e;
   }
 }
 

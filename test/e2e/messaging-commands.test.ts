@@ -5,18 +5,23 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctlMain, ctlMainRaw } from '../helpers/ctl-main.js';
 import { runCtl, type CtlOptions, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS, runCtlRaw, startCtl, waitFor } from './messaging-helpers.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
+import amqp from 'amqplib';
 
 for (const spec of MESSAGING_TARGETS) {
-  describe.skipIf(spec.skip)(`warrenctl messaging commands against ${spec.name}`, { timeout: 60_000 }, () => {
+  describe.skipIf(spec.skip)(`warrenctl messaging commands against ${spec.name}`, () => {
     let target: Target;
     let args: string[];
     let tmp: string;
     const queues: string[] = [];
     const exchanges: string[] = [];
-    const ctl = (words: readonly string[], options?: CtlOptions) => runCtl([...args, ...words], options);
-    const raw = (words: readonly string[], input?: Buffer | string) => runCtlRaw([...args, ...words], input);
+    // warrenctl's main() in-process; bin/warrenctl where a process matters (binary pipes, signals, long runs)
+    const ctl = (words: readonly string[], options?: CtlOptions) => ctlMain([...args, ...words], options);
+    const raw = (words: readonly string[], input?: Buffer | string) => ctlMainRaw([...args, ...words], input === undefined ? {} : { input });
+    const rawProcess = (words: readonly string[], input?: Buffer | string) => runCtlRaw([...args, ...words], input);
     const queue = async (prefix: string, extra: string[] = []): Promise<string> => {
       const name = uniqueName(prefix);
       const r = await ctl(['declare_queue', name, ...extra]);
@@ -99,13 +104,14 @@ for (const spec of MESSAGING_TARGETS) {
       const body = randomBytes(10 * 1024 * 1024);
       const file = join(tmp, 'big.bin');
       writeFileSync(file, body);
-      expect((await raw(['publish', '-r', q, '--file', file])).code).toBe(0);
-      expect((await raw(['publish', '-r', q], body)).code).toBe(0);
-      const g = await raw(['get', q, '--no-newline']);
+      // through bin/warrenctl: real pipes on stdin and stdout
+      expect((await rawProcess(['publish', '-r', q, '--file', file])).code).toBe(0);
+      expect((await rawProcess(['publish', '-r', q], body)).code).toBe(0);
+      const g = await rawProcess(['get', q, '--no-newline']);
       expect(g.code, g.stderr).toBe(0);
       expect(g.stdout.length).toBe(body.length);
       expect(g.stdout.equals(body)).toBe(true);
-      const c = await raw(['consume', q, '--count', '1', '--no-newline']);
+      const c = await rawProcess(['consume', q, '--count', '1', '--no-newline']);
       expect(c.code, c.stderr).toBe(0);
       expect(c.stdout.equals(body)).toBe(true);
     });
@@ -243,10 +249,20 @@ for (const spec of MESSAGING_TARGETS) {
       const q = await queue('sigterm');
       const log = join(tmp, `sig-${q}.log`);
       expect((await ctl(['publish', '-r', q, '--lines'], { input: '1\n2\n3\n' })).code).toBe(0);
-      const consumer = startCtl([...args, 'consume', q, '--prefetch', '3', '--exec', `sleep 0.5; cat >> ${log}; echo >> ${log}`]);
-      await waitFor(() => consumer.stderr().includes('Consuming from queue'), 'the consumer');
-      await new Promise((r) => setTimeout(r, 200));
+      const started = join(tmp, `sig-${q}.started`);
+      const go = join(tmp, `sig-${q}.go`);
+      // the command holds the first message until the test has seen the consumer cancelled
+      const consumer = startCtl([...args, 'consume', q, '--prefetch', '3', '--exec', `touch ${started}; while [ ! -e ${go} ]; do sleep 0.02; done; cat >> ${log}; echo >> ${log}`]);
+      await waitFor(() => existsSync(started), 'the first message in hand');
       consumer.child.kill('SIGTERM');
+      const conn = await amqp.connect(target.amqpUrl());
+      try {
+        const ch = await conn.createChannel();
+        await waitUntil(async () => (await ch.checkQueue(q)).consumerCount === 0, 'the consumer to be cancelled');
+      } finally {
+        await conn.close();
+      }
+      writeFileSync(go, '');
       expect(await consumer.exited).toBe(0);
       expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('1\n');
       const rest = await ctl(['get', q, '--count', '5']);

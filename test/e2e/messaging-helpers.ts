@@ -1,5 +1,6 @@
 // Shared by the messaging e2e suites: targets with their AMQP side, and warrenctl runs with binary stdin/stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { WAIT_DEADLINE_MS, waitFor as waitUntil } from '../helpers/wait.js';
 import { ctlBin } from '../helpers/warren.js';
 import { RABBITMQ_API_URL, rabbitmqTarget, type Target, warrenTarget } from './ctl.js';
 
@@ -40,7 +41,7 @@ export function ctlEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /** bin/warrenctl with a binary stdin and a binary stdout. */
-export function runCtlRaw(args: readonly string[], input: Buffer | string = '', timeoutMs = 30_000): Promise<RawResult> {
+export function runCtlRaw(args: readonly string[], input: Buffer | string = '', timeoutMs = 2 * WAIT_DEADLINE_MS): Promise<RawResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ctlBin, ...args], { env: ctlEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -69,10 +70,7 @@ export function startCtl(args: readonly string[]): { child: ChildProcess; stdout
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-export async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Waits until `check` holds (see test/helpers/wait.ts). */
+export async function waitFor(check: () => boolean, what: string): Promise<void> {
+  await waitUntil(() => check() || undefined, what);
 }

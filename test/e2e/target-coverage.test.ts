@@ -36,7 +36,7 @@ describe('target coverage of the admin commands', () => {
 
 if (!RABBITMQ_API_URL) console.warn('[e2e] RABBITMQ_API_URL is not set: skipping the warren-only refusals against RabbitMQ');
 
-describe.skipIf(!RABBITMQ_API_URL)('warren-only commands against rabbitmq', { timeout: 60_000 }, () => {
+describe.skipIf(!RABBITMQ_API_URL)('warren-only commands against rabbitmq', () => {
   let warrenOnly: CommandDefinition[] = [];
   beforeAll(async () => {
     warrenOnly = (await registry()).filter((d) => d.warrenOnly);

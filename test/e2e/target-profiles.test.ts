@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WAIT_DEADLINE_MS } from '../helpers/wait.js';
 import { ctlBin, projectRoot, startWarren, type Warren } from '../helpers/warren.js';
-import { parseTsv, RABBITMQ_API_URL, runCtl, uniqueName, type CtlOptions } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { parseTsv, RABBITMQ_API_URL, uniqueName, type CtlOptions } from './ctl.js';
 
 interface RemoteTarget {
   name: 'warren' | 'rabbitmq';
@@ -44,7 +46,7 @@ const TARGETS = [
 ];
 
 for (const { name: targetName, skip, make } of TARGETS) {
-  describe.skipIf(skip)(`target profiles and credentials against ${targetName}`, { timeout: 60_000 }, () => {
+  describe.skipIf(skip)(`target profiles and credentials against ${targetName}`, () => {
     let t: RemoteTarget;
     let dir: string;
     const vhost = uniqueName('wctl-prof-vh');
@@ -52,7 +54,7 @@ for (const { name: targetName, skip, make } of TARGETS) {
     const secretFile = () => join(dir, 'secret');
     /** a clean environment: no WARREN_* from the developer's shell, config in the temp dir */
     const run = (args: string[], env: NodeJS.ProcessEnv = {}, options: CtlOptions = {}) =>
-      runCtl(args, { ...options, env: { WARREN_CONFIG: join(dir, 'config.toml'), WARREN_NODE: '', WARREN_USER: '', WARREN_PASSWORD: '', WARREN_URL: '', ...env } });
+      ctlMain(args, { ...options, env: { WARREN_CONFIG: join(dir, 'config.toml'), WARREN_NODE: '', WARREN_USER: '', WARREN_PASSWORD: '', WARREN_URL: '', ...env } });
     const viaEnv = () => ({ WARREN_API_URL: t.apiUrl, WARREN_USER: t.user, WARREN_PASSWORD: t.password });
 
     beforeAll(async () => {
@@ -192,7 +194,7 @@ for (const { name: targetName, skip, make } of TARGETS) {
             child.stdin.write(`${t.password}\r`);
           }
         });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2 * WAIT_DEADLINE_MS);
         child.on('close', () => {
           clearTimeout(timer);
           resolve(text);

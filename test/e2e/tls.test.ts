@@ -12,6 +12,7 @@ import { createServer as createTlsServer, type Server as TlsServer, type TLSSock
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, startWarren, type Warren } from '../helpers/warren.js';
+import { ctlMain } from '../helpers/ctl-main.js';
 import { parseTsv, runCtl } from './ctl.js';
 
 const OPENSSL = ['/usr/bin/openssl', '/bin/openssl'].find((p) => {
@@ -33,7 +34,7 @@ function listen(server: HttpsServer | TlsServer): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
 
-describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test', { timeout: 60_000 }, () => {
+describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test', () => {
   let dir: string;
   const file = (name: string) => join(dir, name);
   let lenient: HttpsServer; // asks for a client certificate, accepts connections without one
@@ -104,7 +105,7 @@ describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test
   });
 
   const url = (port: number) => `https://127.0.0.1:${port}`;
-  const ctl = (args: string[], env: NodeJS.ProcessEnv = {}) => runCtl(args, { env: { WARREN_PASSWORD: 'tls-pass', WARREN_USER: 'tls-user', ...env } });
+  const ctl = (args: string[], env: NodeJS.ProcessEnv = {}) => ctlMain(args, { env: { WARREN_PASSWORD: 'tls-pass', WARREN_USER: 'tls-user', ...env } });
 
   it('verifies the server against --tls-ca and sends the credentials from the environment', async () => {
     seen.length = 0;

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctlMain } from '../helpers/ctl-main.js';
 import { parseTsv, RABBITMQ_API_URL, runCtl, uniqueName, warrenTarget, type CtlOptions } from './ctl.js';
 
 describe('warren node life cycle: stop_app, reset, start_app, force_reset, stop', () => {
   let target: Awaited<ReturnType<typeof warrenTarget>>;
-  const ctl = (args: readonly string[], options?: CtlOptions) => runCtl([...target.args, ...args], options);
+  const ctl = (args: readonly string[], options?: CtlOptions) => ctlMain([...target.args, ...args], options);
 
   beforeAll(async () => {
     target = await warrenTarget();
@@ -126,7 +127,7 @@ describe('unreachable targets and timeouts', () => {
   it('timeout: 75 on the socket and over TCP', async () => {
     const unix = await runCtl(['--socket', join(dir, 'hang.sock'), '-t', '0.5', '-q', 'list_queues']);
     expect(unix.code).toBe(75);
-    expect(unix.stderr).toMatch(/^Error: timed out after 0\.5 s waiting for GET \/api\/queues\/%2F/);
+    expect(unix.stderr).toMatch(/^Error: timed out after 0\.5 s: waiting for GET \/api\/queues\/%2F/);
     const tcp = await runCtl(['--api-url', `http://guest:guest@127.0.0.1:${tcpPort}`, '--timeout', '0.5', '-q', 'list_users']);
     expect(tcp.code).toBe(75);
     const startup = await runCtl(['--data-dir', dir, '-t', '0.5', 'await_startup']);
@@ -146,8 +147,8 @@ if (!RABBITMQ_API_URL) console.warn('[e2e] RABBITMQ_API_URL is not set: skipping
 
 describe.skipIf(!RABBITMQ_API_URL)('definitions move between warren and RabbitMQ', () => {
   let target: Awaited<ReturnType<typeof warrenTarget>>;
-  const warren = (args: readonly string[], options?: CtlOptions) => runCtl([...target.args, ...args], options);
-  const rabbit = (args: readonly string[], options?: CtlOptions) => runCtl(['--api-url', RABBITMQ_API_URL as string, ...args], options);
+  const warren = (args: readonly string[], options?: CtlOptions) => ctlMain([...target.args, ...args], options);
+  const rabbit = (args: readonly string[], options?: CtlOptions) => ctlMain(['--api-url', RABBITMQ_API_URL as string, ...args], options);
   const user = uniqueName('wctl-moved');
   const vhost = uniqueName('wctl-moved-vh');
 

@@ -2,6 +2,7 @@
 // assert on them through events or rejections) and everything opened is closed after each test.
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { afterEach } from 'vitest';
+import { waitFor, type WaitOptions } from './wait.js';
 
 export interface Clients {
   connect(): Promise<ChannelModel>;
@@ -36,15 +37,10 @@ export function amqpClients(url: () => string): Clients {
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `get` until it returns something other than false. */
-export async function until<T>(get: () => Promise<T | false> | T | false, what: string, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+/**
+ * Polls `get` until it returns something other than false (see waitFor: generous deadline, errors count as
+ * "not yet").
+ */
+export function until<T>(get: () => Promise<T | false> | T | false, what: string, options?: WaitOptions): Promise<T> {
+  return waitFor(get, what, options);
 }

@@ -16,6 +16,7 @@ import {
   type BasicProperties,
   type Method,
 } from '../../src/amqp/index.js';
+import { WAIT_DEADLINE_MS, waitFor } from './wait.js';
 
 export interface Received {
   channel: number;
@@ -75,7 +76,9 @@ export class RawClient {
       return c;
     }
     const frameMax = (tune.method as { frameMax: number }).frameMax;
-    c.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax: 0, frameMax, heartbeat: opts.heartbeat ?? 0 });
+    // RabbitMQ drops a client that answers channel_max 0 (unlimited) to its limit: echo the limit.
+    const channelMax = (tune.method as { channelMax: number }).channelMax;
+    c.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax, frameMax, heartbeat: opts.heartbeat ?? 0 });
     c.send(0, MethodId.CONNECTION_OPEN, { virtualHost: opts.vhost ?? '/' });
     await c.next();
     return c;
@@ -83,7 +86,7 @@ export class RawClient {
 
   send(channel: number, id: number, fields: Record<string, unknown> = {}): void {
     const w = new Writer();
-    writeMethod(w, channel, { ...(defaultsOf(id) as object), ...fields } as Method);
+    writeMethod(w, channel, { ...(defaultsOf(id) as object), ...fields } as unknown as Method);
     for (const chunk of w.take()) this.socket.write(chunk);
   }
 
@@ -110,7 +113,7 @@ export class RawClient {
   }
 
   /** The next method (with its content, for content methods); throws if the socket closes first. */
-  async next(timeoutMs = 5000): Promise<Received> {
+  async next(timeoutMs = WAIT_DEADLINE_MS): Promise<Received> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length === 0) {
       if (this.closed) throw new Error('connection closed');
@@ -123,19 +126,15 @@ export class RawClient {
     return this.received.shift()!;
   }
 
-  async expect(id: number, timeoutMs = 5000): Promise<Received> {
+  async expect(id: number, timeoutMs = WAIT_DEADLINE_MS): Promise<Received> {
     const r = await this.next(timeoutMs);
     if (r.method.id !== id) throw new Error(`expected method 0x${id.toString(16)}, got ${JSON.stringify(r.method)}`);
     return r;
   }
 
   /** Resolves once the server has closed the socket. */
-  async waitClosed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error('socket still open');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  async waitClosed(timeoutMs = WAIT_DEADLINE_MS): Promise<void> {
+    await waitFor(() => this.closed, 'the server to close the socket', { timeoutMs });
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WAIT_DEADLINE_MS } from './wait.js';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const serverBin = join(projectRoot, 'bin', 'warren-server');
@@ -51,7 +52,10 @@ export function listenerArgs(args: string[]): string[] {
 
 export async function startWarren(options: StartOptions = {}): Promise<Warren> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'warren-test-'));
-  const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...listenerArgs(options.args ?? []), ...(options.args ?? [])], {
+  // stderr joins stdout in one pipe (the shell execs node with 2>&1), so output() keeps the daemon's order: a
+  // warning logged before the listener line is there once the listener line is
+  const args = [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...listenerArgs(options.args ?? []), ...(options.args ?? [])];
+  const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,7 +65,7 @@ export async function startWarren(options: StartOptions = {}): Promise<Warren> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`warren-server did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`warren-server did not start:\n${out}`)), WAIT_DEADLINE_MS);
     const check = (): void => {
       const m = LISTENER_LINE.exec(out);
       if (m) {

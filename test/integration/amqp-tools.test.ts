@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WAIT_DEADLINE_MS, waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 interface Result {
@@ -18,7 +19,7 @@ interface Result {
 }
 
 /** Runs one amqp-tools binary; `input` goes to its stdin. */
-function tool(bin: string, args: string[], input?: Buffer | string, ms = 10_000): Promise<Result> {
+function tool(bin: string, args: string[], input?: Buffer | string, ms = WAIT_DEADLINE_MS): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -187,11 +188,7 @@ function toolsSuite(getUrl: () => string): void {
     const consuming = tool('amqp-consume', [...u(), '-q', name, '-A', '-c', '2', '--', 'cat']);
     const ch = await channel();
     // wait until the consumer is registered before publishing
-    for (let i = 0; i < 100; i++) {
-      const info = await ch.checkQueue(name);
-      if (info.consumerCount > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(async () => (await ch.checkQueue(name)).consumerCount > 0, 'amqp-consume to be consuming');
     expect((await tool('amqp-publish', [...u(), '-r', name, '-b', 'first|'])).code).toBe(0);
     expect((await tool('amqp-publish', [...u(), '-r', name, '-b', 'second|'])).code).toBe(0);
     const res = await consuming;

@@ -21,7 +21,7 @@ describe('connections, channels and consumers', () => {
     const ch = await conn.createChannel();
     await ch.prefetch(7);
     await ch.assertQueue('cq');
-    await ch.confirmSelect?.();
+    await (ch as unknown as { confirmSelect?: () => Promise<void> }).confirmSelect?.();
     await ch.consume('cq', () => undefined, { consumerTag: 'ctag1' });
     await ch.assertQueue('excl', { exclusive: true });
 

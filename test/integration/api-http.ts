@@ -1,12 +1,13 @@
 // A tiny HTTP client for the management API tests: over the daemon's control socket, or over TCP.
 import { request } from 'node:http';
+import { waitFor } from '../helpers/wait.js';
 
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** the parsed JSON body, or undefined when empty or not JSON */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export interface Target {
@@ -62,13 +63,7 @@ export type Client = ReturnType<typeof socketClient>;
 
 export const V = encodeURIComponent('/');
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns true (connections and consumers appear asynchronously). */
-export async function until(check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error('condition not met in time');
-    await sleep(25);
-  }
+/** Polls until `check` returns true (connections and consumers appear asynchronously); see waitFor. */
+export async function until(check: () => Promise<boolean> | boolean, what = 'a condition'): Promise<void> {
+  await waitFor(async () => (await check()) || false, what);
 }

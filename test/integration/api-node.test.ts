@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverBin, startWarren, type Warren } from '../helpers/warren.js';
-import { V, call, socketClient, until, type Client } from './api-http.js';
+import { V, call, socketClient, type Client } from './api-http.js';
 
 describe('control socket', () => {
   let w: Warren;

@@ -87,7 +87,11 @@ describe('users, vhosts and permissions', () => {
     expect((await api.put('/api/permissions/ghost-vhost/perm', { configure: '.*', write: '.*', read: '.*' })).status).toBe(400);
     expect((await api.put(path, { configure: '.*' })).status).toBe(400);
 
-    expect((await api.get('/api/vhosts/pv/permissions')).body).toEqual([{ user: 'perm', vhost: 'pv', configure: '^q-.*', write: '.*', read: '.*' }]);
+    // guest has full permissions on pv: it created pv (the control socket without credentials acts as guest)
+    expect((await api.get('/api/vhosts/pv/permissions')).body).toEqual([
+      { user: 'guest', vhost: 'pv', configure: '.*', write: '.*', read: '.*' },
+      { user: 'perm', vhost: 'pv', configure: '^q-.*', write: '.*', read: '.*' },
+    ]);
     expect((await api.get('/api/users/perm/permissions')).body.map((p: { vhost: string }) => p.vhost)).toEqual(['pv']);
     expect((await api.get('/api/users/ghost/permissions')).status).toBe(404);
     expect((await api.get('/api/permissions')).body).toContainEqual({ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '.*' });

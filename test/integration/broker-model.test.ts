@@ -2,6 +2,7 @@
 import amqp, { type Channel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { amqpClients } from '../helpers/clients.js';
+import { waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
@@ -58,7 +59,7 @@ describe('queue.declare', () => {
     const q = await ch.assertQueue('', { exclusive: true });
     expect(q.queue).toMatch(/^amq\.gen-[A-Za-z0-9_-]{22}$/);
     ch.sendToQueue(q.queue, Buffer.from('x'));
-    await new Promise((r) => setTimeout(r, 50));
+    // the declare-ok comes after the publish on the same channel: no wait needed
     expect(await ch.checkQueue(q.queue)).toEqual({ queue: q.queue, messageCount: 1, consumerCount: 0 });
   });
 
@@ -235,12 +236,8 @@ describe('publish', () => {
       appId: 'test',
     };
     ch.sendToQueue(q, body, props);
-    let m: amqp.GetMessage | false = false;
-    for (let i = 0; i < 50 && !m; i++) {
-      m = await ch.get(q, { noAck: true });
-      if (!m) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(m && m.content.equals(body)).toBe(true);
-    expect(m && m.properties).toMatchObject(props);
+    const m = await waitFor(() => ch.get(q, { noAck: true }), 'the message');
+    expect(m.content.equals(body)).toBe(true);
+    expect(m.properties).toMatchObject(props);
   });
 });

@@ -1,7 +1,7 @@
 // Consumers, prefetch, acknowledgements, requeueing, confirms and transactions, with amqplib.
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { amqpClients, sleep, until } from '../helpers/clients.js';
+import { amqpClients, until } from '../helpers/clients.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
@@ -46,7 +46,9 @@ describe('delivery', () => {
     await ch.prefetch(2);
     const got: ConsumeMessage[] = [];
     await ch.consume(q, (m) => got.push(m!));
-    await sleep(100);
+    await until(() => got.length >= 2, 'two deliveries');
+    // exactly two left the queue: the other three are still ready
+    expect((await ch.checkQueue(q)).messageCount).toBe(3);
     expect(got.length).toBe(2);
     ch.ack(got[1]!, true); // multiple: acks 1 and 2
     await until(() => got.length === 4, 'two more after ack');
@@ -63,7 +65,10 @@ describe('delivery', () => {
     const got: ConsumeMessage[] = [];
     await ch.consume(q1, (m) => got.push(m!));
     await ch.consume(q2, (m) => got.push(m!));
-    await sleep(100);
+    await until(() => got.length >= 3, 'three deliveries');
+    // three in all left the two queues: the channel's limit, not 3 per consumer
+    const ready = (await ch.checkQueue(q1)).messageCount + (await ch.checkQueue(q2)).messageCount;
+    expect(ready).toBe(3);
     expect(got.length).toBe(3);
   });
 
@@ -71,11 +76,10 @@ describe('delivery', () => {
     const q = freshQueue();
     await fill(q, 4);
     const ch = await channel();
-    const m0 = (await ch.get(q))!;
-    const m1 = (await ch.get(q))!;
+    const m0 = (await ch.get(q)) as GetMessage;
+    const m1 = (await ch.get(q)) as GetMessage;
     ch.nack(m1, false, true);
     ch.reject(m0, true);
-    await sleep(50);
     const order: string[] = [];
     for (let m = await ch.get(q, { noAck: true }); m; m = await ch.get(q, { noAck: true })) {
       order.push(`${m.content}${m.fields.redelivered ? 'r' : ''}`);
@@ -87,7 +91,7 @@ describe('delivery', () => {
     const q = freshQueue();
     await fill(q, 2);
     const ch = await channel();
-    const m = (await ch.get(q))!;
+    const m = (await ch.get(q)) as GetMessage;
     expect(m.fields.messageCount).toBe(1);
     ch.nack(m, false, false);
     await ch.get(q, { noAck: true });
@@ -105,7 +109,7 @@ describe('delivery', () => {
     await until(() => got.length === 3, 'three deliveries');
     await ch.close();
     const ch2 = await channel();
-    const again = (await ch2.get(q, { noAck: true }))!;
+    const again = (await ch2.get(q, { noAck: true })) as GetMessage;
     expect(again.content.toString()).toBe('0');
     expect(again.fields.redelivered).toBe(true);
   });

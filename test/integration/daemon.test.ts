@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { serverBin, startWarren } from '../helpers/warren.js';
 
 describe('warren-server daemon', () => {
@@ -46,8 +47,7 @@ describe('warren-server daemon', () => {
     const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
     await conn.close();
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && existsSync(join(dir, 'warren.pid')); i++) await new Promise((res) => setTimeout(res, 50));
-    expect(existsSync(join(dir, 'warren.pid'))).toBe(false);
+    await waitFor(() => !existsSync(join(dir, 'warren.pid')), 'the pid file to go');
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 import { projectRoot, startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
@@ -25,12 +26,12 @@ function run(example: string, ...args: string[]): Run {
   return { child, output: () => out, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
 }
 
-async function waitFor(r: Run, text: string | RegExp, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(typeof text === 'string' ? r.output().includes(text) : text.test(r.output()))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${text} in:\n${r.output()}`);
-    await new Promise((res) => setTimeout(res, 20));
-  }
+/** Waits until the example printed `text` (see test/helpers/wait.ts). */
+async function waitFor(r: Run, text: string | RegExp): Promise<void> {
+  const seen = () => (typeof text === 'string' ? r.output().includes(text) : text.test(r.output()));
+  await waitUntil(seen, `${text} in the output of an example`).catch((e: Error) => {
+    throw new Error(`${e.message}:\n${r.output()}`);
+  });
 }
 
 async function finish(r: Run): Promise<string> {
@@ -62,7 +63,7 @@ describe('tutorial examples', () => {
     await waitFor(w1, 'Waiting');
     await waitFor(w2, 'Waiting');
     for (const task of ['First message.', 'Second message..', 'Third message.', 'Fourth message.']) await finish(run('new_task', task));
-    await waitFor({ ...w1, output: () => w1.output() + w2.output() } as Run, /Done[\s\S]*Done[\s\S]*Done[\s\S]*Done/, 10_000);
+    await waitFor({ ...w1, output: () => w1.output() + w2.output() } as Run, /Done[\s\S]*Done[\s\S]*Done[\s\S]*Done/);
     expect(w1.output()).toContain('Received');
     expect(w2.output()).toContain('Received');
   });

@@ -1,7 +1,8 @@
 // RabbitMQ's AMQP extensions, with amqplib, including the edge cases RabbitMQ documents.
 import amqp, { type Channel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { amqpClients, sleep, until } from '../helpers/clients.js';
+import { amqpClients, until } from '../helpers/clients.js';
+import { waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
@@ -37,7 +38,7 @@ describe('TTL and dead-lettering', () => {
     expect(dead.content.toString()).toBe('old');
     expect(dead.fields.exchange).toBe(dlx);
     expect(dead.properties.expiration).toBeUndefined();
-    const [death] = dead.properties.headers!['x-death'] as Record<string, unknown>[];
+    const [death] = dead.properties.headers!['x-death'] as unknown as Record<string, unknown>[];
     expect(death).toMatchObject({ count: 1, reason: 'expired', queue: q, exchange: '', 'routing-keys': [q], 'original-expiration': '60000' });
     expect(dead.properties.headers).toMatchObject({ 'x-first-death-reason': 'expired', 'x-first-death-queue': q });
     expect((await ch.checkQueue(q)).messageCount).toBe(0);
@@ -47,12 +48,19 @@ describe('TTL and dead-lettering', () => {
     const ch = await channel();
     const q = name('head');
     await ch.assertQueue(q);
-    ch.sendToQueue(q, Buffer.from('long'), { expiration: '400' });
-    ch.sendToQueue(q, Buffer.from('short'), { expiration: '10' });
-    await sleep(100);
-    expect((await ch.checkQueue(q)).messageCount).toBe(2); // 'short' waits behind 'long'
-    await sleep(450);
-    expect((await ch.checkQueue(q)).messageCount).toBe(0);
+    const SHORT = 10;
+    ch.sendToQueue(q, Buffer.from('long'), { expiration: '600000' });
+    ch.sendToQueue(q, Buffer.from('short'), { expiration: String(SHORT) });
+    await ch.checkQueue(q); // both are in the queue now (same channel, in order)
+    // well past the short TTL (a lower bound: a slow machine only makes it longer), 'short' is still there,
+    // waiting behind 'long'
+    const since = Date.now();
+    await waitFor(() => Date.now() - since >= 20 * SHORT, '20 times the short TTL');
+    expect((await ch.checkQueue(q)).messageCount).toBe(2);
+    // once 'long' leaves the head, the expired 'short' is dropped instead of delivered
+    expect(((await ch.get(q, { noAck: true })) as amqp.GetMessage).content.toString()).toBe('long');
+    expect(await ch.get(q, { noAck: true })).toBe(false);
+    await until(async () => (await ch.checkQueue(q)).messageCount === 0, 'the expired message to go');
   });
 
   it('refuses a malformed expiration with 406', async () => {
@@ -66,9 +74,15 @@ describe('TTL and dead-lettering', () => {
     const ch = await channel();
     const q = name('exp');
     await ch.assertQueue(q, { arguments: { 'x-expires': 100 } });
-    await sleep(300);
-    const other = await channel();
-    await expect(other.checkQueue(q)).rejects.toThrow(/404/);
+    // passive declares on fresh channels (a 404 closes the channel) until the queue is gone
+    const error = await until(async () => {
+      const other = await channel();
+      return other.checkQueue(q).then(
+        () => false as const,
+        (e: Error) => e,
+      );
+    }, 'the unused queue to expire');
+    expect(error.message).toMatch(/404/);
   });
 
   it('dead-letters rejections with x-dead-letter-routing-key and counts repeated deaths', async () => {
@@ -83,7 +97,7 @@ describe('TTL and dead-lettering', () => {
     ch.sendToQueue(work, Buffer.from('job'));
     for (let attempt = 1; attempt <= 3; attempt++) {
       const m = await until(() => ch.get(work), `attempt ${attempt}`);
-      const deaths = (m.properties.headers?.['x-death'] ?? []) as Record<string, unknown>[];
+      const deaths = (m.properties.headers?.['x-death'] ?? []) as unknown as Record<string, unknown>[];
       const rejected = deaths.find((d) => d['reason'] === 'rejected');
       expect(rejected?.['count'] ?? 0).toBe(attempt - 1);
       ch.reject(m, false);
@@ -99,7 +113,7 @@ describe('TTL and dead-lettering', () => {
     await ch.waitForConfirms();
     const dead = await until(() => ch.get(sink, { noAck: true }), 'maxlen death');
     expect(dead.content.toString()).toBe('a');
-    expect((dead.properties.headers!['x-death'] as Record<string, unknown>[])[0]).toMatchObject({ reason: 'maxlen' });
+    expect((dead.properties.headers!['x-death'] as unknown as Record<string, unknown>[])[0]).toMatchObject({ reason: 'maxlen' });
     expect((await ch.checkQueue(q)).messageCount).toBe(2);
   });
 
@@ -239,12 +253,17 @@ describe('with durable storage', () => {
     w = await startWarren({ dataDir });
     c = await amqp.connect(w.url);
     ch = await c.createConfirmChannel();
-    expect((await ch.checkQueue('ttl-durable')).messageCount).toBe(2);
-    const deadNow = (await ch.get('dead-durable', { noAck: true })) as amqp.GetMessage;
-    expect(deadNow.content.toString()).toBe('a'); // maxlen before the crash
-    const late = await until(() => ch.get('dead-durable', { noAck: true }), 'expired after restart', 3000);
-    expect(late.content.toString()).toBe('b');
-    expect((late.properties.headers!['x-death'] as Record<string, unknown>[])[0]).toMatchObject({ reason: 'expired' });
+    // 'a' died of maxlen before the crash; 'b' and 'c' expire (700 ms after they were published: before or after
+    // the crash and restart, whichever the machine's speed gives) and are dead-lettered, not lost
+    const dead: string[] = [];
+    await until(async () => {
+      for (let m = await ch.get('dead-durable', { noAck: true }); m; m = await ch.get('dead-durable', { noAck: true })) {
+        dead.push(`${m.content}:${(m.properties.headers!['x-death'] as unknown as Record<string, unknown>[])[0]!['reason']}`);
+      }
+      return dead.length === 3;
+    }, 'three dead letters');
+    expect(dead).toEqual(['a:maxlen', 'b:expired', 'c:expired']);
+    expect((await ch.checkQueue('ttl-durable')).messageCount).toBe(0);
     await c.close();
     await w.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -316,7 +335,9 @@ describe('resource alarms', () => {
     await until(() => events.includes('blocked:low on disk') || false, 'connection.blocked');
     expect((await call(api, 'GET', '/api/health/checks/alarms')).status).toBe(503);
     for (let i = 0; i < 5; i++) ch.sendToQueue(q, Buffer.from(`during-${i}`));
-    await sleep(200);
+    // the publishes have left this client (the server stopped reading; correct code shows 1 at any speed)
+    const socket = (c as unknown as { connection: { stream: { writableLength: number } } }).connection.stream;
+    await waitFor(() => socket.writableLength === 0, 'the publishes to leave the client');
     const watcher = await channel();
     expect((await watcher.checkQueue(q)).messageCount).toBe(1); // held back, not dropped
     await call(api, 'PUT', '/api/warren/limits', { json: { disk_free_limit: 0 } });

@@ -10,7 +10,7 @@ const GUEST = { user: 'guest', password: 'guest' };
 
 describe(`paged queue lists against warren (${N} queues)`, () => {
   let w: Warren;
-  let get: (path: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let get: (path: string) => Promise<any>;
   beforeAll(async () => {
     w = await startWarren();
     const u = new URL(w.apiUrl!);

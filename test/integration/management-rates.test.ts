@@ -44,8 +44,8 @@ describe('message rates against warren (--stats-interval 200)', () => {
     await ch.waitForConfirms();
 
     // 10 by basic.get (manual ack), one nacked back and redelivered by a consumer, the rest consumed with acks.
-    const gets = [];
-    for (let i = 0; i < 10; i++) gets.push((await ch.get('rates-q', { noAck: false }))!);
+    const gets: amqp.GetMessage[] = [];
+    for (let i = 0; i < 10; i++) gets.push((await ch.get('rates-q', { noAck: false })) as amqp.GetMessage);
     for (const m of gets.slice(1)) ch.ack(m);
     ch.nack(gets[0]!, false, true);
     let consumed = 0;

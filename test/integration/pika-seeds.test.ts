@@ -4,15 +4,17 @@
 // checked against RabbitMQ 3.10; where a seed's prose misstates RabbitMQ's
 // behaviour (e.g. topic '#' = "one or more words"), RabbitMQ's behaviour wins.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type RequestOptions } from 'node:http';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { machineLock } from '../helpers/machine-lock.js';
+import { WAIT_DEADLINE_MS, waitFor } from '../helpers/wait.js';
 import { projectRoot, startWarren, type Warren } from '../helpers/warren.js';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, which has python3-pika
 const SEEDS = join(projectRoot, 'test', 'fixtures', 'seeds');
-const WAIT_MS = 8_000;
+const WAIT_MS = WAIT_DEADLINE_MS;
 /** Queues the seed programs declare by name; deleted before each test. */
 const NAMED_QUEUES = ['hello', 'hello2', 'task_queue', 'rpc_queue'];
 
@@ -157,7 +159,6 @@ function seedSuite(getTarget: () => Target): void {
     await run('seed003_producer.py');
     const recv = py('seed003_consumer.py');
     await recv.waitFor(/Received/, 2);
-    await sleep(200);
     expect(recv.lines(/Received/)).toEqual([" [x] Received b'Hello World!'", " [x] Received b'Hello World!'"]);
   });
 
@@ -184,7 +185,6 @@ function seedSuite(getTarget: () => Target): void {
     await a.waitFor(/Waiting for messages/);
     await b.waitFor(/Waiting for messages/);
     for (let i = 1; i <= 6; i++) expect(await run('seed000_new_task.py', `task${i}`)).toContain(` [x] Sent 'task${i}'`);
-    await sleep(100);
     const got = (p: Program): number[] => p.lines(/Received/).map((l) => Number(/task(\d+)/.exec(l)?.[1]));
     await waitUntil(() => got(a).length + got(b).length === 6, () => `a:\n${a.out}\nb:\n${b.out}`);
     const [odd, even] = got(a)[0] === 1 ? [got(a), got(b)] : [got(b), got(a)];
@@ -197,30 +197,36 @@ function seedSuite(getTarget: () => Target): void {
     const b = py('seed000_worker.py');
     await a.waitFor(/Waiting for messages/);
     await b.waitFor(/Waiting for messages/);
-    await run('seed000_new_task.py', 'long........'); // eight seconds of work: ample margin on a loaded machine
+    await run('seed000_new_task.py', 'long........'); // eight seconds of work
     await waitUntil(() => /Received b'long/.test(a.out + b.out), () => a.out + b.out);
     const [busy, idle] = /Received b'long/.test(a.out) ? [a, b] : [b, a];
-    for (let i = 1; i <= 4; i++) await run('seed000_new_task.py', `quick${i}`);
+    // the quick tasks as new_task.py sends them (persistent, to task_queue), all at once: milliseconds against
+    // the eight seconds the busy worker is held, however slow the machine is at starting processes
+    await withChannel(async (ch) => {
+      for (let i = 1; i <= 4; i++) ch.sendToQueue('task_queue', Buffer.from(`quick${i}`), { persistent: true });
+      await ch.checkQueue('task_queue');
+    });
     await idle.waitFor(/ \[x\] Done/, 4);
     expect(idle.lines(/Received/)).toEqual([1, 2, 3, 4].map((i) => ` [x] Received b'quick${i}'`));
     expect(busy.lines(/Received/)).toEqual([" [x] Received b'long........'"]);
   });
 
   it('work queues (seed 000): an unacked task of a SIGKILLed worker is redelivered to another worker', async () => {
-    const a = py('seed000_worker.py');
-    await a.waitFor(/Waiting for messages/);
+    // both workers consume before the task is sent; whichever gets it is killed as soon as it says so (its four
+    // seconds of work are the margin, against one poll, not against process start-up)
+    const w1 = py('seed000_worker.py');
+    const w2 = py('seed000_worker.py');
+    await w1.waitFor(/Waiting for messages/);
+    await w2.waitFor(/Waiting for messages/);
+    await withChannel((ch) => waitFor(async () => (await ch.checkQueue('task_queue')).consumerCount === 2, 'two workers consuming'));
     await run('seed000_new_task.py', 'kill....'); // four seconds of work
-    await a.waitFor(/Received b'kill\.\.\.\.'/);
-    const b = py('seed000_worker.py');
-    await b.waitFor(/Waiting for messages/);
-    await sleep(300);
-    expect(b.lines(/Received/)).toEqual([]); // still held by a (unacked, prefetch 1)
+    await waitUntil(() => /Received b'kill/.test(w1.out + w2.out), () => w1.out + w2.out);
+    const [a, b] = /Received b'kill/.test(w1.out) ? [w1, w2] : [w2, w1];
     await a.kill('SIGKILL');
     await b.waitFor(/ \[x\] Done/);
     expect(b.lines(/Received|Done/)).toEqual([" [x] Received b'kill....'", ' [x] Done']);
-    await sleep(100);
     const q = await withChannel((ch) => ch.checkQueue('task_queue'));
-    expect(q.messageCount).toBe(0); // acked by b: gone
+    expect(q.messageCount).toBe(0); // with b (acked, or unacked until it acks), not back in the queue
   });
 
   it('publish/subscribe (seed 001): two receivers with server-named exclusive queues each get every log', async () => {
@@ -246,7 +252,7 @@ function seedSuite(getTarget: () => Target): void {
     await run('seed001_direct_producer.py', 'only-one-arg'); // the seed makes this severity 'info', body 'Hello World!'
     await run('seed001_direct_producer.py', 'debug', 'nobody listens');
     await all.waitFor(/ \[x\] '/, 3);
-    await sleep(200);
+    await errors.waitFor(/ \[x\] '/, 1);
     expect(errors.lines(/ \[x\] /)).toEqual([` [x] 'error':b'Run. Run.'`]);
     expect(all.lines(/ \[x\] /)).toEqual([` [x] 'error':b'Run. Run.'`, ` [x] 'warning':b'w1'`, ` [x] 'info':b'Hello World!'`]);
   });
@@ -264,8 +270,10 @@ function seedSuite(getTarget: () => Target): void {
     const keys = ['kern.critical', 'kern', 'critical', 'a.b.critical', 'kern.disk.full', 'anonymous', 'mysql.error.slow', 'mysql.error', ''];
     for (const k of keys) await run('seed001_topic_producer.py', k, `m-${k}`);
     await run('seed001_topic_producer.py'); // the seed's default: anonymous.info, Hello World!
-    await consumers.hash.waitFor(/ \[x\] '/, keys.length + 1);
-    await sleep(300);
+    // each consumer has printed as many lines as it should get (in publish order, so one it should not get
+    // shows up in the comparison below)
+    const counts = { hash: keys.length + 1, kernStar: 1, starCritical: 1, kernHashOrHashCritical: 5, mysql: 2 };
+    for (const [k, n] of Object.entries(counts)) await consumers[k as keyof typeof consumers].waitFor(/ \[x\] '/, n);
     const got = (p: Program): string[] => p.lines(/ \[x\] '/).map((l) => /^ \[x\] '([^']*)'/.exec(l)![1]!);
     expect(got(consumers.hash)).toEqual([...keys, 'anonymous.info']); // '#' matches everything, even ''
     expect(got(consumers.kernStar)).toEqual(['kern.critical']); // not 'kern', not 'kern.disk.full'
@@ -299,7 +307,9 @@ function seedSuite(getTarget: () => Target): void {
     expect(prod.lines(/^Put/)).toEqual(['Put a', 'Put b', 'Put c']);
     const get = py('seed003_get_consumer.py');
     await get.waitFor(/get b'c'/);
-    await sleep(500); // it keeps polling the now empty queue
+    // it keeps polling the now empty queue: an observation window, not a wait for something to happen (correct
+    // code passes at any speed)
+    await sleep(500);
     expect(get.exitCode).toBeUndefined();
     expect(get.lines(/^get/)).toEqual(["get b'a'", "get b'b'", "get b'c'"]);
   });
@@ -311,8 +321,7 @@ function seedSuite(getTarget: () => Target): void {
     prod.child.stdin!.end();
     await prod.finished();
     const get = py('seed003_priority_get.py');
-    await get.waitFor(/get b'none'/);
-    await sleep(200);
+    await get.waitFor(/get b'none'/); // the last one: the lines before it are all printed
     expect(get.lines(/^get/)).toEqual(["get b'top'", "get b'over'", "get b'high'", "get b'mid'", "get b'low'", "get b'none'"]);
   });
 
@@ -329,12 +338,10 @@ function seedSuite(getTarget: () => Target): void {
   });
 }
 
-async function waitUntil(cond: () => boolean, describeState: () => string, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms:\n${describeState()}`);
-    await sleep(25);
-  }
+async function waitUntil(cond: () => boolean, describeState: () => string): Promise<void> {
+  await waitFor(() => cond() || undefined, 'a condition').catch((e: Error) => {
+    throw new Error(`${e.message}:\n${describeState()}`);
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -346,7 +353,7 @@ function httpApi(opts: { socketPath: string } | { base: URL }) {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
-      let target: Parameters<typeof request>[0];
+      let target: RequestOptions;
       if ('socketPath' in opts) {
         target = { socketPath: opts.socketPath, path, method, headers };
       } else {
@@ -365,7 +372,7 @@ function httpApi(opts: { socketPath: string } | { base: URL }) {
         res.setEncoding('utf8').on('data', (d: string) => (text += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       });
-      req.setTimeout(5_000, () => req.destroy(new Error(`${method} ${path}: timeout`)));
+      req.setTimeout(WAIT_DEADLINE_MS, () => req.destroy(new Error(`${method} ${path}: timeout`)));
       req.on('error', reject);
       req.end(payload);
     });
@@ -394,6 +401,12 @@ describe('pika seed programs against warren', () => {
 const rabbitUrl = process.env.RABBITMQ_URL;
 if (!rabbitUrl) console.warn('[pika-seeds] RABBITMQ_URL not set: the RabbitMQ target is skipped');
 describe.skipIf(!rabbitUrl)('pika seed programs against RabbitMQ (RABBITMQ_URL)', () => {
+  // the seeds' queue names are fixed: one run at a time on this machine's RabbitMQ
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    release = await machineLock('pika-seeds-rabbitmq');
+  }, 16 * 60_000);
+  afterAll(() => release?.());
   seedSuite(() => {
     const u = new URL(rabbitUrl!);
     return {

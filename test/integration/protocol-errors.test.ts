@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Frame, MethodId, PROTOCOL_HEADER, type ConnectionClose, type ChannelClose } from '../../src/amqp/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 
 let warren: Warren;
@@ -148,7 +149,8 @@ describe('heartbeats', () => {
   it('sends heartbeats and drops a client silent for two intervals', async () => {
     const c = await RawClient.login(warren.port, { heartbeat: 1 });
     await c.openChannel(1);
-    await c.waitClosed(6000);
+    // two intervals of silence (2 s) and it goes; the wait's deadline is a generous multiple of that
+    await c.waitClosed();
     expect(c.heartbeats).toBeGreaterThan(0);
   });
 });
@@ -193,7 +195,8 @@ describe('found by client libraries\' own test suites', () => {
     c.publish(1, 'no-such-exchange', 'x', Buffer.from('fails'));
     c.socket.uncork();
     await c.expect(MethodId.CHANNEL_CLOSE);
-    await new Promise((r) => setTimeout(r, 100));
+    // a round trip on another channel: whatever the server wrote before its open-ok has arrived by then
+    await c.openChannel(2);
     expect(c.received.filter((r) => r.channel === 1)).toEqual([]);
     c.close();
   });
@@ -212,7 +215,12 @@ describe('found by client libraries\' own test suites', () => {
     await c.expect(MethodId.CONNECTION_CLOSE_OK);
     // frames still in flight from the client are discarded, not answered with a reset
     for (let i = 0; i < 50; i++) c.publish(1, '', 'nowhere', Buffer.alloc(1000));
-    await new Promise((r) => setTimeout(r, 200));
+    // the frames have left; a round trip on another connection lets the server's loop take them (correct code
+    // keeps the socket open at any speed, a reset would show as a destroyed socket)
+    await waitFor(() => c.socket.writableLength === 0, 'the frames to leave the client');
+    const other = await RawClient.login(warren.port);
+    await other.openChannel(1);
+    other.close();
     expect(c.socket.destroyed).toBe(false);
     c.close();
   });

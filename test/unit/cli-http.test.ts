@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ResponseParser, serializeRequest } from '../../src/cli/http1.js';
 import { hashPassword, verifyPassword } from '../../src/cli/password-hash.js';
-import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../helpers/warren.js';
 
 describe('HTTP/1.1 response parser', () => {
   it('reads a Content-Length body split across chunks', () => {
@@ -45,11 +47,24 @@ describe('HTTP/1.1 response parser', () => {
 });
 
 describe('password hashing (rabbit_password_hashing_sha256)', () => {
-  it('is base64(salt ++ sha256(salt ++ password))', () => {
-    const salt = Buffer.from([1, 2, 3, 4]);
-    const expected = Buffer.concat([salt, createHash('sha256').update(Buffer.concat([salt, Buffer.from('guest')])).digest()]).toString('base64');
-    expect(hashPassword('guest', salt)).toBe(expected);
-    expect(verifyPassword('guest', hashPassword('guest'))).toBe(true);
-    expect(verifyPassword('nope', hashPassword('guest'))).toBe(false);
+  // a hash made by RabbitMQ 3.10.8 itself (test/fixtures/rabbitmq-user-hash.json), not by our own formula
+  const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/rabbitmq-user-hash.json'), 'utf8')) as {
+    password: string;
+    user: { password_hash: string; hashing_algorithm: string };
+  };
+
+  it("verifies RabbitMQ's hash, and hashing with RabbitMQ's salt gives RabbitMQ's hash", () => {
+    expect(fixture.user.hashing_algorithm).toBe('rabbit_password_hashing_sha256');
+    expect(verifyPassword(fixture.password, fixture.user.password_hash)).toBe(true);
+    expect(verifyPassword(`${fixture.password}x`, fixture.user.password_hash)).toBe(false);
+    const salt = Buffer.from(fixture.user.password_hash, 'base64').subarray(0, 4);
+    expect(hashPassword(fixture.password, salt)).toBe(fixture.user.password_hash);
+  });
+
+  it('new hashes have a fresh salt and verify', () => {
+    const a = hashPassword('guest');
+    expect(a).not.toBe(hashPassword('guest'));
+    expect(verifyPassword('guest', a)).toBe(true);
+    expect(verifyPassword('nope', a)).toBe(false);
   });
 });

@@ -103,7 +103,7 @@ describe('method codec', () => {
         replyTo: r.string(30),
         expiration: String(r.int(100000)),
         messageId: r.string(30),
-        timestamp: new Date(r.int(2 ** 31) * 1000),
+        timestamp: r.timestamp(),
         type: r.string(10),
         userId: r.string(10),
         appId: r.string(10),

@@ -1,5 +1,5 @@
 // Seeded random values for round-trip tests, so a failure can be replayed.
-import { Decimal, type FieldTable, type FieldValue } from '../../src/amqp/index.js';
+import { Decimal, Timestamp, type FieldTable, type FieldValue } from '../../src/amqp/index.js';
 
 export function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -38,11 +38,17 @@ export class Rand {
       case 4: return this.next() * 1e6 + 0.5;
       case 5: return this.string(20);
       case 6: return this.bytes(20);
-      case 7: return new Date(this.int(2 ** 31) * 1000);
+      case 7: return this.timestamp();
       case 8: return new Decimal(this.int(10), this.int(2 ** 31) - 2 ** 30);
       case 9: return Array.from({ length: this.int(4) }, () => this.value(depth + 1));
       default: return this.table(depth + 1);
     }
+  }
+  /** Any 64-bit timestamp: ordinary dates, and the extremes no Date can hold. */
+  timestamp(): Timestamp {
+    const extremes = [0n, 1n, 8_640_000_000_000n, 8_640_000_000_001n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n];
+    if (this.next() < 0.3) return new Timestamp(extremes[this.int(extremes.length)]!);
+    return new Timestamp((BigInt(this.int(2 ** 32)) << 32n) | BigInt(this.int(2 ** 32)));
   }
   table(depth = 0): FieldTable {
     const t: FieldTable = {};

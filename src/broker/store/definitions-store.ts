@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AppendFile, type GroupCommit } from './group-commit.js';
 import { writeAll } from './io.js';
+import { StoreFormatError } from './message-store.js';
 
 export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topic_permission' | 'exchange' | 'queue' | 'binding' | 'policy';
 export const DEFINITION_KINDS: DefinitionKind[] = ['vhost', 'user', 'permission', 'topic_permission', 'exchange', 'queue', 'binding', 'policy'];
@@ -69,7 +70,9 @@ export class DefinitionsStore implements DefinitionEvents {
   ) {
     this.snapshotPath = join(dir, 'definitions.json');
     this.journalPath = join(dir, 'definitions.journal');
+    const existed = existsSync(this.journalPath);
     this.journal = new AppendFile(this.journalPath);
+    if (!existed) syncDirectory(dir);
   }
 
   /** Loads the snapshot and replays the journal (truncating a torn last line). */
@@ -78,7 +81,12 @@ export class DefinitionsStore implements DefinitionEvents {
     const state = emptyState();
     const snapshot = join(dir, 'definitions.json');
     if (existsSync(snapshot)) {
-      const parsed = JSON.parse(readFileSync(snapshot, 'utf8')) as Record<string, [string, object][]>;
+      let parsed: Record<string, [string, object][]>;
+      try {
+        parsed = JSON.parse(readFileSync(snapshot, 'utf8')) as Record<string, [string, object][]>;
+      } catch (err) {
+        throw new StoreFormatError(`${snapshot}: damaged, not the JSON warren wrote (${(err as Error).message}); restore it from a backup or an export`);
+      }
       for (const kind of DEFINITION_KINDS) for (const [key, value] of parsed[kind] ?? []) state[kind].set(key, value);
     }
     const journalPath = join(dir, 'definitions.journal');
@@ -86,17 +94,24 @@ export class DefinitionsStore implements DefinitionEvents {
     if (existsSync(journalPath)) {
       const text = readFileSync(journalPath);
       let pos = 0;
+      let line = 0;
       while (pos < text.length) {
+        line++;
         const nl = text.indexOf(0x0a, pos);
-        const line = nl < 0 ? null : text.subarray(pos, nl).toString('utf8');
-        const change = line === null ? null : parseLine(line);
-        if (!change) {
-          problems.push(`${journalPath}: damaged entry at byte ${pos}; truncated ${text.length - pos} bytes`);
+        if (nl < 0) {
+          // Only the last entry can be a write cut short by a crash.
+          problems.push(`${journalPath}: torn last entry at byte ${pos} (a write cut short by a crash); truncated ${text.length - pos} bytes`);
           truncateSync(journalPath, pos);
           break;
         }
-        apply(state, change);
-        replayed++;
+        const change = parseLine(text.subarray(pos, nl).toString('utf8'));
+        if (!change) {
+          // Every entry has its own checksum: a damaged one is named and skipped, never a reason to drop the rest.
+          problems.push(`${journalPath}: damaged entry at byte ${pos} (line ${line}) skipped; the entries after it kept`);
+        } else {
+          apply(state, change);
+          replayed++;
+        }
         pos = nl + 1;
       }
     }
@@ -159,6 +174,7 @@ export class DefinitionsStore implements DefinitionEvents {
     this.commit.retire(this.journal);
     unlinkSync(this.journalPath);
     this.journal = new AppendFile(this.journalPath);
+    syncDirectory(this.dir);
     this.changesSinceSnapshot = 0;
   }
 }

@@ -12,12 +12,18 @@ import { datasync, writePending } from './io.js';
 
 /** How soon a faulted commit tries again. */
 const RETRY_MS = 500;
+/** lazy appends are written out once this many bytes wait (they are heap until then) */
+const LAZY_WRITE_BYTES = 256 * 1024;
 
 export class AppendFile {
   readonly fd: number;
   pending: Buffer[] = [];
   /** bytes appended so far, written or not */
   size: number;
+  /** bytes in `pending` */
+  pendingBytes = 0;
+  /** appends made that a sync round must fsync (appendLazy ones need none) */
+  needsSync = false;
   closed = false;
 
   constructor(
@@ -69,8 +75,19 @@ export class GroupCommit {
   append(file: AppendFile, bytes: Buffer): void {
     file.pending.push(bytes);
     file.size += bytes.length;
+    file.pendingBytes += bytes.length;
+    file.needsSync = true;
     this.dirty.add(file);
     this.schedule();
+  }
+
+  /** An append nothing waits on the durability of (a transient overflow copy): written out, never fsynced for itself. */
+  appendLazy(file: AppendFile, bytes: Buffer): void {
+    file.pending.push(bytes);
+    file.size += bytes.length;
+    file.pendingBytes += bytes.length;
+    this.dirty.add(file);
+    if (file.pendingBytes >= LAZY_WRITE_BYTES) this.writeOut();
   }
 
   /** Writes every pending append to the kernel (no fsync). Cheap: one writev per dirty file. Never throws. */
@@ -83,12 +100,14 @@ export class GroupCommit {
       }
       try {
         writePending(file.fd, file.pending);
+        file.pendingBytes = 0;
         this.dirty.delete(file);
       } catch (err) {
         // What was not written stays pending (the file stays dirty) for the retry.
         this.writeFailed ??= err as Error;
+        file.pendingBytes = file.pending.reduce((n, b) => n + b.length, 0);
       }
-      this.unsynced.add(file);
+      if (file.needsSync) this.unsynced.add(file);
     }
   }
 
@@ -96,6 +115,7 @@ export class GroupCommit {
   retire(file: AppendFile): void {
     file.closed = true;
     file.pending = [];
+    file.pendingBytes = 0;
     this.dirty.delete(file);
     this.toClose.push(file);
     this.schedule();
@@ -103,9 +123,11 @@ export class GroupCommit {
 
   /** Resolves when everything appended so far is settled (durable, or failed). */
   async drain(): Promise<void> {
-    this.schedule();
     const target = this.openBatch;
     while (this.durableBatch < target) {
+      // Scheduled on every turn: a sync already running when drain began settles an earlier batch,
+      // and with nothing left dirty it schedules no other, so the target batch must be asked for.
+      this.schedule();
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
@@ -128,12 +150,14 @@ export class GroupCommit {
       this.writeFailed = null;
       const files = [...this.unsynced];
       this.unsynced.clear();
+      for (const f of files) if (!this.dirty.has(f)) f.needsSync = false;
       const results = await Promise.allSettled(files.map((f) => (f.closed ? Promise.resolve() : datasync(f.fd))));
       results.forEach((r, i) => {
         if (r.status === 'rejected') {
           error ??= r.reason as Error;
           // Its next good fsync proves nothing about the lost pages, but later appends are new data.
           this.unsynced.add(files[i]!);
+          files[i]!.needsSync = true;
         }
       });
       for (const f of this.toClose.splice(0)) {

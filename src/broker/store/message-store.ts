@@ -1,6 +1,6 @@
 // Where persistent messages in durable queues are kept. The broker talks to this interface;
 // the disk store and the memory store (no persistence, for tests and transient-only use) implement it.
-import type { Message } from '../message.js';
+import type { DiskPosition, Message } from '../message.js';
 
 /** A durable queue as the store names it. */
 export interface QueueRef {
@@ -8,15 +8,47 @@ export interface QueueRef {
   readonly name: string;
 }
 
+/** A live message found by recovery: its position, not its bytes (queues read them back when needed). */
 export interface RecoveredMessage {
   /** queue key (vhost NUL name) */
   queue: string;
-  message: Message;
+  segment: number;
+  offset: number;
+  /** record length */
+  length: number;
+  bodySize: number;
   redelivered: boolean;
 }
 
+/** A position a queue holds instead of a message: a durable stored record or a spilled copy. */
+export interface HeldPosition {
+  segment: number;
+  offset: number;
+  length: number;
+  /** the store's own record for a durable queue (else a spilled copy the queue releases) */
+  durable: boolean;
+}
+
+/**
+ * Where queues put the messages beyond their in-memory window, and read them back from: the disk
+ * store's segments (transient copies go through the same segments, without fsync).
+ */
+export interface Overflow {
+  /** Puts a copy of `message` on disk (once, however many queues ask) and holds it for one more queue. */
+  spill(message: Message): DiskPosition;
+  /** A queue no longer needs a spilled copy. */
+  release(segment: number): void;
+  /** A stored message left a durable queue without being read back (purge, delete, drop). */
+  removedAt(segment: number, offset: number, queue: QueueRef): void;
+  /**
+   * Reads messages back, in the order given: asynchronously (`done` called later) unless `sync`.
+   * A position that cannot be read comes back as null (the damage is logged by the store).
+   */
+  read(positions: readonly HeldPosition[], sync: boolean, done: (messages: (Message | null)[]) => void): void;
+}
+
 export interface RecoveryReport {
-  /** The live messages for each queue holding them, in publish order; read lazily, once. */
+  /** The live messages for each queue holding them, in publish order (positions, not bytes). */
   replay(): Iterable<RecoveredMessage>;
   /** live messages found */
   messages: number;
@@ -33,8 +65,6 @@ export interface MessageStore {
   delivered(message: Message, queue: QueueRef): void;
   /** The message left the queue for good (acked, dropped, purged, queue deleted). */
   removed(message: Message, queue: QueueRef): void;
-  /** Points a message read back from a queue's spool at its stored record (`id` from message.stored). */
-  reattach(message: Message, id: number): void;
   /** Writes buffered records to the kernel; called before replies go out. */
   writeOut(): void;
   /** Highest batch known to be durable. */
@@ -48,6 +78,9 @@ export interface MessageStore {
   close(): Promise<void>;
 }
 
+/** A store file written in a format this warren cannot read (the daemon exits 78 naming it). */
+export class StoreFormatError extends Error {}
+
 export const queueKey = (q: QueueRef): string => `${q.vhost}\u0000${q.name}`;
 
 /** Keeps nothing: every persist is "durable" at once. */
@@ -60,7 +93,6 @@ export class MemoryMessageStore implements MessageStore {
 
   delivered(): void {}
   removed(): void {}
-  reattach(): void {}
   writeOut(): void {}
   onDurable(): void {}
   onFault(): void {}

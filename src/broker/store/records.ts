@@ -1,15 +1,57 @@
-// Binary records of the message store. Every record is [u32 length][u32 crc32][payload], so a
-// torn write or flipped byte is caught on recovery.
-//   publish payload:  u8 1, u64 id, u64 arrival ms, u16 queue count, (shortstr vhost, shortstr queue)*,
+// The message store's file formats (version 1).
+//
+// Every store file starts with a 16-byte header: an 8-byte magic naming the kind of file and a
+// u32 format version (then 4 reserved bytes). Recovery refuses a version it does not know.
+//
+// Segment files (*.seg) hold variable-length records, each framed as
+//   [u32 RECORD_MARK][u32 payload length][u32 crc32 of payload][payload]
+// The mark lets recovery find the next record after damage by searching for it (Buffer#indexOf),
+// checking the frame only where the mark is, instead of trying every byte offset.
+//   queue payload:    u8 4, u32 number, shortstr vhost, shortstr name
+//                     (once per segment for each queue it holds messages for: names are not repeated)
+//   publish payload:  u8 1, u64 id, u64 arrival ms, u16 queue count, u32 queue number*,
 //                     shortstr exchange, shortstr routing key, u32+bytes content header, u32+bytes body
-//   mark payload:     u8 2 (delivered) | 3 (removed), u64 id, shortstr vhost, shortstr queue
+//                     (once per message, however many queues it went to)
+//   transient payload: as publish with u8 5 and no queues: a copy for a queue past the memory
+//                     budget (the one overflow path for every message); not fsynced, ignored by recovery
+//
+// Ack files (*.acks, one per segment) hold fixed-width 20-byte records, one per event:
+//   [u32 crc32 of the next 16 bytes][u8 type: 2 delivered | 3 removed][3 zero bytes][u32 queue number]
+//   [u64 offset of the message's publish record in the segment]: acks are positions, not names
 import { crc32 } from 'node:zlib';
-import type { QueueRef } from './message-store.js';
+
+export const FORMAT_VERSION = 1;
+export const FILE_HEADER = 16;
+export const SEGMENT_MAGIC = Buffer.from('WRNSEG\r\n', 'latin1');
+export const ACKS_MAGIC = Buffer.from('WRNACK\r\n', 'latin1');
 
 export const RECORD_PUBLISH = 1;
 export const RECORD_DELIVERED = 2;
 export const RECORD_REMOVED = 3;
-const FRAME = 8;
+export const RECORD_QUEUE = 4;
+/** a copy of a message put on disk for a queue past the memory budget: never fsynced, ignored by recovery */
+export const RECORD_TRANSIENT = 5;
+export const RECORD_MARK = 0x57524e31; // 'WRN1'
+const MARK_BYTES = Buffer.from([0x57, 0x52, 0x4e, 0x31]);
+export const FRAME = 12;
+export const ACK_BYTES = 20;
+
+export function fileHeader(magic: Buffer): Buffer {
+  const buf = Buffer.alloc(FILE_HEADER);
+  magic.copy(buf, 0);
+  buf.writeUInt32BE(FORMAT_VERSION, 8);
+  return buf;
+}
+
+export type HeaderCheck = { kind: 'ok' } | { kind: 'empty' } | { kind: 'foreign' } | { kind: 'version'; version: number };
+
+/** Whether `buf` starts with a store file header of this kind and version. */
+export function checkHeader(buf: Buffer, magic: Buffer): HeaderCheck {
+  if (buf.length === 0) return { kind: 'empty' };
+  if (buf.length < FILE_HEADER || !buf.subarray(0, 8).equals(magic)) return { kind: 'foreign' };
+  const version = buf.readUInt32BE(8);
+  return version === FORMAT_VERSION ? { kind: 'ok' } : { kind: 'version', version };
+}
 
 const byteLen = (s: string): number => Buffer.byteLength(s, 'utf8');
 
@@ -19,36 +61,45 @@ function putShortstr(buf: Buffer, pos: number, s: string): number {
   return pos + 1 + len;
 }
 
-function putId(buf: Buffer, pos: number, id: number): number {
-  buf.writeUInt32BE(Math.floor(id / 0x100000000), pos);
-  buf.writeUInt32BE(id >>> 0, pos + 4);
+function putU64(buf: Buffer, pos: number, n: number): number {
+  buf.writeUInt32BE(Math.floor(n / 0x100000000), pos);
+  buf.writeUInt32BE(n >>> 0, pos + 4);
   return pos + 8;
 }
 
 function seal(buf: Buffer): Buffer {
-  buf.writeUInt32BE(buf.length - FRAME, 0);
-  buf.writeUInt32BE(crc32(buf.subarray(FRAME)), 4);
+  buf.writeUInt32BE(RECORD_MARK, 0);
+  buf.writeUInt32BE(buf.length - FRAME, 4);
+  buf.writeUInt32BE(crc32(buf.subarray(FRAME)), 8);
   return buf;
+}
+
+export function encodeQueue(number: number, vhost: string, name: string): Buffer {
+  const buf = Buffer.allocUnsafe(FRAME + 1 + 4 + 2 + byteLen(vhost) + byteLen(name));
+  buf[FRAME] = RECORD_QUEUE;
+  buf.writeUInt32BE(number, FRAME + 1);
+  putShortstr(buf, putShortstr(buf, FRAME + 5, vhost), name);
+  return seal(buf);
 }
 
 export function encodePublish(
   id: number,
   arrival: number,
-  queues: readonly QueueRef[],
+  queues: readonly number[],
   exchange: string,
   routingKey: string,
   header: Buffer,
   body: Buffer,
+  type: typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT = RECORD_PUBLISH,
 ): Buffer {
-  let size = FRAME + 1 + 8 + 8 + 2 + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
-  for (const q of queues) size += 2 + byteLen(q.vhost) + byteLen(q.name);
+  const size = FRAME + 1 + 8 + 8 + 2 + 4 * queues.length + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
   const buf = Buffer.allocUnsafe(size);
   let pos = FRAME;
-  buf[pos++] = RECORD_PUBLISH;
-  pos = putId(buf, pos, id);
-  pos = putId(buf, pos, arrival);
+  buf[pos++] = type;
+  pos = putU64(buf, pos, id);
+  pos = putU64(buf, pos, arrival);
   pos = buf.writeUInt16BE(queues.length, pos);
-  for (const q of queues) pos = putShortstr(buf, putShortstr(buf, pos, q.vhost), q.name);
+  for (const q of queues) pos = buf.writeUInt32BE(q, pos);
   pos = putShortstr(buf, putShortstr(buf, pos, exchange), routingKey);
   pos = buf.writeUInt32BE(header.length, pos);
   pos += header.copy(buf, pos);
@@ -57,55 +108,82 @@ export function encodePublish(
   return seal(buf);
 }
 
-export function encodeMark(type: number, id: number, queue: QueueRef): Buffer {
-  const buf = Buffer.allocUnsafe(FRAME + 1 + 8 + 2 + byteLen(queue.vhost) + byteLen(queue.name));
-  buf[FRAME] = type;
-  putShortstr(buf, putShortstr(buf, putId(buf, FRAME + 1, id), queue.vhost), queue.name);
-  return seal(buf);
+export function encodeAck(type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, queue: number, offset: number): Buffer {
+  const buf = Buffer.alloc(ACK_BYTES);
+  buf[4] = type;
+  buf.writeUInt32BE(queue, 8);
+  putU64(buf, 12, offset);
+  buf.writeUInt32BE(crc32(buf.subarray(4)), 0);
+  return buf;
+}
+
+export interface AckRecord {
+  type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED;
+  queue: number;
+  /** the publish record's offset in its segment */
+  offset: number;
+}
+
+/** The ack record at `pos`, or null when its checksum or contents are wrong. */
+export function readAck(buf: Buffer, pos: number): AckRecord | null {
+  const rec = buf.subarray(pos, pos + ACK_BYTES);
+  if (crc32(rec.subarray(4)) !== rec.readUInt32BE(0)) return null;
+  const type = rec[4];
+  if (type !== RECORD_DELIVERED && type !== RECORD_REMOVED) return null;
+  return { type, queue: rec.readUInt32BE(8), offset: rec.readUInt32BE(12) * 0x100000000 + rec.readUInt32BE(16) };
 }
 
 export interface PublishRecord {
-  type: typeof RECORD_PUBLISH;
+  type: typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT;
   id: number;
   arrival: number;
-  queues: QueueRef[];
+  queues: number[];
   exchange: string;
   routingKey: string;
   header: Buffer;
   body: Buffer;
 }
 
-export interface MarkRecord {
-  type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED;
-  id: number;
-  queue: QueueRef;
+export interface QueueRecord {
+  type: typeof RECORD_QUEUE;
+  number: number;
+  vhost: string;
+  name: string;
 }
 
 export type ScanResult =
-  | { kind: 'record'; record: PublishRecord | MarkRecord; next: number }
+  | { kind: 'record'; record: PublishRecord | QueueRecord; next: number }
   | { kind: 'end' }
-  /** the file ends inside a record: a write cut short by a crash */
-  | { kind: 'torn' }
-  /** a whole record whose checksum or contents are wrong; `next` skips it when its length is plausible */
-  | { kind: 'corrupt'; next: number | null };
+  /** the file ends inside this record's frame (a write cut short, if it is the last one) */
+  | { kind: 'short' }
+  /** no intact record here (a damaged frame, checksum or contents) */
+  | { kind: 'corrupt' };
 
 /** Reads the record at `pos`. Records point into `buf` (no copies). */
 export function readRecord(buf: Buffer, pos: number): ScanResult {
   if (pos === buf.length) return { kind: 'end' };
-  if (buf.length - pos < FRAME) return { kind: 'torn' };
-  const len = buf.readUInt32BE(pos);
-  const end = pos + FRAME + len;
-  if (end > buf.length) return { kind: 'torn' };
+  if (buf.length - pos < FRAME) return { kind: 'short' };
+  if (buf.readUInt32BE(pos) !== RECORD_MARK) return { kind: 'corrupt' };
+  const end = pos + FRAME + buf.readUInt32BE(pos + 4);
+  if (end > buf.length) return { kind: 'short' };
   const payload = buf.subarray(pos + FRAME, end);
-  if (crc32(payload) !== buf.readUInt32BE(pos + 4)) return { kind: 'corrupt', next: end };
+  if (crc32(payload) !== buf.readUInt32BE(pos + 8)) return { kind: 'corrupt' };
   try {
     return { kind: 'record', record: parsePayload(payload), next: end };
   } catch {
-    return { kind: 'corrupt', next: end };
+    return { kind: 'corrupt' };
   }
 }
 
-function parsePayload(p: Buffer): PublishRecord | MarkRecord {
+/** The offset of the next intact record after `from` (found by its mark), or null if none follows. */
+export function nextIntact(buf: Buffer, from: number): number | null {
+  for (let pos = buf.indexOf(MARK_BYTES, from); pos >= 0; pos = buf.indexOf(MARK_BYTES, pos + 1)) {
+    if (readRecord(buf, pos).kind === 'record') return pos;
+  }
+  return null;
+}
+
+function parsePayload(p: Buffer): PublishRecord | QueueRecord {
   let pos = 0;
   const need = (n: number) => {
     if (pos + n > p.length) throw new Error('short record');
@@ -126,24 +204,28 @@ function parsePayload(p: Buffer): PublishRecord | MarkRecord {
     pos += 4 + len;
     return b;
   };
-  need(9);
-  const type = p[pos]!;
-  const id = p.readUInt32BE(pos + 1) * 0x100000000 + p.readUInt32BE(pos + 5);
-  pos += 9;
-  if (type === RECORD_PUBLISH) {
-    need(10);
-    const arrival = p.readUInt32BE(pos) * 0x100000000 + p.readUInt32BE(pos + 4);
-    pos += 8;
-    const count = p.readUInt16BE(pos);
-    pos += 2;
-    const queues: QueueRef[] = [];
-    for (let i = 0; i < count; i++) queues.push({ vhost: shortstr(), name: shortstr() });
-    const exchange = shortstr();
-    const routingKey = shortstr();
-    const header = bytes();
-    const body = bytes();
-    return { type, id, arrival, queues, exchange, routingKey, header, body };
+  need(1);
+  const type = p[pos++]!;
+  if (type === RECORD_QUEUE) {
+    need(4);
+    const number = p.readUInt32BE(pos);
+    pos += 4;
+    const vhost = shortstr();
+    return { type, number, vhost, name: shortstr() };
   }
-  if (type === RECORD_DELIVERED || type === RECORD_REMOVED) return { type, id, queue: { vhost: shortstr(), name: shortstr() } };
-  throw new Error(`unknown record type ${type}`);
+  if (type !== RECORD_PUBLISH && type !== RECORD_TRANSIENT) throw new Error(`unknown record type ${type}`);
+  need(18);
+  const id = p.readUInt32BE(pos) * 0x100000000 + p.readUInt32BE(pos + 4);
+  const arrival = p.readUInt32BE(pos + 8) * 0x100000000 + p.readUInt32BE(pos + 12);
+  const count = p.readUInt16BE(pos + 16);
+  pos += 18;
+  need(4 * count);
+  const queues: number[] = [];
+  for (let i = 0; i < count; i++) queues.push(p.readUInt32BE(pos + 4 * i));
+  pos += 4 * count;
+  const exchange = shortstr();
+  const routingKey = shortstr();
+  const header = bytes();
+  const body = bytes();
+  return { type, id, arrival, queues, exchange, routingKey, header, body };
 }

@@ -1,11 +1,12 @@
 // Where the messaging commands connect: a remote node as target.ts resolves it (--url, -N, $WARREN_URL,
 // --api-url), else the local daemon's AMQP listener from GET /api/warren/status. amqplib loads lazily.
+import { recordHandshakeCloses, takeHandshakeClose } from './handshake-close.js';
 import type { ChannelModel, Options } from 'amqplib';
 import type { OptionSpec, OptionValues } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { resolveAmqpTarget } from '../target.js';
-import { amqpFailure } from './errors.js';
+import { amqpFailure, closeFailure } from './errors.js';
 
 /** --url, --user and --password-file are global options (target.ts); --password is the messaging commands' own. */
 export const CONNECTION_OPTIONS: readonly OptionSpec[] = [
@@ -79,7 +80,10 @@ export type Amqp = typeof import('amqplib');
 
 let amqplib: Promise<Amqp> | undefined;
 export function loadAmqplib(): Promise<Amqp> {
-  amqplib ??= import('amqplib').then((m) => ((m as unknown as { default?: Amqp }).default ?? m) as Amqp);
+  amqplib ??= import('amqplib').then((m) => {
+    recordHandshakeCloses();
+    return ((m as unknown as { default?: Amqp }).default ?? m) as Amqp;
+  });
   return amqplib;
 }
 
@@ -138,6 +142,7 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
 
   const attempt = async (c: Candidate): Promise<ChannelModel> => {
     try {
+      takeHandshakeClose(); // forget an earlier attempt's
       return await amqp.connect(c.target, c.socketOptions);
     } catch (e) {
       throw connectFailure(e, c, timeoutMs);
@@ -211,6 +216,8 @@ function connectFailure(e: unknown, c: Candidate, timeoutMs: number): CliError {
   if (e instanceof Error && /\bETIMEDOUT\b/.test(e.message)) {
     return new CliError(ExitCode.TEMP_FAIL, `timed out after ${timeoutMs / 1000} s connecting to the AMQP broker at ${c.info.endpoint}: no answer (--timeout to wait longer)`);
   }
+  const close = takeHandshakeClose();
+  if (close && e instanceof Error && /ConnectionClose/.test(e.message)) return closeFailure(close.code, close.text, c.info.vhost, c.info.user);
   return amqpFailure(e, { ...c.info, connecting: true, timeoutMs });
 }
 

@@ -186,16 +186,19 @@ export class Publisher {
     });
   }
 
-  /** Waits for every confirm; then fails for nacks (75) and, with mandatory, unroutable messages (65). */
-  async finish(): Promise<void> {
+  /** `N of M messages were unroutable: no queue is bound to ...` */
+  unroutableText(): string {
+    const r = this.firstReturn;
+    const where = r ? `exchange '${r.exchange}' with routing key '${r.routingKey}' (${r.replyCode} ${r.replyText})` : 'the exchange';
+    return `${this.returned} of ${this.published} message${this.published === 1 ? ' was' : 's were'} unroutable: no queue is bound to ${where}`;
+  }
+
+  /** Waits for every confirm; then fails for nacks (75) and, with `mandatory`, unroutable messages (65). */
+  async finish(mandatory = true): Promise<void> {
     await this.until(this.published);
     if (this.nacked > 0) {
       throw new CliError(ExitCode.TEMP_FAIL, `the broker rejected (nacked) ${this.nacked} of ${this.published} message${this.published === 1 ? '' : 's'}; they were not stored (queue full with overflow reject-publish, or a resource alarm?)`);
     }
-    if (this.returned > 0) {
-      const r = this.firstReturn;
-      const where = r ? `exchange '${r.exchange}' with routing key '${r.routingKey}' (${r.replyCode} ${r.replyText})` : 'the exchange';
-      throw new CliError(ExitCode.DATA_ERROR, `${this.returned} of ${this.published} message${this.published === 1 ? ' was' : 's were'} unroutable: no queue is bound to ${where}`);
-    }
+    if (this.returned > 0 && mandatory) throw new CliError(ExitCode.DATA_ERROR, this.unroutableText());
   }
 }

@@ -1,0 +1,93 @@
+// When the broker refuses or closes, warrenctl shows the broker's reply code and text (never a library
+// message) with the right exit code, on both targets: a missing vhost 65, refused access 77, a missing
+// queue 65 (even when its name says 'timeout'); an unroutable publish warns (or, with --mandatory, exits 65);
+// a consume closed by close_connection prints the broker's reason.
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctlBin } from '../helpers/warren.js';
+import { waitFor } from '../helpers/wait.js';
+import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
+import { ctlEnv, MESSAGING_TARGETS } from './messaging-helpers.js';
+
+for (const spec of MESSAGING_TARGETS) {
+  describe.skipIf(spec.skip)(`broker replies against ${spec.name}`, { timeout: 120_000 }, () => {
+    let target: Target;
+    let args: string[];
+    const vhost = uniqueName('cli-rep');
+    const user = uniqueName('cli-rep-u');
+    const ctl = (words: readonly string[], input?: string) => runCtl([...args, ...words], input === undefined ? {} : { input });
+
+    beforeAll(async () => {
+      target = await spec.make();
+      args = spec.args(target);
+      expect((await ctl(['-q', 'add_vhost', vhost])).code).toBe(0);
+      expect((await ctl(['-q', 'add_user', user, 'pw'])).code).toBe(0);
+      expect((await ctl(['-q', 'set_permissions', user, '.*', '.*', '.*'])).code).toBe(0);
+    });
+
+    afterAll(async () => {
+      if (!target) return;
+      await ctl(['-q', 'delete_vhost', vhost]);
+      await ctl(['-q', 'delete_user', user]);
+      await target.stop();
+    });
+
+    it('a missing vhost: the broker reply, exit 65, for publish, get and consume', async () => {
+      const missing = uniqueName('nosuch');
+      for (const words of [['publish', '-r', 'q', 'x'], ['get', 'q'], ['consume', 'q', '--count', '1']]) {
+        const r = await ctl(['-p', missing, ...words]);
+        expect(r.code, r.stderr).toBe(65);
+        expect(r.stderr).toBe(`Error: NOT_ALLOWED - vhost ${missing} not found (reply 530)\n`);
+      }
+    });
+
+    it('a vhost the user may not use: the broker reply, exit 77', async () => {
+      // the user has no permissions in `vhost`
+      const url = target.amqpUrl(user, 'pw');
+      const r = await runCtl([...target.args, '--url', url, '-p', vhost, 'get', 'q']);
+      expect(r.code, r.stderr).toBe(77);
+      expect(r.stderr).toBe(`Error: NOT_ALLOWED - access to vhost '${vhost}' refused for user '${user}' (reply 530)\n`);
+    });
+
+    it('the reply code classifies, not the text: a missing queue named timeout-jobs exits 65', async () => {
+      const q = uniqueName('timeout-jobs');
+      const r = await ctl(['get', q]);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toBe(`Error: NOT_FOUND - no queue '${q}' in vhost '/' (reply 404)\n`);
+    });
+
+    it('an unroutable publish warns without --mandatory (exit 0) and exits 65 with it', async () => {
+      const rk = uniqueName('nowhere');
+      let r = await ctl(['-q', 'publish', '-r', rk, 'x']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`warning: 1 of 1 message was unroutable: no queue is bound to exchange '' with routing key '${rk}' (312 NO_ROUTE); it was dropped (--mandatory makes this exit 65)\n`);
+      r = await ctl(['-q', 'publish', '--mandatory', '-r', rk, 'x']);
+      expect(r.code).toBe(65);
+      expect(r.stderr).toMatch(/^Error: 1 of 1 message was unroutable/);
+    });
+
+    it('a consume closed by close_connection prints the broker reason and exits 69', async () => {
+      const q = uniqueName('cli-rep-q');
+      expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
+      try {
+        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'consume', q], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await waitFor(() => stderr.includes('Consuming from queue'), 'the consume banner');
+        // the banner comes before anything else
+        expect(stderr.startsWith(`Consuming from queue '${q}'`)).toBe(true);
+        const name = await waitFor(async () => {
+          const rows = parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout);
+          return rows.find((c) => c.user === user)?.name;
+        }, 'the consume connection listed', { intervalMs: 500 });
+        expect((await ctl(['-q', 'close_connection', name, 'maintenance window'])).code).toBe(0);
+        const code = await exited;
+        expect(code).toBe(69);
+        expect(stderr).toMatch(/Error: CONNECTION_FORCED - maintenance window \(reply 320\)\n$/);
+      } finally {
+        await ctl(['-q', 'delete_queue', q]);
+      }
+    });
+  });
+}
