@@ -38,7 +38,7 @@ while (!/AMQP listener on \S+:(\d+)/.test(log)) {
   await new Promise((r) => setTimeout(r, 50));
 }
 const amqpPort = Number(/AMQP listener on \S+:(\d+)/.exec(log)[1]);
-const ui = /management UI and API on (\S+)/.exec(log)[1];
+const ui = /web UI on (\S+)/.exec(log)[1];
 
 // Sample traffic: a few queues and exchanges, a steady publisher and a consumer.
 const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${amqpPort}`, { clientProperties: { connection_name: 'sample publisher' } });

@@ -1,6 +1,6 @@
 // Typed protocol errors. Domain code throws them; only the connection/channel layer
 // turns them into channel.close or connection.close.
-import { ReplyCode, replyCodeName } from './generated/methods.js';
+import { ReplyCode, replyCodeName } from './generated/constants.js';
 
 export type ErrorScope = 'channel' | 'connection';
 

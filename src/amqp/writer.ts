@@ -4,7 +4,7 @@
 // passed by reference, so a 10 MiB message is never copied on its way out.
 import type { Writable } from 'node:stream';
 import { encodeTable, type FieldTable } from './field-table.js';
-import { Frame } from './generated/methods.js';
+import { Frame } from './generated/constants.js';
 import type { Timestamp } from './timestamp.js';
 
 const ARENA_SIZE = 64 * 1024;
@@ -20,6 +20,8 @@ export class Writer {
   private chunks: Buffer[] = [];
   /** offset of the frame begun with begin(); moves when ensure() reallocates */
   private frameStart = 0;
+  /** how far ensure() has moved written bytes towards the start in all (offsets taken earlier shift by this) */
+  moved = 0;
   /** arenas allocated so far (a test and benchmark hook) */
   arenas = 1;
 
@@ -38,6 +40,7 @@ export class Writer {
     this.arenas++;
     unsealed.copy(next, 0);
     this.frameStart -= this.sealed;
+    this.moved += this.sealed;
     this.buf = next;
     this.pos = unsealed.length;
     this.sealed = 0;

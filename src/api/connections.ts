@@ -8,7 +8,7 @@ import { channelName, formatChannel, formatConnection, formatConsumer } from './
 import { noContent, notFound, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
 import { channelRates, connectionRates } from './rates.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 type Json = Record<string, unknown>;
 

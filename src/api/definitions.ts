@@ -13,7 +13,7 @@ import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from '
 import { actingUser, putPermission, putVhost } from './permissions.js';
 import { policiesOf, putPolicy } from './policies.js';
 import { formatTopicPermission, putTopicPermission } from './topic-permissions.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 import { checkPasswordHash } from './users.js';
 
 type Json = Record<string, unknown>;

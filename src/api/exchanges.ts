@@ -11,7 +11,7 @@ import { badRequest, bool, createdOrUpdated, jsonBody, noContent, notFound, obj,
 import { listReply, objectReply } from './list.js';
 import { buildMessage, decodePayload, jsonToProperties } from './messages.js';
 import { exchangeRates } from './rates.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 /** The API names the default exchange "amq.default" in paths. */
 function exchangeName(param: string | undefined): string {

@@ -6,7 +6,7 @@ import { EXCHANGE_TYPES } from '../broker/exchange.js';
 import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { HttpError, notFound, ok, type ApiReply, type ApiRequest } from './http.js';
 import { buildMessage } from './messages.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 import { totalRates } from './rates.js';
 
 const ALIVENESS_QUEUE = 'aliveness-test';

@@ -8,7 +8,7 @@ import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { DEFAULT_USER } from '../broker/broker.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, tagList, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 import { totalRates } from './rates.js';
 
 function vhostRates(ctx: ApiContext, req: ApiRequest | null, name: string, depth: number[]): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { tableToJson, jsonToTable } from './format.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 type Json = Record<string, unknown>;
 

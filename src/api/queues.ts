@@ -9,7 +9,7 @@ import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound,
 import { listObjects, listReply, objectReply, type Lister } from './list.js';
 import { encodePayload, propertiesToJson } from './messages.js';
 import { queueRates } from './rates.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 export function queueJson(ctx: ApiContext, q: Queue, req: ApiRequest | null = null): Record<string, unknown> {
   const owner = q.options.exclusiveOwner === null ? undefined : ctx.server.findConnection(q.options.exclusiveOwner);

@@ -4,6 +4,7 @@
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import type { ApiContext } from './context.js';
 import { HttpError, notFound, type ApiReply, type ApiRequest } from './http.js';
+import type { Route } from './route.js';
 import { connectionRoutes } from './connections.js';
 import { definitionRoutes } from './definitions.js';
 import { exchangeRoutes } from './exchanges.js';
@@ -15,14 +16,7 @@ import { topicPermissionRoutes } from './topic-permissions.js';
 import { userRoutes } from './users.js';
 import { warrenRoutes } from './warren.js';
 
-export type Handler = (ctx: ApiContext, req: ApiRequest) => ApiReply | Promise<ApiReply>;
-
-export interface Route {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
-  /** path after "/api/", segments starting with ":" are parameters */
-  path: string;
-  handler: Handler;
-}
+export type { Handler, Route } from './route.js';
 
 interface CompiledRoute extends Route {
   parts: string[];

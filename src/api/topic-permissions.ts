@@ -7,7 +7,7 @@ import { patternError } from '../broker/pcre.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, type ApiRequest } from './http.js';
 import { listReply } from './list.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 export function formatTopicPermission(p: TopicPermission): Record<string, unknown> {
   return { user: p.user, vhost: p.vhost, exchange: p.exchange, write: p.write, read: p.read };

@@ -7,7 +7,7 @@ import { brokerOf } from './context.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, ok, tagList } from './http.js';
 import { listReply, objectReply } from './list.js';
 import { formatPermission } from './permissions.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 export function formatUser(u: User): Record<string, unknown> {
   return { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: [...u.tags], limits: {} };

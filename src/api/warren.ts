@@ -3,7 +3,7 @@
 import type { ApiContext } from './context.js';
 import { HttpError, badRequest, jsonBody, noContent, ok, type ApiReply, type ApiRequest } from './http.js';
 import { listeners, totals } from './node.js';
-import type { Route } from './router.js';
+import type { Route } from './route.js';
 
 function status(ctx: ApiContext): Record<string, unknown> {
   const t = totals(ctx);

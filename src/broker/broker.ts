@@ -1,7 +1,7 @@
 // The broker model root: vhosts, users and permissions, with no sockets or files.
 // The server and the management API both drive it.
 import type { ChannelCounters } from './message-stats.js';
-import type { DefinitionEmitter } from './definitions.js';
+import type { DefinitionEmitter } from './definition-emitter.js';
 import { DirectReplyTo } from './direct-reply-to.js';
 import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
@@ -22,6 +22,8 @@ export class Broker {
   readonly topicPermissions = new TopicPermissions();
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
+  /** RabbitMQ's loopback_users: these users may log in over loopback only (on every listener) */
+  loopbackUsers: ReadonlySet<string> = new Set([DEFAULT_USER]);
 
   /** channels waiting for publishes to become durable before confirming them */
   readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();

@@ -1,97 +1,14 @@
 // The broker's durable definitions in RabbitMQ's definitions-file shapes: what the store
 // journals, and how a stored state is loaded back into a broker.
 import type { FieldTable } from '../amqp/index.js';
-import type { Binding } from './binding.js';
 import type { Broker } from './broker.js';
-import type { Exchange } from './exchange.js';
-import type { ApplyTo, Policy } from './policies.js';
+import type { ApplyTo } from './policies.js';
 import type { TopicPermission } from './topic-permissions.js';
-import type { Queue } from './queue.js';
-import type { DefinitionEvents, DefinitionState } from './store/definitions-store.js';
+import type { DefinitionState } from './store/definitions-store.js';
 import { fromJson, StoredValueTooDeep, tableToJson, type tableFromJson } from './store/json-values.js';
-import { HASHING_ALGORITHM, type Permission, type User } from './users.js';
-import type { Vhost } from './vhost.js';
+import type { Permission } from './users.js';
 
-const key = (...parts: string[]): string => parts.join('\u0000');
-
-/** Exclusive queues and transient objects are never stored. */
-export const isStoredQueue = (q: Queue): boolean => q.options.durable && q.options.exclusiveOwner === null;
-export const isStoredExchange = (x: Exchange): boolean => x.options.durable && x.name !== '' && !x.name.startsWith('amq.');
-
-export function isStoredBinding(vhost: Vhost, b: Binding): boolean {
-  const source = vhost.exchanges.get(b.source);
-  if (!source || !source.options.durable || source.name === '') return false;
-  const d = b.destination as Queue | Exchange;
-  return d.kind === 'queue' ? isStoredQueue(d as Queue) : (d as Exchange).options.durable;
-}
-
-export const bindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
-
-export class DefinitionEmitter {
-  constructor(private readonly sink: DefinitionEvents) {}
-
-  vhost(v: Vhost): void {
-    this.sink.put('vhost', v.name, { name: v.name, description: v.description, tags: v.tags });
-  }
-  vhostDeleted(name: string): void {
-    this.sink.delete('vhost', name);
-  }
-  user(u: User): void {
-    this.sink.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: u.tags });
-  }
-  userDeleted(name: string): void {
-    this.sink.delete('user', name);
-  }
-  permission(p: Permission): void {
-    this.sink.put('permission', key(p.vhost, p.user), { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read });
-  }
-  permissionDeleted(vhost: string, user: string): void {
-    this.sink.delete('permission', key(vhost, user));
-  }
-  topicPermission(p: TopicPermission): void {
-    this.sink.put('topic_permission', key(p.vhost, p.user, p.exchange), { user: p.user, vhost: p.vhost, exchange: p.exchange, write: p.write, read: p.read });
-  }
-  topicPermissionDeleted(p: TopicPermission): void {
-    this.sink.delete('topic_permission', key(p.vhost, p.user, p.exchange));
-  }
-  exchange(x: Exchange): void {
-    if (!isStoredExchange(x)) return;
-    const o = x.options;
-    this.sink.put('exchange', key(x.vhost, x.name), {
-      name: x.name, vhost: x.vhost, type: x.type, durable: true, auto_delete: o.autoDelete, internal: o.internal, arguments: tableToJson(o.arguments),
-    });
-  }
-  exchangeDeleted(x: Exchange): void {
-    if (isStoredExchange(x)) this.sink.delete('exchange', key(x.vhost, x.name));
-  }
-  queue(q: Queue): void {
-    if (!isStoredQueue(q)) return;
-    this.sink.put('queue', key(q.vhost, q.name), {
-      name: q.name, vhost: q.vhost, durable: true, auto_delete: q.options.autoDelete, arguments: tableToJson(q.options.arguments),
-    });
-  }
-  queueDeleted(q: Queue): void {
-    if (isStoredQueue(q)) this.sink.delete('queue', key(q.vhost, q.name));
-  }
-  policy(p: Policy): void {
-    this.sink.put('policy', key(p.vhost, p.name), {
-      vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, priority: p.priority, definition: tableToJson(p.definition),
-    });
-  }
-  policyDeleted(p: Policy): void {
-    this.sink.delete('policy', key(p.vhost, p.name));
-  }
-  binding(vhost: Vhost, b: Binding): void {
-    if (!isStoredBinding(vhost, b)) return;
-    this.sink.put('binding', bindingKey(vhost.name, b), {
-      source: b.source, vhost: vhost.name, destination: b.destination.name, destination_type: b.destination.kind,
-      routing_key: b.routingKey, arguments: tableToJson(b.arguments),
-    });
-  }
-  bindingDeleted(vhost: Vhost, b: Binding): void {
-    if (isStoredBinding(vhost, b)) this.sink.delete('binding', bindingKey(vhost.name, b));
-  }
-}
+export { bindingKey, DefinitionEmitter, isStoredBinding, isStoredExchange, isStoredQueue } from './definition-emitter.js';
 
 type Json = Parameters<typeof tableFromJson>[0];
 

@@ -22,7 +22,7 @@ import { EQUIVALENCE_ARGS as TABLE_EQUIVALENCE_ARGS } from '../amqp/queue-argume
 import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
-import type { DefinitionEmitter } from './definitions.js';
+import type { DefinitionEmitter } from './definition-emitter.js';
 import { countRouted } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/memory-budget.js';

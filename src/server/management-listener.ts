@@ -92,7 +92,7 @@ export function createManagementServer(opts: ManagementServerOptions): Server {
     const user: User | null = broker.authenticate(creds.user, creds.password);
     if (!user) return unauthorised('Login failed');
     // RabbitMQ's loopback_users: guest only from this machine, on every listener.
-    if (!loginAllowed(user, { transport: 'tcp', localAddress: req.socket.localAddress ?? '', remoteAddress: req.socket.remoteAddress ?? '' })) {
+    if (!loginAllowed(user, { transport: 'tcp', localAddress: req.socket.localAddress ?? '', remoteAddress: req.socket.remoteAddress ?? '' }, broker.loopbackUsers)) {
       ctx.server.log.warn(`HTTP access denied: user '${user.name}' - User can only log in via localhost`);
       return unauthorised('User can only log in via localhost', 'not_authorised');
     }

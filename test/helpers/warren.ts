@@ -39,7 +39,7 @@ export interface StartOptions {
 }
 
 const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
-const API_LINE = /management UI and API on (\S+)/;
+const API_LINE = /management API listener on \S+, web UI on (\S+)/;
 const METRICS_LINE = /Prometheus metrics on (\S+)/;
 
 /** --api-port 0 and --metrics-port 0 unless the test chose a port or turned the listener off. */

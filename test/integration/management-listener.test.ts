@@ -50,7 +50,7 @@ describe('management and metrics listeners against warren', () => {
   });
 
   it('logs the management URL and the metrics URL at startup', () => {
-    expect(w.output()).toMatch(/management UI and API on http:\/\/127\.0\.0\.1:\d+\//);
+    expect(w.output()).toMatch(/management API listener on 127\.0\.0\.1:\d+, web UI on http:\/\/127\.0\.0\.1:\d+\//);
     expect(w.output()).toMatch(/Prometheus metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/);
   });
 

@@ -65,13 +65,7 @@ const KNOWN_WRONG_WAY: readonly string[] = [
 
 /** Import cycles not yet removed, as their member files; a cycle among some of one entry's files passes. Only shrinks. */
 const KNOWN_CYCLES: readonly (readonly string[])[] = [
-  ['src/amqp/errors.ts', 'src/amqp/field-table.ts', 'src/amqp/generated/methods.ts', 'src/amqp/reader.ts', 'src/amqp/writer.ts'],
-  ['src/broker/broker.ts', 'src/broker/definitions.ts', 'src/broker/vhost.ts'],
   ['src/server/channel-methods.ts', 'src/server/channel.ts', 'src/server/direct-reply-consumer.ts'],
-  [
-    'src/api/connections.ts', 'src/api/definitions.ts', 'src/api/exchanges.ts', 'src/api/node.ts', 'src/api/permissions.ts', 'src/api/policies.ts',
-    'src/api/queues.ts', 'src/api/router.ts', 'src/api/topic-permissions.ts', 'src/api/users.ts', 'src/api/warren.ts',
-  ],
   ['src/cli/admin-client.ts', 'src/cli/command.ts', 'src/cli/config/resolve.ts', 'src/cli/config/target-options.ts', 'src/cli/context.ts', 'src/cli/global-options.ts', 'src/cli/target.ts'],
   ['commands/complete.ts', 'commands/completion.ts', 'commands/help.ts', 'src/cli/registry.ts'],
 ];

@@ -3,65 +3,11 @@ import type { FieldTable } from '../field-table.js';
 import type { Reader } from '../reader.js';
 import type { Timestamp } from '../timestamp.js';
 import type { Writer } from '../writer.js';
+import { Frame } from './constants.js';
+
+export { Frame, ReplyCode, replyCodeName } from './constants.js';
 
 const EMPTY = Buffer.alloc(0);
-
-export const Frame = {
-  METHOD: 1,
-  HEADER: 2,
-  BODY: 3,
-  HEARTBEAT: 8,
-  MIN_SIZE: 4096,
-  END: 206,
-} as const;
-
-export const ReplyCode = {
-  REPLY_SUCCESS: 200,
-  CONTENT_TOO_LARGE: 311,
-  NO_ROUTE: 312,
-  NO_CONSUMERS: 313,
-  CONNECTION_FORCED: 320,
-  INVALID_PATH: 402,
-  ACCESS_REFUSED: 403,
-  NOT_FOUND: 404,
-  RESOURCE_LOCKED: 405,
-  PRECONDITION_FAILED: 406,
-  FRAME_ERROR: 501,
-  SYNTAX_ERROR: 502,
-  COMMAND_INVALID: 503,
-  CHANNEL_ERROR: 504,
-  UNEXPECTED_FRAME: 505,
-  RESOURCE_ERROR: 506,
-  NOT_ALLOWED: 530,
-  NOT_IMPLEMENTED: 540,
-  INTERNAL_ERROR: 541,
-} as const;
-
-const REPLY_CODE_NAMES: Record<number, string> = {
-  200: 'REPLY_SUCCESS',
-  311: 'CONTENT_TOO_LARGE',
-  312: 'NO_ROUTE',
-  313: 'NO_CONSUMERS',
-  320: 'CONNECTION_FORCED',
-  402: 'INVALID_PATH',
-  403: 'ACCESS_REFUSED',
-  404: 'NOT_FOUND',
-  405: 'RESOURCE_LOCKED',
-  406: 'PRECONDITION_FAILED',
-  501: 'FRAME_ERROR',
-  502: 'SYNTAX_ERROR',
-  503: 'COMMAND_INVALID',
-  504: 'CHANNEL_ERROR',
-  505: 'UNEXPECTED_FRAME',
-  506: 'RESOURCE_ERROR',
-  530: 'NOT_ALLOWED',
-  540: 'NOT_IMPLEMENTED',
-  541: 'INTERNAL_ERROR',
-};
-
-export function replyCodeName(code: number): string {
-  return REPLY_CODE_NAMES[code] ?? 'UNKNOWN';
-}
 
 export const ClassId = {
   CONNECTION: 10,
@@ -2166,7 +2112,7 @@ export interface BasicProperties {
 
 /** Reads the property flags and the properties present (after class, weight and body size). */
 export function decodeBasicProperties(r: Reader): BasicProperties {
-  let flags = r.short();
+  const flags = r.short();
   // Bit 0 set means another flag word follows; 0-9-1 basic has 14 properties, so skip any extra words.
   for (let more = flags; (more & 1) !== 0; ) more = r.short();
   const p: BasicProperties = {};
@@ -2184,7 +2130,6 @@ export function decodeBasicProperties(r: Reader): BasicProperties {
   if ((flags & 16) !== 0) p.userId = r.shortstr();
   if ((flags & 8) !== 0) p.appId = r.shortstr();
   if ((flags & 4) !== 0) p.clusterId = r.shortstr();
-  flags = 0;
   return p;
 }
 
