@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Queue } from '../broker/queue.js';
 import { EXCHANGE_TYPES } from '../broker/exchange.js';
 import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
-import { HttpError, notFound, ok, type ApiReply, type ApiRequest } from './http.js';
+import { HttpError, notFound, ok, type ApiReply, type ApiRequest, type ListScope } from './http.js';
 import { buildMessage } from './messages.js';
 import type { Route } from './route.js';
 import { totalRates } from './rates.js';
@@ -12,14 +12,17 @@ import { totalRates } from './rates.js';
 const ALIVENESS_QUEUE = 'aliveness-test';
 const ALIVENESS_BODY = 'test_message';
 
-export function totals(ctx: ApiContext): { connections: number; channels: number; consumers: number; exchanges: number; queues: number; ready: number; unacked: number } {
+/** Object and message totals; with a list scope (a management or policymaker user) only what it may see, as RabbitMQ. */
+export function totals(ctx: ApiContext, scope?: ListScope): { connections: number; channels: number; consumers: number; exchanges: number; queues: number; ready: number; unacked: number } {
   const t = { connections: 0, channels: 0, consumers: 0, exchanges: 0, queues: 0, ready: 0, unacked: 0 };
   for (const c of ctx.server.connections) {
+    if (scope?.user !== undefined && scope.user !== null && c.user?.name !== scope.user) continue;
     t.connections++;
     t.channels += c.channels.size;
     for (const ch of c.channels.values()) t.consumers += ch.consumers.size;
   }
   for (const v of brokerOf(ctx).vhosts.values()) {
+    if (scope?.vhosts && !scope.vhosts.has(v.name)) continue;
     t.exchanges += v.exchanges.size;
     t.queues += v.queues.size;
     for (const q of v.queues.values()) {
@@ -42,7 +45,7 @@ export function listeners(ctx: ApiContext): { protocol: string; host: string; po
 const exchangeTypes = EXCHANGE_TYPES.map((name) => ({ name, description: `AMQP ${name} exchange, as per the AMQP specification`, enabled: true }));
 
 function overview(ctx: ApiContext, req: ApiRequest): Record<string, unknown> {
-  const t = totals(ctx);
+  const t = totals(ctx, req.scope);
   const rates = totalRates(ctx, req, null, [t.ready + t.unacked, t.ready, t.unacked]);
   return {
     management_version: ctx.version,

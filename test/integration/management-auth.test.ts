@@ -102,6 +102,11 @@ describe('management user tags against warren', () => {
     expect(await names('monitoring', '/api/vhosts')).toEqual(['/', A, B, 'vh-administrator'].sort());
     expect(await names('management', '/api/queues')).not.toContain('hidden');
     expect(await names('monitoring', '/api/queues')).toContain('hidden');
+    // the overview counts what the user may see, as RabbitMQ
+    const overview = async (tag: Tag): Promise<number> => (await as(tag, 'GET', '/api/overview')).body.object_totals.queues;
+    expect(await overview('management')).toBe((await names('management', '/api/queues')).length);
+    expect(await overview('monitoring')).toBe((await names('monitoring', '/api/queues')).length);
+    expect(await overview('monitoring')).toBeGreaterThan(await overview('management'));
     const paged = (await as('management', 'GET', '/api/queues?page=1&page_size=100')).body;
     expect(paged.total_count).toBe(paged.items.length);
     expect(paged.items.every((q: { vhost: string }) => q.vhost === A)).toBe(true);
