@@ -24,6 +24,7 @@ import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definition-emitter.js';
+import { countRouted } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/memory-budget.js';
 
@@ -171,6 +172,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     let batch = 0;
     if (durableTargets && this.env) batch = this.env.store.persist(delivered, durableTargets);
     for (const q of accepted) q.enqueue(delivered);
+    countRouted(exchange.stats, accepted);
     return { routed: accepted.length, batch, rejected };
   }
 

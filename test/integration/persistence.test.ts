@@ -129,7 +129,7 @@ describe('restart', () => {
   it('refuses a second daemon on the same data directory (exit 69)', async () => {
     const dir = dataDir();
     await start(dir);
-    const r = spawnSync(process.execPath, [serverBin, '--port', '0', '--data-dir', dir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [serverBin, '--port', '0', '--data-dir', dir, '--no-management', '--no-metrics'], { encoding: 'utf8' });
     expect(r.status).toBe(69);
     expect(r.stderr).toMatch(/data directory .* is in use by another warren-server \(pid \d+\)/);
   });
