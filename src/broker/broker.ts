@@ -2,6 +2,7 @@
 // The server and the management API both drive it.
 import type { DefinitionEmitter } from './definition-emitter.js';
 import { DirectReplyTo } from './direct-reply-to.js';
+import { Limits } from './limits.js';
 import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
@@ -19,6 +20,23 @@ export class Broker {
   readonly permissions = new Map<string, Map<string, Permission>>();
   readonly directReplyTo = new DirectReplyTo();
   readonly topicPermissions = new TopicPermissions();
+  /** vhost and user limits (set_vhost_limits, set_user_limits) */
+  readonly limits = new Limits();
+
+  /** Sets or clears a limit and stores it with its vhost or user record. */
+  setLimit(kind: 'vhost' | 'user', owner: string, name: string, value: number | null): boolean {
+    const changed = value === null ? this.limits.clear(kind, owner, name) : (this.limits.set(kind, owner, name, value), true);
+    if (this.definitions) {
+      if (kind === 'vhost') {
+        const v = this.vhosts.get(owner);
+        if (v) this.definitions.vhost(v);
+      } else {
+        const u = this.users.get(owner);
+        if (u) this.definitions.user(u);
+      }
+    }
+    return changed;
+  }
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
   /** RabbitMQ's loopback_users: these users may log in over loopback only (on every listener) */
@@ -28,7 +46,14 @@ export class Broker {
   readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();
 
   /** told about every change to durable definitions (null: nothing is stored) */
-  definitions: DefinitionEmitter | null = null;
+  get definitions(): DefinitionEmitter | null {
+    return this.emitter;
+  }
+  set definitions(emitter: DefinitionEmitter | null) {
+    this.emitter = emitter;
+    if (emitter) emitter.limits = this.limits;
+  }
+  private emitter: DefinitionEmitter | null = null;
 
   /** `defaults: false` leaves the broker empty, for loading stored definitions into. */
   constructor(
@@ -79,6 +104,7 @@ export class Broker {
     for (const q of [...vhost.queues.values()]) vhost.removeQueue(q);
     this.permissions.delete(name);
     this.topicPermissions.forgetVhost(name);
+    this.limits.forgetVhost(name);
     this.definitions?.vhostDeleted(name);
     return true;
   }
@@ -94,6 +120,7 @@ export class Broker {
     if (!this.users.delete(name)) return false;
     for (const perVhost of this.permissions.values()) perVhost.delete(name);
     this.topicPermissions.forgetUser(name);
+    this.limits.forgetUser(name);
     this.definitions?.userDeleted(name);
     return true;
   }

@@ -19,6 +19,7 @@ import { Message } from './message.js';
 import { routeKey, routeMessage } from './routing.js';
 import { Queue, type QueueHooks, type QueueOptions } from './queue.js';
 import { EQUIVALENCE_ARGS as TABLE_EQUIVALENCE_ARGS } from '../amqp/queue-arguments.js';
+import type { Limits } from './limits.js';
 import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
@@ -31,6 +32,8 @@ export interface VhostEnv {
   readonly store: MessageStore;
   readonly definitions: DefinitionEmitter | null;
   readonly memory: MemoryBudget | null;
+  /** vhost limits (max-queues); absent in scratch copies */
+  readonly limits?: Limits;
 }
 
 /** The queue arguments RabbitMQ compares on redeclaration (from the one argument table); others are accepted as given. */
@@ -232,7 +235,10 @@ export class Vhost implements QueueHooks, RoutingScope {
       return existing;
     }
     if (d.name === '') throw defaultExchangeRefused();
-    if (!isExchangeType(d.type)) throw commandInvalid(`invalid exchange type '${d.type}'`);
+    // RabbitMQ says "unknown exchange type" for a type it has no module for (x-delayed-message without
+    // its plugin, a typo). For names that happen to be atoms in its VM ('x', 'foo', '') it says
+    // "invalid exchange type" instead, which depends on its internals; warren always says "unknown".
+    if (!isExchangeType(d.type)) throw commandInvalid(`unknown exchange type '${d.type}'`);
     if (existing) {
       this.checkExchangeEquivalent(existing, d);
       return existing;
@@ -307,6 +313,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     }
     if (name.startsWith('amq.') && d.name !== '' && !d.allowReservedName) throw reservedName('queue', name);
     validateQueueArguments(d.arguments, name, this.name, d.durable, d.exclusiveOwner !== null);
+    this.env?.limits?.checkQueue(this.name, name, this.queues.size);
     const q = new Queue(name, this.name, d, this.env?.memory ?? null);
     // Exclusive queues die with their connection, so only the others keep messages across restarts.
     if (d.durable && d.exclusiveOwner === null) q.store = this.env?.store ?? null;

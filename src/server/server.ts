@@ -56,6 +56,13 @@ export class WarrenServer {
     readonly broker: Broker = new Broker(),
   ) {
     this.tls = options.tls ? new TlsServers(options.tls.settings) : null;
+    // vhost and user limits count the live, opened connections and their channels
+    const opened = (): Connection[] => [...this.connections].filter((c) => c.isOpen);
+    broker.limits.counts = {
+      vhostConnections: (vhost) => opened().filter((c) => c.vhost?.name === vhost).length,
+      userConnections: (user) => opened().filter((c) => c.user?.name === user).length,
+      userChannels: (user) => opened().reduce((n, c) => n + (c.user?.name === user ? c.channels.size : 0), 0),
+    };
   }
 
   get log(): Logger {
