@@ -135,7 +135,7 @@ export class Connection implements ChannelHost {
     private readonly ctx: ConnectionContext,
   ) {
     this.id = `${peer.host}:${peer.port} -> ${peer.localHost}:${peer.localPort}`;
-    this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - 8);
+    this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - FRAME_OVERHEAD);
     this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), ctx.limits.handshakeTimeout);
     this.handshakeTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

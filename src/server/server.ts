@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import { Broker } from '../broker/broker.js';
+import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import type { Logger } from './logger.js';
 import { ResourceMonitor, type ResourceLimits } from './resource-monitor.js';
@@ -15,8 +16,6 @@ export interface ServerOptions {
   log: Logger;
 }
 
-/** per-message overhead beyond the body (objects, the header bytes, the queue slot), as the memory budget counts it */
-const MESSAGE_OVERHEAD = 700;
 
 export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000 };
 
@@ -137,8 +136,8 @@ export class WarrenServer {
     let bytes = 0;
     for (const vhost of this.broker.vhosts.values()) {
       for (const q of vhost.queues.values()) {
-        bytes += q.unackedBytes + q.unackedCount * MESSAGE_OVERHEAD;
-        if (!budget) bytes += q.readyBytes + q.messageCount * MESSAGE_OVERHEAD;
+        bytes += q.unackedBytes + q.unackedCount * MESSAGE_MEMORY_ESTIMATE;
+        if (!budget) bytes += q.readyBytes + q.messageCount * MESSAGE_MEMORY_ESTIMATE;
       }
     }
     if (budget) bytes += budget.used;
