@@ -154,11 +154,14 @@ export interface ByteSink {
   ensure(n: number): void;
   buf: Buffer;
   pos: number;
+  /** total distance ensure() has moved written bytes back; a length offset taken earlier shifts by its growth */
+  readonly moved: number;
 }
 
 export function encodeTable(w: ByteSink, table: FieldTable | undefined): void {
   w.ensure(4);
   const lenAt = w.pos;
+  const moved = w.moved;
   w.pos += 4;
   if (table) {
     for (const key of Object.keys(table)) {
@@ -171,7 +174,9 @@ export function encodeTable(w: ByteSink, table: FieldTable | undefined): void {
       encodeValue(w, value);
     }
   }
-  w.buf.writeUInt32BE(w.pos - lenAt - 4, lenAt);
+  // nested values may have made ensure() move the bytes: the length field moved with them
+  const at = lenAt - (w.moved - moved);
+  w.buf.writeUInt32BE(w.pos - at - 4, at);
 }
 
 function encodeValue(w: ByteSink, value: FieldValue): void {
@@ -212,9 +217,11 @@ function encodeValue(w: ByteSink, value: FieldValue): void {
     w.ensure(5);
     w.buf[w.pos++] = 0x41;
     const lenAt = w.pos;
+    const moved = w.moved;
     w.pos += 4;
     for (const item of value) encodeValue(w, item);
-    w.buf.writeUInt32BE(w.pos - lenAt - 4, lenAt);
+    const at = lenAt - (w.moved - moved);
+    w.buf.writeUInt32BE(w.pos - at - 4, at);
   } else {
     w.ensure(1);
     w.buf[w.pos++] = 0x46;

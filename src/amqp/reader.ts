@@ -60,23 +60,21 @@ export class Reader {
   /**
    * A shortstr that must be well-formed UTF-8 (names, keys and texts of methods without content):
    * malformed bytes are a connection error with RabbitMQ's reply, never silently replaced by
-   * U+FFFD (which would make different names collide). ASCII, the common case, is checked by a
-   * byte loop; only the rest goes to the native validator. Stricter than RabbitMQ in one corner:
-   * encoded surrogates and code points above U+10FFFF are refused too (a JS string cannot carry them).
+   * U+FFFD (which would make different names collide). Cheap: the decoder turns every malformed
+   * sequence into U+FFFD, so only a string containing one (rare: a real U+FFFD is valid) goes to
+   * the native validator. Stricter than RabbitMQ in one corner: encoded surrogates and code points
+   * above U+10FFFF are refused too (a JavaScript string cannot hold them distinctly).
    */
   shortstrUtf8(): string {
     const len = this.octet();
     this.need(len);
-    const buf = this.buf;
     const start = this.pos;
-    const end = start + len;
-    let i = start;
-    while (i < end && buf[i]! < 0x80) i++;
-    if (i < end && !isUtf8(buf.subarray(i, end))) {
+    this.pos += len;
+    const s = this.buf.toString('utf8', start, this.pos);
+    if (s.includes('\ufffd') && !isUtf8(this.buf.subarray(start, this.pos))) {
       throw new AmqpError(ReplyCode.FRAME_ERROR, 'Malformed UTF-8 in shortstr');
     }
-    this.pos = end;
-    return buf.toString(i === end ? 'latin1' : 'utf8', start, end);
+    return s;
   }
 
   longstr(): Buffer {

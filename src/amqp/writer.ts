@@ -21,6 +21,8 @@ export class Writer {
   private chunks: Buffer[] = [];
   /** offset of the frame begun with begin(); moves when ensure() reallocates */
   private frameStart = 0;
+  /** how far ensure() has moved written bytes towards the start in all (offsets taken earlier shift by this) */
+  moved = 0;
   /** arenas allocated so far (a test and benchmark hook) */
   arenas = 1;
 
@@ -39,6 +41,7 @@ export class Writer {
     this.arenas++;
     unsealed.copy(next, 0);
     this.frameStart -= this.sealed;
+    this.moved += this.sealed;
     this.buf = next;
     this.pos = unsealed.length;
     this.sealed = 0;

@@ -21,6 +21,8 @@ export class Broker {
   readonly topicPermissions = new TopicPermissions();
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
+  /** RabbitMQ's loopback_users: these users may log in over loopback only (on every listener) */
+  loopbackUsers: ReadonlySet<string> = new Set([DEFAULT_USER]);
 
   /** channels waiting for publishes to become durable before confirming them */
   readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();

@@ -11,6 +11,12 @@ export type LoginEndpoint = { transport: 'tcp'; localAddress: string; remoteAddr
 /** RabbitMQ's loopback_users default: these users may log in only from this machine. */
 export const DEFAULT_LOOPBACK_USERS: ReadonlySet<string> = new Set(['guest']);
 
+/** `--loopback-users`: comma-separated names, or "none" (as RabbitMQ's `loopback_users = none`). */
+export function parseLoopbackUsers(value: string): Set<string> {
+  const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  return new Set(names.length === 1 && names[0] === 'none' ? [] : names);
+}
+
 /** As RabbitMQ's rabbit_net:is_loopback: all of 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');

@@ -27,7 +27,7 @@ import {
   writeTxSelectOk,
   writeAccessRequestOk,
 } from '../amqp/index.js';
-import { accessRefused, defaultExchangeRefused, notAllowed, preconditionFailed, reservedName } from '../broker/errors.js';
+import { accessRefused, commandInvalid, defaultExchangeRefused, notAllowed, preconditionFailed, reservedName } from '../broker/errors.js';
 import { isExchangeType } from '../broker/exchange.js';
 import { Vhost } from '../broker/vhost.js';
 import { checkNewExchangeAccess, checkNewQueueAccess } from '../broker/declare-access.js';
@@ -43,7 +43,8 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
   switch (m.id) {
     case MethodId.EXCHANGE_DECLARE: {
       // RabbitMQ's order: type, the default exchange (passive too), configure, then for a new exchange its alternate.
-      if (m.exchange === '' && (m.passive || isExchangeType(m.type))) throw defaultExchangeRefused();
+      if (!m.passive && !isExchangeType(m.type)) throw commandInvalid(`unknown exchange type '${m.type}'`);
+      if (m.exchange === '') throw defaultExchangeRefused();
       if (!m.passive) {
         check('configure', 'exchange', m.exchange);
         // The alternate exchange of new exchanges only (reserved names fail first).

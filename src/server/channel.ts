@@ -34,6 +34,8 @@ export interface ChannelHost {
   readonly id: string;
   readonly broker: Broker;
   readonly writer: Writer;
+  /** largest message body accepted, in bytes */
+  readonly maxMessageSize: number;
   readonly frameMax: number;
   readonly consumerCancelNotify: boolean;
   /** true while the socket's send buffer is over its high-water mark */
@@ -81,7 +83,7 @@ export class Channel implements ConsumerHost, ReplySink {
   txMode = false;
   private txActions: TxAction[] = [];
   private readonly confirms: PublisherConfirms;
-  private readonly assembler = new ContentAssembler();
+  private readonly assembler: ContentAssembler;
   /** the basic.publish whose content is being received */
   private pending: BasicPublish | null = null;
   /** queues whose consumers on this channel got capacity back: drained once per batch */
@@ -99,6 +101,7 @@ export class Channel implements ConsumerHost, ReplySink {
     readonly user: User,
     readonly vhost: Vhost,
   ) {
+    this.assembler = new ContentAssembler(host.maxMessageSize);
     this.confirms = new PublisherConfirms({
       writer: host.writer,
       number,

@@ -45,6 +45,10 @@ export interface ConnectionLimits {
   heartbeat: number;
   /** ms from accept to connection.open-ok; a client slower than this is dropped (RabbitMQ's handshake_timeout) */
   handshakeTimeout: number;
+  /** most open connections on this node (RabbitMQ's connection_max); Infinity: no limit */
+  maxConnections: number;
+  /** largest message body accepted, in bytes (RabbitMQ's max_message_size) */
+  maxMessageSize: number;
 }
 
 export interface ConnectionContext {
@@ -56,6 +60,8 @@ export interface ConnectionContext {
   closed(connection: Connection): void;
   /** why publishers are blocked right now (a resource alarm), or null */
   alarmReason(): string | null;
+  /** connections that have completed connection.open */
+  openConnections(): number;
 }
 
 export interface PeerInfo {
@@ -146,6 +152,10 @@ export class Connection implements ChannelHost {
 
   get broker(): Broker {
     return this.ctx.broker;
+  }
+
+  get maxMessageSize(): number {
+    return this.ctx.limits.maxMessageSize;
   }
 
   /** the authenticated user (from connection.tune on), else null */
@@ -313,7 +323,10 @@ export class Connection implements ChannelHost {
     if (m.id === MethodId.CHANNEL_OPEN) {
       // 0-9-1 channel.open: opening an open channel is a connection-level CHANNEL_ERROR.
       if (ch) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`, ClassId.CHANNEL, 10);
-      if (number > this.channelMax) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `channel ${number} is above channel_max ${this.channelMax}`, ClassId.CHANNEL, 10);
+      // RabbitMQ counts open channels against channel_max (any channel number is accepted).
+      if (this.channels.size >= this.channelMax) {
+        throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
+      }
       this.channels.set(number, new Channel(this, number, phase.user, phase.vhost));
       writeChannelOpenOk(this.writer, number, Buffer.alloc(0));
       return;
@@ -405,7 +418,7 @@ export class Connection implements ChannelHost {
     this.authMechanism = mechanism;
     const credentials = parseCredentials(mechanism, response);
     const user = credentials && this.broker.authenticate(credentials.user, credentials.password);
-    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host })) {
+    if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host }, this.broker.loopbackUsers)) {
       this.ctx.log.warn(`login refused for user '${credentials?.user ?? '?'}' from ${this.peer.host} (mechanism ${mechanism})`);
       const err = new AmqpError(
         ReplyCode.ACCESS_REFUSED,
@@ -441,6 +454,8 @@ export class Connection implements ChannelHost {
   private onOpen(phase: Extract<Phase, { name: 'open' }>, vhostName: string): void {
     const { user } = phase;
     const vhost = this.broker.vhosts.get(vhostName);
+    const max = this.ctx.limits.maxConnections;
+    if (this.ctx.openConnections() >= max) throw notAllowed(`connection refused: node connection limit (${max}) is reached`);
     if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
     if (!this.broker.permission(vhostName, user.name)) {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${user.name}'`);

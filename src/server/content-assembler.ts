@@ -23,6 +23,9 @@ export class ContentAssembler {
   private parts: Buffer[] = [];
   private received = 0;
 
+  /** `maxSize`: the largest body accepted (warren-server --max-message-size). */
+  constructor(private readonly maxSize = MAX_MESSAGE_SIZE) {}
+
   /** True between the header frame and the last body frame. */
   get inBody(): boolean {
     return this.expectedSize >= 0;
@@ -37,10 +40,10 @@ export class ContentAssembler {
     }
     reader.short(); // weight: unused in 0-9-1
     const size = reader.longlong();
-    if (size > MAX_MESSAGE_SIZE) {
+    if (size > this.maxSize) {
       throw new AmqpError(
         ReplyCode.PRECONDITION_FAILED,
-        `message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`,
+        `message size ${size} is larger than configured max size ${this.maxSize}`,
       );
     }
     this.properties = decodeBasicProperties(reader);

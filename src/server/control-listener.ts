@@ -136,7 +136,7 @@ export async function startControlListeners(opts: ControlListenerOptions): Promi
       user = broker.authenticate(creds.user, creds.password);
       if (!user) return unauthorised('Login failed');
       // The same login rule as on AMQP: loopback users (guest) only over loopback (RabbitMQ's text).
-      if (!loginAllowed(user, loginEndpoint(kind, req))) {
+      if (!loginAllowed(user, loginEndpoint(kind, req), broker.loopbackUsers)) {
         opts.server.log.warn(`HTTP access denied: user '${user.name}' - User can only log in via localhost`);
         return unauthorised('User can only log in via localhost', 'not_authorised');
       }

@@ -5,7 +5,7 @@
 // OS user owning it (and root). That is only true while nobody else can replace or reach into the
 // data directory, so the daemon refuses to start unless the directory belongs to its own user and
 // is writable by nobody else; and everything it creates there is private to that user (mode 0600).
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -58,3 +58,30 @@ export function checkDataDirTrust(dir: string, uid: number | undefined = process
     );
   }
 }
+
+/**
+ * Makes what an older warren (or a hand-made directory) left readable by others private: the data
+ * directory, its subdirectories and files lose their group and other bits. Symbolic links are left
+ * alone. Returns how many entries changed.
+ */
+export function tightenModes(dir: string): number {
+  let changed = 0;
+  const visit = (path: string, depth: number): void => {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return;
+    if ((st.mode & 0o077) !== 0) {
+      try {
+        chmodSync(path, st.mode & 0o700);
+        changed++;
+      } catch {
+        // a file system without modes, or a file we do not own: nothing more to do for it
+      }
+    }
+    if (st.isDirectory() && depth < MAX_DEPTH) for (const name of readdirSync(path)) visit(join(path, name), depth + 1);
+  };
+  visit(dir, 0);
+  return changed;
+}
+
+/** The data directory's layout is shallow (segments and spool files one level down). */
+const MAX_DEPTH = 4;

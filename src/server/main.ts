@@ -2,16 +2,19 @@
 // shuts down cleanly on SIGTERM/SIGINT.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_LOOPBACK_USERS, parseLoopbackUsers } from './authentication.js';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
-import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, type DataPaths } from './data-dir.js';
+import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, tightenModes, type DataPaths } from './data-dir.js';
 import { StoreFormatError } from '../broker/store/message-store.js';
 import { openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
-import { DEFAULT_LIMITS, WarrenServer } from './server.js';
+import { DEFAULT_LIMITS, WarrenServer, type TlsListenerOptions } from './server.js';
+import { secureContextOptions, type TlsSettings } from './tls.js';
 import { VERSION } from './version.js';
 
 const MIB = 1024 * 1024;
@@ -30,6 +33,8 @@ interface Options {
   frameMax: number;
   channelMax: number;
   handshakeTimeout: number;
+  maxConnections?: number;
+  maxMessageSize: number;
   quiet: boolean;
   memoryBudget: number;
   memoryHighWatermark?: number;
@@ -37,6 +42,13 @@ interface Options {
   /** management API over TCP: off unless given (the control socket is always served) */
   apiPort?: number;
   apiBind: string;
+  loopbackUsers: Set<string>;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsPort: number;
+  tlsVerify: 'peer' | 'none';
+  tlsFailIfNoPeerCert: boolean;
 }
 
 function integer(min: number, max: number) {
@@ -45,6 +57,37 @@ function integer(min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
     return n;
   };
+}
+
+function tlsVerify(value: string): 'peer' | 'none' {
+  if (value === 'peer' || value === 'verify_peer') return 'peer';
+  if (value === 'none' || value === 'verify_none') return 'none';
+  throw new InvalidArgumentError("expected 'peer' or 'none'");
+}
+
+/** The AMQPS listener asked for, after checking the options and that the files can be read. */
+function tlsListener(opts: Options): TlsListenerOptions | undefined {
+  const given = opts.tlsCert !== undefined || opts.tlsKey !== undefined;
+  if (!given) {
+    if (opts.tlsCa !== undefined || opts.tlsVerify === 'peer' || opts.tlsFailIfNoPeerCert) {
+      process.stderr.write('error: --tls-ca, --tls-verify and --tls-fail-if-no-peer-cert need --tls-cert and --tls-key\n');
+      process.exit(EX_USAGE);
+    }
+    return undefined;
+  }
+  if (opts.tlsCert === undefined || opts.tlsKey === undefined) {
+    process.stderr.write('error: --tls-cert and --tls-key go together\n');
+    process.exit(EX_USAGE);
+  }
+  const settings: TlsSettings = { certFile: opts.tlsCert, keyFile: opts.tlsKey, verify: opts.tlsVerify, failIfNoPeerCert: opts.tlsFailIfNoPeerCert };
+  if (opts.tlsCa !== undefined) settings.caFile = opts.tlsCa;
+  try {
+    createSecureContext(secureContextOptions(settings));
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exit(EX_CONFIG);
+  }
+  return { settings, port: opts.tlsPort, bind: opts.bind };
 }
 
 function parseArgs(argv: string[]): Options {
@@ -60,8 +103,17 @@ function parseArgs(argv: string[]): Options {
     .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
     .option('--handshake-timeout <ms>', 'drop clients that have not finished the AMQP handshake in this time (RabbitMQ\'s handshake_timeout)', integer(1, 2 ** 31 - 1), DEFAULT_LIMITS.handshakeTimeout)
+    .option('--max-connections <n>', 'most open AMQP connections; more are refused with 530 (RabbitMQ\'s connection_max; default no limit)', integer(0, 2 ** 31 - 1))
+    .option('--max-message-size <bytes>', 'largest message accepted; larger publishes are refused with 406 (RabbitMQ\'s max_message_size)', integer(1, 512 * MIB), DEFAULT_LIMITS.maxMessageSize)
+    .option('--tls-cert <file>', 'serve AMQPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
+    .option('--tls-ca <file>', 'CA bundle client certificates are checked against (PEM)')
+    .option('--tls-port <port>', 'AMQPS port', integer(0, 65535), 5671)
+    .option('--tls-verify <mode>', "'peer' asks for a client certificate and checks it, 'none' does not (RabbitMQ's verify)", tlsVerify, 'none')
+    .option('--tls-fail-if-no-peer-cert', 'with --tls-verify peer, refuse clients without a certificate', false)
     .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
     .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
+    .option('--loopback-users <names>', 'users who may log in over loopback only, on every listener (comma-separated, or none)', parseLoopbackUsers, new Set(DEFAULT_LOOPBACK_USERS))
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
     .option('--memory-high-watermark <MiB>', 'block publishers above this resident memory (default 40% of RAM)', integer(1, 1 << 30))
     .option('--disk-free-limit <MiB>', 'block publishers when the data directory has less free disk', integer(0, 1 << 30), 50)
@@ -99,6 +151,7 @@ async function detach(paths: DataPaths, argv: string[]): Promise<never> {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const opts = parseArgs(argv);
+  const tls = tlsListener(opts);
   const paths = dataPaths(opts.dataDir);
   if (opts.pidFile) paths.pidFile = opts.pidFile;
   // Everything the daemon creates (definitions with password hashes, segments, log, pid) is private.
@@ -121,18 +174,30 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   let storage: RecoveredBroker;
   try {
     unlock = lockDataDir(paths.dir);
+    // Files an older warren left readable by others (password hashes among them) become private.
+    const tightened = tightenModes(paths.dir);
+    if (tightened > 0) log.warn(`made ${tightened} files and directories in the data directory private (mode 0600/0700): others could read them`);
     storage = openDiskBroker(paths.dir, opts.memoryBudget * MIB);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     process.exit(err instanceof DataDirLocked ? EX_UNAVAILABLE : err instanceof StoreFormatError ? EX_CONFIG : EX_SOFTWARE);
   }
   for (const line of storage.report) (line.startsWith('damage:') ? log.warn : log.info)(line);
+  storage.broker.loopbackUsers = opts.loopbackUsers;
   const server = new WarrenServer(
     {
       port: opts.port,
       bind: opts.bind,
-      limits: { heartbeat: opts.heartbeat, frameMax: opts.frameMax, channelMax: opts.channelMax, handshakeTimeout: opts.handshakeTimeout },
+      limits: {
+        heartbeat: opts.heartbeat,
+        frameMax: opts.frameMax,
+        channelMax: opts.channelMax,
+        handshakeTimeout: opts.handshakeTimeout,
+        maxConnections: opts.maxConnections ?? Infinity,
+        maxMessageSize: opts.maxMessageSize,
+      },
       log,
+      ...(tls ? { tls } : {}),
     },
     storage.broker,
   );
@@ -140,10 +205,12 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await server.startApp();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    const tlsPort = tls !== undefined && (e as { port?: number }).port === tls.port && tls.port !== opts.port;
+    const [flag, port] = tlsPort ? ['--tls-port', tls.port] : ['--port', opts.port];
     if (e.code === 'EADDRINUSE') {
-      process.stderr.write(`error: ${opts.bind}:${opts.port} is already in use (is another broker running?). Use --port to pick another.\n`);
+      process.stderr.write(`error: ${opts.bind}:${port} is already in use (is another broker running?). Use ${flag} to pick another.\n`);
     } else {
-      process.stderr.write(`error: cannot listen on ${opts.bind}:${opts.port}: ${e.message}\n`);
+      process.stderr.write(`error: cannot listen on ${opts.bind}:${port}: ${e.message}\n`);
     }
     unlock();
     process.exit(EX_UNAVAILABLE);
@@ -201,5 +268,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   log.info(`control socket on ${paths.socket}`);
   if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}`);
+  if (server.tlsAddress) log.info(`AMQPS listener on ${server.tlsAddress.host}:${server.tlsAddress.port}`);
   log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
+  // SIGHUP re-reads the TLS certificates (renewed ones) without dropping connections.
+  process.on('SIGHUP', () => server.reloadTls());
 }

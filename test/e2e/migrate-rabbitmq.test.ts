@@ -191,7 +191,7 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl migrate into the RabbitMQ cluster (RABB
     expect([...expected.keys()].filter((id) => !seen.has(id))).toEqual([]);
 
     // the user logs in to the cluster with its old password; the policy came along
-    const asUser = await amqp.connect(`amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${new URL(CLUSTER_URLS[1] as string).host}/${encodeURIComponent(vhost)}`);
+    const asUser = await amqp.connect(`amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${new URL(CLUSTER_URLS[0] as string).host}/${encodeURIComponent(vhost)}`);
     await asUser.close();
     const policies = await api<{ name: string }[]>(api1, `/api/policies/${encodeURIComponent(vhost)}`);
     expect(policies.map((p) => p.name)).toContain('cluster-limit');

@@ -1,14 +1,13 @@
 // TLS for RabbitMQ targets: a CA, server and client certificates made here with openssl; an in-process HTTPS
 // server (node:https) that fakes the few management API paths list_users needs and records what the client
-// presented; and a TLS terminator in front of a warren daemon's AMQP port for amqps://.
-// warren-server itself has no TLS listener: these prove the CLI side (verification, client certificates, --insecure).
+// presented; and warren-server's own AMQPS listener (--tls-cert/--tls-key) for amqps://.
+// These prove the CLI side (verification, client certificates, --insecure); test/integration/amqps.test.ts the listener.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, startWarren, type Warren } from '../helpers/warren.js';
@@ -30,7 +29,7 @@ interface Seen {
   authorization: string | undefined;
 }
 
-function listen(server: HttpsServer | TlsServer): Promise<number> {
+function listen(server: HttpsServer): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
 
@@ -43,7 +42,6 @@ describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test
   let strictPort = 0;
   const seen: Seen[] = [];
   let warren: Warren;
-  let terminator: TlsServer;
   let amqpsPort = 0;
 
   const openssl = (...args: string[]) => execFileSync(OPENSSL as string, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -86,20 +84,13 @@ describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test
     lenientPort = await listen(lenient);
     strictPort = await listen(strict);
 
-    warren = await startWarren();
-    terminator = createTlsServer(tlsOptions, (tls) => {
-      const plain = netConnect(warren.port, warren.host);
-      tls.pipe(plain).pipe(tls);
-      tls.on('error', () => plain.destroy());
-      plain.on('error', () => tls.destroy());
-    });
-    amqpsPort = await listen(terminator);
+    warren = await startWarren({ args: ['--tls-port', '0', '--tls-cert', file('server.pem'), '--tls-key', file('server.key')] });
+    amqpsPort = Number(/AMQPS listener on \S+:(\d+)/.exec(warren.output())![1]);
   });
 
   afterAll(async () => {
     lenient?.close();
     strict?.close();
-    terminator?.close();
     await warren?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -131,7 +131,7 @@ describe('exchanges', () => {
     const ch = await c.createChannel();
     ch.on('error', () => {});
     await expect(ch.assertExchange('bad-type', 'nonsense')).rejects.toThrow();
-    expect((await closed).message).toMatch(/503.*COMMAND_INVALID - invalid exchange type 'nonsense'/);
+    expect((await closed).message).toMatch(/503.*COMMAND_INVALID - unknown exchange type 'nonsense'/);
     expect(await channelError((c2) => c2.assertExchange('amq.custom', 'direct'))).toMatch(/403.*reserved prefix/);
     const ch2 = await channel();
     await ch2.assertExchange('eq-x', 'direct');

@@ -105,6 +105,20 @@ describe('files in the data directory', () => {
     expect(modes(dir).filter(([, m]) => (m & 0o077) !== 0)).toEqual([]);
   });
 
+  it('left readable by others (by an older warren) are made private at start, the directory too', async () => {
+    const dir = tempDir();
+    const first = await startWarren({ dataDir: dir });
+    await call({ socketPath: first.socket }, 'PUT', '/api/users/secret-holder', { json: { password: 'p', tags: '' } });
+    await first.stop();
+    chmodSync(dir, 0o755);
+    for (const [path] of modes(dir)) chmodSync(join(dir, path), statSync(join(dir, path)).isDirectory() ? 0o755 : 0o644);
+    const second = await startWarren({ dataDir: dir });
+    expect(second.output()).toMatch(/made \d+ files and directories in the data directory private/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(modes(dir).filter(([, m]) => (m & 0o077) !== 0)).toEqual([]);
+    await second.stop();
+  });
+
   it('include the log and pid file of a detached daemon', async () => {
     const dir = tempDir();
     const r = await run(['--data-dir', dir, '--detached']);

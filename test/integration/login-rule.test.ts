@@ -5,7 +5,7 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
 import { networkInterfaces } from 'node:os';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopbackAddress, loginAllowed } from '../../src/server/authentication.js';
+import { isLoopbackAddress, loginAllowed, parseLoopbackUsers } from '../../src/server/authentication.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 import { call } from './api-http.js';
 
@@ -122,5 +122,37 @@ describe('guest over the TCP management API', () => {
 describe('guest over the control socket', () => {
   it('is accepted: the socket is local, its file mode is the trust', async () => {
     expect((await call({ socketPath: warren.socket }, 'GET', '/api/whoami', { auth: guest })).status).toBe(200);
+  });
+});
+
+describe('--loopback-users', () => {
+  it('parses names, and none for nobody (RabbitMQ: loopback_users = none)', () => {
+    expect([...parseLoopbackUsers('guest, ops')]).toEqual(['guest', 'ops']);
+    expect([...parseLoopbackUsers('none')]).toEqual([]);
+  });
+
+  it.skipIf(!external)('chooses who is held to loopback, on AMQP and the TCP API alike', async () => {
+    const other = await startWarren({ args: ['--bind', '0.0.0.0', '--api-port', '0', '--api-bind', '0.0.0.0', '--loopback-users', 'remote-admin'] });
+    try {
+      const port = Number(/management API listener on \S+:(\d+)/.exec(other.output())![1]);
+      const socket = { socketPath: other.socket };
+      await call(socket, 'PUT', '/api/users/remote-admin', { json: { password: admin.password, tags: 'administrator' } });
+      await call(socket, 'PUT', '/api/permissions/%2F/remote-admin', { json: { configure: '.*', write: '.*', read: '.*' } });
+      const login = async (who: { user: string; password: string }, host: string) => {
+        try {
+          await (await amqp.connect(`amqp://${who.user}:${who.password}@${host}:${other.port}`)).close();
+          return 'ok';
+        } catch (err) {
+          return (err as Error).message.includes('ACCESS_REFUSED') || (err as Error).message.includes('403') ? 'refused' : (err as Error).message;
+        }
+      };
+      expect(await login(guest, external!)).toBe('ok');
+      expect(await login(admin, external!)).toBe('refused');
+      expect(await login(admin, '127.0.0.2')).toBe('ok');
+      expect((await call({ host: external!, port }, 'GET', '/api/whoami', { auth: guest })).status).toBe(200);
+      expect((await call({ host: external!, port }, 'GET', '/api/whoami', { auth: admin })).status).toBe(401);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -67,6 +67,7 @@ async function setUp(b: Broker): Promise<void> {
   await ch.assertExchange('pm.closed', 'direct', { durable: false });
   await ch.assertExchange('pm.topic', 'topic', { durable: false });
   await ch.assertQueue('pm.theirs', { durable: false });
+  await ch.assertExchange('pm.internal', 'direct', { durable: false, internal: true });
   await ch.assertQueue('pm.sink', { durable: false });
   await ch.bindQueue('pm.sink', 'pm.closed', 'k');
   // created by the administrator, redeclared by the limited user: only new declarations are checked
@@ -86,36 +87,44 @@ type Op = (ch: Channel) => Promise<unknown> | void;
 
 /** 'ok', or the reply code and text that closed the channel (or connection). */
 async function outcome(b: Broker, op: Op, as: { user: string; password: string } = { user: USER, password: PASSWORD }): Promise<string> {
-  let failure: unknown = null;
   let c: ChannelModel;
   try {
     c = await connect(b, as.user, as.password);
   } catch (err) {
-    failure = err;
-    return describeFailure(failure);
+    return describeFailure([err]);
   }
+  // Channel and connection errors both count (a connection-level refusal also ends the channel).
+  const failures: unknown[] = [];
+  const closed = new Promise<void>((resolve) => c.once('close', (e?: unknown) => (e && failures.push(e), resolve())));
+  c.on('error', (e: unknown) => failures.push(e));
   try {
     const ch = await c.createChannel();
-    ch.on('error', (e: unknown) => (failure ??= e));
+    ch.on('error', (e: unknown) => failures.push(e));
     await op(ch);
     // a round trip, so that an asynchronous refusal (of a publish) has arrived
     await ch.checkExchange('amq.direct');
   } catch (err) {
-    failure ??= err;
-  } finally {
-    await c.close().catch(() => {});
+    failures.push(err);
   }
-  return failure === null ? 'ok' : describeFailure(failure);
+  await c.close().catch(() => {});
+  await closed;
+  return failures.length === 0 ? 'ok' : describeFailure(failures);
 }
 
-function describeFailure(failure: unknown): string {
-  const m = /(\d{3}) \([A-Z-]+\) with message "(.*)"/s.exec((failure as Error).message);
-  return (m ? `${m[1]} ${m[2]}` : (failure as Error).message).replace(/amq\.gen-[A-Za-z0-9_-]{22}/g, 'amq.gen-*');
+/** The first failure that carries a reply code and text (amqplib also reports "Channel ended" and the like). */
+function describeFailure(failures: unknown[]): string {
+  const messages = failures.map((f) => (f as Error).message);
+  for (const message of messages) {
+    const m = /(\d{3}) \([A-Z-]+\) with message "(.*)"/s.exec(message);
+    if (m) return `${m[1]} ${m[2]}`.replace(/amq\.gen-[A-Za-z0-9_-]{22}/g, 'amq.gen-*');
+  }
+  return messages[0] ?? 'unknown failure';
 }
 
 const refused = (what: string) => `403 ACCESS_REFUSED - access to ${what} in vhost '${VHOST}' refused for user '${USER}'`;
 const body = Buffer.from('m');
 
+const unknownType = "503 COMMAND_INVALID - unknown exchange type 'no-such-type'";
 const defaultRefused = '403 ACCESS_REFUSED - operation not permitted on the default exchange';
 const reserved = (name: string) => `403 ACCESS_REFUSED - queue name '${name}' contains reserved prefix 'amq.*'`;
 
@@ -159,6 +168,10 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
   ['bind a missing queue to a missing exchange', (ch) => ch.bindQueue('pm.missing', 'pm.nx', 'k'), `404 NOT_FOUND - no exchange 'pm.nx' in vhost '${VHOST}'`, 'admin'],
   ['bind missing exchanges', (ch) => ch.bindExchange('pm.nx1', 'pm.nx2', 'k'), `404 NOT_FOUND - no exchange 'pm.nx2' in vhost '${VHOST}'`, 'admin'],
   ['unbind a binding that does not exist', (ch) => ch.unbindQueue('pm.theirs', 'pm.open', 'nothing'), 'ok', 'admin'],
+  // the exchange type is checked before anything else
+  ['declare an exchange of an unknown type', (ch) => ch.assertExchange('pm.mine.typo', 'no-such-type'), unknownType, 'admin'],
+  ['declare an exchange of an unknown type outside configure', (ch) => ch.assertExchange('pm.other', 'no-such-type'), unknownType],
+  ['declare the default exchange with an unknown type', (ch) => ch.assertExchange('', 'no-such-type'), unknownType, 'admin'],
   // dead-letter and alternate exchanges (issue 10 point 12)
   [
     'declare a queue whose dead-letter exchange is not writable',
@@ -197,6 +210,12 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
     `406 PRECONDITION_FAILED - user_id property set to 'someone-else' but authenticated user was '${USER}'`,
   ],
   ['publish with its own user_id', (ch) => void ch.publish('pm.open', 'k', body, { userId: USER }), 'ok'],
+  ['consume from a permitted queue', (ch) => ch.consume('pm.mine.q', () => {}), 'ok'],
+  ['get from a permitted queue', (ch) => ch.get('pm.mine.q'), 'ok'],
+  ['purge a permitted queue', (ch) => ch.purgeQueue('pm.mine.q'), 'ok'],
+  ['publish to an internal exchange', (ch) => void ch.publish('pm.internal', 'k', body), `403 ACCESS_REFUSED - cannot publish to internal exchange 'pm.internal' in vhost '${VHOST}'`, 'admin'],
+  ['declare and delete a permitted exchange', async (ch) => (await ch.assertExchange('pm.mine.gone', 'fanout', { durable: false }), await ch.deleteExchange('pm.mine.gone')), 'ok'],
+  ['declare and delete a permitted queue', async (ch) => (await ch.assertQueue('pm.mine.gone', { durable: false }), await ch.deleteQueue('pm.mine.gone')), 'ok'],
   // topic permissions
   ['bind with a permitted topic', (ch) => ch.bindQueue('pm.mine.q', 'pm.topic', 'allowed.x'), 'ok'],
   [

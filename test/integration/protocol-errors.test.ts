@@ -75,7 +75,7 @@ describe('connection errors', () => {
     ['a truncated method', (c) => c.sendBytes(Buffer.from([Frame.METHOD, 0, 1, 0, 0, 0, 6, 0, 50, 0, 10, 0, 0, Frame.END])), 502, /SYNTAX_ERROR/],
     ['a second channel.open', (c) => c.send(1, MethodId.CHANNEL_OPEN), 504, /CHANNEL_ERROR - second 'channel.open' seen/],
     ['basic.qos with prefetch_size', (c) => c.send(1, MethodId.BASIC_QOS, { prefetchSize: 10 }), 540, /NOT_IMPLEMENTED - prefetch_size!=0/],
-    ['an unknown exchange type', (c) => c.send(1, MethodId.EXCHANGE_DECLARE, { exchange: 'x', type: 'bogus' }), 503, /COMMAND_INVALID - invalid exchange type 'bogus'/],
+    ['an unknown exchange type', (c) => c.send(1, MethodId.EXCHANGE_DECLARE, { exchange: 'x', type: 'bogus' }), 503, /COMMAND_INVALID - unknown exchange type 'bogus'/],
   ];
   for (const [what, send, code, text] of cases) {
     it(`closes the connection with ${code} for ${what}, and the daemon keeps serving`, async () => {

@@ -118,6 +118,26 @@ describe('method codec', () => {
     }
   });
 
+  it('encodes a table correctly when the writer reallocates after passing a large body by reference', () => {
+    // A large body is handed on by reference (the writer seals its buffer); a table written next
+    // that outgrows the buffer makes ensure() move the bytes: the table lengths must move too.
+    const r = new Rand(prng(11));
+    for (let i = 0; i < 50; i++) {
+      const w = new Writer();
+      w.frame(Frame.BODY, 1, Buffer.alloc(10_000 + r.int(60_000), 1));
+      const headers = { big: 'x'.repeat(30_000 + r.int(100_000)), nested: [r.table(), [r.table()]], more: r.table() };
+      w.begin(Frame.HEADER, 1);
+      w.short(60);
+      w.short(0);
+      w.longlong(0);
+      writeBasicProperties(w, { headers });
+      w.end();
+      const frames = parseAll(concat(w.take()));
+      const header = frames[1]!.payload;
+      expect(decodeBasicProperties(new Reader().reset(header, 12, header.length)).headers).toEqual(headers);
+    }
+  });
+
   it('rejects truncated method payloads with a syntax error instead of throwing RangeError', () => {
     const w = new Writer();
     writeMethod(w, 1, { ...(defaultsOf(MethodId.QUEUE_DECLARE) as Method), queue: 'abc' } as Method);

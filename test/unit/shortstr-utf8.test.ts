@@ -27,6 +27,7 @@ describe('shortstrUtf8', () => {
     expect(read([...Buffer.from('q-é✓😀')])).toBe('q-é✓😀');
     expect(read([0x00, 0x7f])).toBe('\u0000\u007f');
     expect(read([0xef, 0xbf, 0xbe, 0xf4, 0x8f, 0xbf, 0xbf])).toBe('\ufffe\u{10ffff}');
+    expect(read([...Buffer.from('a\ufffdb')])).toBe('a\ufffdb'); // a real U+FFFD is valid UTF-8
   });
 
   it('refuses malformed UTF-8 with a connection-level 501, as RabbitMQ', () => {
