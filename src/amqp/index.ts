@@ -4,6 +4,7 @@ export { AmqpError, syntaxError, type ErrorScope } from './errors.js';
 export { Decimal, MAX_FIELD_NESTING, decodeTable, encodeTable, type FieldTable, type FieldValue } from './field-table.js';
 export { FrameParser, FRAME_HEADER_SIZE, FRAME_OVERHEAD, type FrameHandler } from './frame-parser.js';
 export { Reader } from './reader.js';
+export { decodeMethodFrame, erlangBinary, unknownFrame } from './method-frame.js';
 export { Timestamp } from './timestamp.js';
 export { Writer } from './writer.js';
 

@@ -1,6 +1,6 @@
 // The broker model in RabbitMQ's management API shapes, and AMQP field tables to and from JSON.
 import { createHash } from 'node:crypto';
-import { Decimal, Timestamp, type FieldTable, type FieldValue } from '../amqp/index.js';
+import { Decimal, MAX_FIELD_NESTING, Timestamp, type FieldTable, type FieldValue } from '../amqp/index.js';
 import { stableJson, type Binding } from '../broker/binding.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
@@ -33,19 +33,21 @@ export function tableToJson(table: FieldTable | undefined): Json {
   return out;
 }
 
-export function jsonToField(value: unknown): FieldValue {
+/** `depth`: tables and arrays around the value; bounded as on the wire (issue 10.3). */
+export function jsonToField(value: unknown, depth = 0): FieldValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(jsonToField);
-  if (typeof value === 'object') return jsonToTable(value as Json);
+  if (typeof value === 'object' && depth >= MAX_FIELD_NESTING) throw badRequest(`argument values nest deeper than ${MAX_FIELD_NESTING} levels`);
+  if (Array.isArray(value)) return value.map((v) => jsonToField(v, depth + 1));
+  if (typeof value === 'object') return jsonToTable(value as Json, depth + 1);
   throw badRequest(`unsupported argument value ${String(value)}`);
 }
 
-export function jsonToTable(value: unknown): FieldTable {
+export function jsonToTable(value: unknown, depth = 0): FieldTable {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw badRequest('arguments must be an object');
   const out: FieldTable = {};
-  for (const [k, v] of Object.entries(value as Json)) out[k] = jsonToField(v);
+  for (const [k, v] of Object.entries(value as Json)) out[k] = jsonToField(v, depth);
   return out;
 }
 

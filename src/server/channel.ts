@@ -2,6 +2,7 @@
 // model and tracks what it has delivered until it is acknowledged.
 import {
   AmqpError,
+  ClassId,
   Frame,
   FRAME_OVERHEAD,
   MethodId,
@@ -136,6 +137,8 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
+      // RabbitMQ (since 3.0) refuses immediate delivery: a connection error, before anything else.
+      if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true', ClassId.BASIC, 40);
       this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {

@@ -12,7 +12,9 @@ import {
   Reader,
   ReplyCode,
   Writer,
-  decodeMethod,
+  decodeMethodFrame,
+  erlangBinary,
+  unknownFrame,
   type FieldTable,
   type Method,
   writeChannelClose,
@@ -142,12 +144,25 @@ export class Connection implements ChannelHost {
   ) {
     this.id = `${peer.host}:${peer.port} -> ${peer.localHost}:${peer.localPort}`;
     this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - FRAME_OVERHEAD);
-    this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), ctx.limits.handshakeTimeout);
+    this.handshakeTimer = setTimeout(this.guarded('handshake timeout', () => this.handshakeTimedOut()), ctx.limits.handshakeTimeout);
     this.handshakeTimer.unref();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', () => this.teardown());
-    socket.on('close', () => this.teardown());
+    // Event and timer callbacks: whatever they throw stays with this connection (issue 10).
+    socket.on('data', (chunk: Buffer) => this.guarded('receiving', () => this.onData(chunk))());
+    socket.on('drain', this.guarded('resuming deliveries', () => this.onDrain()));
+    socket.on('error', this.guarded('closing', () => this.teardown()));
+    socket.on('close', this.guarded('closing', () => this.teardown()));
+  }
+
+  /** `fn` with its failures logged for this connection and the socket dropped, never thrown on. */
+  private guarded(what: string, fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (err) {
+        reportFault(`connection ${this.id}`, what, err);
+        if (!this.socket.destroyed) this.socket.destroy();
+      }
+    };
   }
 
   get broker(): Broker {
@@ -279,12 +294,15 @@ export class Connection implements ChannelHost {
     if (phase === 'closing' && (type !== Frame.METHOD || channel !== 0)) return;
     switch (type) {
       case Frame.METHOD: {
-        const method = decodeMethod(reader.reset(buf, start, end));
+        // strict: leftover or undecodable argument bytes are a frame error, as in RabbitMQ (issue 16.8)
+        const method = decodeMethodFrame(reader, buf, start, end);
         if (!method) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, `unknown method ${buf.readUInt16BE(start)}.${buf.readUInt16BE(start + 2)}`);
         return channel === 0 ? this.onConnectionMethod(method) : this.onChannelMethod(channel, method);
       }
       case Frame.HEADER:
       case Frame.BODY: {
+        // RabbitMQ: content on channel 0 is an unexpected frame, shown with its octets
+        if (channel === 0) throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `type ${type}, all octets = ${erlangBinary(buf.subarray(start, end))}`);
         const ch = this.openChannel(channel);
         if (!ch) return;
         try {
@@ -297,6 +315,7 @@ export class Connection implements ChannelHost {
       }
       case Frame.HEARTBEAT:
         if (channel !== 0) throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'heartbeat frame on a non-zero channel');
+        if (end > start) throw unknownFrame(Frame.HEARTBEAT, buf.subarray(start, end));
         return;
       default:
         throw new AmqpError(ReplyCode.FRAME_ERROR, `unknown frame type ${type}`);
@@ -401,6 +420,10 @@ export class Connection implements ChannelHost {
         return;
       default:
         if (this.phase.name === 'closing') return;
+        // RabbitMQ: a channel-class method on channel 0 is a CHANNEL_ERROR (504)
+        if (m.id >>> 16 !== ClassId.CONNECTION) {
+          throw new AmqpError(ReplyCode.CHANNEL_ERROR, 'unexpected method in connection state running', m.id >>> 16, m.id & 0xffff);
+        }
         throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected method on channel 0`, m.id >>> 16, m.id & 0xffff);
     }
   }
@@ -478,7 +501,7 @@ export class Connection implements ChannelHost {
     writeConnectionClose(this.writer, 0, err.replyCode, err.replyText, err.classId, err.methodId);
     this.phase = { name: 'closing', user: this.user, vhost: this.vhost };
     this.flush();
-    this.closeTimer = setTimeout(() => this.finish(), CLOSE_TIMEOUT_MS);
+    this.closeTimer = setTimeout(this.guarded('closing', () => this.finish()), CLOSE_TIMEOUT_MS);
     this.closeTimer.unref();
   }
 
@@ -581,13 +604,16 @@ export class Connection implements ChannelHost {
     this.heartbeats.stop();
     this.clearHandshakeTimer();
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    for (const ch of this.channels.values()) ch.teardown();
-    this.channels.clear();
-    this.dirty.clear();
-    // Exclusive queues die with the connection that declared them.
-    for (const q of this.ownedQueues) this.broker.vhosts.get(q.vhost)?.removeQueue(q);
-    this.ownedQueues.clear();
-    if (destroySocket && !this.socket.destroyed) this.socket.destroy();
-    this.ctx.closed(this);
+    try {
+      for (const ch of this.channels.values()) ch.teardown();
+      this.channels.clear();
+      this.dirty.clear();
+      // Exclusive queues die with the connection that declared them.
+      for (const q of this.ownedQueues) contained(() => q.describe(), 'deleting an exclusive queue', () => this.broker.vhosts.get(q.vhost)?.removeQueue(q));
+      this.ownedQueues.clear();
+    } finally {
+      if (destroySocket && !this.socket.destroyed) this.socket.destroy();
+      this.ctx.closed(this);
+    }
   }
 }
