@@ -11,4 +11,4 @@ export { Writer } from './writer.js';
 /** "AMQP" 0 0 9 1: the only protocol header this broker speaks. */
 export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 
-export { contentHeaderPayload } from './content-header.js';
+export { CONTENT_HEADER_PREFIX, contentHeaderPayload } from './content-header.js';

@@ -4,11 +4,15 @@ import { Decimal, MAX_FIELD_NESTING, Timestamp, type FieldTable, type FieldValue
 import { stableJson, type Binding } from '../broker/binding.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
+import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
 import type { Channel } from '../server/channel.js';
 import type { ChannelConsumer } from '../server/channel-consumer.js';
 import type { Connection } from '../server/connection.js';
 import { NODE_NAME } from './context.js';
 import { badRequest } from './http.js';
+
+/** bytes a queue holds before any message, for the `memory` estimate */
+const QUEUE_MEMORY_BASE = 2048;
 
 type Json = Record<string, unknown>;
 
@@ -77,8 +81,8 @@ export function formatQueue(q: Queue, owner: Connection | undefined): Json {
     messages_ram: q.messageCount - q.spooledCount + q.unackedCount,
     messages_paged_out: q.spooledCount,
     message_bytes_ram: q.readyBytes + q.unackedBytes,
-    // A rough heap estimate: per-message objects plus the bytes held in memory.
-    memory: 2048 + (q.messageCount - q.spooledCount + q.unackedCount) * 700 + q.readyBytes + q.unackedBytes,
+    // A rough heap estimate: the queue itself, per-message objects, and the bytes held in memory.
+    memory: QUEUE_MEMORY_BASE + (q.messageCount - q.spooledCount + q.unackedCount) * MESSAGE_MEMORY_ESTIMATE + q.readyBytes + q.unackedBytes,
     consumer_utilisation: q.consumerCount > 0 ? 1 : null,
   };
   if (owner) {

@@ -85,8 +85,6 @@ export class Vhost implements QueueHooks, RoutingScope {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly policies = new Map<string, Policy>();
-  /** called after a queue is removed for any reason (delete, auto-delete, owner closed) */
-  onQueueDeleted: ((queue: Queue) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -358,9 +356,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     for (const x of [...this.exchanges.values()]) {
       if (x.unbindAll(q) > 0) this.maybeAutoDeleteExchange(x);
     }
-    const count = q.delete();
-    this.onQueueDeleted?.(q);
-    return count;
+    return q.delete();
   }
 
   bind(destination: Bindable, source: Exchange, routingKey: string, args: FieldTable): void {
@@ -378,11 +374,6 @@ export class Vhost implements QueueHooks, RoutingScope {
       this.env?.definitions?.bindingDeleted(this, binding);
       this.maybeAutoDeleteExchange(source);
     }
-  }
-
-  /** Adds to `out` the queues a message published to `exchange` reaches. */
-  route(exchange: Exchange, message: Message, out: Set<Queue>): void {
-    routeMessage(this, exchange, message, out);
   }
 
   /** Every binding in this vhost, the default exchange's implicit ones included (as RabbitMQ lists them). */

@@ -4,6 +4,7 @@ import {
   AmqpError,
   ClassId,
   Frame,
+  FRAME_OVERHEAD,
   MethodId,
   ReplyCode,
   type BasicPublish,
@@ -268,7 +269,7 @@ export class Channel implements ConsumerHost, ReplySink {
     const w = this.writer;
     w.frame(Frame.HEADER, this.number, m.header);
     const body = m.body;
-    const max = this.host.frameMax - 8;
+    const max = this.host.frameMax - FRAME_OVERHEAD;
     for (let off = 0; off < body.length; off += max) {
       w.frame(Frame.BODY, this.number, off === 0 && body.length <= max ? body : body.subarray(off, Math.min(off + max, body.length)));
     }

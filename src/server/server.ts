@@ -4,7 +4,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import { Broker } from '../broker/broker.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
+import { Connection } from './connection.js';
+import type { ConnectionLimits } from './handshake.js';
 import { MAX_MESSAGE_SIZE } from './content-assembler.js';
 import type { Logger } from './logger.js';
 import { ResourceMonitor, type ResourceLimits } from './resource-monitor.js';
@@ -37,9 +39,6 @@ function listen(server: Server, port: number, bind: string): Promise<{ host: str
     });
   });
 }
-
-/** per-message overhead beyond the body (objects, the header bytes, the queue slot), without a memory budget */
-const MESSAGE_OVERHEAD = 700;
 
 export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000, maxConnections: Infinity, maxMessageSize: MAX_MESSAGE_SIZE };
 
@@ -230,7 +229,7 @@ export class WarrenServer {
     if (this.broker.memory) bytes = this.broker.accountedMemory;
     else {
       for (const vhost of this.broker.vhosts.values()) {
-        for (const q of vhost.queues.values()) bytes += q.readyBytes + q.unackedBytes + (q.messageCount + q.unackedCount) * MESSAGE_OVERHEAD;
+        for (const q of vhost.queues.values()) bytes += q.readyBytes + q.unackedBytes + (q.messageCount + q.unackedCount) * MESSAGE_MEMORY_ESTIMATE;
       }
     }
     for (const c of this.connections) bytes += c.pendingBytes;
