@@ -163,8 +163,8 @@ export const exchangeRoutes: Route[] = [
           arguments: jsonToTable(body['arguments']),
         });
       } catch (err) {
-        // RabbitMQ's API words an unknown type this way (AMQP says "invalid exchange type").
-        if (err instanceof Error && /invalid exchange type/.test(err.message)) throw badRequest(`unknown exchange type '${type}'`);
+        // RabbitMQ's API words an unknown type this way (as AMQP does for types it has never heard of).
+        if (err instanceof Error && /(invalid|unknown) exchange type/.test(err.message)) throw badRequest(`unknown exchange type '${type}'`);
         throw err;
       }
       return createdOrUpdated(existed);

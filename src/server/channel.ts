@@ -2,7 +2,9 @@
 // model and tracks what it has delivered until it is acknowledged.
 import {
   AmqpError,
+  ClassId,
   Frame,
+  FRAME_OVERHEAD,
   MethodId,
   ReplyCode,
   type BasicPublish,
@@ -138,6 +140,8 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
+      // RabbitMQ (since 3.0) refuses immediate delivery: a connection error, before anything else.
+      if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true', ClassId.BASIC, 40);
       this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {
@@ -265,7 +269,7 @@ export class Channel implements ConsumerHost, ReplySink {
     const w = this.writer;
     w.frame(Frame.HEADER, this.number, m.header);
     const body = m.body;
-    const max = this.host.frameMax - 8;
+    const max = this.host.frameMax - FRAME_OVERHEAD;
     for (let off = 0; off < body.length; off += max) {
       w.frame(Frame.BODY, this.number, off === 0 && body.length <= max ? body : body.subarray(off, Math.min(off + max, body.length)));
     }
