@@ -76,7 +76,7 @@ async function remove(url, q) {
 
 function startWarren() {
   const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-cluster-'));
-  const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const check = (d) => {

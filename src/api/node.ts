@@ -51,8 +51,6 @@ function overview(ctx: ApiContext, req: ApiRequest): Record<string, unknown> {
     management_version: ctx.version,
     rates_mode: ctx.stats ? 'basic' : 'none',
     statistics_db_event_queue: 0,
-    // warren's sampling interval (RabbitMQ's collect_statistics_interval), for charts
-    collect_statistics_interval: ctx.stats?.intervalMs ?? null,
     sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
     exchange_types: exchangeTypes,
     product_version: ctx.version,

@@ -13,7 +13,7 @@ import { totalRates } from './rates.js';
 
 function vhostRates(ctx: ApiContext, req: ApiRequest | null, name: string, depth: number[]): Record<string, unknown> {
   const r = totalRates(ctx, req, name, depth);
-  return { message_stats: r.message_stats, ...r.depth };
+  return { ...(Object.keys(r.message_stats).length > 0 ? { message_stats: r.message_stats } : {}), ...r.depth };
 }
 
 export function formatPermission(p: Permission): Record<string, unknown> {

@@ -58,7 +58,7 @@ function sumDeliverGet(c: { deliver: number; deliver_no_ack: number; get: number
 
 const DELIVER_GET_PARTS = ['deliver', 'deliver_no_ack', 'get', 'get_no_ack'];
 
-/** message_stats from counters, with details when the sampler runs; {} while nothing happened. */
+/** message_stats from counters, with details when the sampler runs; {} while nothing happened (omitted then by the callers but the overview's, as RabbitMQ). */
 function stats(fields: readonly string[], counters: Record<string, number>, series: Series | undefined, sampler: MessageRates | null, req: ApiRequest | null): Json {
   const out: Json = {};
   let any = false;
@@ -94,6 +94,11 @@ function combined(series: Series | undefined, fields: readonly string[], parts: 
   return out;
 }
 
+/** RabbitMQ leaves message_stats out of an object nothing has happened to yet. */
+function present(messageStats: Json): Json {
+  return Object.keys(messageStats).length === 0 ? {} : { message_stats: messageStats };
+}
+
 /** messages_details, messages_ready_details, messages_unacknowledged_details (depth history). */
 function depthDetails(series: Series | undefined, firstField: number, live: number[], sampler: MessageRates | null, req: ApiRequest | null): Json {
   if (!sampler) return {};
@@ -111,13 +116,13 @@ export function queueRates(ctx: ApiContext, req: ApiRequest | null, q: Queue): J
   const series = sampler?.of(q);
   const live = [q.messageCount + q.unackedCount, q.messageCount, q.unackedCount];
   return {
-    message_stats: stats(QUEUE_FIELDS, q.stats as unknown as Record<string, number>, series, sampler, req),
+    ...present(stats(QUEUE_FIELDS, q.stats as unknown as Record<string, number>, series, sampler, req)),
     ...depthDetails(series, QUEUE_FIELDS.length, live, sampler, req),
   };
 }
 
 export function exchangeRates(ctx: ApiContext, req: ApiRequest | null, x: Exchange): Json {
-  return { message_stats: stats(['publish_in', 'publish_out'], x.stats as unknown as Record<string, number>, ctx.stats?.of(x), ctx.stats, req) };
+  return present(stats(['publish_in', 'publish_out'], x.stats as unknown as Record<string, number>, ctx.stats?.of(x), ctx.stats, req));
 }
 
 /** A channel as the API sees it (the server's Channel). */
@@ -126,7 +131,7 @@ interface ChannelLike {
 }
 
 export function channelRates(ctx: ApiContext, req: ApiRequest | null, ch: ChannelLike): Json {
-  return { message_stats: stats(CHANNEL_FIELDS, ch.stats as unknown as Record<string, number>, ctx.stats?.of(ch), ctx.stats, req) };
+  return present(stats(CHANNEL_FIELDS, ch.stats as unknown as Record<string, number>, ctx.stats?.of(ch), ctx.stats, req));
 }
 
 /** A connection as the API sees it (the server's Connection). */
@@ -140,7 +145,7 @@ export function connectionRates(ctx: ApiContext, req: ApiRequest | null, c: Conn
   const r = range(req, 'data_rates');
   const now = sampler.lastSample || Date.now();
   return {
-    message_stats: stats(CHANNEL_FIELDS, counters as unknown as Record<string, number>, series, sampler, req),
+    ...present(stats(CHANNEL_FIELDS, counters as unknown as Record<string, number>, series, sampler, req)),
     recv_oct_details: details(series, CHANNEL_FIELDS.length, c.recvOctets, r, now),
     send_oct_details: details(series, CHANNEL_FIELDS.length + 1, c.sendOctets, r, now),
   };

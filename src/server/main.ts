@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LOOPBACK_USERS, parseLoopbackUsers } from './authentication.js';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, tightenModes, type DataPaths } from './data-dir.js';
@@ -128,10 +128,10 @@ function parseArgs(argv: string[]): Options {
     .option('--tls-verify <mode>', "'peer' asks for a client certificate and checks it, 'none' does not (RabbitMQ's verify)", tlsVerify, 'none')
     .option('--tls-fail-if-no-peer-cert', 'with --tls-verify peer, refuse clients without a certificate', false)
     .option('--loopback-users <names>', 'users who may log in over loopback only, on every listener (comma-separated, or none)', parseLoopbackUsers, new Set(DEFAULT_LOOPBACK_USERS))
-    .option('--api-port <port>', 'management web UI and HTTP API port (0 picks a free one)', integer(0, 65535), DEFAULT_MANAGEMENT_PORT)
+    .addOption(new Option('--api-port <port>', 'management web UI and HTTP API port (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_MANAGEMENT_PORT).env('WARREN_API_PORT'))
     .option('--api-bind <address>', 'address for the management listener (default: the --bind address)')
     .option('--no-management', 'do not serve the management UI and API over TCP (the control socket stays)')
-    .option('--metrics-port <port>', 'Prometheus metrics port, GET /metrics (0 picks a free one)', integer(0, 65535), DEFAULT_METRICS_PORT)
+    .addOption(new Option('--metrics-port <port>', 'Prometheus metrics port, GET /metrics (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_METRICS_PORT).env('WARREN_METRICS_PORT'))
     .option('--no-metrics', 'do not serve Prometheus metrics')
     .option('--stats-interval <ms>', 'how often message rates are sampled (RabbitMQ collect_statistics_interval)', integer(100, 3_600_000), DEFAULT_STATS_INTERVAL_MS)
     .option('--rates-mode <mode>', 'message rates in the management API: basic or none', ratesMode, 'basic')

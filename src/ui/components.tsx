@@ -358,7 +358,7 @@ export function Chart({ title, series, height = 180 }: { title: string; series: 
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
-      {data[0].length === 0 ? <div class="chart-empty muted">No samples yet: the chart fills in as the broker samples (every few seconds).</div> : null}
+      {data[0].length === 0 ? <div class="chart-empty muted">No activity yet: the chart fills in as messages flow (sampled every few seconds).</div> : null}
       <div ref={box} data-points={String(data[0].length)} data-max={String(Math.max(0, ...data.slice(1).flatMap((v) => v.map((x) => x ?? 0))))} />
     </figure>
   );
