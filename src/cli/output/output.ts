@@ -33,14 +33,19 @@ export class Output {
   }
 
   /** "Listing queues for vhost / ..." on stderr; -q and -s drop it. */
+  /** the last banner, also under -q: a command that prints nothing reports it as its JSON result */
+  lastBanner = '';
+
   banner(text: string): void {
+    this.lastBanner = text;
     if (this.options.quiet || this.options.silent) return;
     this.io.stderr.write(`${text}\n`);
   }
 
-  /** A plain result line on stdout (e.g. "Ping succeeded", a password hash). */
-  line(text: string): void {
-    this.io.stdout.write(`${text}\n`);
+  /** A plain result line on stdout (e.g. "Ping succeeded", a password hash); with --formatter json, `json` or {"result":"ok","message":text}. */
+  line(text: string, json?: Record<string, unknown>): void {
+    if (this.isJson) this.json(json ?? { result: 'ok', message: text });
+    else this.io.stdout.write(`${text}\n`);
   }
 
   /** Raw text on stdout, as is (definitions JSON). */
