@@ -35,5 +35,21 @@ for (const spec of MESSAGING_TARGETS) {
       expect(await json(['add_vhost', v])).toEqual({ result: 'ok', message: `Adding vhost "${v}"` });
       expect(await json(['delete_vhost', v])).toEqual({ result: 'ok', message: `Deleting vhost "${v}"` });
     });
+
+    it("publish -H takes amqp-publish's 'key: value' as well as key=value", async () => {
+      const q = uniqueName('cli-hdr-q');
+      expect((await runCtl([...args, '-q', 'declare_queue', q])).code).toBe(0);
+      try {
+        const r = await runCtl([...args, '-q', 'publish', '-r', q, '-H', 'x-trace: abc', '-H', 'k=v: w', 'hi']);
+        expect(r.code, r.stderr).toBe(0);
+        const got = JSON.parse((await runCtl([...args, '-q', '--formatter', 'json', 'get', q])).stdout) as { properties: { headers: unknown } };
+        expect(got.properties.headers).toEqual({ 'x-trace': 'abc', k: 'v: w' });
+        const bad = await runCtl([...args, '-q', 'publish', '-r', q, '-H', 'nothing', 'hi']);
+        expect(bad.code).toBe(64);
+        expect(bad.stderr).toBe("Error: invalid --header 'nothing': expected key=value or 'key: value'\n");
+      } finally {
+        await runCtl([...args, '-q', 'delete_queue', q]);
+      }
+    });
   });
 }
