@@ -9,6 +9,8 @@ export interface OutputOptions {
   silent: boolean;
   tableHeaders: boolean;
   color: boolean;
+  /** cut table cells to the terminal width (--no-truncate: never) */
+  truncate?: boolean;
 }
 
 export class Output {
@@ -71,7 +73,8 @@ export class Output {
         return;
       case 'table': {
         const { renderTable } = await import('./table.js');
-        this.io.stdout.write(renderTable(columns, rows, this.headers, this.colorOut));
+        const columnsWide = (this.io.stdout as { columns?: number }).columns;
+        this.io.stdout.write(renderTable(columns, rows, this.headers, this.colorOut, this.options.truncate === false ? undefined : columnsWide));
         return;
       }
     }
