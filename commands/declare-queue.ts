@@ -32,6 +32,6 @@ export default defineCommand({
     const ok = await withChannel(ctx, options, 'declare_queue', (ch) =>
       ch.assertQueue(queue as string, { durable, autoDelete: options.autoDelete === true, exclusive: options.exclusive === true, arguments: args }),
     );
-    ctx.out.line(ok.queue);
+    ctx.out.line(ok.queue, { name: ok.queue, vhost: ctx.vhost, messages: ok.messageCount, consumers: ok.consumerCount });
   },
 });

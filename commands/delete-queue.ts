@@ -32,6 +32,6 @@ export default defineCommand({
       }
       throw e;
     }
-    ctx.out.line(`Queue was successfully deleted with ${before.messages ?? 0} messages`);
+    ctx.out.line(`Queue was successfully deleted with ${before.messages ?? 0} messages`, { result: 'ok', message: 'Queue was successfully deleted', messages: before.messages ?? 0 });
   },
 });

@@ -15,6 +15,7 @@ export default defineCommand({
     const secret = await ctx.secret(password);
     if (secret.length === 0) throw new CliError(ExitCode.DATA_ERROR, 'the password must not be empty');
     ctx.out.banner('Will hash provided password ...');
-    ctx.out.line(hashPassword(secret));
+    const hash = hashPassword(secret);
+    ctx.out.line(hash, { password_hash: hash, hashing_algorithm: 'rabbit_password_hashing_sha256' });
   },
 });

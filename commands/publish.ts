@@ -60,6 +60,7 @@ export default defineCommand({
     const progress = new Progress(ctx.io.stderr, total, ctx.io.stderr.isTTY === true && !ctx.globals.quiet && !ctx.globals.silent && (lines || (count ?? 1) > 1));
     const started = Date.now();
     let publisher: Publisher | undefined;
+    let blockTimer: NodeJS.Timeout | undefined;
     try {
       let ch;
       try {
@@ -81,6 +82,26 @@ export default defineCommand({
             }
           : {};
       const pub = (publisher = new Publisher(ch, undefined, failover));
+      // connection.blocked: say so on stderr; with --timeout, give up (75) when it lasts longer
+      conn.model.on('blocked', (reason: string) => {
+        ctx.io.stderr.write(`${progress.enabled ? '\n' : ''}blocked by the broker: ${reason}\n`);
+        progress.blocked = reason;
+        progress.update(pub.published, true);
+        const limit = ctx.timeoutMs;
+        if (limit !== undefined && blockTimer === undefined) {
+          blockTimer = setTimeout(() => {
+            pub.abort(new CliError(ExitCode.TEMP_FAIL, `blocked by the broker (${reason}) for longer than the ${limit / 1000} s timeout`));
+            // a blocked broker reads nothing, not even connection.close: drop the socket
+            (conn.model as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+          }, limit);
+        }
+      });
+      conn.model.on('unblocked', () => {
+        clearTimeout(blockTimer);
+        blockTimer = undefined;
+        progress.blocked = null;
+        ctx.io.stderr.write(`${progress.enabled ? '\n' : ''}unblocked by the broker\n`);
+      });
       const pace = rate === undefined ? undefined : (n: number) => started + (n * 1000) / rate - Date.now();
       const send = async (content: Buffer): Promise<void> => {
         if (pace) {
@@ -108,6 +129,7 @@ export default defineCommand({
     } catch (e) {
       throw interrupted(e, publisher);
     } finally {
+      clearTimeout(blockTimer);
       await conn.close();
     }
     const secs = (Date.now() - started) / 1000;

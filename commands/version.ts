@@ -9,6 +9,6 @@ export default defineCommand({
   arguments: [],
   options: [],
   async run(ctx) {
-    ctx.out.line(cliVersion());
+    ctx.out.line(cliVersion(), { version: cliVersion() });
   },
 });

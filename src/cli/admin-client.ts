@@ -352,6 +352,8 @@ function redact(url: URL): string {
 }
 
 export function formatSeconds(ms: number): string {
+  // under a second in ms: never 'timed out after 0.0 s'
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
   return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }

@@ -34,6 +34,7 @@ export class Context {
       silent: globals.silent === true,
       tableHeaders: globals.tableHeaders !== false,
       color: globals.color !== false,
+      truncate: globals.truncate !== false,
     });
   }
 

@@ -8,6 +8,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '-q, --quiet', description: 'suppress informational banners' },
   { flags: '-s, --silent', description: 'like --quiet, and also drop the table header line' },
   { flags: '--no-table-headers', description: 'do not print the header line of lists' },
+  { flags: '--no-truncate', description: 'on a terminal, show long table cells whole instead of cutting them to the terminal width' },
   { flags: '--formatter <format>', description: 'output format: table (default on a terminal), tsv (default otherwise), json or csv', choices: FORMATTERS },
   { flags: '-t, --timeout <seconds>', description: 'give up after this many seconds (exit 75)' },
   { flags: '--data-dir <dir>', description: 'data directory of the local warren-server (default $WARREN_DATA_DIR, else ~/.local/share/warren)' },
@@ -28,6 +29,8 @@ export interface GlobalOptions extends TargetOptionValues {
   quiet?: boolean;
   silent?: boolean;
   tableHeaders: boolean;
+  /** false with --no-truncate */
+  truncate?: boolean;
   formatter?: string;
   timeout?: string;
   dataDir?: string;

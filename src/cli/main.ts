@@ -59,7 +59,19 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     const parsed = fastParse(def, split.rest) ?? (await import('./parse.js')).parseCommandLine(def, split.rest);
     const ctx = new Context(parsed.globals, io, def.name);
     if (def.warrenOnly) await ctx.requireWarren(def.warrenOnly.rabbitmqEquivalent);
+    // --formatter json on every command: one that prints nothing prints {"result":"ok","message":...}
+    let wrote = false;
+    if (parsed.globals.formatter === 'json') {
+      const write = io.stdout.write.bind(io.stdout);
+      io.stdout.write = ((...a: Parameters<typeof write>) => {
+        wrote = true;
+        return write(...a);
+      }) as typeof io.stdout.write;
+    }
     const code = await def.run(ctx, parsed.args, parsed.options);
+    if (parsed.globals.formatter === 'json' && !wrote && (code ?? ExitCode.OK) === ExitCode.OK) {
+      io.stdout.write(`${JSON.stringify({ result: 'ok', message: ctx.out.lastBanner.replace(/ \.\.\.$/, '') })}\n`);
+    }
     return code ?? ExitCode.OK;
   } catch (e) {
     const { code, message } = describeFailure(e);

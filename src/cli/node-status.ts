@@ -23,6 +23,9 @@ export interface NodeStatus {
   messages?: number;
   /** which product answered: warren or rabbitmq */
   product?: string;
+  /** raised resource alarms: 'memory', 'disk' */
+  alarms?: string[];
+  limits?: { memory_high_watermark?: number | undefined; memory_used?: number | undefined; disk_free_limit?: number | undefined; disk_free?: number | undefined };
 }
 
 interface Overview {
@@ -40,6 +43,11 @@ interface RabbitNode {
   running?: boolean;
   uptime?: number;
   mem_used?: number;
+  mem_limit?: number;
+  mem_alarm?: boolean;
+  disk_free?: number;
+  disk_free_limit?: number;
+  disk_free_alarm?: boolean;
 }
 
 export async function warrenStatus(client: AdminClient): Promise<NodeStatus> {
@@ -64,6 +72,10 @@ export async function rabbitmqStatus(client: AdminClient): Promise<NodeStatus> {
   if (overview.object_totals?.channels !== undefined) status.channels = overview.object_totals.channels;
   if (overview.object_totals?.queues !== undefined) status.queues = overview.object_totals.queues;
   if (overview.queue_totals?.messages !== undefined) status.messages = overview.queue_totals.messages;
+  if (node) {
+    status.alarms = [...(node.mem_alarm ? ['memory'] : []), ...(node.disk_free_alarm ? ['disk'] : [])];
+    status.limits = { memory_high_watermark: node.mem_limit, memory_used: node.mem_used, disk_free_limit: node.disk_free_limit, disk_free: node.disk_free };
+  }
   return status;
 }
 
@@ -85,6 +97,12 @@ export function statusRecord(s: NodeStatus): Record<string, unknown> {
     channels: s.channels,
     queues: s.queues,
     messages: s.messages,
+    // alarms and the limits they watch, in the table too (not only in JSON)
+    alarms: s.alarms === undefined ? undefined : s.alarms.length === 0 ? 'none' : s.alarms.join(', '),
+    memory_used: mb(s.limits?.memory_used),
+    memory_high_watermark: mb(s.limits?.memory_high_watermark),
+    disk_free: mb(s.limits?.disk_free),
+    disk_free_limit: mb(s.limits?.disk_free_limit),
   };
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
 }

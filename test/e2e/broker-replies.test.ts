@@ -66,6 +66,26 @@ for (const spec of MESSAGING_TARGETS) {
       expect(r.stderr).toMatch(/^Error: 1 of 1 message was unroutable/);
     });
 
+    if (spec.name === 'warren') {
+      it('a publisher blocked by a memory alarm says so on stderr, and with -t exits 75; status shows the alarm', async () => {
+        const q = uniqueName('cli-blocked');
+        expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
+        try {
+          expect((await ctl(['-q', 'publish', '-r', q, 'held'])).code).toBe(0);
+          expect((await ctl(['-q', 'set_vm_memory_high_watermark', 'absolute', '1'])).code).toBe(0);
+          await waitFor(async () => /^alarms\tmemory$/m.test((await ctl(['-q', 'status'])).stdout), 'the memory alarm in the status table', { intervalMs: 200 });
+          const r = await ctl(['-t', '2', 'publish', '-r', q, '--count', '5', 'x']);
+          expect(r.code, r.stderr).toBe(75);
+          expect(r.stderr).toContain('blocked by the broker: low on memory\n');
+          expect(r.stderr).toMatch(/Error: blocked by the broker \(low on memory\) for longer than the 2 s timeout; \d of 5 messages? (was|were) confirmed before that/);
+        } finally {
+          await ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
+          await ctl(['-q', 'delete_queue', q]);
+        }
+        await waitFor(async () => /^alarms\tnone$/m.test((await ctl(['-q', 'status'])).stdout), 'the alarm cleared', { intervalMs: 200 });
+      });
+    }
+
     it('a consume closed by close_connection prints the broker reason and exits 69', async () => {
       const q = uniqueName('cli-rep-q');
       expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);

@@ -1,5 +1,6 @@
 // AMQP failures -> one line and a sysexits code: unreachable 69, refused credentials 77, missing vhost or
 // object (404, 406, 530) 65, timeout 75, a closed connection 69.
+import { formatSeconds } from '../admin-client.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
 
 export interface FailureInfo {
@@ -77,7 +78,7 @@ export function amqpFailure(e: unknown, info: FailureInfo = {}): CliError {
     return new CliError(ExitCode.UNAVAILABLE, `cannot reach the AMQP broker${where}: ${err.code}`);
   }
   if (err?.code === 'ETIMEDOUT' || /^(connect )?ETIMEDOUT|timed out|timeout$/i.test(message)) {
-    return new CliError(ExitCode.TEMP_FAIL, `timed out${info.timeoutMs ? ` after ${info.timeoutMs / 1000} s` : ''} talking to the AMQP broker${where}`);
+    return new CliError(ExitCode.TEMP_FAIL, `timed out${info.timeoutMs ? ` after ${formatSeconds(info.timeoutMs)}` : ''} talking to the AMQP broker${where}`);
   }
   if (/Socket closed abruptly|Connection closed|Unexpected close|channel closed|Channel ended/i.test(message)) {
     return new CliError(ExitCode.UNAVAILABLE, `the AMQP connection${where} closed: ${text ?? message}`);

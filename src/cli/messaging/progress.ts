@@ -3,6 +3,8 @@ import type { OutStream } from '../io.js';
 
 export class Progress {
   private last = 0;
+  /** the broker blocked the connection (connection.blocked): shown instead of a stale rate */
+  blocked: string | null = null;
   private readonly started = Date.now();
 
   constructor(
@@ -11,10 +13,10 @@ export class Progress {
     readonly enabled: boolean,
   ) {}
 
-  update(done: number): void {
+  update(done: number, force = false): void {
     if (!this.enabled) return;
     const now = Date.now();
-    if (now - this.last < 100) return;
+    if (!force && now - this.last < 100) return;
     this.last = now;
     this.stream.write(`\r${this.render(done, now)}\x1b[K`);
   }
@@ -26,7 +28,7 @@ export class Progress {
 
   render(done: number, now: number): string {
     const secs = Math.max((now - this.started) / 1000, 0.001);
-    const rate = Math.round(done / secs).toLocaleString('en-US');
+    const rate = this.blocked !== null ? `blocked (${this.blocked}), 0` : Math.round(done / secs).toLocaleString('en-US');
     if (this.total === undefined || this.total <= 0) return `${done.toLocaleString('en-US')} messages  ${rate} msg/s`;
     const width = 30;
     const fraction = Math.min(done / this.total, 1);

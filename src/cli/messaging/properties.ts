@@ -14,7 +14,7 @@ export const PROPERTY_OPTIONS: readonly OptionSpec[] = [
   { flags: '--message-id <id>', description: 'message_id property' },
   { flags: '--type <type>', description: 'type property' },
   { flags: '--app-id <id>', description: 'app_id property' },
-  { flags: '-H, --header <key=value>', description: 'a header (repeatable); values stay strings', repeatable: true },
+  { flags: '-H, --header <key=value>', description: "a header, key=value or 'key: value' (repeatable); values stay strings", repeatable: true },
   { flags: '--properties <json>', description: 'properties as a JSON object with AMQP names (content_type, delivery_mode, headers, ...); the flags above win' },
 ];
 
@@ -35,7 +35,7 @@ export function intOption(options: OptionValues, key: string, flag: string, { mi
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new CliError(ExitCode.USAGE, `invalid ${flag} '${text}': expected an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'infinity' : max}`);
+    throw new CliError(ExitCode.USAGE, `invalid ${flag} '${text}': expected ${max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a whole number' : `a whole number from ${min}`) : `a whole number from ${min} to ${max}`}`);
   }
   return n;
 }
@@ -117,9 +117,12 @@ export function publishOptions(options: OptionValues): Options.Publish {
   if (headers.length) {
     const table: Record<string, unknown> = { ...((props.headers as Record<string, unknown> | undefined) ?? {}) };
     for (const h of headers) {
+      // key=value, or amqp-publish's 'key: value'
+      const colon = /^([^=:\s][^=:]*):\s?(.*)$/s.exec(h);
       const eq = h.indexOf('=');
-      if (eq <= 0) throw new CliError(ExitCode.USAGE, `invalid --header '${h}': expected key=value`);
-      table[h.slice(0, eq)] = h.slice(eq + 1);
+      if (colon && (eq < 0 || h.indexOf(':') < eq)) table[colon[1]!.trim()] = colon[2]!;
+      else if (eq > 0) table[h.slice(0, eq)] = h.slice(eq + 1);
+      else throw new CliError(ExitCode.USAGE, `invalid --header '${h}': expected key=value or 'key: value'`);
     }
     props.headers = table;
   }

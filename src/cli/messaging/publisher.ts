@@ -122,6 +122,15 @@ export class Publisher {
     return this.acked + this.nacked;
   }
 
+  private readonly aborters = new Set<() => void>();
+
+  /** Fails the publish now (e.g. blocked by the broker for longer than --timeout): waits end with `err`. */
+  abort(err: CliError): void {
+    this.failure ??= err;
+    this.wake();
+    for (const a of [...this.aborters]) a();
+  }
+
   private wake(err?: unknown): void {
     const w = this.waiter;
     this.waiter = undefined;
@@ -153,10 +162,12 @@ export class Publisher {
         const done = (): void => {
           ch.off('drain', done);
           ch.off('close', done);
+          this.aborters.delete(done);
           resolve();
         };
         ch.once('drain', done);
         ch.once('close', done);
+        this.aborters.add(done);
       });
     }
     return undefined;

@@ -9,6 +9,8 @@ export interface OutputOptions {
   silent: boolean;
   tableHeaders: boolean;
   color: boolean;
+  /** cut table cells to the terminal width (--no-truncate: never) */
+  truncate?: boolean;
 }
 
 export class Output {
@@ -33,14 +35,19 @@ export class Output {
   }
 
   /** "Listing queues for vhost / ..." on stderr; -q and -s drop it. */
+  /** the last banner, also under -q: a command that prints nothing reports it as its JSON result */
+  lastBanner = '';
+
   banner(text: string): void {
+    this.lastBanner = text;
     if (this.options.quiet || this.options.silent) return;
     this.io.stderr.write(`${text}\n`);
   }
 
-  /** A plain result line on stdout (e.g. "Ping succeeded", a password hash). */
-  line(text: string): void {
-    this.io.stdout.write(`${text}\n`);
+  /** A plain result line on stdout (e.g. "Ping succeeded", a password hash); with --formatter json, `json` or {"result":"ok","message":text}. */
+  line(text: string, json?: Record<string, unknown>): void {
+    if (this.isJson) this.json(json ?? { result: 'ok', message: text });
+    else this.io.stdout.write(`${text}\n`);
   }
 
   /** Raw text on stdout, as is (definitions JSON). */
@@ -66,7 +73,8 @@ export class Output {
         return;
       case 'table': {
         const { renderTable } = await import('./table.js');
-        this.io.stdout.write(renderTable(columns, rows, this.headers, this.colorOut));
+        const columnsWide = (this.io.stdout as { columns?: number }).columns;
+        this.io.stdout.write(renderTable(columns, rows, this.headers, this.colorOut, this.options.truncate === false ? undefined : columnsWide));
         return;
       }
     }
