@@ -8,7 +8,7 @@
 // record framing, never truncated away. Files it cannot read are kept aside, never deleted.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, read, readdirSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeBasicProperties, Reader } from '../../amqp/index.js';
+import { CONTENT_HEADER_PREFIX, decodeBasicProperties, Reader } from '../../amqp/index.js';
 import { Message, ownContent, type DiskPosition } from '../message.js';
 import { AppendFile, GroupCommit } from './group-commit.js';
 import { readFully, writeAll } from './io.js';
@@ -412,7 +412,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const record = r.record as PublishRecord;
     let properties;
     try {
-      properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+      properties = decodeBasicProperties(headerReader.reset(record.header, CONTENT_HEADER_PREFIX, record.header.length));
     } catch (err) {
       // e.g. headers nested deeper than today's wire limit, stored by an older version
       this.readFailed(seg, `message ${record.id} at byte ${offset} has unreadable properties (${(err as Error).message})`);
