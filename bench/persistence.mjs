@@ -84,11 +84,11 @@ async function recoveryRun(amqp, startWarren, queues, perQueue, label) {
     const t0 = Date.now();
     w = await startWarren({ dataDir: dir });
     const wall = Date.now() - t0;
-    const m = /recovered (\d+) persistent messages in (\d+) queues from (\d+) segments in (\d+) ms/.exec(w.output());
+    const m = /recovered (\d+) persistent messages in (\d+) queues from (\d+) segments in (\d+) ms \((\d+) ms of CPU\)/.exec(w.output());
     const row = [
       label,
       `${m?.[1] ?? '?'} messages in ${m?.[2] ?? '?'} queues, ${m?.[3] ?? '?'} segments`,
-      `start to listening ${wall} ms (store recovery ${m?.[4] ?? '?'} ms)`,
+      `start to listening ${wall} ms (recovery ${m?.[4] ?? '?'} ms, ${m?.[5] ?? '?'} ms of CPU)`,
       `RSS after ${status(w.pid, 'VmRSS').toFixed(0)} MiB, peak ${status(w.pid, 'VmHWM').toFixed(0)} MiB`,
     ];
     // the messages are all there: a consumer could read them (spot check: queue lengths)
