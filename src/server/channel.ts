@@ -135,6 +135,8 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
+      // RabbitMQ (rabbit_channel) refuses immediate=true before anything else, as a connection error.
+      if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true');
       this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {

@@ -27,7 +27,10 @@ export interface ServerOptions {
   tls?: TlsListenerOptions;
 }
 
-function listen(server: Server, port: number, bind: string): Promise<{ host: string; port: number } | null> {
+/** The default bind: every IPv6 and IPv4 address, as RabbitMQ's listener on [::]:5672. */
+export const ANY_ADDRESS = '::';
+
+function listenOn(server: Server, port: number, bind: string): Promise<{ host: string; port: number } | null> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, bind, () => {
@@ -37,6 +40,25 @@ function listen(server: Server, port: number, bind: string): Promise<{ host: str
     });
   });
 }
+
+/** Listens on `bind`; the default '::' falls back to 0.0.0.0 on a host without IPv6. */
+async function listen(server: Server, port: number, bind: string): Promise<{ host: string; port: number } | null> {
+  try {
+    return await listenOn(server, port, bind);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (bind !== ANY_ADDRESS || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
+    return listenOn(server, port, '0.0.0.0');
+  }
+}
+
+/** host:port for logs, IPv6 addresses in brackets ([::]:5672). */
+export function hostPort(a: { host: string; port: number }): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+/** An IPv4 peer of a dual-stack listener is ::ffff:a.b.c.d; RabbitMQ names it a.b.c.d. */
+const plainAddress = (address: string | undefined): string => (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 
 /** per-message overhead beyond the body (objects, the header bytes, the queue slot), without a memory budget */
 const MESSAGE_OVERHEAD = 700;
@@ -172,9 +194,9 @@ export class WarrenServer {
     const connection = new Connection(
       socket,
       {
-        host: socket.remoteAddress ?? '',
+        host: plainAddress(socket.remoteAddress),
         port: socket.remotePort ?? 0,
-        localHost: socket.localAddress ?? '',
+        localHost: plainAddress(socket.localAddress),
         localPort: socket.localPort ?? 0,
       },
       {
