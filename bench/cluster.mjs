@@ -5,7 +5,7 @@
 //   node bench/cluster.mjs            (after npm run build; needs RABBITMQ_CLUSTER_URLS for the cluster rows)
 // Environment: BENCH_MESSAGES per pair (default 100000), BENCH_SIZE (default 100), BENCH_JSON=1 for JSON lines.
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -135,7 +135,7 @@ export default defineCommand({
         try {
           ch = await model.createChannel();
         } catch (e) {
-          throw amqpFailure(e);
+          throw await conn.failure(e);
         }
         channel = ch;
         cancelled = undefined;

@@ -2,7 +2,6 @@ import type { GetMessage } from 'amqplib';
 import { defineCommand } from '../src/cli/command.js';
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { CONNECTION_OPTIONS, openConnection } from '../src/cli/messaging/connection.js';
-import { amqpFailure } from '../src/cli/messaging/errors.js';
 import { OUTPUT_OPTIONS, printMessage, printOptions } from '../src/cli/messaging/message-output.js';
 import { intOption } from '../src/cli/messaging/properties.js';
 
@@ -30,8 +29,8 @@ export default defineCommand({
     const conn = await openConnection(ctx, options, 'get');
     let got = 0;
     try {
-      const ch = await conn.model.createChannel().catch((e: unknown) => {
-        throw amqpFailure(e);
+      const ch = await conn.model.createChannel().catch(async (e: unknown) => {
+        throw await conn.failure(e);
       });
       ch.on('error', () => {});
       let last: GetMessage | undefined;
@@ -40,7 +39,7 @@ export default defineCommand({
         try {
           msg = await ch.get(name, { noAck: false });
         } catch (e) {
-          throw amqpFailure(e);
+          throw await conn.failure(e);
         }
         if (msg === false) break;
         got++;

@@ -65,7 +65,7 @@ export default defineCommand({
       try {
         ch = await conn.model.createConfirmChannel();
       } catch (e) {
-        throw amqpFailure(e);
+        throw await conn.failure(e);
       }
       ch.on('error', () => {});
       // several nodes: when this node stops, go on on another and re-send what it had not confirmed

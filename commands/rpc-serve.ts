@@ -46,7 +46,7 @@ export default defineCommand({
         ch = await conn.model.createConfirmChannel();
         await ch.prefetch(1);
       } catch (e) {
-        throw amqpFailure(e);
+        throw await conn.failure(e);
       }
       ch.on('error', (e: unknown) => stop(amqpFailure(e)));
       conn.model.on('close', () => stop(new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
@@ -82,7 +82,7 @@ export default defineCommand({
           })
         ).consumerTag;
       } catch (e) {
-        throw amqpFailure(e);
+        throw await conn.failure(e);
       }
       ctx.out.banner(`Serving requests on queue '${name}' on ${conn.describe}; Ctrl-C to stop`);
       await stopped;

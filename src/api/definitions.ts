@@ -4,6 +4,7 @@
 import { AmqpError } from '../amqp/index.js';
 import type { Binding } from '../broker/binding.js';
 import { Broker } from '../broker/broker.js';
+import { Limits } from '../broker/limits.js';
 import { MemoryMessageStore } from '../broker/store/message-store.js';
 import type { Vhost } from '../broker/vhost.js';
 import { HASHING_ALGORITHM } from '../broker/users.js';
@@ -60,7 +61,7 @@ export function exportAll(ctx: ApiContext): Json {
     rabbitmq_version: ctx.version,
     product_name: 'Warren',
     product_version: ctx.version,
-    users: [...broker.users.values()].map((u) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: [...u.tags], limits: {} })),
+    users: [...broker.users.values()].map((u) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: [...u.tags], limits: broker.limits.users.get(u.name) ?? {} })),
     vhosts: [...broker.vhosts.values()].map((v) => {
       const out: Json = { name: v.name };
       if (v.description !== '' || v.tags.length > 0) Object.assign(out, { description: v.description, tags: [...v.tags], metadata: { description: v.description, tags: [...v.tags] } });
@@ -68,7 +69,8 @@ export function exportAll(ctx: ApiContext): Json {
     }),
     permissions: [...broker.permissions.values()].flatMap((m) => [...m.values()].map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read }))),
     topic_permissions: broker.topicPermissions.all().map(formatTopicPermission),
-    parameters: [],
+    // RabbitMQ keeps vhost limits as runtime parameters of the vhost-limits component
+    parameters: [...broker.limits.vhosts.entries()].map(([vhost, value]) => ({ value, vhost, component: 'vhost-limits', name: 'limits' })),
     global_parameters: [],
     policies: policiesOf(broker.vhosts.values()),
     ...items,
@@ -161,6 +163,8 @@ function scratchCopy(real: Broker): Broker {
   }
   for (const byUser of real.permissions.values()) for (const p of byUser.values()) b.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
   for (const p of real.topicPermissions.all()) b.setTopicPermission({ ...p });
+  for (const [v, t] of real.limits.vhosts) for (const [n, x] of Object.entries(t)) b.limits.set('vhost', v, n, x);
+  for (const [u, t] of real.limits.users) for (const [n, x] of Object.entries(t)) b.limits.set('user', u, n, x);
   return b;
 }
 
@@ -209,6 +213,27 @@ export function importAll(ctx: ApiContext, defs: Json, actingUser: string | null
     putPolicy(vhostOrBadRequest(ctx, text(p, 'vhost', `policy '${name}'`)), name, p);
   }
   importVhostItems(ctx, defs, null);
+  importLimits(ctx, defs);
+}
+
+/** users[].limits and the vhost-limits parameters, as RabbitMQ exports them. */
+function importLimits(ctx: ApiContext, defs: Json): void {
+  const broker = brokerOf(ctx);
+  const apply = (kind: 'vhost' | 'user', owner: string, limits: unknown): void => {
+    if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) return;
+    for (const [name, value] of Object.entries(limits as Json)) {
+      const why = Limits.validate(kind, name, value);
+      if (why) throw badRequest(`Validation failed\n\n${why}\n`);
+      broker.setLimit(kind, owner, name, value as number);
+    }
+  };
+  for (const u of list(defs, 'users')) apply('user', text(u, 'name', 'user'), u['limits']);
+  for (const p of list(defs, 'parameters')) {
+    if (p['component'] !== 'vhost-limits') continue;
+    const vhost = text(p, 'vhost', 'vhost limits');
+    if (!broker.vhosts.has(vhost)) throw badRequest(`vhost '${vhost}' does not exist`);
+    apply('vhost', vhost, p['value']);
+  }
 }
 
 function vhostOrBadRequest(ctx: ApiContext, name: string): Vhost {

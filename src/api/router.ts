@@ -15,6 +15,7 @@ import { queueRoutes } from './queues.js';
 import { topicPermissionRoutes } from './topic-permissions.js';
 import { userRoutes } from './users.js';
 import { warrenRoutes } from './warren.js';
+import { limitRoutes } from './limits.js';
 
 export type { Handler, Route } from './route.js';
 
@@ -36,10 +37,15 @@ function compile(routes: Route[]): CompiledRoute[] {
 export class Router {
   private readonly routes: CompiledRoute[];
 
-  constructor(private readonly ctx: ApiContext) {
+  constructor(
+    private readonly ctx: ApiContext,
+    /** checks a routed request (params known); throws HttpError to refuse it */
+    private readonly authorise?: (req: ApiRequest) => void,
+  ) {
     this.routes = compile([
       ...nodeRoutes,
       ...warrenRoutes,
+      ...limitRoutes,
       ...userRoutes,
       ...permissionRoutes,
       ...queueRoutes,
@@ -85,6 +91,7 @@ export class Router {
       throw new HttpError(503, 'app_stopped', 'the warren application is stopped; start it with `warrenctl start_app`');
     }
     req.params = best.params;
+    this.authorise?.(req);
     return await best.route.handler(this.ctx, req);
   }
 }

@@ -1,7 +1,9 @@
 // The broker model root: vhosts, users and permissions, with no sockets or files.
 // The server and the management API both drive it.
+import type { ChannelCounters } from './message-stats.js';
 import type { DefinitionEmitter } from './definition-emitter.js';
 import { DirectReplyTo } from './direct-reply-to.js';
+import { Limits } from './limits.js';
 import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
@@ -19,6 +21,23 @@ export class Broker {
   readonly permissions = new Map<string, Map<string, Permission>>();
   readonly directReplyTo = new DirectReplyTo();
   readonly topicPermissions = new TopicPermissions();
+  /** vhost and user limits (set_vhost_limits, set_user_limits) */
+  readonly limits = new Limits();
+
+  /** Sets or clears a limit and stores it with its vhost or user record. */
+  setLimit(kind: 'vhost' | 'user', owner: string, name: string, value: number | null): boolean {
+    const changed = value === null ? this.limits.clear(kind, owner, name) : (this.limits.set(kind, owner, name, value), true);
+    if (this.definitions) {
+      if (kind === 'vhost') {
+        const v = this.vhosts.get(owner);
+        if (v) this.definitions.vhost(v);
+      } else {
+        const u = this.users.get(owner);
+        if (u) this.definitions.user(u);
+      }
+    }
+    return changed;
+  }
   /** false between stop_app and start_app: no AMQP traffic is served */
   running = true;
   /** RabbitMQ's loopback_users: these users may log in over loopback only (on every listener) */
@@ -27,8 +46,18 @@ export class Broker {
   /** channels waiting for publishes to become durable before confirming them */
   readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();
 
+  /** told when an AMQP channel closes, so its message counters keep counting for its vhost (the stats sampler) */
+  channelClosed: ((channel: { readonly stats: ChannelCounters; readonly connectionId: string }, vhost: string) => void) | null = null;
+
   /** told about every change to durable definitions (null: nothing is stored) */
-  definitions: DefinitionEmitter | null = null;
+  get definitions(): DefinitionEmitter | null {
+    return this.emitter;
+  }
+  set definitions(emitter: DefinitionEmitter | null) {
+    this.emitter = emitter;
+    if (emitter) emitter.limits = this.limits;
+  }
+  private emitter: DefinitionEmitter | null = null;
 
   /** `defaults: false` leaves the broker empty, for loading stored definitions into. */
   constructor(
@@ -79,6 +108,7 @@ export class Broker {
     for (const q of [...vhost.queues.values()]) vhost.removeQueue(q);
     this.permissions.delete(name);
     this.topicPermissions.forgetVhost(name);
+    this.limits.forgetVhost(name);
     this.definitions?.vhostDeleted(name);
     return true;
   }
@@ -94,6 +124,7 @@ export class Broker {
     if (!this.users.delete(name)) return false;
     for (const perVhost of this.permissions.values()) perVhost.delete(name);
     this.topicPermissions.forgetUser(name);
+    this.limits.forgetUser(name);
     this.definitions?.userDeleted(name);
     return true;
   }

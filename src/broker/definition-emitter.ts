@@ -3,6 +3,7 @@
 // code that rebuilds them (src/broker/definitions.ts).
 import type { Binding } from './binding.js';
 import type { Exchange } from './exchange.js';
+import type { Limits } from './limits.js';
 import type { Policy } from './policies.js';
 import type { Queue } from './queue.js';
 import type { DefinitionEvents } from './store/definitions-store.js';
@@ -34,16 +35,19 @@ export function isStoredBinding(vhost: StoredVhostView, b: Binding): boolean {
 export const bindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
 
 export class DefinitionEmitter {
+  /** the broker's limits, stored with their vhost and user records */
+  limits: Limits | null = null;
+
   constructor(private readonly sink: DefinitionEvents) {}
 
   vhost(v: StoredVhostView): void {
-    this.sink.put('vhost', v.name, { name: v.name, description: v.description, tags: v.tags });
+    this.sink.put('vhost', v.name, { name: v.name, description: v.description, tags: v.tags, limits: this.limits?.vhosts.get(v.name) ?? {} });
   }
   vhostDeleted(name: string): void {
     this.sink.delete('vhost', name);
   }
   user(u: User): void {
-    this.sink.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: u.tags });
+    this.sink.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: u.tags, limits: this.limits?.users.get(u.name) ?? {} });
   }
   userDeleted(name: string): void {
     this.sink.delete('user', name);

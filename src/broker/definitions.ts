@@ -24,8 +24,9 @@ function argumentsFromJson<K extends string>(holder: { [k in K]: Json }, field: 
     try {
       out[k] = fromJson(v);
     } catch (err) {
-      if (!(err instanceof StoredValueTooDeep)) throw err;
-      problems.push(`${what}: argument '${k}' is ${err.message}; left out`);
+      // too deep, or otherwise unreadable: the argument goes, the definition stays
+      const why = err instanceof StoredValueTooDeep ? err.message : `unreadable (${(err as Error).message})`;
+      problems.push(`${what}: argument '${k}' is ${why}; left out`);
       dropped = true;
     }
   }
@@ -87,5 +88,12 @@ export function restoreDefinitions(broker: Broker, state: DefinitionState): stri
     const destination = b.destination_type === 'queue' ? vhost?.queues.get(b.destination) : vhost?.exchanges.get(b.destination);
     if (vhost && source && destination) vhost.bind(destination, source, b.routing_key, argumentsFromJson(b, 'arguments', bindingName(b), problems));
   });
+  // limits last: a max-queues below the stored queue count must not stop their recovery
+  const restoreLimits = (kind: 'vhost' | 'user', owner: string, limits: unknown): void => {
+    if (limits === null || typeof limits !== 'object') return;
+    for (const [name, value] of Object.entries(limits as Record<string, unknown>)) if (typeof value === 'number') broker.limits.set(kind, owner, name, value);
+  };
+  for (const v of state.vhost.values() as Iterable<{ name: string; limits?: unknown }>) restoreLimits('vhost', v.name, v.limits);
+  for (const u of state.user.values() as Iterable<{ name: string; limits?: unknown }>) restoreLimits('user', u.name, u.limits);
   return problems;
 }

@@ -19,10 +19,12 @@ import { Message } from './message.js';
 import { routeKey, routeMessage } from './routing.js';
 import { Queue, type QueueHooks, type QueueOptions } from './queue.js';
 import { EQUIVALENCE_ARGS as TABLE_EQUIVALENCE_ARGS } from '../amqp/queue-arguments.js';
+import type { Limits } from './limits.js';
 import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definition-emitter.js';
+import { countRouted } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/memory-budget.js';
 
@@ -31,6 +33,8 @@ export interface VhostEnv {
   readonly store: MessageStore;
   readonly definitions: DefinitionEmitter | null;
   readonly memory: MemoryBudget | null;
+  /** vhost limits (max-queues); absent in scratch copies */
+  readonly limits?: Limits;
 }
 
 /** The queue arguments RabbitMQ compares on redeclaration (from the one argument table); others are accepted as given. */
@@ -81,8 +85,6 @@ export class Vhost implements QueueHooks, RoutingScope {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly policies = new Map<string, Policy>();
-  /** called after a queue is removed for any reason (delete, auto-delete, owner closed) */
-  onQueueDeleted: ((queue: Queue) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -168,6 +170,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     let batch = 0;
     if (durableTargets && this.env) batch = this.env.store.persist(delivered, durableTargets);
     for (const q of accepted) q.enqueue(delivered);
+    countRouted(exchange.stats, accepted);
     return { routed: accepted.length, batch, rejected };
   }
 
@@ -232,7 +235,10 @@ export class Vhost implements QueueHooks, RoutingScope {
       return existing;
     }
     if (d.name === '') throw defaultExchangeRefused();
-    if (!isExchangeType(d.type)) throw commandInvalid(`invalid exchange type '${d.type}'`);
+    // RabbitMQ says "unknown exchange type" for a type it has no module for (x-delayed-message without
+    // its plugin, a typo). For names that happen to be atoms in its VM ('x', 'foo', '') it says
+    // "invalid exchange type" instead, which depends on its internals; warren always says "unknown".
+    if (!isExchangeType(d.type)) throw commandInvalid(`unknown exchange type '${d.type}'`);
     if (existing) {
       this.checkExchangeEquivalent(existing, d);
       return existing;
@@ -307,6 +313,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     }
     if (name.startsWith('amq.') && d.name !== '' && !d.allowReservedName) throw reservedName('queue', name);
     validateQueueArguments(d.arguments, name, this.name, d.durable, d.exclusiveOwner !== null);
+    this.env?.limits?.checkQueue(this.name, name, this.queues.size);
     const q = new Queue(name, this.name, d, this.env?.memory ?? null);
     // Exclusive queues die with their connection, so only the others keep messages across restarts.
     if (d.durable && d.exclusiveOwner === null) q.store = this.env?.store ?? null;
@@ -349,9 +356,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     for (const x of [...this.exchanges.values()]) {
       if (x.unbindAll(q) > 0) this.maybeAutoDeleteExchange(x);
     }
-    const count = q.delete();
-    this.onQueueDeleted?.(q);
-    return count;
+    return q.delete();
   }
 
   bind(destination: Bindable, source: Exchange, routingKey: string, args: FieldTable): void {
@@ -369,11 +374,6 @@ export class Vhost implements QueueHooks, RoutingScope {
       this.env?.definitions?.bindingDeleted(this, binding);
       this.maybeAutoDeleteExchange(source);
     }
-  }
-
-  /** Adds to `out` the queues a message published to `exchange` reaches. */
-  route(exchange: Exchange, message: Message, out: Set<Queue>): void {
-    routeMessage(this, exchange, message, out);
   }
 
   /** Every binding in this vhost, the default exchange's implicit ones included (as RabbitMQ lists them). */

@@ -26,13 +26,27 @@ const same = (...names: string[]): Record<string, Getter> => Object.fromEntries(
 export const QUEUE_ITEMS: InfoItemSet = {
   items: {
     ...same('name', 'durable', 'auto_delete', 'arguments', 'policy', 'exclusive', 'exclusive_consumer_tag', 'messages_ready',
-      'messages_unacknowledged', 'messages', 'message_bytes', 'messages_persistent', 'consumers', 'consumer_utilisation', 'memory', 'state', 'type', 'vhost', 'node'),
+      'messages_unacknowledged', 'messages', 'message_bytes', 'messages_persistent', 'consumers', 'memory', 'state', 'type', 'vhost'),
+    ...same('message_bytes_ready', 'message_bytes_unacknowledged', 'messages_ram', 'head_message_timestamp', 'members', 'online'),
     pid: (o) => o.pid ?? o.node,
     owner_pid: (o) => nested('owner_pid_details', 'name')(o) ?? o.owner_pid,
     messages_ready_ram: field('messages_ram'),
+    // quorum and stream queues have a leader instead of a node
+    node: (o) => o.node ?? o.leader,
+    leader: (o) => o.leader ?? (o.type === 'classic' || o.type === undefined ? o.node : undefined),
+    consumer_capacity: (o) => o.consumer_capacity ?? o.consumer_utilisation,
+    consumer_utilisation: (o) => o.consumer_utilisation ?? o.consumer_capacity,
   },
   defaults: ['name', 'messages'],
-  fields: { pid: ['pid', 'node'], owner_pid: ['owner_pid_details.name', 'owner_pid'], messages_ready_ram: ['messages_ram'] },
+  fields: {
+    pid: ['pid', 'node'],
+    owner_pid: ['owner_pid_details.name', 'owner_pid'],
+    messages_ready_ram: ['messages_ram'],
+    node: ['node', 'leader'],
+    leader: ['leader', 'node', 'type'],
+    consumer_capacity: ['consumer_capacity', 'consumer_utilisation'],
+    consumer_utilisation: ['consumer_utilisation', 'consumer_capacity'],
+  },
 };
 
 export const EXCHANGE_ITEMS: InfoItemSet = {
@@ -67,7 +81,7 @@ export const CHANNEL_ITEMS: InfoItemSet = {
     pid: field('name'),
     connection: nested('connection_details', 'name'),
     ...same('name', 'number', 'user', 'vhost', 'transactional', 'confirm', 'consumer_count', 'messages_unacknowledged', 'messages_unconfirmed',
-      'messages_uncommitted', 'acks_uncommitted', 'prefetch_count', 'global_prefetch_count', 'state'),
+      'messages_uncommitted', 'acks_uncommitted', 'prefetch_count', 'global_prefetch_count', 'state', 'node'),
   },
   defaults: ['pid', 'user', 'consumer_count', 'messages_unacknowledged'],
   fields: { pid: ['name'], connection: ['connection_details.name'] },
@@ -78,9 +92,11 @@ export const CONSUMER_ITEMS: InfoItemSet = {
     queue_name: nested('queue', 'name'),
     channel_pid: nested('channel_details', 'name'),
     ...same('consumer_tag', 'ack_required', 'prefetch_count', 'active', 'activity_status', 'arguments', 'exclusive'),
+    node: nested('channel_details', 'node'),
+    vhost: nested('queue', 'vhost'),
   },
   defaults: ['queue_name', 'channel_pid', 'consumer_tag', 'ack_required', 'prefetch_count', 'active', 'arguments'],
-  fields: { queue_name: ['queue.name'], channel_pid: ['channel_details.name'] },
+  fields: { queue_name: ['queue.name'], channel_pid: ['channel_details.name'], node: ['channel_details.node'], vhost: ['queue.vhost'] },
 };
 
 export const USER_ITEMS: InfoItemSet = {

@@ -1,6 +1,7 @@
 // warrenctl's entry point: find the command word, import only that command, parse, run, map errors to
 // exit codes. Never prints a stack trace.
 import { ApiError } from './admin-client.js';
+import { missingCommandHint } from './missing-commands.js';
 import { CliError, ExitCode, exitCodeForHttpStatus } from './exit-codes.js';
 import { Context } from './context.js';
 import { fastParse, splitArgv } from './argv.js';
@@ -44,6 +45,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
 
     const entry = findEntry(split.command);
     if (!entry) {
+      const hint = missingCommandHint(split.command);
+      if (hint !== undefined) throw new CliError(ExitCode.USAGE, `warrenctl has no '${split.command}' command: ${hint}`);
       const near = suggest(split.command);
       throw new CliError(ExitCode.USAGE, `unknown command '${split.command}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run \`warrenctl help\` for the list of commands`);
     }

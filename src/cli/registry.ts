@@ -20,10 +20,16 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'set_user_tags', load: () => import('../../commands/set-user-tags.js') },
   { name: 'list_users', load: () => import('../../commands/list-users.js') },
   { name: 'hash_password', load: () => import('../../commands/hash-password.js') },
+  { name: 'set_user_limits', load: () => import('../../commands/set-user-limits.js') },
+  { name: 'clear_user_limits', load: () => import('../../commands/clear-user-limits.js') },
+  { name: 'list_user_limits', load: () => import('../../commands/list-user-limits.js') },
   // vhosts
   { name: 'add_vhost', load: () => import('../../commands/add-vhost.js') },
   { name: 'delete_vhost', load: () => import('../../commands/delete-vhost.js') },
   { name: 'list_vhosts', load: () => import('../../commands/list-vhosts.js') },
+  { name: 'set_vhost_limits', load: () => import('../../commands/set-vhost-limits.js') },
+  { name: 'clear_vhost_limits', load: () => import('../../commands/clear-vhost-limits.js') },
+  { name: 'list_vhost_limits', load: () => import('../../commands/list-vhost-limits.js') },
   // access
   { name: 'set_permissions', load: () => import('../../commands/set-permissions.js') },
   { name: 'clear_permissions', load: () => import('../../commands/clear-permissions.js') },
@@ -41,9 +47,13 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'list_channels', load: () => import('../../commands/list-channels.js') },
   { name: 'list_consumers', load: () => import('../../commands/list-consumers.js') },
   // queues and connections
+  { name: 'quorum_status', load: () => import('../../commands/quorum-status.js') },
+  { name: 'rebalance', load: () => import('../../commands/rebalance.js') },
   { name: 'purge_queue', load: () => import('../../commands/purge-queue.js') },
   { name: 'delete_queue', load: () => import('../../commands/delete-queue.js') },
   { name: 'close_connection', load: () => import('../../commands/close-connection.js') },
+  { name: 'close_all_connections', load: () => import('../../commands/close-all-connections.js') },
+  { name: 'close_all_user_connections', load: () => import('../../commands/close-all-user-connections.js') },
   // messaging (AMQP)
   { name: 'publish', load: () => import('../../commands/publish.js') },
   { name: 'consume', load: () => import('../../commands/consume.js') },
@@ -60,6 +70,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'clear_policy', load: () => import('../../commands/clear-policy.js') },
   { name: 'list_policies', load: () => import('../../commands/list-policies.js') },
   // node
+  { name: 'cluster_status', load: () => import('../../commands/cluster-status.js') },
   { name: 'status', load: () => import('../../commands/status.js') },
   { name: 'ping', load: () => import('../../commands/ping.js') },
   { name: 'await_startup', load: () => import('../../commands/await-startup.js') },

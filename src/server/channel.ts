@@ -2,7 +2,9 @@
 // model and tracks what it has delivered until it is acknowledged.
 import {
   AmqpError,
+  ClassId,
   Frame,
+  FRAME_OVERHEAD,
   MethodId,
   ReplyCode,
   type BasicPublish,
@@ -27,6 +29,7 @@ import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
 import { PublisherConfirms } from './publisher-confirms.js';
+import { ChannelCounters, countAck, countDeliver, countGet, countPublish, countUnroutable } from '../broker/message-stats.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -92,6 +95,8 @@ export class Channel implements ConsumerHost, ReplySink {
   lastQueue: string | null = null;
   /** set while this channel consumes amq.rabbitmq.reply-to */
   replyConsumer: DirectReplyConsumer | null = null;
+  /** message counters for the management API (sampled by the server) */
+  readonly stats = new ChannelCounters();
 
   constructor(
     readonly host: ChannelHost,
@@ -135,8 +140,13 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
+<<<<<<< HEAD
       // RabbitMQ (rabbit_channel) refuses immediate=true before anything else, as a connection error.
       if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true');
+=======
+      // RabbitMQ (since 3.0) refuses immediate delivery: a connection error, before anything else.
+      if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true', ClassId.BASIC, 40);
+>>>>>>> main
       this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {
@@ -178,6 +188,7 @@ export class Channel implements ConsumerHost, ReplySink {
 
   private publish(message: Message, mandatory: boolean): void {
     const seq = this.confirmMode ? this.confirms.next() : 0;
+    countPublish(this.stats, seq !== 0);
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
       if (seq) this.confirms.settle(seq, 0, false);
@@ -187,6 +198,7 @@ export class Channel implements ConsumerHost, ReplySink {
     const exchange = this.vhost.exchanges.get(message.exchange);
     const { routed, batch, rejected } = exchange ? this.vhost.publish(exchange, message) : { routed: 0, batch: 0, rejected: false };
     if (routed === 0 && !rejected && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+    if (routed === 0 && !rejected) countUnroutable(this.stats, mandatory);
     if (seq) this.confirms.settle(seq, batch, rejected);
   }
 
@@ -234,6 +246,7 @@ export class Channel implements ConsumerHost, ReplySink {
       consumer.unacked++;
     }
     const m = envelope.message;
+    countDeliver(this.stats, consumer.queue.stats, consumer.noAck, envelope.redelivered);
     writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
     this.writeContent(m);
     this.host.scheduleFlush();
@@ -252,6 +265,7 @@ export class Channel implements ConsumerHost, ReplySink {
     const tag = ++this.deliveryTag;
     if (!noAck) this.track(tag, queue, envelope, null);
     const m = envelope.message;
+    countGet(this.stats, queue.stats, noAck, envelope.redelivered);
     writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
     this.writeContent(m);
   }
@@ -260,7 +274,7 @@ export class Channel implements ConsumerHost, ReplySink {
     const w = this.writer;
     w.frame(Frame.HEADER, this.number, m.header);
     const body = m.body;
-    const max = this.host.frameMax - 8;
+    const max = this.host.frameMax - FRAME_OVERHEAD;
     for (let off = 0; off < body.length; off += max) {
       w.frame(Frame.BODY, this.number, off === 0 && body.length <= max ? body : body.subarray(off, Math.min(off + max, body.length)));
     }
@@ -332,6 +346,7 @@ export class Channel implements ConsumerHost, ReplySink {
     }
     if (consumer) consumer.unacked--;
     if (ack) queue.settle(envelope);
+    if (ack) countAck(this.stats, queue.stats);
     else if (requeue) queue.requeue(envelope);
     else queue.reject(envelope);
     this.toDrain.add(queue);
@@ -360,6 +375,7 @@ export class Channel implements ConsumerHost, ReplySink {
 
   /** The channel is going away: cancel consumers, return unacked messages to their queues. */
   teardown(): void {
+    if (!this.closing) this.broker.channelClosed?.(this, this.vhost.name);
     this.closing = true;
     this.broker.durabilityWaiters.delete(this);
     this.replyConsumer?.cancel(this);

@@ -4,7 +4,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import { Broker } from '../broker/broker.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
+import { Connection } from './connection.js';
+import type { ConnectionLimits } from './handshake.js';
 import { MAX_MESSAGE_SIZE } from './content-assembler.js';
 import type { Logger } from './logger.js';
 import { ResourceMonitor, type ResourceLimits } from './resource-monitor.js';
@@ -60,9 +62,6 @@ export function hostPort(a: { host: string; port: number }): string {
 /** An IPv4 peer of a dual-stack listener is ::ffff:a.b.c.d; RabbitMQ names it a.b.c.d. */
 const plainAddress = (address: string | undefined): string => (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 
-/** per-message overhead beyond the body (objects, the header bytes, the queue slot), without a memory budget */
-const MESSAGE_OVERHEAD = 700;
-
 export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000, maxConnections: Infinity, maxMessageSize: MAX_MESSAGE_SIZE };
 
 export class WarrenServer {
@@ -77,6 +76,13 @@ export class WarrenServer {
     readonly broker: Broker = new Broker(),
   ) {
     this.tls = options.tls ? new TlsServers(options.tls.settings) : null;
+    // vhost and user limits count the live, opened connections and their channels
+    const opened = (): Connection[] => [...this.connections].filter((c) => c.isOpen);
+    broker.limits.counts = {
+      vhostConnections: (vhost) => opened().filter((c) => c.vhost?.name === vhost).length,
+      userConnections: (user) => opened().filter((c) => c.user?.name === user).length,
+      userChannels: (user) => opened().reduce((n, c) => n + (c.user?.name === user ? c.channels.size : 0), 0),
+    };
   }
 
   get log(): Logger {
@@ -245,7 +251,7 @@ export class WarrenServer {
     if (this.broker.memory) bytes = this.broker.accountedMemory;
     else {
       for (const vhost of this.broker.vhosts.values()) {
-        for (const q of vhost.queues.values()) bytes += q.readyBytes + q.unackedBytes + (q.messageCount + q.unackedCount) * MESSAGE_OVERHEAD;
+        for (const q of vhost.queues.values()) bytes += q.readyBytes + q.unackedBytes + (q.messageCount + q.unackedCount) * MESSAGE_MEMORY_ESTIMATE;
       }
     }
     for (const c of this.connections) bytes += c.pendingBytes;

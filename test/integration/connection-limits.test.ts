@@ -159,5 +159,5 @@ describe('out of file descriptors', () => {
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });

@@ -101,6 +101,11 @@ export interface Connection {
    * FAILOVER_DEADLINE_MS or --timeout if longer), replacing `model` and `describe`. Throws 69 when none does.
    */
   failover(): Promise<void>;
+  /**
+   * The failure to report for `e`: when amqplib only says a channel ended because the broker closed the
+   * connection, the broker's reason (reply code and text) instead.
+   */
+  failure(e: unknown): Promise<CliError>;
 }
 
 /** Without --timeout, connecting gives up after this long (a node that accepts but never answers): exit 75. */
@@ -166,8 +171,11 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
   if (!model) throw noneAnswered(failures, candidates.length);
 
   let closed = false;
+  let closeError: unknown;
   const watch = (m: ChannelModel): void => {
-    m.on('error', () => {});
+    m.on('error', (e: unknown) => {
+      if (m === conn.model) closeError = e;
+    });
     m.on('close', () => {
       if (m === conn.model) closed = true;
     });
@@ -181,6 +189,11 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
       if (closed) return;
       closed = true;
       await conn.model.close().catch(() => {});
+    },
+    async failure(e) {
+      const generic = !(e instanceof CliError) && typeof (e as { code?: unknown })?.code !== 'number' && /Channel ended|Connection closed|Socket closed|channel closed/i.test(String((e as Error)?.message));
+      if (generic && closeError === undefined) await new Promise((r) => setImmediate(r)); // the connection's error event may follow
+      return amqpFailure(generic && closeError !== undefined ? closeError : e);
     },
     async failover() {
       const lost = conn.describe;

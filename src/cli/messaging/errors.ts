@@ -19,6 +19,8 @@ export function serverText(message: string): string | undefined {
 
 /** AMQP reply code -> exit code, for channel and connection closes. */
 export function exitCodeForReply(code: number, text = ''): ExitCodeValue {
+  // a vhost or user limit (connections, channels, queues) is reached: the broker is full for now
+  if ((code === 530 || code === 406) && /limit .*is reached|reached the maximum allowed user limit/.test(text)) return ExitCode.UNAVAILABLE;
   switch (code) {
     case 403: // ACCESS_REFUSED
       return ExitCode.NO_PERMISSION;

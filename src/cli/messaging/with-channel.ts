@@ -4,7 +4,6 @@ import type { Channel } from 'amqplib';
 import type { OptionValues } from '../command.js';
 import type { Context } from '../context.js';
 import { openConnection } from './connection.js';
-import { amqpFailure } from './errors.js';
 
 export async function withChannel<T>(ctx: Context, options: OptionValues, purpose: string, fn: (ch: Channel) => Promise<T>): Promise<T> {
   const conn = await openConnection(ctx, options, purpose);
@@ -15,7 +14,7 @@ export async function withChannel<T>(ctx: Context, options: OptionValues, purpos
     await ch.close().catch(() => {});
     return result;
   } catch (e) {
-    throw amqpFailure(e);
+    throw await conn.failure(e);
   } finally {
     await conn.close();
   }
