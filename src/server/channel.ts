@@ -140,13 +140,8 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
-<<<<<<< HEAD
-      // RabbitMQ (rabbit_channel) refuses immediate=true before anything else, as a connection error.
-      if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true');
-=======
       // RabbitMQ (since 3.0) refuses immediate delivery: a connection error, before anything else.
       if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true', ClassId.BASIC, 40);
->>>>>>> main
       this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {

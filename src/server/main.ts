@@ -306,17 +306,11 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   log.info(`control socket on ${paths.socket}`);
-<<<<<<< HEAD
-  if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}`);
-  if (server.tlsAddress) log.info(`AMQPS listener on ${hostPort(server.tlsAddress)}`);
-  log.info(`AMQP listener on ${hostPort(server.address!)}`);
-=======
   // "management API listener on HOST:PORT" stays as it was (scripts and tests read it); the URL is for people.
   if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}, web UI on ${httpUrl(control.apiAddress)}`);
   if (metrics) log.info(`Prometheus metrics on ${httpUrl(metrics.address)}metrics`);
-  if (server.tlsAddress) log.info(`AMQPS listener on ${server.tlsAddress.host}:${server.tlsAddress.port}`);
-  log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
->>>>>>> main
+  if (server.tlsAddress) log.info(`AMQPS listener on ${hostPort(server.tlsAddress)}`);
+  log.info(`AMQP listener on ${hostPort(server.address!)}`);
   // SIGHUP re-reads the TLS certificates (renewed ones) without dropping connections.
   process.on('SIGHUP', () => server.reloadTls());
 }
