@@ -13,7 +13,7 @@ import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
-import { ANY_ADDRESS, DEFAULT_LIMITS, hostPort, WarrenServer, type TlsListenerOptions } from './server.js';
+import { ANY_ADDRESS, DEFAULT_LIMITS, effectiveBind, hostPort, WarrenServer, type TlsListenerOptions } from './server.js';
 import { secureContextOptions, type TlsSettings } from './tls.js';
 import { VERSION } from './version.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
@@ -172,6 +172,7 @@ async function detach(paths: DataPaths, argv: string[]): Promise<never> {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const opts = parseArgs(argv);
+  opts.bind = await effectiveBind(opts.bind);
   const tls = tlsListener(opts);
   const paths = dataPaths(opts.dataDir);
   if (opts.pidFile) paths.pidFile = opts.pidFile;
@@ -292,7 +293,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const [port, flag] = failing === 'management API' ? [opts.apiPort, '--api-port N, or --no-management'] : [opts.metricsPort, '--metrics-port N, or --no-metrics'];
-    if (e.code === 'EADDRINUSE') process.stderr.write(`error: ${apiBind}:${port} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
+    if (e.code === 'EADDRINUSE') process.stderr.write(`error: ${hostPort({ host: apiBind, port })} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
     else process.stderr.write(`error: cannot serve the ${failing}: ${e.message}\n`);
     stats?.stop();
     await control?.close();

@@ -32,7 +32,7 @@ export interface ServerOptions {
 /** The default bind: every IPv6 and IPv4 address, as RabbitMQ's listener on [::]:5672. */
 export const ANY_ADDRESS = '::';
 
-function listenOn(server: Server, port: number, bind: string): Promise<{ host: string; port: number } | null> {
+function listen(server: Server, port: number, bind: string): Promise<{ host: string; port: number } | null> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, bind, () => {
@@ -43,14 +43,18 @@ function listenOn(server: Server, port: number, bind: string): Promise<{ host: s
   });
 }
 
-/** Listens on `bind`; the default '::' falls back to 0.0.0.0 on a host without IPv6. */
-async function listen(server: Server, port: number, bind: string): Promise<{ host: string; port: number } | null> {
+/** The address every listener uses for `bind`: the default '::' is 0.0.0.0 on a host without IPv6. */
+export async function effectiveBind(bind: string): Promise<string> {
+  if (bind !== ANY_ADDRESS) return bind;
+  const probe = createServer();
   try {
-    return await listenOn(server, port, bind);
+    await listen(probe, 0, ANY_ADDRESS);
+    return ANY_ADDRESS;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (bind !== ANY_ADDRESS || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
-    return listenOn(server, port, '0.0.0.0');
+    return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL' ? '0.0.0.0' : ANY_ADDRESS;
+  } finally {
+    if (probe.listening) await new Promise((resolve) => probe.close(resolve));
   }
 }
 

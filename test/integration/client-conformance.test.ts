@@ -37,15 +37,18 @@ interface DefaultWarren {
 }
 async function startDefault(): Promise<DefaultWarren> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warren-conformance-'));
-  const child = spawn(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // the default --bind; the management and metrics listeners on free ports (RabbitMQ holds the defaults)
+  const args = [serverBin, '--port', '0', '--api-port', '0', '--metrics-port', '0', '--data-dir', dataDir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`warren-server exited: ${out}`);
-    return Number(/AMQP listener on \S+:(\d+)/.exec(out)?.[1]) || false;
-  }, 'the AMQP listener');
+  const died = exited.then(() => {
+    throw new Error(`warren-server exited: ${out}`);
+  });
+  const port = await Promise.race([waitFor(() => Number(/AMQP listener on \S+:(\d+)/.exec(out)?.[1]) || false, 'the AMQP listener'), died]);
+  died.catch(() => {});
   return {
     port,
     socket: join(dataDir, 'warren.sock'),
