@@ -78,7 +78,7 @@ export const warrenRoutes: Route[] = [
         ctx.server.log.info('start_app requested over the management API');
         await ctx.server.startApp();
         const a = ctx.server.address;
-        if (a) ctx.server.log.info(`AMQP listener on ${a.host}:${a.port}`);
+        if (a) ctx.server.log.info(`AMQP listener on ${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
       }
       return noContent();
     },

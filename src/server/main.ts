@@ -13,7 +13,7 @@ import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
-import { DEFAULT_LIMITS, WarrenServer, type TlsListenerOptions } from './server.js';
+import { ANY_ADDRESS, DEFAULT_LIMITS, effectiveBind, hostPort, WarrenServer, type TlsListenerOptions } from './server.js';
 import { secureContextOptions, type TlsSettings } from './tls.js';
 import { VERSION } from './version.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
@@ -111,7 +111,7 @@ function parseArgs(argv: string[]): Options {
     .description('Warren: an AMQP 0-9-1 message broker')
     .version(VERSION, '-V, --version')
     .option('--port <port>', 'AMQP port (0 picks a free one)', integer(0, 65535), 5672)
-    .option('--bind <address>', 'address to listen on', '0.0.0.0')
+    .option('--bind <address>', 'address to listen on (:: is every IPv6 and IPv4 address, as RabbitMQ; 0.0.0.0 where IPv6 is off)', ANY_ADDRESS)
     .option('--data-dir <dir>', 'data directory (default $WARREN_DATA_DIR or ~/.local/share/warren)', defaultDataDir())
     .option('--detached', 'run in the background; the pid goes to the pid file', false)
     .option('--pid-file <file>', 'pid file (default <data-dir>/warren.pid)')
@@ -175,6 +175,7 @@ async function detach(paths: DataPaths, argv: string[]): Promise<never> {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const opts = parseArgs(argv);
+  opts.bind = await effectiveBind(opts.bind);
   const tls = tlsListener(opts);
   const paths = dataPaths(opts.dataDir);
   if (opts.pidFile) paths.pidFile = opts.pidFile;
@@ -232,9 +233,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     const tlsPort = tls !== undefined && (e as { port?: number }).port === tls.port && tls.port !== opts.port;
     const [flag, port] = tlsPort ? ['--tls-port', tls.port] : ['--port', opts.port];
     if (e.code === 'EADDRINUSE') {
-      process.stderr.write(`error: ${opts.bind}:${port} is already in use (is another broker running?). Use ${flag} to pick another.\n`);
+      process.stderr.write(`error: ${hostPort({ host: opts.bind, port })} is already in use (is another broker running?). Use ${flag} to pick another.\n`);
     } else {
-      process.stderr.write(`error: cannot listen on ${opts.bind}:${port}: ${e.message}\n`);
+      process.stderr.write(`error: cannot listen on ${hostPort({ host: opts.bind, port })}: ${e.message}\n`);
     }
     unlock();
     process.exit(EX_UNAVAILABLE);
@@ -295,7 +296,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const [port, flag] = failing === 'management API' ? [opts.apiPort, '--api-port N, or --no-management'] : [opts.metricsPort, '--metrics-port N, or --no-metrics'];
-    if (e.code === 'EADDRINUSE') process.stderr.write(`error: ${apiBind}:${port} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
+    if (e.code === 'EADDRINUSE') process.stderr.write(`error: ${hostPort({ host: apiBind, port })} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
     else process.stderr.write(`error: cannot serve the ${failing}: ${e.message}\n`);
     stats?.stop();
     await control?.close();
@@ -312,8 +313,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   // "management API listener on HOST:PORT" stays as it was (scripts and tests read it); the URL is for people.
   if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}, web UI on ${httpUrl(control.apiAddress)}`);
   if (metrics) log.info(`Prometheus metrics on ${httpUrl(metrics.address)}metrics`);
-  if (server.tlsAddress) log.info(`AMQPS listener on ${server.tlsAddress.host}:${server.tlsAddress.port}`);
-  log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
+  if (server.tlsAddress) log.info(`AMQPS listener on ${hostPort(server.tlsAddress)}`);
+  log.info(`AMQP listener on ${hostPort(server.address!)}`);
   // SIGHUP re-reads the TLS certificates (renewed ones) without dropping connections.
   process.on('SIGHUP', () => server.reloadTls());
 }
