@@ -18,7 +18,10 @@ export function unknownFrame(type: number, payload: Buffer): AmqpError {
   return new AmqpError(ReplyCode.FRAME_ERROR, `type ${type}, all octets = ${erlangBinary(payload)}: unknown_frame`);
 }
 
-/** The method in buf[start, end); null for an unknown class or method (the caller answers 540). */
+/**
+ * The method in buf[start, end); null for an unknown class or method (the caller answers 540).
+ * Per-message methods (basic.publish, basic.ack, ...) come in a reused object: handle them at once.
+ */
 export function decodeMethodFrame(reader: Reader, buf: Buffer, start: number, end: number): Method | null {
   if (end - start < 4) throw unknownFrame(Frame.METHOD, buf.subarray(start, end));
   const classId = buf.readUInt16BE(start);
@@ -27,7 +30,7 @@ export function decodeMethodFrame(reader: Reader, buf: Buffer, start: number, en
     new AmqpError(ReplyCode.FRAME_ERROR, detail ? `cannot decode: ${detail}` : `cannot decode ${erlangBinary(buf.subarray(start + 4, end))}`, classId, methodId);
   let method: Method | null;
   try {
-    method = decodeMethod(reader.reset(buf, start, end));
+    method = decodeMethod(reader.reset(buf, start, end), true);
   } catch (err) {
     if (!(err instanceof AmqpError) || err.replyCode !== ReplyCode.SYNTAX_ERROR) throw err;
     // running out of bytes is RabbitMQ's plain "cannot decode"; our finer reasons are kept

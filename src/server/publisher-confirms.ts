@@ -77,7 +77,7 @@ export class PublisherConfirms {
 
   /** Confirms `seq` and everything before it: acks coalesce, a nack goes out in its place. */
   private release(seq: number): void {
-    if (this.nacks.delete(seq)) {
+    if (this.nacks.size !== 0 && this.nacks.delete(seq)) {
       this.writeAcks();
       writeBasicNack(this.sink.writer, this.sink.number, seq, false, false);
       this.confirmedUpTo = seq;
