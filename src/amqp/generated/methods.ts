@@ -1737,6 +1737,14 @@ export type Method =
  */
 export function decodeMethod(r: Reader, reuse = false): Method | null {
   switch (r.long()) {
+    case MethodId.BASIC_PUBLISH:
+      return reuse ? decodeBasicPublishReusing(r) : decodeBasicPublish(r);
+    case MethodId.BASIC_ACK:
+      return reuse ? decodeBasicAckReusing(r) : decodeBasicAck(r);
+    case MethodId.BASIC_REJECT:
+      return reuse ? decodeBasicRejectReusing(r) : decodeBasicReject(r);
+    case MethodId.BASIC_NACK:
+      return reuse ? decodeBasicNackReusing(r) : decodeBasicNack(r);
     case MethodId.CONNECTION_START:
       return decodeConnectionStart(r);
     case MethodId.CONNECTION_START_OK:
@@ -1829,8 +1837,6 @@ export function decodeMethod(r: Reader, reuse = false): Method | null {
       return decodeBasicCancel(r);
     case MethodId.BASIC_CANCEL_OK:
       return decodeBasicCancelOk(r);
-    case MethodId.BASIC_PUBLISH:
-      return reuse ? decodeBasicPublishReusing(r) : decodeBasicPublish(r);
     case MethodId.BASIC_RETURN:
       return decodeBasicReturn(r);
     case MethodId.BASIC_DELIVER:
@@ -1841,18 +1847,12 @@ export function decodeMethod(r: Reader, reuse = false): Method | null {
       return decodeBasicGetOk(r);
     case MethodId.BASIC_GET_EMPTY:
       return decodeBasicGetEmpty(r);
-    case MethodId.BASIC_ACK:
-      return reuse ? decodeBasicAckReusing(r) : decodeBasicAck(r);
-    case MethodId.BASIC_REJECT:
-      return reuse ? decodeBasicRejectReusing(r) : decodeBasicReject(r);
     case MethodId.BASIC_RECOVER_ASYNC:
       return decodeBasicRecoverAsync(r);
     case MethodId.BASIC_RECOVER:
       return decodeBasicRecover(r);
     case MethodId.BASIC_RECOVER_OK:
       return decodeBasicRecoverOk(r);
-    case MethodId.BASIC_NACK:
-      return reuse ? decodeBasicNackReusing(r) : decodeBasicNack(r);
     case MethodId.TX_SELECT:
       return decodeTxSelect(r);
     case MethodId.TX_SELECT_OK:

@@ -211,7 +211,10 @@ export function generate(text) {
   L.push(' */');
   L.push('export function decodeMethod(r: Reader, reuse = false): Method | null {');
   L.push('  switch (r.long()) {');
-  for (const c of spec.classes) for (const m of c.methods) {
+  // the per-message methods first: a switch over sparse ids may compare case by case
+  const all = spec.classes.flatMap((c) => c.methods.map((m) => ({ c, m })));
+  const hotFirst = [...all.filter(({ c, m }) => REUSED.has(`${c.name}.${m.name}`)), ...all.filter(({ c, m }) => !REUSED.has(`${c.name}.${m.name}`))];
+  for (const { c, m } of hotFirst) {
     const T = pascal(c.name) + pascal(m.name);
     L.push(`    case MethodId.${upper(c.name)}_${upper(m.name)}:`);
     if (REUSED.has(`${c.name}.${m.name}`)) L.push(`      return reuse ? decode${T}Reusing(r) : decode${T}(r);`);
