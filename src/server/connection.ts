@@ -114,7 +114,14 @@ export class Connection implements ChannelHost {
     this.handshakeTimer = setTimeout(this.guarded('handshake timeout', () => this.handshakeTimedOut()), ctx.limits.handshakeTimeout);
     this.handshakeTimer.unref();
     // Event and timer callbacks: whatever they throw stays with this connection (issue 10).
-    socket.on('data', (chunk: Buffer) => this.guarded('receiving', () => this.onData(chunk))());
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.onData(chunk);
+      } catch (err) {
+        reportFault(`connection ${this.id}`, 'receiving', err);
+        if (!this.socket.destroyed) this.socket.destroy();
+      }
+    });
     socket.on('drain', this.guarded('resuming deliveries', () => this.onDrain()));
     socket.on('error', this.guarded('closing', () => this.teardown()));
     socket.on('close', this.guarded('closing', () => this.teardown()));

@@ -145,6 +145,9 @@ function parseArgs(argv: string[]): Options {
   return program.opts<Options>();
 }
 
+/** How long --detached waits for the background daemon's listener (recovery of a large store, a busy machine). */
+const DETACH_WAIT_MS = 120_000;
+
 /** Re-runs this program in the background with the log going to the data directory. */
 async function detach(paths: DataPaths, argv: string[]): Promise<never> {
   const log = openSync(paths.logFile, 'a', 0o600);
@@ -153,7 +156,7 @@ async function detach(paths: DataPaths, argv: string[]): Promise<never> {
   closeSync(log);
   const started = Date.now();
   // Wait until the child reports its listener (or dies), so scripts can connect right after.
-  while (Date.now() - started < 15_000) {
+  while (Date.now() - started < DETACH_WAIT_MS) {
     await new Promise((r) => setTimeout(r, 100));
     if (child.exitCode !== null) {
       process.stderr.write(`warren-server failed to start (exit ${child.exitCode}); see ${paths.logFile}\n`);
@@ -166,7 +169,7 @@ async function detach(paths: DataPaths, argv: string[]): Promise<never> {
       process.exit(0);
     }
   }
-  process.stderr.write(`warren-server did not report a listener within 15 s; see ${paths.logFile}\n`);
+  process.stderr.write(`warren-server did not report a listener within ${DETACH_WAIT_MS / 1000} s; see ${paths.logFile}\n`);
   process.exit(EX_UNAVAILABLE);
 }
 

@@ -170,7 +170,7 @@ describe.skipIf(!OPENSSL)('AMQPS options', () => {
     const { serverBin } = await import('../helpers/warren.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'warren-amqps-opt-'));
     try {
-      const run = (...args: string[]) => spawnSync(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
+      const run = (...args: string[]) => spawnSync(process.execPath, [serverBin, '--port', '0', '--no-management', '--no-metrics', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
       const half = run('--tls-cert', '/nonexistent.pem');
       expect(half.status).toBe(64);
       expect(half.stderr).toBe('error: --tls-cert and --tls-key go together\n');
