@@ -18,22 +18,27 @@ export function unknownFrame(type: number, payload: Buffer): AmqpError {
   return new AmqpError(ReplyCode.FRAME_ERROR, `type ${type}, all octets = ${erlangBinary(payload)}: unknown_frame`);
 }
 
-/** The method in buf[start, end); null for an unknown class or method (the caller answers 540). */
+/**
+ * The method in buf[start, end); null for an unknown class or method (the caller answers 540).
+ * Per-message methods (basic.publish, basic.ack, ...) come in a reused object: handle them at once.
+ */
 export function decodeMethodFrame(reader: Reader, buf: Buffer, start: number, end: number): Method | null {
   if (end - start < 4) throw unknownFrame(Frame.METHOD, buf.subarray(start, end));
-  const classId = buf.readUInt16BE(start);
-  const methodId = buf.readUInt16BE(start + 2);
-  const cannotDecode = (detail?: string): AmqpError =>
-    new AmqpError(ReplyCode.FRAME_ERROR, detail ? `cannot decode: ${detail}` : `cannot decode ${erlangBinary(buf.subarray(start + 4, end))}`, classId, methodId);
   let method: Method | null;
   try {
-    method = decodeMethod(reader.reset(buf, start, end));
+    method = decodeMethod(reader.reset(buf, start, end), true);
   } catch (err) {
     if (!(err instanceof AmqpError) || err.replyCode !== ReplyCode.SYNTAX_ERROR) throw err;
     // running out of bytes is RabbitMQ's plain "cannot decode"; our finer reasons are kept
     const detail = err.message.replace(/^SYNTAX_ERROR - /, '');
-    throw cannotDecode(detail === 'method frame is shorter than its arguments' ? undefined : detail);
+    throw cannotDecode(buf, start, end, detail === 'method frame is shorter than its arguments' ? undefined : detail);
   }
-  if (method && reader.pos !== end) throw cannotDecode();
+  if (method && reader.pos !== end) throw cannotDecode(buf, start, end);
   return method;
+}
+
+/** FRAME_ERROR attributed to the method in buf[start, end) (built only on failure: no per-frame closure). */
+function cannotDecode(buf: Buffer, start: number, end: number, detail?: string): AmqpError {
+  const text = detail ? `cannot decode: ${detail}` : `cannot decode ${erlangBinary(buf.subarray(start + 4, end))}`;
+  return new AmqpError(ReplyCode.FRAME_ERROR, text, buf.readUInt16BE(start), buf.readUInt16BE(start + 2));
 }

@@ -51,12 +51,18 @@ const STANDARD_EXCHANGES: [string, string][] = [
 // Scratch set reused by publish() for routing (synchronous, so one suffices). It is emptied in a
 // finally block: nothing one publish leaves behind may reach the next one, whoever makes it.
 const routed = new Set<Queue>();
+// The accepted and durable queue lists of publish(), reused; null while a publish holds them.
+let spareAccepted: Queue[] | null = [];
+let spareDurable: Queue[] | null = [];
 
 export interface PublishResult {
   routed: number;
   batch: number;
   rejected: boolean;
 }
+
+/** What publish() returns: overwritten by the next publish, so read it right away. */
+const result: PublishResult = { routed: 0, batch: 0, rejected: false };
 
 function withoutBcc(message: Message): Message {
   const headers = { ...message.properties.headers };
@@ -144,34 +150,48 @@ export class Vhost implements QueueHooks, RoutingScope {
    * x-overflow reject-publish turned it away (the publisher is then nacked).
    */
   publish(exchange: Exchange, message: Message, skip?: (q: Queue) => boolean): PublishResult {
-    // The queues taking this message are local to this call: a publish that throws half-way
-    // cannot leave them for the next publish (issue 10: that leaked messages across vhosts).
-    const accepted: Queue[] = [];
-    let durableTargets: Queue[] | null = null;
-    let rejected = false;
-    let delivered: Message;
+    // The queues taking this message are this call's own: the scratch lists are taken out of the
+    // pool for the call (a publish nested in it, say a dead-lettering, gets fresh ones) and come
+    // back emptied in finally blocks, so a publish that throws half-way cannot leave queues for the
+    // next publish (issue 10: that leaked messages across vhosts).
+    const accepted = spareAccepted ?? [];
+    const durable = spareDurable ?? [];
+    spareAccepted = spareDurable = null;
     try {
-      routeMessage(this, exchange, message, routed);
-      // BCC recipients get the message, but nobody sees the BCC header.
-      delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
-      for (const q of routed) {
-        if (skip?.(q)) continue;
-        if (!q.accepts(delivered)) {
-          rejected = true;
-          if (q.settings.overflow === 'reject-publish-dlx') this.deadLetter(q, delivered, 'maxlen');
-          continue;
+      let rejected = false;
+      let delivered: Message;
+      try {
+        routeMessage(this, exchange, message, routed);
+        // BCC recipients get the message, but nobody sees the BCC header.
+        delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
+        for (const q of routed) {
+          if (skip?.(q)) continue;
+          if (!q.accepts(delivered)) {
+            rejected = true;
+            if (q.settings.overflow === 'reject-publish-dlx') this.deadLetter(q, delivered, 'maxlen');
+            continue;
+          }
+          accepted.push(q);
+          if (delivered.persistent && q.store) durable.push(q);
         }
-        accepted.push(q);
-        if (delivered.persistent && q.store) (durableTargets ??= []).push(q);
+      } finally {
+        routed.clear();
       }
+      let batch = 0;
+      if (durable.length > 0 && this.env) batch = this.env.store.persist(delivered, durable);
+      for (let i = 0; i < accepted.length; i++) accepted[i]!.enqueue(delivered);
+      countRouted(exchange.stats, accepted);
+      // One result object, filled last: callers read it before they publish again.
+      result.routed = accepted.length;
+      result.batch = batch;
+      result.rejected = rejected;
+      return result;
     } finally {
-      routed.clear();
+      accepted.length = 0;
+      durable.length = 0;
+      spareAccepted = accepted;
+      spareDurable = durable;
     }
-    let batch = 0;
-    if (durableTargets && this.env) batch = this.env.store.persist(delivered, durableTargets);
-    for (const q of accepted) q.enqueue(delivered);
-    countRouted(exchange.stats, accepted);
-    return { routed: accepted.length, batch, rejected };
   }
 
   /** RabbitMQ's alternate exchange: the exchange's argument, else its policy's. */

@@ -7,7 +7,6 @@ import {
   FRAME_OVERHEAD,
   MethodId,
   ReplyCode,
-  type BasicPublish,
   type Method,
   type Writer,
   writeBasicCancel,
@@ -67,6 +66,9 @@ const SPARE_MAX = 4096;
 /** what a recycled entry points at, so it keeps no message alive */
 const SETTLED: Envelope = Object.freeze({ message: null as unknown as Message, seq: -1, redelivered: false, expiresAt: 0 });
 
+/** the outcome of a publish whose exchange has gone */
+const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
+
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 
@@ -86,8 +88,12 @@ export class Channel implements ConsumerHost, ReplySink {
   private txActions: TxAction[] = [];
   private readonly confirms: PublisherConfirms;
   private readonly assembler: ContentAssembler;
-  /** the basic.publish whose content is being received */
-  private pending: BasicPublish | null = null;
+  /** whether a basic.publish is waiting for its content, and that publish's arguments (copied:
+   *  the decoder reuses its basic.publish object for the next frame) */
+  private pending = false;
+  private pendingExchange = '';
+  private pendingRoutingKey = '';
+  private pendingMandatory = false;
   /** queues whose consumers on this channel got capacity back: drained once per batch */
   private readonly toDrain = new Set<Queue>();
   closing = false;
@@ -148,7 +154,10 @@ export class Channel implements ConsumerHost, ReplySink {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
       }
       this.broker.checkTopicAccess(this.vhost.name, this.user.name, x, 'write', method.routingKey);
-      this.pending = method;
+      this.pending = true;
+      this.pendingExchange = method.exchange;
+      this.pendingRoutingKey = method.routingKey;
+      this.pendingMandatory = method.mandatory;
       this.host.onPublish();
       return;
     }
@@ -172,13 +181,13 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   private publishContent(content: AssembledContent): void {
-    const p = this.pending!;
-    this.pending = null;
+    this.pending = false;
+    const mandatory = this.pendingMandatory;
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
-    const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
-    if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
-    else this.publish(message, p.mandatory);
+    const message = DirectReplyConsumer.addressRequest(this, new Message(this.pendingExchange, this.pendingRoutingKey, content.properties, content.header, content.body));
+    if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory });
+    else this.publish(message, mandatory);
   }
 
   private publish(message: Message, mandatory: boolean): void {
@@ -191,7 +200,7 @@ export class Channel implements ConsumerHost, ReplySink {
     }
     // The exchange may have gone while the content was in flight (or before tx.commit).
     const exchange = this.vhost.exchanges.get(message.exchange);
-    const { routed, batch, rejected } = exchange ? this.vhost.publish(exchange, message) : { routed: 0, batch: 0, rejected: false };
+    const { routed, batch, rejected } = exchange ? this.vhost.publish(exchange, message) : UNROUTED;
     if (routed === 0 && !rejected && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
     if (routed === 0 && !rejected) countUnroutable(this.stats, mandatory);
     if (seq) this.confirms.settle(seq, batch, rejected);
@@ -380,7 +389,7 @@ export class Channel implements ConsumerHost, ReplySink {
     for (const q of this.toDrain) q.drain();
     this.toDrain.clear();
     this.assembler.reset();
-    this.pending = null;
+    this.pending = false;
   }
 }
 
