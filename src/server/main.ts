@@ -17,9 +17,12 @@ import { ANY_ADDRESS, DEFAULT_LIMITS, effectiveBind, hostPort, WarrenServer, typ
 import { secureContextOptions, type TlsSettings } from './tls.js';
 import { VERSION } from './version.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
+import { startManagementHttps } from './management-listener.js';
 import { DEFAULT_STATS_INTERVAL_MS, StatsSampler } from './stats-sampler.js';
 
 const DEFAULT_MANAGEMENT_PORT = 15672;
+/** RabbitMQ's management.ssl.port */
+const DEFAULT_MANAGEMENT_TLS_PORT = 15671;
 const DEFAULT_METRICS_PORT = 15692;
 
 const MIB = 1024 * 1024;
@@ -47,6 +50,8 @@ interface Options {
   /** management API and UI over TCP (the control socket is always served); false: --no-management */
   management: boolean;
   apiPort: number;
+  /** HTTPS management listener, served when --tls-cert/--tls-key are given */
+  apiTlsPort: number;
   apiBind?: string;
   /** Prometheus metrics; false: --no-metrics */
   metrics: boolean;
@@ -129,6 +134,7 @@ function parseArgs(argv: string[]): Options {
     .option('--tls-fail-if-no-peer-cert', 'with --tls-verify peer, refuse clients without a certificate', false)
     .option('--loopback-users <names>', 'users who may log in over loopback only, on every listener (comma-separated, or none)', parseLoopbackUsers, new Set(DEFAULT_LOOPBACK_USERS))
     .addOption(new Option('--api-port <port>', 'management web UI and HTTP API port (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_MANAGEMENT_PORT).env('WARREN_API_PORT'))
+    .addOption(new Option('--api-tls-port <port>', 'with --tls-cert/--tls-key: management web UI and HTTP API over HTTPS on this port (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_MANAGEMENT_TLS_PORT).env('WARREN_API_TLS_PORT'))
     .option('--api-bind <address>', 'address for the management listener (default: the --bind address)')
     .option('--no-management', 'do not serve the management UI and API over TCP (the control socket stays)')
     .addOption(new Option('--metrics-port <port>', 'Prometheus metrics port, GET /metrics (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_METRICS_PORT).env('WARREN_METRICS_PORT'))
@@ -261,13 +267,16 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   let stopping = false;
   let control: ControlListeners | null = null;
   let metrics: MetricsListener | null = null;
+  let apiTls: Awaited<ReturnType<typeof startManagementHttps>> | null = null;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, shutting down`);
     await server.stopApp('shutdown');
     stats?.stop();
+    await apiTls?.close();
     await control?.close();
+    await apiTls?.close();
     await metrics?.close();
     await storage.close();
     rmSync(paths.pidFile, { force: true });
@@ -291,11 +300,20 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       extraListeners: () => (metrics ? [{ protocol: 'http/prometheus', host: metrics.address.host, port: metrics.address.port }] : []),
       stop: () => void shutdown('stop request'),
     });
+    failing = 'management API (HTTPS)';
+    if (opts.management && server.tls) {
+      apiTls = await startManagementHttps({ ctx: control.ctx, port: opts.apiTlsPort, bind: apiBind, tls: server.tls, handshakeTimeoutMs: opts.handshakeTimeout, log });
+    }
     failing = 'Prometheus metrics';
     if (opts.metrics) metrics = await startMetricsListener({ ctx: control.ctx, port: opts.metricsPort, bind: apiBind, log });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const [port, flag] = failing === 'management API' ? [opts.apiPort, '--api-port N, or --no-management'] : [opts.metricsPort, '--metrics-port N, or --no-metrics'];
+    const [port, flag] =
+      failing === 'management API'
+        ? [opts.apiPort, '--api-port N, or --no-management']
+        : failing === 'management API (HTTPS)'
+          ? [opts.apiTlsPort, '--api-tls-port N, or --no-management']
+          : [opts.metricsPort, '--metrics-port N, or --no-metrics'];
     if (e.code === 'EADDRINUSE') process.stderr.write(`error: ${hostPort({ host: apiBind, port })} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
     else process.stderr.write(`error: cannot serve the ${failing}: ${e.message}\n`);
     stats?.stop();
@@ -312,6 +330,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   log.info(`control socket on ${paths.socket}`);
   // "management API listener on HOST:PORT" stays as it was (scripts and tests read it); the URL is for people.
   if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}, web UI on ${httpUrl(control.apiAddress)}`);
+  if (apiTls) log.info(`management API HTTPS listener on ${hostPort(apiTls.address)}, web UI on https://${hostPort(apiTls.address)}/`);
   if (metrics) log.info(`Prometheus metrics on ${httpUrl(metrics.address)}metrics`);
   if (server.tlsAddress) log.info(`AMQPS listener on ${hostPort(server.tlsAddress)}`);
   log.info(`AMQP listener on ${hostPort(server.address!)}`);

@@ -3,6 +3,7 @@
 // `npm run build` into dist/ui, served from this machine: no CDN, works offline).
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authorise, isManagementUser } from '../api/authorisation.js';
@@ -11,7 +12,8 @@ import type { ApiRequest } from '../api/http.js';
 import { Router } from '../api/router.js';
 import type { User } from '../broker/users.js';
 import { loginAllowed } from './authentication.js';
-import { apiSegments, basicCredentials, readBody, send } from './http-util.js';
+import { apiSegments, basicCredentials, closeServer, listen, readBody, send } from './http-util.js';
+import { secureServerOptions, watchPeers, type TlsServers } from './tls.js';
 
 const REALM = 'Basic realm="Warren Management"';
 /** dist/src/server/management-listener.js -> dist/ui/ */
@@ -72,6 +74,8 @@ export interface ManagementServerOptions {
   /** where the built UI lives (default dist/ui) */
   uiDir?: string;
   log: { error(msg: string): void };
+  /** serve HTTPS with these TLS settings instead of HTTP */
+  tls?: { settings: TlsServers['settings']; handshakeTimeoutMs: number };
 }
 
 export function createManagementServer(opts: ManagementServerOptions): Server {
@@ -113,11 +117,37 @@ export function createManagementServer(opts: ManagementServerOptions): Server {
     send(res, await router.handle(apiReq), head);
   };
 
-  return createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       opts.log.error(`management listener: ${(err as Error)?.stack ?? String(err)}`);
       if (!res.headersSent) send(res, { status: 500, body: { error: 'internal_error', reason: String(err) } }, false);
       else res.destroy();
     });
-  });
+  };
+  return opts.tls ? (createHttpsServer(secureServerOptions(opts.tls.settings, opts.tls.handshakeTimeoutMs), listener) as unknown as Server) : createServer(listener);
+}
+
+export interface ManagementHttpsOptions {
+  ctx: ApiContext;
+  port: number;
+  bind: string;
+  /** the daemon's TLS settings and servers (SIGHUP reloads the certificates of this listener too) */
+  tls: TlsServers;
+  handshakeTimeoutMs: number;
+  log: { error(msg: string): void; warn(msg: string): void };
+}
+
+/**
+ * The management UI and API over HTTPS (RabbitMQ's management.ssl listener, 15671 by default),
+ * with the AMQPS listener's certificate, CA and peer verification; TLS 1.2 and 1.3 only.
+ */
+export async function startManagementHttps(opts: ManagementHttpsOptions): Promise<{ address: { host: string; port: number }; close(): Promise<void> }> {
+  const server = createManagementServer({ ctx: opts.ctx, log: opts.log, tls: { settings: opts.tls.settings, handshakeTimeoutMs: opts.handshakeTimeoutMs } });
+  const https = server as unknown as HttpsServer;
+  watchPeers(https, () => opts.tls.settings, (socket, why) => opts.log.warn(`HTTPS client ${socket.remoteAddress ?? '?'} refused: ${why}`));
+  await listen(server, (cb) => server.listen(opts.port, opts.bind, cb));
+  opts.tls.add(https);
+  const addr = server.address();
+  const address = addr && typeof addr === 'object' ? { host: addr.address, port: addr.port } : { host: opts.bind, port: opts.port };
+  return { address, close: () => closeServer(server) };
 }

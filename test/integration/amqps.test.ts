@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,31 @@ conn.close()
       port = strictPort;
       await lenient.stop();
     }
+  });
+
+  it('serves the management UI and API over HTTPS with the same certificate and client-certificate rules', async () => {
+    const m = /management API HTTPS listener on \S+:(\d+)/.exec(warren.output());
+    expect(m, warren.output()).not.toBeNull();
+    const get = (path: string, options: RequestOptions): Promise<{ status?: number; body?: string; error?: string }> =>
+      new Promise((resolve) => {
+        const req = httpsRequest({ host: '127.0.0.1', port: Number(m![1]), path, auth: 'guest:guest', servername: 'localhost', ...options }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', (err) => resolve({ error: err.message }));
+        req.end();
+      });
+    const withCert = { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key') };
+    const api = await get('/api/overview', withCert);
+    expect(api.status, api.error).toBe(200);
+    expect(JSON.parse(api.body!)).toHaveProperty('node');
+    expect((await get('/', withCert)).status).toBe(200);
+    // --tls-fail-if-no-peer-cert holds here as on the AMQPS listener
+    const none = await get('/api/overview', { ca: pem('ca.pem') });
+    expect(none.status).toBeUndefined();
+    expect(none.error).toBeDefined();
   });
 
   it('reloads its certificate on SIGHUP without dropping open connections', async () => {
