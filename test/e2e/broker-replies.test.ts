@@ -86,6 +86,28 @@ for (const spec of MESSAGING_TARGETS) {
       });
     }
 
+    it('consume --exec --max-redeliveries: a poison message is rejected after n failed runs and dead-lettered', async () => {
+      const work = uniqueName('cli-poison');
+      const dlq = `${work}-dlq`;
+      expect((await ctl(['-q', 'declare_queue', dlq])).code).toBe(0);
+      expect((await ctl(['-q', 'declare_queue', work, '--arguments', JSON.stringify({ 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq })])).code).toBe(0);
+      try {
+        expect((await ctl(['-q', 'publish', '-r', work, 'poison'])).code).toBe(0);
+        const r = await ctl(['consume', work, '--exec', 'cat > /dev/null; exit 3', '--max-redeliveries', '3', '--idle-timeout', '2']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr.match(/message requeued/g)).toHaveLength(2);
+        expect(r.stderr).toContain('command exited with 3, 3 failed runs: message rejected');
+        const got = await waitFor(async () => {
+          const g = await ctl(['-q', 'get', dlq]);
+          return g.code === 0 ? g.stdout : undefined;
+        }, 'the dead-lettered message', { intervalMs: 300 });
+        expect(got).toBe('poison\n');
+      } finally {
+        await ctl(['-q', 'delete_queue', work]);
+        await ctl(['-q', 'delete_queue', dlq]);
+      }
+    });
+
     it('a consume closed by close_connection prints the broker reason and exits 69', async () => {
       const q = uniqueName('cli-rep-q');
       expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
