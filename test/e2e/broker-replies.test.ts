@@ -3,6 +3,9 @@
 // queue 65 (even when its name says 'timeout'); an unroutable publish warns (or, with --mandatory, exits 65);
 // a consume closed by close_connection prints the broker's reason.
 import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctlBin } from '../helpers/warren.js';
 import { waitFor } from '../helpers/wait.js';
@@ -105,6 +108,33 @@ for (const spec of MESSAGING_TARGETS) {
       } finally {
         await ctl(['-q', 'delete_queue', work]);
         await ctl(['-q', 'delete_queue', dlq]);
+      }
+    });
+
+    it('Ctrl-C on a terminal (SIGINT to the whole process group) lets the running --exec command finish and ack', async () => {
+      const q = uniqueName('cli-ctrlc');
+      const mark = join(tmpdir(), `${q}.started`);
+      expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
+      try {
+        expect((await ctl(['-q', 'publish', '-r', q, 'job'])).code).toBe(0);
+        // detached: its own process group, as a terminal's foreground job
+        const child = spawn(process.execPath, [ctlBin, ...args, 'consume', q, '--exec', `touch ${mark}; sleep 1; cat > /dev/null`], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await waitFor(() => existsSync(mark), 'the command started');
+        process.kill(-child.pid!, 'SIGINT');
+        expect(await exited, stderr).toBe(0);
+        expect(stderr).not.toContain('requeued');
+        const left = await waitFor(async () => {
+          const rows = parseTsv((await ctl(['-q', 'list_queues', 'name', 'messages'])).stdout);
+          const row = rows.find((x) => x.name === q);
+          return row && row.messages === '0' ? row : undefined;
+        }, 'the message acked', { intervalMs: 500 });
+        expect(left.messages).toBe('0');
+      } finally {
+        rmSync(mark, { force: true });
+        await ctl(['-q', 'delete_queue', q]);
       }
     });
 
