@@ -49,6 +49,8 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // `let x = fallback; try { x = ... } catch {}` reads well; the initial value is not worth a rule
       'no-useless-assignment': 'off',
+      // errors are rethrown as new one-line messages for the user on purpose (no stack traces, no chains)
+      'preserve-caught-error': 'off',
       'no-var': 'error',
       // `import type` for type-only imports; `import('...')` types are fine (lazy-loaded modules)
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],

@@ -16,7 +16,7 @@ const QUEUES = Number(process.env.BENCH_QUEUES ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-capacity-'));
-const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let out = '';
 const url = await new Promise((res, rej) => {
   const check = (d) => {

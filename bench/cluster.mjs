@@ -5,7 +5,7 @@
 //   node bench/cluster.mjs            (after npm run build; needs RABBITMQ_CLUSTER_URLS for the cluster rows)
 // Environment: BENCH_MESSAGES per pair (default 100000), BENCH_SIZE (default 100), BENCH_JSON=1 for JSON lines.
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,7 +76,7 @@ async function remove(url, q) {
 
 function startWarren() {
   const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-cluster-'));
-  const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const check = (d) => {

@@ -84,11 +84,11 @@ async function recoveryRun(amqp, startWarren, queues, perQueue, label) {
     const t0 = Date.now();
     w = await startWarren({ dataDir: dir });
     const wall = Date.now() - t0;
-    const m = /recovered (\d+) persistent messages in (\d+) queues from (\d+) segments in (\d+) ms/.exec(w.output());
+    const m = /recovered (\d+) persistent messages in (\d+) queues from (\d+) segments in (\d+) ms \((\d+) ms of CPU\)/.exec(w.output());
     const row = [
       label,
       `${m?.[1] ?? '?'} messages in ${m?.[2] ?? '?'} queues, ${m?.[3] ?? '?'} segments`,
-      `start to listening ${wall} ms (store recovery ${m?.[4] ?? '?'} ms)`,
+      `start to listening ${wall} ms (recovery ${m?.[4] ?? '?'} ms, ${m?.[5] ?? '?'} ms of CPU)`,
       `RSS after ${status(w.pid, 'VmRSS').toFixed(0)} MiB, peak ${status(w.pid, 'VmHWM').toFixed(0)} MiB`,
     ];
     // the messages are all there: a consumer could read them (spot check: queue lengths)
@@ -101,7 +101,7 @@ async function recoveryRun(amqp, startWarren, queues, perQueue, label) {
     return row;
   } finally {
     await w.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -157,12 +157,22 @@ export async function persistence(ctx, startWarren) {
   const amqp = createRequire(join(ctx.root, 'package.json'))('amqplib');
   const rows = [];
   const want = (name) => !ONLY || ONLY.has(name);
-  if (want('rss-transient')) rows.push(await rssRun(amqp, startWarren, false));
-  if (want('rss-persistent')) rows.push(await rssRun(amqp, startWarren, true));
-  if (want('recovery')) rows.push(await recoveryRun(amqp, startWarren, 1, count('BENCH_RECOVERY_MESSAGES', 1_000_000), 'recovery, one queue'));
-  if (want('recovery-queues')) {
-    rows.push(await recoveryRun(amqp, startWarren, count('BENCH_QUEUES', 1000), count('BENCH_QUEUE_MESSAGES', 1000), 'recovery, many queues'));
-  }
-  if (want('disk-unacked')) rows.push(await unackedFlowRun(amqp, startWarren));
+  // Each row is printed as soon as it is measured, and a failing run does not lose the others.
+  const run = async (name, measure) => {
+    if (!want(name)) return;
+    try {
+      const row = await measure();
+      process.stderr.write(`  => ${row.join(' | ')}\n`);
+      rows.push(row);
+    } catch (err) {
+      process.stderr.write(`  ${name} failed: ${err.message}\n`);
+      rows.push([name, 'failed', String(err.message).split('\n')[0], '']);
+    }
+  };
+  await run('recovery', () => recoveryRun(amqp, startWarren, 1, count('BENCH_RECOVERY_MESSAGES', 1_000_000), 'recovery, one queue'));
+  await run('recovery-queues', () => recoveryRun(amqp, startWarren, count('BENCH_QUEUES', 1000), count('BENCH_QUEUE_MESSAGES', 1000), 'recovery, many queues'));
+  await run('disk-unacked', () => unackedFlowRun(amqp, startWarren));
+  await run('rss-transient', () => rssRun(amqp, startWarren, false));
+  await run('rss-persistent', () => rssRun(amqp, startWarren, true));
   return { title: this?.title ?? 'persistence', columns: ['what', 'size', 'result', 'notes'], rows };
 }

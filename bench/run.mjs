@@ -211,7 +211,7 @@ const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
 export async function startWarren({ dataDir: reuse, args = [] } = {}) {
   if (!existsSync(serverBin)) throw new Error(`${serverBin} not found`);
   const dataDir = reuse ?? mkdtempSync(join(tmpdir(), 'warren-bench-'));
-  const child = spawn(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir, ...args], {
+  const child = spawn(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir, '--no-management', '--no-metrics', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -13,6 +13,9 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['test/**/*.test.ts'],
+    // Every warren-server a test starts (with the helper or not) takes free ports for its management and
+    // metrics listeners, so none collides with the RabbitMQ on 15672 or with another test's daemon.
+    env: { WARREN_API_PORT: '0', WARREN_METRICS_PORT: '0' },
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -31,8 +31,8 @@ export interface FieldTable {
  * How many tables and arrays may nest inside a field table. RabbitMQ accepts any depth that fits
  * in a frame (26,000 levels); warren stops at 100, which no client comes near (x-death headers
  * nest 3 deep), so that nothing that handles a value -- comparisons, JSON for the API and the
- * definitions files -- can run out of stack. Deeper is a connection error (502 SYNTAX_ERROR),
- * as any table warren cannot parse.
+ * definitions files -- can run out of stack. Deeper is a connection error (the method frame
+ * reader answers 501 FRAME_ERROR "cannot decode", as for any arguments it cannot parse).
  */
 export const MAX_FIELD_NESTING = 100;
 
@@ -167,10 +167,13 @@ export function encodeTable(w: ByteSink, table: FieldTable | undefined): void {
     for (const key of Object.keys(table)) {
       const value = table[key];
       if (value === undefined) continue;
-      const keyLen = Buffer.byteLength(key);
-      w.ensure(1 + keyLen);
-      w.buf[w.pos++] = keyLen;
-      w.pos += w.buf.write(key, w.pos, 'utf8');
+      // A key is a shortstr: at most 255 bytes. A key decoded from invalid UTF-8 (RabbitMQ accepts
+      // those) grew when its bytes became U+FFFD; it is cut at a character boundary, never letting
+      // the length octet wrap and corrupt the frame.
+      w.ensure(256);
+      const keyLen = w.buf.write(key, w.pos + 1, 255, 'utf8');
+      w.buf[w.pos] = keyLen;
+      w.pos += 1 + keyLen;
       encodeValue(w, value);
     }
   }

@@ -3,7 +3,7 @@
 // that chunk (no copy). Only a frame split across chunks is copied, once, into a buffer of its
 // exact size; the rest of the chunk is never copied or joined with held bytes.
 import { AmqpError } from './errors.js';
-import { Frame, ReplyCode } from './generated/methods.js';
+import { Frame, ReplyCode } from './generated/constants.js';
 
 export const FRAME_HEADER_SIZE = 7;
 /** header + frame-end octet */

@@ -4,10 +4,11 @@ export { AmqpError, syntaxError, type ErrorScope } from './errors.js';
 export { Decimal, MAX_FIELD_NESTING, decodeTable, encodeTable, type FieldTable, type FieldValue } from './field-table.js';
 export { FrameParser, FRAME_HEADER_SIZE, FRAME_OVERHEAD, type FrameHandler } from './frame-parser.js';
 export { Reader } from './reader.js';
+export { decodeMethodFrame, erlangBinary, unknownFrame } from './method-frame.js';
 export { Timestamp } from './timestamp.js';
 export { Writer } from './writer.js';
 
 /** "AMQP" 0 0 9 1: the only protocol header this broker speaks. */
 export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 
-export { contentHeaderPayload } from './content-header.js';
+export { CONTENT_HEADER_PREFIX, contentHeaderPayload } from './content-header.js';

@@ -52,24 +52,28 @@ export class Reader {
   shortstr(): string {
     const len = this.octet();
     this.need(len);
-    const s = this.buf.toString('utf8', this.pos, this.pos + len);
+    const start = this.pos;
     this.pos += len;
-    return s;
+    const cached = asciiShortstr(this.buf, start, len);
+    return cached ?? this.buf.toString('utf8', start, this.pos);
   }
 
   /**
    * A shortstr that must be well-formed UTF-8 (names, keys and texts of methods without content):
    * malformed bytes are a connection error with RabbitMQ's reply, never silently replaced by
-   * U+FFFD (which would make different names collide). Cheap: the decoder turns every malformed
-   * sequence into U+FFFD, so only a string containing one (rare: a real U+FFFD is valid) goes to
-   * the native validator. Stricter than RabbitMQ in one corner: encoded surrogates and code points
-   * above U+10FFFF are refused too (a JavaScript string cannot hold them distinctly).
+   * U+FFFD (which would make different names collide). Cheap: ASCII (always valid) comes from the
+   * cache below; otherwise the decoder turns every malformed sequence into U+FFFD, so only a string
+   * containing one (rare: a real U+FFFD is valid) goes to the native validator. Stricter than
+   * RabbitMQ in one corner: encoded surrogates and code points above U+10FFFF are refused too (a
+   * JavaScript string cannot hold them distinctly).
    */
   shortstrUtf8(): string {
     const len = this.octet();
     this.need(len);
     const start = this.pos;
     this.pos += len;
+    const cached = asciiShortstr(this.buf, start, len);
+    if (cached !== null) return cached;
     const s = this.buf.toString('utf8', start, this.pos);
     if (s.includes('\ufffd') && !isUtf8(this.buf.subarray(start, this.pos))) {
       throw new AmqpError(ReplyCode.FRAME_ERROR, 'Malformed UTF-8 in shortstr');
@@ -100,4 +104,32 @@ export class Reader {
     this.pos += 8;
     return new Timestamp(v);
   }
+}
+
+// ASCII shortstrs (exchange names, routing keys, consumer tags) repeat message after message:
+// a small direct-mapped cache of their bytes hands back the same string without decoding it or
+// allocating. Only all-ASCII byte runs are cached, so a cached string is always valid UTF-8 and
+// both shortstr() and shortstrUtf8() may use it; anything else takes the decoder.
+const SLOTS = 64;
+const SLOT_BYTES = 256;
+const cacheBytes = Buffer.alloc(SLOTS * SLOT_BYTES);
+const cacheLen = new Int16Array(SLOTS).fill(-1);
+const cacheStr: string[] = new Array<string>(SLOTS).fill('');
+
+/** The string of the ASCII bytes buf[start, start + len), or null when they are not all ASCII. */
+function asciiShortstr(buf: Buffer, start: number, len: number): string | null {
+  if (len === 0) return '';
+  const slot = (len * 31 + buf[start]! * 7 + buf[start + len - 1]! + buf[start + (len >> 1)]! * 3) & (SLOTS - 1);
+  const base = slot * SLOT_BYTES;
+  if (cacheLen[slot] === len) {
+    let i = 0;
+    while (i < len && buf[start + i] === cacheBytes[base + i]) i++;
+    if (i === len) return cacheStr[slot]!;
+  }
+  for (let i = 0; i < len; i++) if (buf[start + i]! >= 0x80) return null;
+  const s = buf.toString('latin1', start, start + len);
+  buf.copy(cacheBytes, base, start, start + len);
+  cacheLen[slot] = len;
+  cacheStr[slot] = s;
+  return s;
 }

@@ -4,6 +4,7 @@
 // passed by reference, so a 10 MiB message is never copied on its way out.
 import type { Writable } from 'node:stream';
 import { encodeTable, type FieldTable } from './field-table.js';
+import { FRAME_HEADER_SIZE } from './frame-parser.js';
 import { Frame } from './generated/constants.js';
 import type { Timestamp } from './timestamp.js';
 
@@ -183,26 +184,26 @@ export class Writer {
 
   /** Starts a frame whose payload follows; end() closes it. */
   begin(type: number, channel: number): void {
-    this.ensure(7);
+    this.ensure(FRAME_HEADER_SIZE);
     this.frameStart = this.pos;
     this.buf[this.pos] = type;
     this.buf.writeUInt16BE(channel, this.pos + 1);
-    this.pos += 7;
+    this.pos += FRAME_HEADER_SIZE;
   }
 
   /** Fills in the payload size of the frame begun with begin() and writes the frame end. */
   end(): void {
-    this.buf.writeUInt32BE(this.pos - this.frameStart - 7, this.frameStart + 3);
+    this.buf.writeUInt32BE(this.pos - this.frameStart - FRAME_HEADER_SIZE, this.frameStart + 3);
     this.octet(Frame.END);
   }
 
   /** A whole frame around a ready payload (a content header or body), passed by reference when large. */
   frame(type: number, channel: number, payload: Buffer): void {
-    this.ensure(7);
+    this.ensure(FRAME_HEADER_SIZE);
     this.buf[this.pos] = type;
     this.buf.writeUInt16BE(channel, this.pos + 1);
     this.buf.writeUInt32BE(payload.length, this.pos + 3);
-    this.pos += 7;
+    this.pos += FRAME_HEADER_SIZE;
     this.raw(payload);
     this.octet(Frame.END);
   }

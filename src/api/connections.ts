@@ -7,6 +7,7 @@ import { vhostOr404, type ApiContext } from './context.js';
 import { channelName, formatChannel, formatConnection, formatConsumer } from './format.js';
 import { noContent, notFound, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
+import { channelRates, connectionRates } from './rates.js';
 import type { Route } from './route.js';
 
 type Json = Record<string, unknown>;
@@ -25,17 +26,21 @@ function connectionOr404(ctx: ApiContext, req: ApiRequest): Connection {
   return c;
 }
 
-function channelsOf(list: Connection[]): Json[] {
-  return list.flatMap((c) => [...c.channels.values()].filter((ch) => !ch.closing).map((ch) => formatChannel(c, ch)));
+function channelsOf(ctx: ApiContext, req: ApiRequest, list: Connection[]): Json[] {
+  return list.flatMap((c) => [...c.channels.values()].filter((ch) => !ch.closing).map((ch) => ({ ...formatChannel(c, ch), ...channelRates(ctx, req, ch) })));
 }
 
 export function consumersOf(list: Connection[]): Json[] {
   return list.flatMap((c) => [...c.channels.values()].flatMap((ch) => [...ch.consumers.values()].map((consumer) => formatConsumer(c, ch, consumer))));
 }
 
+function connectionJson(ctx: ApiContext, req: ApiRequest, c: Connection): Json {
+  return { ...formatConnection(c), ...connectionRates(ctx, req, c) };
+}
+
 export const connectionRoutes: Route[] = [
-  { method: 'GET', path: 'connections', handler: (ctx, req) => listReply(req, connections(ctx).map(formatConnection), ['name']) },
-  { method: 'GET', path: 'connections/:name', handler: (ctx, req) => objectReply(req, formatConnection(connectionOr404(ctx, req))) },
+  { method: 'GET', path: 'connections', handler: (ctx, req) => listReply(req, connections(ctx).map((c) => connectionJson(ctx, req, c)), ['name']) },
+  { method: 'GET', path: 'connections/:name', handler: (ctx, req) => objectReply(req, connectionJson(ctx, req, connectionOr404(ctx, req))) },
   {
     method: 'DELETE',
     path: 'connections/:name',
@@ -48,20 +53,20 @@ export const connectionRoutes: Route[] = [
       return noContent();
     },
   },
-  { method: 'GET', path: 'connections/:name/channels', handler: (ctx, req) => listReply(req, channelsOf([connectionOr404(ctx, req)]), ['name']) },
+  { method: 'GET', path: 'connections/:name/channels', handler: (ctx, req) => listReply(req, channelsOf(ctx, req, [connectionOr404(ctx, req)]), ['name']) },
   {
     method: 'GET',
     path: 'vhosts/:vhost/connections',
-    handler: (ctx, req) => listReply(req, connections(ctx, vhostOr404(ctx, req.params['vhost']).name).map(formatConnection), ['name']),
+    handler: (ctx, req) => listReply(req, connections(ctx, vhostOr404(ctx, req.params['vhost']).name).map((c) => connectionJson(ctx, req, c)), ['name']),
   },
-  { method: 'GET', path: 'channels', handler: (ctx, req) => listReply(req, channelsOf(connections(ctx)), ['name']) },
+  { method: 'GET', path: 'channels', handler: (ctx, req) => listReply(req, channelsOf(ctx, req, connections(ctx)), ['name']) },
   {
     method: 'GET',
     path: 'channels/:name',
     handler: (ctx, req) => {
       const name = req.params['name']!;
       for (const c of ctx.server.connections) {
-        for (const ch of c.channels.values()) if (channelName(c, ch) === name) return objectReply(req, formatChannel(c, ch));
+        for (const ch of c.channels.values()) if (channelName(c, ch) === name) return objectReply(req, { ...formatChannel(c, ch), ...channelRates(ctx, req, ch) });
       }
       throw notFound();
     },
@@ -69,7 +74,7 @@ export const connectionRoutes: Route[] = [
   {
     method: 'GET',
     path: 'vhosts/:vhost/channels',
-    handler: (ctx, req) => listReply(req, channelsOf(connections(ctx, vhostOr404(ctx, req.params['vhost']).name)), ['name']),
+    handler: (ctx, req) => listReply(req, channelsOf(ctx, req, connections(ctx, vhostOr404(ctx, req.params['vhost']).name)), ['name']),
   },
   { method: 'GET', path: 'consumers', handler: (ctx, req) => listReply(req, consumersOf(connections(ctx))) },
   {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Broker } from '../broker/broker.js';
 import type { Vhost } from '../broker/vhost.js';
 import type { WarrenServer } from '../server/server.js';
+import type { MessageRates } from '../broker/stats-series.js';
 import { notFound } from './http.js';
 
 export interface ApiListenerInfo {
@@ -19,6 +20,10 @@ export interface ApiContext {
   apiListeners(): ApiListenerInfo[];
   /** shuts the daemon down cleanly, as SIGTERM does */
   stop(): void;
+  /** message rates and history (null: rates_mode none) */
+  stats: MessageRates | null;
+  /** node and vhost message counters, closed channels included (the sampler, sampling or not) */
+  counters: MessageRates | null;
 }
 
 export function brokerOf(ctx: ApiContext): Broker {

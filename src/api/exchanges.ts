@@ -10,6 +10,7 @@ import { formatBinding, formatExchange, jsonToTable, propertiesKey } from './for
 import { badRequest, bool, createdOrUpdated, jsonBody, noContent, notFound, obj, ok, queryFlag, str, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
 import { buildMessage, decodePayload, jsonToProperties } from './messages.js';
+import { exchangeRates } from './rates.js';
 import type { Route } from './route.js';
 
 /** The API names the default exchange "amq.default" in paths. */
@@ -123,21 +124,25 @@ function bindingRoutes(kind: 'q' | 'e'): Route[] {
   ];
 }
 
+function exchangeJson(ctx: ApiContext, req: ApiRequest, x: Exchange): Record<string, unknown> {
+  return { ...formatExchange(x), ...exchangeRates(ctx, req, x) };
+}
+
 export const exchangeRoutes: Route[] = [
   {
     method: 'GET',
     path: 'exchanges',
     handler: (ctx, req) => {
       const all = [...brokerOf(ctx).vhosts.values()].flatMap((v) => [...v.exchanges.values()]);
-      return listReply(req, all.map(formatExchange), ['vhost', 'name']);
+      return listReply(req, all.map((e) => exchangeJson(ctx, req, e)), ['vhost', 'name']);
     },
   },
   {
     method: 'GET',
     path: 'exchanges/:vhost',
-    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).exchanges.values()].map(formatExchange), ['name']),
+    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).exchanges.values()].map((e) => exchangeJson(ctx, req, e)), ['name']),
   },
-  { method: 'GET', path: 'exchanges/:vhost/:name', handler: (ctx, req) => objectReply(req, formatExchange(exchangeOr404(ctx, req).exchange)) },
+  { method: 'GET', path: 'exchanges/:vhost/:name', handler: (ctx, req) => objectReply(req, exchangeJson(ctx, req, exchangeOr404(ctx, req).exchange)) },
   {
     method: 'PUT',
     path: 'exchanges/:vhost/:name',
@@ -158,8 +163,8 @@ export const exchangeRoutes: Route[] = [
           arguments: jsonToTable(body['arguments']),
         });
       } catch (err) {
-        // RabbitMQ's API words an unknown type this way (AMQP says "invalid exchange type").
-        if (err instanceof Error && /invalid exchange type/.test(err.message)) throw badRequest(`unknown exchange type '${type}'`);
+        // RabbitMQ's API words an unknown type this way (as AMQP does for types it has never heard of).
+        if (err instanceof Error && /(invalid|unknown) exchange type/.test(err.message)) throw badRequest(`unknown exchange type '${type}'`);
         throw err;
       }
       return createdOrUpdated(existed);

@@ -1,14 +1,18 @@
 // The broker model in RabbitMQ's management API shapes, and AMQP field tables to and from JSON.
 import { createHash } from 'node:crypto';
-import { Decimal, Timestamp, type FieldTable, type FieldValue } from '../amqp/index.js';
+import { Decimal, MAX_FIELD_NESTING, Timestamp, type FieldTable, type FieldValue } from '../amqp/index.js';
 import { stableJson, type Binding } from '../broker/binding.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
+import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
 import type { Channel } from '../server/channel.js';
 import type { ChannelConsumer } from '../server/channel-consumer.js';
 import type { Connection } from '../server/connection.js';
 import { NODE_NAME } from './context.js';
 import { badRequest } from './http.js';
+
+/** bytes a queue holds before any message, for the `memory` estimate */
+const QUEUE_MEMORY_BASE = 2048;
 
 type Json = Record<string, unknown>;
 
@@ -29,19 +33,21 @@ export function tableToJson(table: FieldTable | undefined): Json {
   return out;
 }
 
-export function jsonToField(value: unknown): FieldValue {
+/** `depth`: tables and arrays around the value; bounded as on the wire (issue 10.3). */
+export function jsonToField(value: unknown, depth = 0): FieldValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(jsonToField);
-  if (typeof value === 'object') return jsonToTable(value as Json);
+  if (typeof value === 'object' && depth >= MAX_FIELD_NESTING) throw badRequest(`argument values nest deeper than ${MAX_FIELD_NESTING} levels`);
+  if (Array.isArray(value)) return value.map((v) => jsonToField(v, depth + 1));
+  if (typeof value === 'object') return jsonToTable(value as Json, depth + 1);
   throw badRequest(`unsupported argument value ${String(value)}`);
 }
 
-export function jsonToTable(value: unknown): FieldTable {
+export function jsonToTable(value: unknown, depth = 0): FieldTable {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw badRequest('arguments must be an object');
   const out: FieldTable = {};
-  for (const [k, v] of Object.entries(value as Json)) out[k] = jsonToField(v);
+  for (const [k, v] of Object.entries(value as Json)) out[k] = jsonToField(v, depth);
   return out;
 }
 
@@ -75,8 +81,8 @@ export function formatQueue(q: Queue, owner: Connection | undefined): Json {
     messages_ram: q.messageCount - q.spooledCount + q.unackedCount,
     messages_paged_out: q.spooledCount,
     message_bytes_ram: q.readyBytes + q.unackedBytes,
-    // A rough heap estimate: per-message objects plus the bytes held in memory.
-    memory: 2048 + (q.messageCount - q.spooledCount + q.unackedCount) * 700 + q.readyBytes + q.unackedBytes,
+    // A rough heap estimate: the queue itself, per-message objects, and the bytes held in memory.
+    memory: QUEUE_MEMORY_BASE + (q.messageCount - q.spooledCount + q.unackedCount) * MESSAGE_MEMORY_ESTIMATE + q.readyBytes + q.unackedBytes,
     consumer_utilisation: q.consumerCount > 0 ? 1 : null,
   };
   if (owner) {

@@ -2,6 +2,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { User } from '../broker/users.js';
 
+/** What a request may see in lists (RabbitMQ's tag rules): null fields mean everything. */
+export interface ListScope {
+  /** vhosts whose objects are listed */
+  vhosts: Set<string> | null;
+  /** only connections, channels and consumers of this user */
+  user: string | null;
+}
+
 export interface ApiRequest {
   method: string;
   /** path segments after "/api/", each percent-decoded (so "%2F" is the vhost "/") */
@@ -12,6 +20,8 @@ export interface ApiRequest {
   body: Buffer;
   /** the user who authenticated with HTTP basic auth; null on the control socket without auth */
   user: User | null;
+  /** what a non-administrator may see in lists (set by the TCP listener's authorisation) */
+  scope?: ListScope;
 }
 
 export interface ApiReply {

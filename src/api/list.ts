@@ -1,5 +1,6 @@
 // The list query parameters RabbitMQ's API honours: name + use_regex, sort + sort_reverse,
 // page + page_size (paged result shape), and columns (dotted paths pick nested fields).
+import { inScope } from './authorisation.js';
 import { badRequest, ok, type ApiReply, type ApiRequest } from './http.js';
 
 type Json = Record<string, unknown>;
@@ -52,8 +53,9 @@ function positive(req: ApiRequest, name: string, fallback: number): number {
 
 /** Applies the list query parameters to `items` (already in their default order). */
 export function listReply(req: ApiRequest, items: Json[], defaultSort: string[] = []): ApiReply {
-  const total = items.length;
-  let filtered = items;
+  const visible = req.scope ? items.filter((i) => inScope(req, i)) : items;
+  const total = visible.length;
+  let filtered = visible;
   const name = req.query.get('name');
   if (name !== null && name !== '') {
     if (req.query.get('use_regex') === 'true') {
@@ -105,4 +107,89 @@ export function listReply(req: ApiRequest, items: Json[], defaultSort: string[] 
 export function objectReply(req: ApiRequest, item: Json): ApiReply {
   const columns = (req.query.get('columns') ?? '').split(',').filter((c) => c !== '');
   return ok(columns.length > 0 ? pickColumns(item, columns) : item);
+}
+
+/** How listObjects reads broker objects without formatting them all. */
+export interface Lister<T> {
+  name(o: T): string;
+  vhost(o: T): string;
+  format(o: T): Json;
+  /** a sort key's value straight from the object; undefined when only the formatted object has it */
+  key?(o: T, key: string): { value: unknown } | undefined;
+}
+
+/**
+ * listReply for many objects (10,000 queues): filters by scope and name and sorts on the raw
+ * objects where the lister knows the sort key, and formats only the requested page.
+ */
+export function listObjects<T>(req: ApiRequest, objects: Iterable<T>, lister: Lister<T>, defaultSort: string[] = []): ApiReply {
+  let items = [...objects];
+  if (req.scope) items = items.filter((o) => inScope(req, { name: lister.name(o), vhost: lister.vhost(o) }));
+  const total = items.length;
+  const name = req.query.get('name');
+  if (name !== null && name !== '') {
+    if (req.query.get('use_regex') === 'true') {
+      let re: RegExp;
+      try {
+        re = new RegExp(name);
+      } catch {
+        throw badRequest(`invalid regular expression '${name}'`);
+      }
+      items = items.filter((o) => re.test(lister.name(o)));
+    } else {
+      items = items.filter((o) => lister.name(o).includes(name));
+    }
+  }
+  const sort = req.query.get('sort');
+  const keys = sort ? [sort] : defaultSort;
+  let formatted: Json[] | null = null;
+  if (keys.length > 0) {
+    const raw = lister.key ? items.map((o) => keys.map((k) => lister.key!(o, k))) : null;
+    if (raw && raw.every((vals) => vals.every((v) => v !== undefined))) {
+      const order = items.map((_, i) => i);
+      order.sort((a, b) => {
+        for (let k = 0; k < keys.length; k++) {
+          const c = compare(raw[a]![k]!.value, raw[b]![k]!.value);
+          if (c !== 0) return c;
+        }
+        return 0;
+      });
+      items = order.map((i) => items[i]!);
+    } else {
+      const decorated = items.map((o) => ({ o, j: lister.format(o) }));
+      decorated.sort((a, b) => {
+        for (const k of keys) {
+          const c = compare(get(a.j, k), get(b.j, k));
+          if (c !== 0) return c;
+        }
+        return 0;
+      });
+      items = decorated.map((d) => d.o);
+      formatted = decorated.map((d) => d.j);
+    }
+  }
+  if (req.query.get('sort_reverse') === 'true') {
+    items.reverse();
+    formatted?.reverse();
+  }
+  const columns = (req.query.get('columns') ?? '').split(',').filter((c) => c !== '');
+  const shape = (list: Json[]): Json[] => (columns.length > 0 ? list.map((i) => pickColumns(i, columns)) : list);
+  if (!req.query.has('page')) return ok(shape(formatted ?? items.map((o) => lister.format(o))));
+
+  const page = positive(req, 'page', 1);
+  const pageSize = positive(req, 'page_size', DEFAULT_PAGE_SIZE);
+  if (pageSize > MAX_PAGE_SIZE) throw badRequest(`page_size must be at most ${MAX_PAGE_SIZE}`);
+  const pageCount = Math.ceil(items.length / pageSize);
+  if (page > Math.max(pageCount, 1)) throw badRequest('page_out_of_range');
+  const from = (page - 1) * pageSize;
+  const pageItems = formatted ? formatted.slice(from, from + pageSize) : items.slice(from, from + pageSize).map((o) => lister.format(o));
+  return ok({
+    filtered_count: items.length,
+    item_count: pageItems.length,
+    items: shape(pageItems),
+    page,
+    page_count: pageCount,
+    page_size: pageSize,
+    total_count: total,
+  });
 }

@@ -4,21 +4,25 @@ import { availableParallelism } from 'node:os';
 import type { Queue } from '../broker/queue.js';
 import { EXCHANGE_TYPES } from '../broker/exchange.js';
 import { NODE_NAME, brokerOf, vhostOr404, type ApiContext } from './context.js';
-import { HttpError, notFound, ok, type ApiReply } from './http.js';
+import { HttpError, notFound, ok, type ApiReply, type ApiRequest, type ListScope } from './http.js';
 import { buildMessage } from './messages.js';
 import type { Route } from './route.js';
+import { totalRates } from './rates.js';
 
 const ALIVENESS_QUEUE = 'aliveness-test';
 const ALIVENESS_BODY = 'test_message';
 
-export function totals(ctx: ApiContext): { connections: number; channels: number; consumers: number; exchanges: number; queues: number; ready: number; unacked: number } {
+/** Object and message totals; with a list scope (a management or policymaker user) only what it may see, as RabbitMQ. */
+export function totals(ctx: ApiContext, scope?: ListScope): { connections: number; channels: number; consumers: number; exchanges: number; queues: number; ready: number; unacked: number } {
   const t = { connections: 0, channels: 0, consumers: 0, exchanges: 0, queues: 0, ready: 0, unacked: 0 };
   for (const c of ctx.server.connections) {
+    if (scope?.user !== undefined && scope.user !== null && c.user?.name !== scope.user) continue;
     t.connections++;
     t.channels += c.channels.size;
     for (const ch of c.channels.values()) t.consumers += ch.consumers.size;
   }
   for (const v of brokerOf(ctx).vhosts.values()) {
+    if (scope?.vhosts && !scope.vhosts.has(v.name)) continue;
     t.exchanges += v.exchanges.size;
     t.queues += v.queues.size;
     for (const q of v.queues.values()) {
@@ -40,11 +44,14 @@ export function listeners(ctx: ApiContext): { protocol: string; host: string; po
 
 const exchangeTypes = EXCHANGE_TYPES.map((name) => ({ name, description: `AMQP ${name} exchange, as per the AMQP specification`, enabled: true }));
 
-function overview(ctx: ApiContext): Record<string, unknown> {
-  const t = totals(ctx);
+function overview(ctx: ApiContext, req: ApiRequest): Record<string, unknown> {
+  const t = totals(ctx, req.scope);
+  const rates = totalRates(ctx, req, null, [t.ready + t.unacked, t.ready, t.unacked]);
   return {
     management_version: ctx.version,
-    rates_mode: 'none',
+    rates_mode: ctx.stats ? 'basic' : 'none',
+    statistics_db_event_queue: 0,
+    sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
     exchange_types: exchangeTypes,
     product_version: ctx.version,
     product_name: 'Warren',
@@ -52,8 +59,8 @@ function overview(ctx: ApiContext): Record<string, unknown> {
     cluster_name: NODE_NAME,
     node: NODE_NAME,
     disable_stats: false,
-    message_stats: {},
-    queue_totals: { messages: t.ready + t.unacked, messages_ready: t.ready, messages_unacknowledged: t.unacked },
+    message_stats: rates.message_stats,
+    queue_totals: { messages: t.ready + t.unacked, messages_ready: t.ready, messages_unacknowledged: t.unacked, ...rates.depth },
     object_totals: { channels: t.channels, connections: t.connections, consumers: t.consumers, exchanges: t.exchanges, queues: t.queues },
     listeners: listeners(ctx).map((l) => ({ node: NODE_NAME, protocol: l.protocol, ip_address: l.host, port: l.port, socket_opts: {} })),
     contexts: [],
@@ -88,7 +95,7 @@ function aliveness(ctx: ApiContext, vhostName: string | undefined): Record<strin
 
 
 export const nodeRoutes: Route[] = [
-  { method: 'GET', path: 'overview', handler: (ctx) => ok(overview(ctx)) },
+  { method: 'GET', path: 'overview', handler: (ctx, req) => ok(overview(ctx, req)) },
   { method: 'GET', path: 'nodes', handler: (ctx) => ok([node(ctx)]) },
   {
     method: 'GET',

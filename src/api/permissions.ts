@@ -9,12 +9,18 @@ import { DEFAULT_USER } from '../broker/broker.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, str, tagList, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
 import type { Route } from './route.js';
+import { totalRates } from './rates.js';
+
+function vhostRates(ctx: ApiContext, req: ApiRequest | null, name: string, depth: number[]): Record<string, unknown> {
+  const r = totalRates(ctx, req, name, depth);
+  return { ...(Object.keys(r.message_stats).length > 0 ? { message_stats: r.message_stats } : {}), ...r.depth };
+}
 
 export function formatPermission(p: Permission): Record<string, unknown> {
   return { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read };
 }
 
-export function formatVhost(v: Vhost): Record<string, unknown> {
+export function formatVhost(v: Vhost, ctx?: ApiContext, req?: ApiRequest): Record<string, unknown> {
   let ready = 0;
   let unacked = 0;
   for (const q of v.queues.values()) {
@@ -32,6 +38,7 @@ export function formatVhost(v: Vhost): Record<string, unknown> {
     messages: ready + unacked,
     messages_ready: ready,
     messages_unacknowledged: unacked,
+    ...(ctx ? vhostRates(ctx, req ?? null, v.name, [ready + unacked, ready, unacked]) : {}),
   };
 }
 
@@ -82,8 +89,8 @@ export function putPermission(ctx: ApiContext, vhost: string, user: string, conf
 }
 
 export const permissionRoutes: Route[] = [
-  { method: 'GET', path: 'vhosts', handler: (ctx, req) => listReply(req, [...brokerOf(ctx).vhosts.values()].map(formatVhost), ['name']) },
-  { method: 'GET', path: 'vhosts/:vhost', handler: (ctx, req) => objectReply(req, formatVhost(vhostOr404(ctx, req.params['vhost']))) },
+  { method: 'GET', path: 'vhosts', handler: (ctx, req) => listReply(req, [...brokerOf(ctx).vhosts.values()].map((v) => formatVhost(v, ctx, req)), ['name']) },
+  { method: 'GET', path: 'vhosts/:vhost', handler: (ctx, req) => objectReply(req, formatVhost(vhostOr404(ctx, req.params['vhost']), ctx, req)) },
   {
     method: 'PUT',
     path: 'vhosts/:vhost',

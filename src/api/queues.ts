@@ -1,18 +1,62 @@
 // Queues: GET /api/queues[/{v}[/{q}]], PUT|DELETE /api/queues/{v}/{q}, DELETE .../contents (purge),
 // POST .../get, GET .../bindings.
 import type { Queue } from '../broker/queue.js';
-import type { Envelope } from '../broker/message.js';
+import { Message, type Envelope } from '../broker/message.js';
 import { consumersOf } from './connections.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatQueue, jsonToTable } from './format.js';
 import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound, ok, queryFlag, type ApiRequest } from './http.js';
-import { listReply, objectReply } from './list.js';
+import { listObjects, listReply, objectReply, type Lister } from './list.js';
 import { encodePayload, propertiesToJson } from './messages.js';
+import { queueRates } from './rates.js';
 import type { Route } from './route.js';
 
-export function queueJson(ctx: ApiContext, q: Queue): Record<string, unknown> {
+export function queueJson(ctx: ApiContext, q: Queue, req: ApiRequest | null = null): Record<string, unknown> {
   const owner = q.options.exclusiveOwner === null ? undefined : ctx.server.findConnection(q.options.exclusiveOwner);
-  return formatQueue(q, owner);
+  return { ...formatQueue(q, owner), ...queueRates(ctx, req, q) };
+}
+
+/** Sort keys read straight from a queue (the rest need the formatted queue). */
+function queueKey(ctx: ApiContext, q: Queue, key: string): { value: unknown } | undefined {
+  switch (key) {
+    case 'name':
+      return { value: q.name };
+    case 'vhost':
+      return { value: q.vhost };
+    case 'messages':
+      return { value: q.messageCount + q.unackedCount };
+    case 'messages_ready':
+      return { value: q.messageCount };
+    case 'messages_unacknowledged':
+      return { value: q.unackedCount };
+    case 'consumers':
+      return { value: q.consumerCount };
+    case 'message_bytes':
+      return { value: q.readyBytes + q.unackedBytes };
+    case 'durable':
+      return { value: q.options.durable };
+    case 'auto_delete':
+      return { value: q.options.autoDelete };
+    case 'policy':
+      return { value: q.policy };
+  }
+  // message_stats.publish_details.rate and the like: from the sampler's series
+  const m = /^message_stats\.([a-z_]+?)(_details\.rate)?$/.exec(key);
+  if (m) {
+    const field = m[1]!;
+    const stats = q.stats as unknown as Record<string, number>;
+    if (!m[2]) return field in stats ? { value: stats[field] } : undefined;
+    const series = ctx.stats?.of(q);
+    const i = series ? series.fields.indexOf(field) : -1;
+    if (field === 'deliver_get' && series) return { value: ['deliver', 'deliver_no_ack', 'get', 'get_no_ack'].reduce((s, f) => s + series.rate(series.fields.indexOf(f)), 0) };
+    if (series && i < 0) return undefined;
+    return { value: series ? series.rate(i) : 0 };
+  }
+  return undefined;
+}
+
+function queueLister(ctx: ApiContext, req: ApiRequest): Lister<Queue> {
+  return { name: (q) => q.name, vhost: (q) => q.vhost, format: (q) => queueJson(ctx, q, req), key: (q, key) => queueKey(ctx, q, key) };
 }
 
 function queueOr404(ctx: ApiContext, req: ApiRequest): Queue {
@@ -63,19 +107,51 @@ function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
   return out;
 }
 
+/**
+ * POST /api/queues/{v}/{q}/move {"destination": "q2", "count": N} (warren-only; RabbitMQ's UI does
+ * this with a shovel): moves up to `count` ready messages (all by default) to another queue of the
+ * same vhost through the default exchange, keeping their properties. Answers {"moved": n}.
+ */
+function moveMessages(ctx: ApiContext, req: ApiRequest): { moved: number } {
+  const vhost = vhostOr404(ctx, req.params['vhost']);
+  const q = queueOr404(ctx, req);
+  const body = jsonBody(req);
+  const destination = body['destination'];
+  if (typeof destination !== 'string' || destination === '') throw badRequest('destination must be a queue name');
+  if (destination === q.name) throw badRequest('destination must be another queue');
+  if (!vhost.queues.has(destination)) throw badRequest(`no queue '${destination}' in vhost '${vhost.name}'`);
+  const count = body['count'] === undefined || body['count'] === null ? Infinity : int(body, 'count', 0);
+  const exchange = vhost.exchange('');
+  let moved = 0;
+  while (moved < count) {
+    const envelope = q.take(true);
+    if (!envelope) break;
+    const m = envelope.message;
+    // A destination that turns it away (a length limit) leaves it where it was.
+    if (vhost.publish(exchange, new Message('', destination, m.properties, m.header, m.body)).routed === 0) {
+      q.requeue(envelope);
+      q.drain();
+      break;
+    }
+    q.settle(envelope);
+    moved++;
+  }
+  return { moved };
+}
+
 export const queueRoutes: Route[] = [
   {
     method: 'GET',
     path: 'queues',
     handler: (ctx, req) => {
       const all = [...brokerOf(ctx).vhosts.values()].flatMap((v) => [...v.queues.values()]);
-      return listReply(req, all.map((q) => queueJson(ctx, q)), ['vhost', 'name']);
+      return listObjects(req, all, queueLister(ctx, req), ['vhost', 'name']);
     },
   },
   {
     method: 'GET',
     path: 'queues/:vhost',
-    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).queues.values()].map((q) => queueJson(ctx, q)), ['name']),
+    handler: (ctx, req) => listObjects(req, vhostOr404(ctx, req.params['vhost']).queues.values(), queueLister(ctx, req), ['name']),
   },
   {
     method: 'GET',
@@ -87,7 +163,7 @@ export const queueRoutes: Route[] = [
         const cq = c['queue'] as { name: string; vhost: string };
         return cq.name === q.name && cq.vhost === q.vhost;
       });
-      return objectReply(req, { ...queueJson(ctx, q), consumer_details: consumers });
+      return objectReply(req, { ...queueJson(ctx, q, req), consumer_details: consumers });
     },
   },
   {
@@ -133,6 +209,7 @@ export const queueRoutes: Route[] = [
     },
   },
   { method: 'POST', path: 'queues/:vhost/:name/get', handler: (ctx, req) => ok(getMessages(ctx, req)) },
+  { method: 'POST', path: 'queues/:vhost/:name/move', handler: (ctx, req) => ok(moveMessages(ctx, req)) },
   {
     method: 'GET',
     path: 'queues/:vhost/:name/bindings',

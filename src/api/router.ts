@@ -37,7 +37,11 @@ function compile(routes: Route[]): CompiledRoute[] {
 export class Router {
   private readonly routes: CompiledRoute[];
 
-  constructor(private readonly ctx: ApiContext) {
+  constructor(
+    private readonly ctx: ApiContext,
+    /** checks a routed request (params known); throws HttpError to refuse it */
+    private readonly authorise?: (req: ApiRequest) => void,
+  ) {
     this.routes = compile([
       ...nodeRoutes,
       ...warrenRoutes,
@@ -87,6 +91,7 @@ export class Router {
       throw new HttpError(503, 'app_stopped', 'the warren application is stopped; start it with `warrenctl start_app`');
     }
     req.params = best.params;
+    this.authorise?.(req);
     return await best.route.handler(this.ctx, req);
   }
 }

@@ -15,6 +15,7 @@ function status(ctx: ApiContext): Record<string, unknown> {
     uptime_ms: Date.now() - ctx.server.startedAt,
     data_dir: ctx.dataDir,
     listeners: listeners(ctx),
+    ...managementUrl(ctx),
     memory: { rss: mem.rss, heap_used: mem.heapUsed },
     connections: t.connections,
     channels: t.channels,
@@ -23,6 +24,14 @@ function status(ctx: ApiContext): Record<string, unknown> {
     alarms: [...(ctx.server.monitor?.alarms ?? [])],
     limits: limits(ctx),
   };
+}
+
+/** The management UI's URL, when the TCP listener runs. */
+function managementUrl(ctx: ApiContext): { management_url?: string } {
+  const l = ctx.apiListeners().find((x) => x.protocol === 'http');
+  if (!l) return {};
+  const host = l.host === '0.0.0.0' || l.host === '::' ? 'localhost' : l.host.includes(':') ? `[${l.host}]` : l.host;
+  return { management_url: `http://${host}:${l.port}/` };
 }
 
 function limits(ctx: ApiContext): Record<string, unknown> {
@@ -69,7 +78,7 @@ export const warrenRoutes: Route[] = [
         ctx.server.log.info('start_app requested over the management API');
         await ctx.server.startApp();
         const a = ctx.server.address;
-        if (a) ctx.server.log.info(`AMQP listener on ${a.host}:${a.port}`);
+        if (a) ctx.server.log.info(`AMQP listener on ${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
       }
       return noContent();
     },

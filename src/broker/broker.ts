@@ -1,5 +1,6 @@
 // The broker model root: vhosts, users and permissions, with no sockets or files.
 // The server and the management API both drive it.
+import type { ChannelCounters } from './message-stats.js';
 import type { DefinitionEmitter } from './definition-emitter.js';
 import { DirectReplyTo } from './direct-reply-to.js';
 import { Limits } from './limits.js';
@@ -44,6 +45,9 @@ export class Broker {
 
   /** channels waiting for publishes to become durable before confirming them */
   readonly durabilityWaiters = new Set<{ onDurable(batch: number, failed: boolean): void }>();
+
+  /** told when an AMQP channel closes, so its message counters keep counting for its vhost (the stats sampler) */
+  channelClosed: ((channel: { readonly stats: ChannelCounters; readonly connectionId: string }, vhost: string) => void) | null = null;
 
   /** told about every change to durable definitions (null: nothing is stored) */
   get definitions(): DefinitionEmitter | null {

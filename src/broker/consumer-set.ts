@@ -23,11 +23,6 @@ export class ConsumerSet {
     return this.list;
   }
 
-  /** The consumer that may receive messages under single active consumer (else null). */
-  get active(): Consumer | null {
-    return this.singleActive ? (this.list[0] ?? null) : null;
-  }
-
   isActive(c: Consumer): boolean {
     return !this.singleActive || this.list[0] === c;
   }

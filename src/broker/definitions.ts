@@ -24,8 +24,9 @@ function argumentsFromJson<K extends string>(holder: { [k in K]: Json }, field: 
     try {
       out[k] = fromJson(v);
     } catch (err) {
-      if (!(err instanceof StoredValueTooDeep)) throw err;
-      problems.push(`${what}: argument '${k}' is ${err.message}; left out`);
+      // too deep, or otherwise unreadable: the argument goes, the definition stays
+      const why = err instanceof StoredValueTooDeep ? err.message : `unreadable (${(err as Error).message})`;
+      problems.push(`${what}: argument '${k}' is ${why}; left out`);
       dropped = true;
     }
   }

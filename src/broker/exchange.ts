@@ -1,6 +1,7 @@
 // Exchanges and their four routing algorithms (AMQP 0-9-1 section 3.1.3).
 import type { FieldTable, FieldValue } from '../amqp/index.js';
 import { bindingKey, stableJson, type Bindable, type Binding } from './binding.js';
+import { ExchangeCounters } from './message-stats.js';
 import { TopicTrie } from './topic-trie.js';
 
 export const EXCHANGE_TYPES = ['direct', 'fanout', 'topic', 'headers'] as const;
@@ -25,6 +26,8 @@ export abstract class Exchange implements Bindable {
   /** the policy applied (name and definition), if any */
   policy: string | null = null;
   policyDefinition: FieldTable | null = null;
+  /** message counters for the management API (sampled by the server) */
+  readonly stats = new ExchangeCounters();
 
   constructor(
     readonly name: string,

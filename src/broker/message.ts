@@ -13,6 +13,12 @@ const PERSISTENT = 2;
 export const MESSAGE_OVERHEAD = 600;
 
 /**
+ * Per-message memory beyond the body as the daemon's memory accounting (the memory alarm) and the management
+ * API's queue `memory` estimate count it: the objects, the header bytes and the queue slot, with some margin.
+ */
+export const MESSAGE_MEMORY_ESTIMATE = 700;
+
+/**
  * Copies a message's content header and body into one exact-size buffer the broker owns, so
  * nothing it keeps points into a socket chunk or a file read buffer (which would keep the whole
  * chunk alive for as long as the message lives). Returns the two views.

@@ -5,7 +5,7 @@
 // window drains. A persistent message in a durable queue is already in the store: its position is
 // its own record (nothing is written twice); any other message is spilled once to the same segments.
 import { Deque } from './deque.js';
-import type { Envelope, Message } from './message.js';
+import { MESSAGE_OVERHEAD, type Envelope, type Message } from './message.js';
 import { MinHeap } from './min-heap.js';
 import { FLAG_DURABLE, FLAG_REDELIVERED, LENGTH_MASK, PositionQueue, type Position } from './position-queue.js';
 import type { HeldPosition, MessageStore, Overflow, QueueRef } from './store/message-store.js';
@@ -24,6 +24,8 @@ interface Load {
   /** each position's lengthFlags word (for FLAG_REDELIVERED) */
   flags: number[];
   bodySizes: number[];
+  /** what the batch was charged to the budget while on its way */
+  charge: number;
 }
 
 export class QueueLevel {
@@ -74,7 +76,7 @@ export class QueueLevel {
         const flags = (stored ? FLAG_DURABLE : 0) | (redelivered ? FLAG_REDELIVERED : 0);
         const pos = stored || overflow.spill(message);
         this.disk.push(pos.segment, pos.offset, pos.length | flags, message.size);
-        this.refill(false);
+        this.probe();
         return;
       }
     }
@@ -84,7 +86,15 @@ export class QueueLevel {
   /** A recovered message: its position only; it is read back when the window needs it. */
   pushStored(segment: number, offset: number, length: number, bodySize: number, redelivered: boolean): void {
     this.disk.push(segment, offset, length | FLAG_DURABLE | (redelivered ? FLAG_REDELIVERED : 0), bodySize);
-    this.refill(false);
+    this.probe();
+  }
+
+  /**
+   * With nothing in memory, reads a few messages at the head (so expiry sees it) without filling
+   * the window: a thousand recovered queues must not all load a window at once.
+   */
+  private probe(): void {
+    if (this.ready.length === 0 && !this.inflight) this.refill(false, WINDOW_OVER_BUDGET);
   }
 
   requeue(envelope: Envelope): void {
@@ -93,10 +103,13 @@ export class QueueLevel {
     if (this.budget) this.budget.used += MemoryBudget.cost(envelope.message);
   }
 
-  /** The envelope take() would return, left in place (`sync`: read it from disk now if it must be). */
+  /**
+   * The envelope take() would return, left in place (`sync`: read it from disk now if it must be;
+   * otherwise only what is in memory: expiry timers look at the head without loading anything).
+   */
   peek(sync = true): Envelope | undefined {
     if (this.requeued.length > 0) return this.requeued.peek();
-    this.refill(sync && this.ready.length === 0);
+    if (sync) this.refill(this.ready.length === 0);
     return this.ready.peek();
   }
 
@@ -113,7 +126,7 @@ export class QueueLevel {
   }
 
   /** Starts reading the next batch from disk when the window runs low (reads at once, when `sync`). */
-  private refill(sync: boolean): void {
+  private refill(sync: boolean, limit = WINDOW): void {
     const inflight = this.inflight;
     if (this.disk.length === 0 && !(sync && inflight)) return;
     if (!sync && (inflight || this.ready.length >= LOW_WATER)) return;
@@ -122,9 +135,10 @@ export class QueueLevel {
     // A synchronous read takes over the batch in flight (its late arrival is then ignored), so order holds.
     const load: Load =
       inflight && sync
-        ? { batch: [...inflight.batch], flags: [...inflight.flags], bodySizes: [...inflight.bodySizes] }
-        : { batch: [], flags: [], bodySizes: [] };
-    const window = this.budget?.exceeded ? WINDOW_OVER_BUDGET : WINDOW;
+        ? { batch: [...inflight.batch], flags: [...inflight.flags], bodySizes: [...inflight.bodySizes], charge: 0 }
+        : { batch: [], flags: [], bodySizes: [], charge: 0 };
+    if (inflight && sync && this.budget) this.budget.used -= inflight.charge;
+    const window = this.budget?.exceeded ? Math.min(limit, WINDOW_OVER_BUDGET) : limit;
     const room = Math.max(1, window - this.ready.length);
     let bytes = 0;
     while (load.batch.length < room && bytes < READ_BATCH_BYTES && this.disk.shift(this.scratch)) {
@@ -136,6 +150,9 @@ export class QueueLevel {
       bytes += length;
     }
     if (load.batch.length === 0) return;
+    // What is on its way counts against the budget now, so many queues reading at once see it fill.
+    load.charge = bytes + load.batch.length * MESSAGE_OVERHEAD;
+    if (this.budget) this.budget.used += load.charge;
     this.inflight = load;
     overflow.read(load.batch, sync, (messages) => this.arrive(load, messages));
   }
@@ -143,6 +160,7 @@ export class QueueLevel {
   private arrive(load: Load, messages: (Message | null)[]): void {
     if (this.inflight !== load) return; // taken over by a synchronous read, or cleared
     this.inflight = null;
+    if (this.budget) this.budget.used -= load.charge;
     const overflow = this.overflow;
     let lost = 0;
     let lostBytes = 0;
@@ -176,7 +194,10 @@ export class QueueLevel {
       if (!durable) overflow.release(segment);
       else if (this.store) overflow.removedAt(segment, offset, this.queue);
     };
-    if (this.inflight) for (const p of this.inflight.batch) forget(p.segment, p.offset, p.durable);
+    if (this.inflight) {
+      for (const p of this.inflight.batch) forget(p.segment, p.offset, p.durable);
+      if (this.budget) this.budget.used -= this.inflight.charge;
+    }
     this.inflight = null;
     this.disk.clear((p) => forget(p.segment, p.offset, (p.lengthFlags & FLAG_DURABLE) !== 0));
   }

@@ -9,6 +9,7 @@ import type { DeathReason } from './dead-letter.js';
 import type { Envelope, Message } from './message.js';
 import { QueueLevel } from './queue-level.js';
 import { queueSettings, type QueueSettings } from './queue-settings.js';
+import { QueueCounters } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
 import { MemoryBudget } from './store/memory-budget.js';
 
@@ -47,6 +48,8 @@ export class Queue {
   /** name of the policy applied, if any (for listings) */
   policy: string | null = null;
   hooks: QueueHooks | null = null;
+  /** message counters for the management API (sampled by the server) */
+  readonly stats = new QueueCounters();
   /** set for durable queues when the broker persists: told when stored messages leave */
   private storeRef: MessageStore | null = null;
   private expiryTimer: LongTimeout | null = null;

@@ -9,6 +9,9 @@
 // minutes with the earlier backtracking search (issue 10.4).
 import type { Binding } from './binding.js';
 
+/** A key's words. As in RabbitMQ, the empty key has no words ('*' does not match it), while '.' is two empty words. */
+const wordsOf = (key: string): string[] => (key === '' ? [] : key.split('.'));
+
 class TrieNode {
   readonly children = new Map<string, TrieNode>();
   readonly bindings = new Set<Binding>();
@@ -32,7 +35,7 @@ export class TopicTrie {
 
   add(binding: Binding): void {
     let node = this.root;
-    for (const word of binding.routingKey.split('.')) {
+    for (const word of wordsOf(binding.routingKey)) {
       let next = node.children.get(word);
       if (!next) {
         next = new TrieNode(word === '#');
@@ -46,7 +49,7 @@ export class TopicTrie {
   remove(binding: Binding): void {
     const path: [TrieNode, string][] = [];
     let node = this.root;
-    for (const word of binding.routingKey.split('.')) {
+    for (const word of wordsOf(binding.routingKey)) {
       const next = node.children.get(word);
       if (!next) return;
       path.push([node, word]);
@@ -63,7 +66,7 @@ export class TopicTrie {
   }
 
   match(routingKey: string, out: Set<Binding>): void {
-    const words = routingKey.split('.');
+    const words = wordsOf(routingKey);
     let current = this.current;
     let next = this.next;
     current.length = 0;

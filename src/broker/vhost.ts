@@ -24,6 +24,7 @@ import { matchPolicy, validatePolicy, type Policy } from './policies.js';
 import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definition-emitter.js';
+import { countRouted } from './message-stats.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/memory-budget.js';
 
@@ -50,12 +51,18 @@ const STANDARD_EXCHANGES: [string, string][] = [
 // Scratch set reused by publish() for routing (synchronous, so one suffices). It is emptied in a
 // finally block: nothing one publish leaves behind may reach the next one, whoever makes it.
 const routed = new Set<Queue>();
+// The accepted and durable queue lists of publish(), reused; null while a publish holds them.
+let spareAccepted: Queue[] | null = [];
+let spareDurable: Queue[] | null = [];
 
 export interface PublishResult {
   routed: number;
   batch: number;
   rejected: boolean;
 }
+
+/** What publish() returns: overwritten by the next publish, so read it right away. */
+const result: PublishResult = { routed: 0, batch: 0, rejected: false };
 
 function withoutBcc(message: Message): Message {
   const headers = { ...message.properties.headers };
@@ -84,8 +91,6 @@ export class Vhost implements QueueHooks, RoutingScope {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly policies = new Map<string, Policy>();
-  /** called after a queue is removed for any reason (delete, auto-delete, owner closed) */
-  onQueueDeleted: ((queue: Queue) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -145,33 +150,48 @@ export class Vhost implements QueueHooks, RoutingScope {
    * x-overflow reject-publish turned it away (the publisher is then nacked).
    */
   publish(exchange: Exchange, message: Message, skip?: (q: Queue) => boolean): PublishResult {
-    // The queues taking this message are local to this call: a publish that throws half-way
-    // cannot leave them for the next publish (issue 10: that leaked messages across vhosts).
-    const accepted: Queue[] = [];
-    let durableTargets: Queue[] | null = null;
-    let rejected = false;
-    let delivered: Message;
+    // The queues taking this message are this call's own: the scratch lists are taken out of the
+    // pool for the call (a publish nested in it, say a dead-lettering, gets fresh ones) and come
+    // back emptied in finally blocks, so a publish that throws half-way cannot leave queues for the
+    // next publish (issue 10: that leaked messages across vhosts).
+    const accepted = spareAccepted ?? [];
+    const durable = spareDurable ?? [];
+    spareAccepted = spareDurable = null;
     try {
-      routeMessage(this, exchange, message, routed);
-      // BCC recipients get the message, but nobody sees the BCC header.
-      delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
-      for (const q of routed) {
-        if (skip?.(q)) continue;
-        if (!q.accepts(delivered)) {
-          rejected = true;
-          if (q.settings.overflow === 'reject-publish-dlx') this.deadLetter(q, delivered, 'maxlen');
-          continue;
+      let rejected = false;
+      let delivered: Message;
+      try {
+        routeMessage(this, exchange, message, routed);
+        // BCC recipients get the message, but nobody sees the BCC header.
+        delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
+        for (const q of routed) {
+          if (skip?.(q)) continue;
+          if (!q.accepts(delivered)) {
+            rejected = true;
+            if (q.settings.overflow === 'reject-publish-dlx') this.deadLetter(q, delivered, 'maxlen');
+            continue;
+          }
+          accepted.push(q);
+          if (delivered.persistent && q.store) durable.push(q);
         }
-        accepted.push(q);
-        if (delivered.persistent && q.store) (durableTargets ??= []).push(q);
+      } finally {
+        routed.clear();
       }
+      let batch = 0;
+      if (durable.length > 0 && this.env) batch = this.env.store.persist(delivered, durable);
+      for (let i = 0; i < accepted.length; i++) accepted[i]!.enqueue(delivered);
+      countRouted(exchange.stats, accepted);
+      // One result object, filled last: callers read it before they publish again.
+      result.routed = accepted.length;
+      result.batch = batch;
+      result.rejected = rejected;
+      return result;
     } finally {
-      routed.clear();
+      accepted.length = 0;
+      durable.length = 0;
+      spareAccepted = accepted;
+      spareDurable = durable;
     }
-    let batch = 0;
-    if (durableTargets && this.env) batch = this.env.store.persist(delivered, durableTargets);
-    for (const q of accepted) q.enqueue(delivered);
-    return { routed: accepted.length, batch, rejected };
   }
 
   /** RabbitMQ's alternate exchange: the exchange's argument, else its policy's. */
@@ -235,7 +255,10 @@ export class Vhost implements QueueHooks, RoutingScope {
       return existing;
     }
     if (d.name === '') throw defaultExchangeRefused();
-    if (!isExchangeType(d.type)) throw commandInvalid(`invalid exchange type '${d.type}'`);
+    // RabbitMQ says "unknown exchange type" for a type it has no module for (x-delayed-message without
+    // its plugin, a typo). For names that happen to be atoms in its VM ('x', 'foo', '') it says
+    // "invalid exchange type" instead, which depends on its internals; warren always says "unknown".
+    if (!isExchangeType(d.type)) throw commandInvalid(`unknown exchange type '${d.type}'`);
     if (existing) {
       this.checkExchangeEquivalent(existing, d);
       return existing;
@@ -353,9 +376,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     for (const x of [...this.exchanges.values()]) {
       if (x.unbindAll(q) > 0) this.maybeAutoDeleteExchange(x);
     }
-    const count = q.delete();
-    this.onQueueDeleted?.(q);
-    return count;
+    return q.delete();
   }
 
   bind(destination: Bindable, source: Exchange, routingKey: string, args: FieldTable): void {
@@ -373,11 +394,6 @@ export class Vhost implements QueueHooks, RoutingScope {
       this.env?.definitions?.bindingDeleted(this, binding);
       this.maybeAutoDeleteExchange(source);
     }
-  }
-
-  /** Adds to `out` the queues a message published to `exchange` reaches. */
-  route(exchange: Exchange, message: Message, out: Set<Queue>): void {
-    routeMessage(this, exchange, message, out);
   }
 
   /** Every binding in this vhost, the default exchange's implicit ones included (as RabbitMQ lists them). */

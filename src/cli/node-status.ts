@@ -14,6 +14,8 @@ export interface NodeStatus {
   uptime_ms?: number;
   data_dir?: string;
   listeners: Listener[];
+  /** the management web UI (warren's status says it; for RabbitMQ it is the API URL in use) */
+  management_url?: string;
   memory?: { rss?: number; heap_used?: number };
   connections?: number;
   channels?: number;
@@ -88,6 +90,7 @@ export function statusRecord(s: NodeStatus): Record<string, unknown> {
     uptime: s.uptime_ms === undefined ? undefined : `${Math.floor(s.uptime_ms / 1000)} s`,
     data_dir: s.data_dir,
     listeners: s.listeners.map((l) => `${l.protocol} ${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`).join(', '),
+    management_url: s.management_url,
     memory_rss: mb(s.memory?.rss),
     memory_heap_used: mb(s.memory?.heap_used),
     connections: s.connections,

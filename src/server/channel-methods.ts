@@ -208,7 +208,10 @@ export function handleChannelMethod(ch: Channel, m: Method): void {
       const q = vhost.queue(queueName, ch.connectionId);
       const envelope = q.take(!m.noAck);
       if (envelope) ch.deliverGet(q, envelope, m.noAck);
-      else writeBasicGetEmpty(w, n, '');
+      else {
+        ch.stats.get_empty++;
+        writeBasicGetEmpty(w, n, '');
+      }
       return;
     }
     case MethodId.BASIC_ACK:

@@ -2,10 +2,11 @@
 // model and tracks what it has delivered until it is acknowledged.
 import {
   AmqpError,
+  ClassId,
   Frame,
+  FRAME_OVERHEAD,
   MethodId,
   ReplyCode,
-  type BasicPublish,
   type Method,
   type Writer,
   writeBasicCancel,
@@ -27,6 +28,7 @@ import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
 import { PublisherConfirms } from './publisher-confirms.js';
+import { ChannelCounters, countAck, countDeliver, countGet, countPublish, countUnroutable } from '../broker/message-stats.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -64,6 +66,9 @@ const SPARE_MAX = 4096;
 /** what a recycled entry points at, so it keeps no message alive */
 const SETTLED: Envelope = Object.freeze({ message: null as unknown as Message, seq: -1, redelivered: false, expiresAt: 0 });
 
+/** the outcome of a publish whose exchange has gone */
+const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
+
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 
@@ -83,8 +88,12 @@ export class Channel implements ConsumerHost, ReplySink {
   private txActions: TxAction[] = [];
   private readonly confirms: PublisherConfirms;
   private readonly assembler: ContentAssembler;
-  /** the basic.publish whose content is being received */
-  private pending: BasicPublish | null = null;
+  /** whether a basic.publish is waiting for its content, and that publish's arguments (copied:
+   *  the decoder reuses its basic.publish object for the next frame) */
+  private pending = false;
+  private pendingExchange = '';
+  private pendingRoutingKey = '';
+  private pendingMandatory = false;
   /** queues whose consumers on this channel got capacity back: drained once per batch */
   private readonly toDrain = new Set<Queue>();
   closing = false;
@@ -92,6 +101,8 @@ export class Channel implements ConsumerHost, ReplySink {
   lastQueue: string | null = null;
   /** set while this channel consumes amq.rabbitmq.reply-to */
   replyConsumer: DirectReplyConsumer | null = null;
+  /** message counters for the management API (sampled by the server) */
+  readonly stats = new ChannelCounters();
 
   constructor(
     readonly host: ChannelHost,
@@ -135,13 +146,18 @@ export class Channel implements ConsumerHost, ReplySink {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class 60, got non content header frame instead`);
     }
     if (method.id === MethodId.BASIC_PUBLISH) {
+      // RabbitMQ (since 3.0) refuses immediate delivery: a connection error, before anything else.
+      if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true', ClassId.BASIC, 40);
       this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
       }
       this.broker.checkTopicAccess(this.vhost.name, this.user.name, x, 'write', method.routingKey);
-      this.pending = method;
+      this.pending = true;
+      this.pendingExchange = method.exchange;
+      this.pendingRoutingKey = method.routingKey;
+      this.pendingMandatory = method.mandatory;
       this.host.onPublish();
       return;
     }
@@ -165,17 +181,18 @@ export class Channel implements ConsumerHost, ReplySink {
   }
 
   private publishContent(content: AssembledContent): void {
-    const p = this.pending!;
-    this.pending = null;
+    this.pending = false;
+    const mandatory = this.pendingMandatory;
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
-    const message = DirectReplyConsumer.addressRequest(this, new Message(p.exchange, p.routingKey, content.properties, content.header, content.body));
-    if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory: p.mandatory });
-    else this.publish(message, p.mandatory);
+    const message = DirectReplyConsumer.addressRequest(this, new Message(this.pendingExchange, this.pendingRoutingKey, content.properties, content.header, content.body));
+    if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory });
+    else this.publish(message, mandatory);
   }
 
   private publish(message: Message, mandatory: boolean): void {
     const seq = this.confirmMode ? this.confirms.next() : 0;
+    countPublish(this.stats, seq !== 0);
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
       if (seq) this.confirms.settle(seq, 0, false);
@@ -183,8 +200,9 @@ export class Channel implements ConsumerHost, ReplySink {
     }
     // The exchange may have gone while the content was in flight (or before tx.commit).
     const exchange = this.vhost.exchanges.get(message.exchange);
-    const { routed, batch, rejected } = exchange ? this.vhost.publish(exchange, message) : { routed: 0, batch: 0, rejected: false };
+    const { routed, batch, rejected } = exchange ? this.vhost.publish(exchange, message) : UNROUTED;
     if (routed === 0 && !rejected && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+    if (routed === 0 && !rejected) countUnroutable(this.stats, mandatory);
     if (seq) this.confirms.settle(seq, batch, rejected);
   }
 
@@ -232,6 +250,7 @@ export class Channel implements ConsumerHost, ReplySink {
       consumer.unacked++;
     }
     const m = envelope.message;
+    countDeliver(this.stats, consumer.queue.stats, consumer.noAck, envelope.redelivered);
     writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
     this.writeContent(m);
     this.host.scheduleFlush();
@@ -250,6 +269,7 @@ export class Channel implements ConsumerHost, ReplySink {
     const tag = ++this.deliveryTag;
     if (!noAck) this.track(tag, queue, envelope, null);
     const m = envelope.message;
+    countGet(this.stats, queue.stats, noAck, envelope.redelivered);
     writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
     this.writeContent(m);
   }
@@ -258,7 +278,7 @@ export class Channel implements ConsumerHost, ReplySink {
     const w = this.writer;
     w.frame(Frame.HEADER, this.number, m.header);
     const body = m.body;
-    const max = this.host.frameMax - 8;
+    const max = this.host.frameMax - FRAME_OVERHEAD;
     for (let off = 0; off < body.length; off += max) {
       w.frame(Frame.BODY, this.number, off === 0 && body.length <= max ? body : body.subarray(off, Math.min(off + max, body.length)));
     }
@@ -330,6 +350,7 @@ export class Channel implements ConsumerHost, ReplySink {
     }
     if (consumer) consumer.unacked--;
     if (ack) queue.settle(envelope);
+    if (ack) countAck(this.stats, queue.stats);
     else if (requeue) queue.requeue(envelope);
     else queue.reject(envelope);
     this.toDrain.add(queue);
@@ -358,6 +379,7 @@ export class Channel implements ConsumerHost, ReplySink {
 
   /** The channel is going away: cancel consumers, return unacked messages to their queues. */
   teardown(): void {
+    if (!this.closing) this.broker.channelClosed?.(this, this.vhost.name);
     this.closing = true;
     this.broker.durabilityWaiters.delete(this);
     this.replyConsumer?.cancel(this);
@@ -367,7 +389,7 @@ export class Channel implements ConsumerHost, ReplySink {
     for (const q of this.toDrain) q.drain();
     this.toDrain.clear();
     this.assembler.reset();
-    this.pending = null;
+    this.pending = false;
   }
 }
 

@@ -12,7 +12,9 @@ import {
   Reader,
   ReplyCode,
   Writer,
-  decodeMethod,
+  decodeMethodFrame,
+  erlangBinary,
+  unknownFrame,
   type FieldTable,
   type Method,
   writeChannelClose,
@@ -35,21 +37,9 @@ import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { loginAllowed, parseCredentials } from './authentication.js';
 import { Channel, type ChannelHost } from './channel.js';
+import { admit, negotiateTune, type ConnectionLimits, type PeerInfo, type Phase, type PhaseName, type PhaseOf } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Logger } from './logger.js';
-
-export interface ConnectionLimits {
-  channelMax: number;
-  frameMax: number;
-  /** seconds; 0 disables */
-  heartbeat: number;
-  /** ms from accept to connection.open-ok; a client slower than this is dropped (RabbitMQ's handshake_timeout) */
-  handshakeTimeout: number;
-  /** most open connections on this node (RabbitMQ's connection_max); Infinity: no limit */
-  maxConnections: number;
-  /** largest message body accepted, in bytes (RabbitMQ's max_message_size) */
-  maxMessageSize: number;
-}
 
 export interface ConnectionContext {
   broker: Broker;
@@ -63,27 +53,6 @@ export interface ConnectionContext {
   /** connections that have completed connection.open */
   openConnections(): number;
 }
-
-export interface PeerInfo {
-  host: string;
-  port: number;
-  localHost: string;
-  localPort: number;
-}
-
-/**
- * Where the connection is, with what each step has established: the authenticated user from
- * tune-ok on, the vhost once opened. Closing and closed keep whatever was reached, for listings.
- */
-type Phase =
-  | { readonly name: 'header' }
-  | { readonly name: 'start-ok' }
-  | { readonly name: 'tune-ok'; readonly user: User }
-  | { readonly name: 'open'; readonly user: User }
-  | { readonly name: 'opened'; readonly user: User; readonly vhost: Vhost }
-  | { readonly name: 'closing'; readonly user: User | null; readonly vhost: Vhost | null }
-  | { readonly name: 'closed'; readonly user: User | null; readonly vhost: Vhost | null };
-type PhaseName = Phase['name'];
 
 /** Bytes buffered for the socket above which consumers stop receiving until it drains. */
 const HIGH_WATER = 1 << 20;
@@ -141,13 +110,33 @@ export class Connection implements ChannelHost {
     private readonly ctx: ConnectionContext,
   ) {
     this.id = `${peer.host}:${peer.port} -> ${peer.localHost}:${peer.localPort}`;
-    this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - 8);
-    this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), ctx.limits.handshakeTimeout);
+    this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - FRAME_OVERHEAD);
+    this.handshakeTimer = setTimeout(this.guarded('handshake timeout', () => this.handshakeTimedOut()), ctx.limits.handshakeTimeout);
     this.handshakeTimer.unref();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', () => this.teardown());
-    socket.on('close', () => this.teardown());
+    // Event and timer callbacks: whatever they throw stays with this connection (issue 10).
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.onData(chunk);
+      } catch (err) {
+        reportFault(`connection ${this.id}`, 'receiving', err);
+        if (!this.socket.destroyed) this.socket.destroy();
+      }
+    });
+    socket.on('drain', this.guarded('resuming deliveries', () => this.onDrain()));
+    socket.on('error', this.guarded('closing', () => this.teardown()));
+    socket.on('close', this.guarded('closing', () => this.teardown()));
+  }
+
+  /** `fn` with its failures logged for this connection and the socket dropped, never thrown on. */
+  private guarded(what: string, fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (err) {
+        reportFault(`connection ${this.id}`, what, err);
+        if (!this.socket.destroyed) this.socket.destroy();
+      }
+    };
   }
 
   get broker(): Broker {
@@ -279,12 +268,15 @@ export class Connection implements ChannelHost {
     if (phase === 'closing' && (type !== Frame.METHOD || channel !== 0)) return;
     switch (type) {
       case Frame.METHOD: {
-        const method = decodeMethod(reader.reset(buf, start, end));
+        // strict: leftover or undecodable argument bytes are a frame error, as in RabbitMQ (issue 16.8)
+        const method = decodeMethodFrame(reader, buf, start, end);
         if (!method) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, `unknown method ${buf.readUInt16BE(start)}.${buf.readUInt16BE(start + 2)}`);
         return channel === 0 ? this.onConnectionMethod(method) : this.onChannelMethod(channel, method);
       }
       case Frame.HEADER:
       case Frame.BODY: {
+        // RabbitMQ: content on channel 0 is an unexpected frame, shown with its octets
+        if (channel === 0) throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `type ${type}, all octets = ${erlangBinary(buf.subarray(start, end))}`);
         const ch = this.openChannel(channel);
         if (!ch) return;
         try {
@@ -297,6 +289,7 @@ export class Connection implements ChannelHost {
       }
       case Frame.HEARTBEAT:
         if (channel !== 0) throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'heartbeat frame on a non-zero channel');
+        if (end > start) throw unknownFrame(Frame.HEARTBEAT, buf.subarray(start, end));
         return;
       default:
         throw new AmqpError(ReplyCode.FRAME_ERROR, `unknown frame type ${type}`);
@@ -402,16 +395,20 @@ export class Connection implements ChannelHost {
         return;
       default:
         if (this.phase.name === 'closing') return;
+        // RabbitMQ: a channel-class method on channel 0 is a CHANNEL_ERROR (504)
+        if (m.id >>> 16 !== ClassId.CONNECTION) {
+          throw new AmqpError(ReplyCode.CHANNEL_ERROR, 'unexpected method in connection state running', m.id >>> 16, m.id & 0xffff);
+        }
         throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected method on channel 0`, m.id >>> 16, m.id & 0xffff);
     }
   }
 
-  private expectPhase<N extends PhaseName>(expected: N, m: Method): Extract<Phase, { name: N }> {
+  private expectPhase<N extends PhaseName>(expected: N, m: Method): PhaseOf<N> {
     const phase = this.phase;
     if (phase.name !== expected) {
       throw new AmqpError(ReplyCode.COMMAND_INVALID, `unexpected connection method in state ${phase.name}`, m.id >>> 16, m.id & 0xffff);
     }
-    return phase as Extract<Phase, { name: N }>;
+    return phase as PhaseOf<N>;
   }
 
   private onStartOk(mechanism: string, response: Buffer, clientProperties: FieldTable): void {
@@ -436,31 +433,19 @@ export class Connection implements ChannelHost {
     this.phase = { name: 'tune-ok', user };
   }
 
-  private onTuneOk(phase: Extract<Phase, { name: 'tune-ok' }>, channelMax: number, frameMax: number, heartbeat: number): void {
-    const limits = this.ctx.limits;
-    if (frameMax !== 0 && frameMax < Frame.MIN_SIZE) {
-      throw new AmqpError(ReplyCode.NOT_ALLOWED, `frame_max=${frameMax} < ${Frame.MIN_SIZE} min size`);
-    }
-    if (frameMax > limits.frameMax) {
-      throw new AmqpError(ReplyCode.NOT_ALLOWED, `frame_max=${frameMax} > ${limits.frameMax} max size`);
-    }
-    this.frameMax = frameMax === 0 ? limits.frameMax : frameMax;
-    this.channelMax = channelMax === 0 || channelMax > limits.channelMax ? limits.channelMax : channelMax;
+  private onTuneOk(phase: PhaseOf<'tune-ok'>, channelMax: number, frameMax: number, heartbeat: number): void {
+    const tuned = negotiateTune(this.ctx.limits, channelMax, frameMax);
+    this.frameMax = tuned.frameMax;
+    this.channelMax = tuned.channelMax;
     this.heartbeat = heartbeat;
     this.parser.maxPayload = this.frameMax - FRAME_OVERHEAD;
     this.phase = { name: 'open', user: phase.user };
     this.heartbeats.start(heartbeat);
   }
 
-  private onOpen(phase: Extract<Phase, { name: 'open' }>, vhostName: string): void {
+  private onOpen(phase: PhaseOf<'open'>, vhostName: string): void {
     const { user } = phase;
-    const vhost = this.broker.vhosts.get(vhostName);
-    const max = this.ctx.limits.maxConnections;
-    if (this.ctx.openConnections() >= max) throw notAllowed(`connection refused: node connection limit (${max}) is reached`);
-    if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
-    if (!this.broker.permission(vhostName, user.name)) {
-      throw notAllowed(`access to vhost '${vhostName}' refused for user '${user.name}'`);
-    }
+    const vhost = admit(this.broker, this.ctx.limits, this.ctx.openConnections(), user, vhostName);
     this.broker.limits.checkConnection(vhostName, user.name);
     this.phase = { name: 'opened', user, vhost };
     this.clearHandshakeTimer();
@@ -480,7 +465,7 @@ export class Connection implements ChannelHost {
     writeConnectionClose(this.writer, 0, err.replyCode, err.replyText, err.classId, err.methodId);
     this.phase = { name: 'closing', user: this.user, vhost: this.vhost };
     this.flush();
-    this.closeTimer = setTimeout(() => this.finish(), CLOSE_TIMEOUT_MS);
+    this.closeTimer = setTimeout(this.guarded('closing', () => this.finish()), CLOSE_TIMEOUT_MS);
     this.closeTimer.unref();
   }
 
@@ -583,13 +568,16 @@ export class Connection implements ChannelHost {
     this.heartbeats.stop();
     this.clearHandshakeTimer();
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    for (const ch of this.channels.values()) ch.teardown();
-    this.channels.clear();
-    this.dirty.clear();
-    // Exclusive queues die with the connection that declared them.
-    for (const q of this.ownedQueues) this.broker.vhosts.get(q.vhost)?.removeQueue(q);
-    this.ownedQueues.clear();
-    if (destroySocket && !this.socket.destroyed) this.socket.destroy();
-    this.ctx.closed(this);
+    try {
+      for (const ch of this.channels.values()) ch.teardown();
+      this.channels.clear();
+      this.dirty.clear();
+      // Exclusive queues die with the connection that declared them.
+      for (const q of this.ownedQueues) contained(() => q.describe(), 'deleting an exclusive queue', () => this.broker.vhosts.get(q.vhost)?.removeQueue(q));
+      this.ownedQueues.clear();
+    } finally {
+      if (destroySocket && !this.socket.destroyed) this.socket.destroy();
+      this.ctx.closed(this);
+    }
   }
 }

@@ -36,7 +36,7 @@ export class ContentAssembler {
     reader.reset(buf, start, end);
     const classId = reader.short();
     if (classId !== ClassId.BASIC) {
-      throw new AmqpError(ReplyCode.FRAME_ERROR, `content header for class ${classId} on a basic method`);
+      throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `expected content header for class ${ClassId.BASIC}, got one for class ${classId} instead`);
     }
     reader.short(); // weight: unused in 0-9-1
     const size = reader.longlong();
@@ -46,7 +46,17 @@ export class ContentAssembler {
         `message size ${size} is larger than configured max size ${this.maxSize}`,
       );
     }
+    // property-flag continuation words (bit 0) are not used by 0-9-1; leftover bytes are malformed
+    // (RabbitMQ's channel crashes on both, 541; warren answers with a frame error)
+    if (end - start >= 14 && (buf.readUInt16BE(start + 12) & 1) !== 0) {
+      throw new AmqpError(ReplyCode.FRAME_ERROR, 'content header property flags continue past one word');
+    }
     this.properties = decodeBasicProperties(reader);
+    if (reader.pos !== end) throw new AmqpError(ReplyCode.FRAME_ERROR, `content header has ${end - reader.pos} bytes after its properties`);
+    const mode = this.properties.deliveryMode;
+    if (mode !== undefined && mode !== 1 && mode !== 2) {
+      throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid message: {delivery_mode_unknown,${mode}}`);
+    }
     this.header = buf.subarray(start, end);
     this.expectedSize = size;
     this.parts = [];
@@ -59,7 +69,8 @@ export class ContentAssembler {
     const chunk = buf.subarray(start, end);
     this.received += chunk.length;
     if (this.received > this.expectedSize) {
-      throw new AmqpError(ReplyCode.FRAME_ERROR, `content body of ${this.received} bytes exceeds the declared ${this.expectedSize}`);
+      // RabbitMQ's words for a body longer than its header declared
+      throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'expected content body, got non content body frame instead');
     }
     if (this.received < this.expectedSize) {
       this.parts.push(chunk);

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LOOPBACK_USERS, parseLoopbackUsers } from './authentication.js';
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, tightenModes, type DataPaths } from './data-dir.js';
@@ -13,9 +13,14 @@ import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
-import { DEFAULT_LIMITS, WarrenServer, type TlsListenerOptions } from './server.js';
+import { ANY_ADDRESS, DEFAULT_LIMITS, effectiveBind, hostPort, WarrenServer, type TlsListenerOptions } from './server.js';
 import { secureContextOptions, type TlsSettings } from './tls.js';
 import { VERSION } from './version.js';
+import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
+import { DEFAULT_STATS_INTERVAL_MS, StatsSampler } from './stats-sampler.js';
+
+const DEFAULT_MANAGEMENT_PORT = 15672;
+const DEFAULT_METRICS_PORT = 15692;
 
 const MIB = 1024 * 1024;
 const EX_USAGE = 64;
@@ -39,9 +44,15 @@ interface Options {
   memoryBudget: number;
   memoryHighWatermark?: number;
   diskFreeLimit: number;
-  /** management API over TCP: off unless given (the control socket is always served) */
-  apiPort?: number;
-  apiBind: string;
+  /** management API and UI over TCP (the control socket is always served); false: --no-management */
+  management: boolean;
+  apiPort: number;
+  apiBind?: string;
+  /** Prometheus metrics; false: --no-metrics */
+  metrics: boolean;
+  metricsPort: number;
+  statsInterval: number;
+  ratesMode: 'basic' | 'none';
   loopbackUsers: Set<string>;
   tlsCert?: string;
   tlsKey?: string;
@@ -57,6 +68,11 @@ function integer(min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
     return n;
   };
+}
+
+function ratesMode(value: string): 'basic' | 'none' {
+  if (value !== 'basic' && value !== 'none') throw new InvalidArgumentError('expected basic or none');
+  return value;
 }
 
 function tlsVerify(value: string): 'peer' | 'none' {
@@ -95,7 +111,7 @@ function parseArgs(argv: string[]): Options {
     .description('Warren: an AMQP 0-9-1 message broker')
     .version(VERSION, '-V, --version')
     .option('--port <port>', 'AMQP port (0 picks a free one)', integer(0, 65535), 5672)
-    .option('--bind <address>', 'address to listen on', '0.0.0.0')
+    .option('--bind <address>', 'address to listen on (:: is every IPv6 and IPv4 address, as RabbitMQ; 0.0.0.0 where IPv6 is off)', ANY_ADDRESS)
     .option('--data-dir <dir>', 'data directory (default $WARREN_DATA_DIR or ~/.local/share/warren)', defaultDataDir())
     .option('--detached', 'run in the background; the pid goes to the pid file', false)
     .option('--pid-file <file>', 'pid file (default <data-dir>/warren.pid)')
@@ -111,9 +127,14 @@ function parseArgs(argv: string[]): Options {
     .option('--tls-port <port>', 'AMQPS port', integer(0, 65535), 5671)
     .option('--tls-verify <mode>', "'peer' asks for a client certificate and checks it, 'none' does not (RabbitMQ's verify)", tlsVerify, 'none')
     .option('--tls-fail-if-no-peer-cert', 'with --tls-verify peer, refuse clients without a certificate', false)
-    .option('--api-port <port>', 'also serve the management API over TCP on this port (HTTP basic auth, administrator users); off by default', integer(0, 65535))
-    .option('--api-bind <address>', 'address for --api-port', '127.0.0.1')
     .option('--loopback-users <names>', 'users who may log in over loopback only, on every listener (comma-separated, or none)', parseLoopbackUsers, new Set(DEFAULT_LOOPBACK_USERS))
+    .addOption(new Option('--api-port <port>', 'management web UI and HTTP API port (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_MANAGEMENT_PORT).env('WARREN_API_PORT'))
+    .option('--api-bind <address>', 'address for the management listener (default: the --bind address)')
+    .option('--no-management', 'do not serve the management UI and API over TCP (the control socket stays)')
+    .addOption(new Option('--metrics-port <port>', 'Prometheus metrics port, GET /metrics (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_METRICS_PORT).env('WARREN_METRICS_PORT'))
+    .option('--no-metrics', 'do not serve Prometheus metrics')
+    .option('--stats-interval <ms>', 'how often message rates are sampled (RabbitMQ collect_statistics_interval)', integer(100, 3_600_000), DEFAULT_STATS_INTERVAL_MS)
+    .option('--rates-mode <mode>', 'message rates in the management API: basic or none', ratesMode, 'basic')
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
     .option('--memory-high-watermark <MiB>', 'block publishers above this resident memory (default 40% of RAM)', integer(1, 1 << 30))
     .option('--disk-free-limit <MiB>', 'block publishers when the data directory has less free disk', integer(0, 1 << 30), 50)
@@ -124,6 +145,9 @@ function parseArgs(argv: string[]): Options {
   return program.opts<Options>();
 }
 
+/** How long --detached waits for the background daemon's listener (recovery of a large store, a busy machine). */
+const DETACH_WAIT_MS = 120_000;
+
 /** Re-runs this program in the background with the log going to the data directory. */
 async function detach(paths: DataPaths, argv: string[]): Promise<never> {
   const log = openSync(paths.logFile, 'a', 0o600);
@@ -132,7 +156,7 @@ async function detach(paths: DataPaths, argv: string[]): Promise<never> {
   closeSync(log);
   const started = Date.now();
   // Wait until the child reports its listener (or dies), so scripts can connect right after.
-  while (Date.now() - started < 15_000) {
+  while (Date.now() - started < DETACH_WAIT_MS) {
     await new Promise((r) => setTimeout(r, 100));
     if (child.exitCode !== null) {
       process.stderr.write(`warren-server failed to start (exit ${child.exitCode}); see ${paths.logFile}\n`);
@@ -145,12 +169,13 @@ async function detach(paths: DataPaths, argv: string[]): Promise<never> {
       process.exit(0);
     }
   }
-  process.stderr.write(`warren-server did not report a listener within 15 s; see ${paths.logFile}\n`);
+  process.stderr.write(`warren-server did not report a listener within ${DETACH_WAIT_MS / 1000} s; see ${paths.logFile}\n`);
   process.exit(EX_UNAVAILABLE);
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const opts = parseArgs(argv);
+  opts.bind = await effectiveBind(opts.bind);
   const tls = tlsListener(opts);
   const paths = dataPaths(opts.dataDir);
   if (opts.pidFile) paths.pidFile = opts.pidFile;
@@ -208,9 +233,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     const tlsPort = tls !== undefined && (e as { port?: number }).port === tls.port && tls.port !== opts.port;
     const [flag, port] = tlsPort ? ['--tls-port', tls.port] : ['--port', opts.port];
     if (e.code === 'EADDRINUSE') {
-      process.stderr.write(`error: ${opts.bind}:${port} is already in use (is another broker running?). Use ${flag} to pick another.\n`);
+      process.stderr.write(`error: ${hostPort({ host: opts.bind, port })} is already in use (is another broker running?). Use ${flag} to pick another.\n`);
     } else {
-      process.stderr.write(`error: cannot listen on ${opts.bind}:${port}: ${e.message}\n`);
+      process.stderr.write(`error: cannot listen on ${hostPort({ host: opts.bind, port })}: ${e.message}\n`);
     }
     unlock();
     process.exit(EX_UNAVAILABLE);
@@ -230,33 +255,51 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     }
   });
 
+  const counters = new StatsSampler(server, opts.statsInterval);
+  const stats = opts.ratesMode === 'basic' ? counters : null;
+  stats?.start();
   let stopping = false;
   let control: ControlListeners | null = null;
+  let metrics: MetricsListener | null = null;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, shutting down`);
     await server.stopApp('shutdown');
+    stats?.stop();
     await control?.close();
+    await metrics?.close();
     await storage.close();
     rmSync(paths.pidFile, { force: true });
     unlock();
     log.info('stopped');
     process.exit(0);
   };
-  // The management API: the control socket always, TCP only with --api-port.
+  // The management API: the control socket always, the TCP listener (UI and API) unless --no-management.
+  const apiBind = opts.apiBind ?? opts.bind;
+  let failing = 'management API';
   try {
     control = await startControlListeners({
       server,
       socketPath: paths.socket,
       dataDir: paths.dir,
       version: VERSION,
-      apiPort: opts.apiPort,
-      apiBind: opts.apiBind,
+      apiPort: opts.management ? opts.apiPort : undefined,
+      apiBind,
+      stats,
+      counters,
+      extraListeners: () => (metrics ? [{ protocol: 'http/prometheus', host: metrics.address.host, port: metrics.address.port }] : []),
       stop: () => void shutdown('stop request'),
     });
+    failing = 'Prometheus metrics';
+    if (opts.metrics) metrics = await startMetricsListener({ ctx: control.ctx, port: opts.metricsPort, bind: apiBind, log });
   } catch (err) {
-    process.stderr.write(`error: cannot serve the management API: ${(err as Error).message}\n`);
+    const e = err as NodeJS.ErrnoException;
+    const [port, flag] = failing === 'management API' ? [opts.apiPort, '--api-port N, or --no-management'] : [opts.metricsPort, '--metrics-port N, or --no-metrics'];
+    if (e.code === 'EADDRINUSE') process.stderr.write(`error: ${hostPort({ host: apiBind, port })} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
+    else process.stderr.write(`error: cannot serve the ${failing}: ${e.message}\n`);
+    stats?.stop();
+    await control?.close();
     await server.stopApp('shutdown');
     await storage.close();
     rmSync(paths.pidFile, { force: true });
@@ -267,9 +310,16 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   log.info(`control socket on ${paths.socket}`);
-  if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}`);
-  if (server.tlsAddress) log.info(`AMQPS listener on ${server.tlsAddress.host}:${server.tlsAddress.port}`);
-  log.info(`AMQP listener on ${server.address!.host}:${server.address!.port}`);
+  // "management API listener on HOST:PORT" stays as it was (scripts and tests read it); the URL is for people.
+  if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}, web UI on ${httpUrl(control.apiAddress)}`);
+  if (metrics) log.info(`Prometheus metrics on ${httpUrl(metrics.address)}metrics`);
+  if (server.tlsAddress) log.info(`AMQPS listener on ${hostPort(server.tlsAddress)}`);
+  log.info(`AMQP listener on ${hostPort(server.address!)}`);
   // SIGHUP re-reads the TLS certificates (renewed ones) without dropping connections.
   process.on('SIGHUP', () => server.reloadTls());
+}
+
+function httpUrl(a: { host: string; port: number }): string {
+  const host = a.host === '0.0.0.0' || a.host === '::' ? 'localhost' : a.host.includes(':') ? `[${a.host}]` : a.host;
+  return `http://${host}:${a.port}/`;
 }

@@ -20,9 +20,11 @@ export class PublisherConfirms {
   private settledUpTo = 0;
   /** highest sequence number the client has been told about */
   private confirmedUpTo = 0;
-  /** publishes waiting for their store batch, in publish order */
+  /** publishes waiting for their store batch, in publish order, from index `head` on (the
+   *  released front is dropped in bulk, not spliced off per durability batch) */
   private readonly waitingSeq: number[] = [];
   private readonly waitingBatch: number[] = [];
+  private head = 0;
   /** publishes to be nacked */
   private readonly nacks = new Set<number>();
 
@@ -40,7 +42,7 @@ export class PublisherConfirms {
 
   /** A publish was handled; `batch` is the store batch to wait for (0: none). */
   settle(seq: number, batch: number, nack: boolean): void {
-    const lastWaiting = this.waitingBatch.length > 0 ? this.waitingBatch[this.waitingBatch.length - 1]! : 0;
+    const lastWaiting = this.waitingBatch.length > this.head ? this.waitingBatch[this.waitingBatch.length - 1]! : 0;
     if (nack) this.nacks.add(seq);
     if (batch > this.sink.durableBatch() || lastWaiting > 0) {
       this.waitingSeq.push(seq);
@@ -56,15 +58,27 @@ export class PublisherConfirms {
    * the batch `failed` (it could not be made durable).
    */
   onDurable(batch: number, failed = false): void {
-    let released = 0;
-    while (released < this.waitingBatch.length && this.waitingBatch[released]! <= batch) released++;
-    if (released === 0) return;
-    if (failed) for (let i = 0; i < released; i++) this.nacks.add(this.waitingSeq[i]!);
+    const from = this.head;
+    const length = this.waitingBatch.length;
+    let released = from;
+    while (released < length && this.waitingBatch[released]! <= batch) released++;
+    if (released === from) return;
+    if (failed) for (let i = from; i < released; i++) this.nacks.add(this.waitingSeq[i]!);
     if (this.nacks.size === 0) this.release(this.waitingSeq[released - 1]!);
-    else for (let i = 0; i < released; i++) this.release(this.waitingSeq[i]!);
-    this.waitingSeq.splice(0, released);
-    this.waitingBatch.splice(0, released);
-    if (this.waitingBatch.length === 0) this.sink.waitForDurability(false);
+    else for (let i = from; i < released; i++) this.release(this.waitingSeq[i]!);
+    this.head = released;
+    if (released === length) {
+      this.waitingSeq.length = 0;
+      this.waitingBatch.length = 0;
+      this.head = 0;
+      this.sink.waitForDurability(false);
+    } else if (released >= 4096 && released * 2 >= length) {
+      // drop the released front once it is most of the arrays
+      this.waitingSeq.copyWithin(0, released);
+      this.waitingBatch.copyWithin(0, released);
+      this.waitingSeq.length = this.waitingBatch.length = length - released;
+      this.head = 0;
+    }
   }
 
   /** Writes the coalesced ack, if any (just before the connection flushes). */
@@ -77,7 +91,7 @@ export class PublisherConfirms {
 
   /** Confirms `seq` and everything before it: acks coalesce, a nack goes out in its place. */
   private release(seq: number): void {
-    if (this.nacks.delete(seq)) {
+    if (this.nacks.size !== 0 && this.nacks.delete(seq)) {
       this.writeAcks();
       writeBasicNack(this.sink.writer, this.sink.number, seq, false, false);
       this.confirmedUpTo = seq;

@@ -15,14 +15,22 @@ export const CAPABILITIES: FieldTable = {
   direct_reply_to: true,
 };
 
+/**
+ * The RabbitMQ release whose behaviour warren follows. Reported as `version`, because clients read
+ * it as RabbitMQ's (aioamqp and AiiDA parse it and gate features on it), while `product` stays
+ * Warren (warren is not RabbitMQ) and `warren_version` carries warren's own version.
+ */
+export const RABBITMQ_COMPATIBLE_VERSION = '3.10.8';
+
 export function serverProperties(): FieldTable {
   return {
     product: 'Warren',
-    version: VERSION,
+    version: RABBITMQ_COMPATIBLE_VERSION,
+    warren_version: VERSION,
     platform: `Node.js ${process.version}`,
     cluster_name: `warren@${hostname()}`,
     copyright: 'Copyright (c) the Warren authors',
-    information: 'Licensed under the MIT license',
+    information: `Warren ${VERSION}, following RabbitMQ ${RABBITMQ_COMPATIBLE_VERSION}; licensed under the MIT license`,
     capabilities: CAPABILITIES,
   };
 }

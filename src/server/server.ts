@@ -4,7 +4,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { AmqpError, ReplyCode } from '../amqp/index.js';
 import { Broker } from '../broker/broker.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
+import { Connection } from './connection.js';
+import type { ConnectionLimits } from './handshake.js';
 import { MAX_MESSAGE_SIZE } from './content-assembler.js';
 import type { Logger } from './logger.js';
 import { ResourceMonitor, type ResourceLimits } from './resource-monitor.js';
@@ -27,6 +29,9 @@ export interface ServerOptions {
   tls?: TlsListenerOptions;
 }
 
+/** The default bind: every IPv6 and IPv4 address, as RabbitMQ's listener on [::]:5672. */
+export const ANY_ADDRESS = '::';
+
 function listen(server: Server, port: number, bind: string): Promise<{ host: string; port: number } | null> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -38,8 +43,28 @@ function listen(server: Server, port: number, bind: string): Promise<{ host: str
   });
 }
 
-/** per-message overhead beyond the body (objects, the header bytes, the queue slot), without a memory budget */
-const MESSAGE_OVERHEAD = 700;
+/** The address every listener uses for `bind`: the default '::' is 0.0.0.0 on a host without IPv6. */
+export async function effectiveBind(bind: string): Promise<string> {
+  if (bind !== ANY_ADDRESS) return bind;
+  const probe = createServer();
+  try {
+    await listen(probe, 0, ANY_ADDRESS);
+    return ANY_ADDRESS;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL' ? '0.0.0.0' : ANY_ADDRESS;
+  } finally {
+    if (probe.listening) await new Promise((resolve) => probe.close(resolve));
+  }
+}
+
+/** host:port for logs, IPv6 addresses in brackets ([::]:5672). */
+export function hostPort(a: { host: string; port: number }): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+/** An IPv4 peer of a dual-stack listener is ::ffff:a.b.c.d; RabbitMQ names it a.b.c.d. */
+const plainAddress = (address: string | undefined): string => (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 
 export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000, maxConnections: Infinity, maxMessageSize: MAX_MESSAGE_SIZE };
 
@@ -179,9 +204,9 @@ export class WarrenServer {
     const connection = new Connection(
       socket,
       {
-        host: socket.remoteAddress ?? '',
+        host: plainAddress(socket.remoteAddress),
         port: socket.remotePort ?? 0,
-        localHost: socket.localAddress ?? '',
+        localHost: plainAddress(socket.localAddress),
         localPort: socket.localPort ?? 0,
       },
       {
@@ -230,7 +255,7 @@ export class WarrenServer {
     if (this.broker.memory) bytes = this.broker.accountedMemory;
     else {
       for (const vhost of this.broker.vhosts.values()) {
-        for (const q of vhost.queues.values()) bytes += q.readyBytes + q.unackedBytes + (q.messageCount + q.unackedCount) * MESSAGE_OVERHEAD;
+        for (const q of vhost.queues.values()) bytes += q.readyBytes + q.unackedBytes + (q.messageCount + q.unackedCount) * MESSAGE_MEMORY_ESTIMATE;
       }
     }
     for (const c of this.connections) bytes += c.pendingBytes;

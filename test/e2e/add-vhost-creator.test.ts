@@ -6,7 +6,7 @@ import { parseTsv, runCtl, uniqueName, type Target } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
 for (const t of MESSAGING_TARGETS) {
-  describe.skipIf(t.skip)(`warrenctl add_vhost gives its creator the vhost, against ${t.name === 'rabbitmq' ? 'RabbitMQ' : 'warren'}`, { timeout: 60_000 }, () => {
+  describe.skipIf(t.skip)(`warrenctl add_vhost gives its creator the vhost, against ${t.name === 'rabbitmq' ? 'RabbitMQ' : 'warren'}`, () => {
     let target: Target;
     const vhost = uniqueName('safety-perms-addvhost');
     const ctl = (args: readonly string[]) => runCtl([...t.args(target), ...args]);

@@ -13,7 +13,7 @@ import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
 import { ctlEnv, MESSAGING_TARGETS } from './messaging-helpers.js';
 
 for (const spec of MESSAGING_TARGETS) {
-  describe.skipIf(spec.skip)(`broker replies against ${spec.name}`, { timeout: 120_000 }, () => {
+  describe.skipIf(spec.skip)(`broker replies against ${spec.name}`, () => {
     let target: Target;
     let args: string[];
     const vhost = uniqueName('cli-rep');

@@ -47,9 +47,21 @@ export async function stopApp(node: string, node1: string): Promise<void> {
   await rabbitmqctl('-n', node, 'stop_app');
 }
 
+/**
+ * start_app, tried again when it fails: node 1 is shared, and a vhost another suite deletes while this node boots
+ * makes RabbitMQ 3.10's boot fail ({no_such_vhost, ...}); the next attempt starts cleanly.
+ */
 export async function startApp(node: string): Promise<void> {
-  await rabbitmqctl('-n', node, 'start_app');
-  await rabbitmqctl('-n', node, 'await_startup');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rabbitmqctl('-n', node, 'start_app');
+      await rabbitmqctl('-n', node, 'await_startup');
+      break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      console.warn(`[e2e] start_app on ${node} failed (attempt ${attempt}), trying again: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    }
+  }
   stopped.delete(node);
 }
 

@@ -28,25 +28,45 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     for (const q of queues) await api(api1(), `/api/queues/%2F/${encodeURIComponent(q)}`, { method: 'DELETE' }).catch(() => {});
   });
 
-  it('has three running nodes', async () => {
-    const nodes = await api<{ name: string; running: boolean }[]>(api1(), '/api/nodes');
-    expect(nodes.filter((n) => n.running).map((n) => n.name).sort()).toEqual([...names].sort());
+  it('cluster_status through a multi-node profile shows three running nodes', async () => {
+    const env = { WARREN_CONFIG: clusterProfile('cluster', [0, 1, 2]) };
+    const r = await runCtl(['-N', 'cluster', 'cluster_status', '--formatter', 'json'], { env });
+    expect(r.code).toBe(0);
+    const status = JSON.parse(r.stdout) as { disk_nodes: string[]; running_nodes: string[]; versions: Record<string, unknown>; alarms: unknown[] };
     expect(new Set(names).size).toBe(3);
+    expect([...status.running_nodes].sort()).toEqual([...names].sort());
+    expect([...status.disk_nodes].sort()).toEqual([...names].sort());
+    expect(Object.keys(status.versions).sort()).toEqual([...names].sort());
+    const table = await runCtl(['-N', 'cluster', 'cluster_status'], { env });
+    expect(parseTsv(table.stdout).map((row) => [row.node, row.running])).toEqual(expect.arrayContaining(names.map((n) => [n, 'true'])));
   });
 
   it('a quorum queue declared with warrenctl on node 2 lists node 2 as its leader and all three nodes as members', async () => {
     const q = uniqueName('cluster-qq');
     queues.push(q);
-    const r = await runCtl(['declare_queue', q, '--durable', '--arguments', '{"x-queue-type":"quorum"}', '--url', CLUSTER_URLS[1] as string, '--api-url', CLUSTER_API_URLS[1] as string]);
+    const r = await runCtl(['declare_queue', q, '--type', 'quorum', '--url', CLUSTER_URLS[1] as string, '--api-url', CLUSTER_API_URLS[1] as string]);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
-    const info = await waitFor(async () => {
-      const i = await queue(q);
-      return i.leader && i.members?.length === 3 ? i : undefined;
-    }, `leader and members of ${q}`);
-    expect(info.type).toBe('quorum');
-    expect(info.leader).toBe(names[1]);
-    expect([...(info.members ?? [])].sort()).toEqual([...names].sort());
+    const env = { WARREN_CONFIG: clusterProfile('cluster', [0, 1, 2]) };
+    const row = await waitFor(async () => {
+      const list = await runCtl(['-N', 'cluster', 'list_queues', 'name', 'type', 'leader', 'members', 'online'], { env });
+      const found = parseTsv(list.stdout).find((x) => x.name === q);
+      return found?.leader && found.members?.split(',').length === 3 ? found : undefined;
+    }, `leader and members of ${q} in list_queues`, { intervalMs: 500 });
+    expect(row.type).toBe('quorum');
+    expect(row.leader).toBe(names[1]);
+    const listed = (text: string): string[] => text.replace(/^\[|\]$/g, '').split(',').map((m) => m.trim()).sort();
+    expect(listed(row.members as string)).toEqual([...names].sort());
+    expect(listed(row.online as string)).toEqual([...names].sort());
+    const status = await runCtl(['-N', 'cluster', 'quorum_status', q], { env });
+    expect(status.code).toBe(0);
+    const members = parseTsv(status.stdout);
+    expect(members.map((m) => m.member).sort()).toEqual([...names].sort());
+    expect(members.find((m) => m.role === 'leader')?.member).toBe(names[1]);
+    // rebalance starts RabbitMQ's rebalance of quorum leaders (asynchronous) and answers at once
+    const rebalance = await runCtl(['-N', 'cluster', 'rebalance'], { env });
+    expect(rebalance.stderr).not.toMatch(/Error/);
+    expect(rebalance.code).toBe(0);
   });
 
   it("stop_app on the leader's node moves leadership, and list_queues through a multi-node profile keeps answering", async () => {
@@ -69,10 +89,14 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
         return l && l !== leader ? l : undefined;
       }, `a new leader for ${q}`, { timeoutMs: 120_000, intervalMs: 500 });
       expect(names).toContain(moved);
-      const during = await runCtl(['-N', 'cluster', 'list_queues', 'name', 'messages'], { env, timeoutMs: 120_000 });
-      expect(during.stderr).not.toMatch(/Error/);
-      expect(during.code).toBe(0);
-      expect(parseTsv(during.stdout).map((row) => row.name)).toContain(q);
+      const during = await waitFor(async () => {
+        const r = await runCtl(['-N', 'cluster', 'list_queues', 'name', 'leader', 'online'], { env, timeoutMs: 120_000 });
+        expect(r.stderr).not.toMatch(/Error/);
+        expect(r.code).toBe(0);
+        const row = parseTsv(r.stdout).find((x) => x.name === q);
+        return row && row.leader === moved && !String(row.online).includes(leader) ? row : undefined;
+      }, `list_queues through the profile to show the new leader of ${q}`, { timeoutMs: 120_000, intervalMs: 1000 });
+      expect(during.leader).not.toBe(leader);
     } finally {
       await startApp(leader);
     }

@@ -8,7 +8,7 @@ import { parseTsv, RABBITMQ_API_URL, rabbitmqTarget, runCtl, type Target, unique
 
 type Item = Record<string, unknown>;
 
-describe('import_definitions into warren', { timeout: 120_000 }, () => {
+describe('import_definitions into warren', () => {
   let warren: Target;
   let dir: string;
   const ctl = (words: readonly string[]) => runCtl([...warren.args, ...words]);

@@ -4,7 +4,7 @@ import { waitFor } from '../helpers/wait.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
 import { runCtl } from './ctl.js';
 
-describe('warrenctl migrate refusals against warren', { timeout: 120_000 }, () => {
+describe('warrenctl migrate refusals against warren', () => {
   let source: Warren;
   let other: Warren;
   let otherApi = '';

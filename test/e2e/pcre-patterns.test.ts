@@ -43,7 +43,7 @@ const REFUSED = ['\\u0041', '(', 'a)', '[a', 'a**', '^*', '[:alpha:]', '[[:foo:]
 const UNTRANSLATABLE = ['(a)\\1', '\\p{L}'];
 
 for (const spec of MESSAGING_TARGETS) {
-  describe.skipIf(spec.skip)(`PCRE patterns against ${spec.name}`, { timeout: 180_000 }, () => {
+  describe.skipIf(spec.skip)(`PCRE patterns against ${spec.name}`, () => {
     let target: Target;
     let args: string[];
     const vhost = uniqueName('cli-pcre');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WAIT_DEADLINE_MS, waitFor } from '../helpers/wait.js';
+import { WAIT_DEADLINE_MS } from '../helpers/wait.js';
 import { ctlBin, projectRoot, startWarren, type Warren } from '../helpers/warren.js';
 import { ctlMain } from '../helpers/ctl-main.js';
 import { parseTsv, RABBITMQ_API_URL, uniqueName, type CtlOptions } from './ctl.js';
@@ -25,8 +25,8 @@ interface RemoteTarget {
 
 async function warrenTcp(): Promise<RemoteTarget> {
   const w: Warren = await startWarren({ args: ['--api-port', '0'] });
-  const m = await waitFor(() => /management API listener on (\S+):(\d+)/.exec(w.output()) ?? undefined, 'the management API listener');
-  return { name: 'warren', apiUrl: `http://${m[1]}:${m[2]}`, amqpUrl: `amqp://${w.host}:${w.port}`, user: 'guest', password: 'guest', stop: async () => void (await w.stop()) };
+  if (!w.apiUrl) throw new Error(`no API listener:\n${w.output()}`);
+  return { name: 'warren', apiUrl: w.apiUrl.replace(/\/$/, ''), amqpUrl: `amqp://${w.host}:${w.port}`, user: 'guest', password: 'guest', stop: async () => void (await w.stop()) };
 }
 
 function rabbitmq(): RemoteTarget {

@@ -1,4 +1,6 @@
 // Starts a real warren-server on port 0 with a temporary data directory, for integration tests.
+// The management listener (default 15672) and the metrics listener (default 15692) also get port 0
+// unless the test asks otherwise, so test daemons never collide with a RabbitMQ on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,10 @@ export interface Warren {
   dataDir: string;
   /** path of the control socket (data dir / warren.sock) */
   socket: string;
+  /** http://127.0.0.1:PORT/ of the management UI and API (null with --no-management) */
+  apiUrl: string | null;
+  /** http://127.0.0.1:PORT/metrics (null with --no-metrics) */
+  metricsUrl: string | null;
   process: ChildProcess;
   /** everything the daemon printed so far (stdout + stderr) */
   output(): string;
@@ -33,12 +39,22 @@ export interface StartOptions {
 }
 
 const LISTENER_LINE = /AMQP listener on (\S+):(\d+)/;
+const API_LINE = /management API listener on \S+, web UI on (\S+)/;
+const METRICS_LINE = /Prometheus metrics on (\S+)/;
+
+/** --api-port 0 and --metrics-port 0 unless the test chose a port or turned the listener off. */
+export function listenerArgs(args: string[]): string[] {
+  const extra: string[] = [];
+  if (!args.includes('--api-port') && !args.includes('--no-management')) extra.push('--api-port', '0');
+  if (!args.includes('--metrics-port') && !args.includes('--no-metrics')) extra.push('--metrics-port', '0');
+  return extra;
+}
 
 export async function startWarren(options: StartOptions = {}): Promise<Warren> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'warren-test-'));
   // stderr joins stdout in one pipe (the shell execs node with 2>&1), so output() keeps the daemon's order: a
   // warning logged before the listener line is there once the listener line is
-  const args = [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
+  const args = [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...listenerArgs(options.args ?? []), ...(options.args ?? [])];
   const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,6 +87,8 @@ export async function startWarren(options: StartOptions = {}): Promise<Warren> {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     dataDir,
     socket: join(dataDir, 'warren.sock'),
+    apiUrl: API_LINE.exec(out)?.[1] ?? null,
+    metricsUrl: METRICS_LINE.exec(out)?.[1] ?? null,
     process: child,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

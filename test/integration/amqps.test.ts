@@ -67,7 +67,7 @@ describe.skipIf(!OPENSSL)('AMQPS listener', () => {
   }
 
   it('serves amqplib over amqps with a client certificate signed by the CA', async () => {
-    const c = await amqp.connect(url(), clientTls());
+    const c = await amqp.connect(url(), clientTls() as Parameters<typeof amqp.connect>[1]);
     const ch = await c.createChannel();
     const q = (await ch.assertQueue('', { exclusive: true })).queue;
     ch.sendToQueue(q, Buffer.from('over tls'));
@@ -148,7 +148,7 @@ conn.close()
   it('reloads its certificate on SIGHUP without dropping open connections', async () => {
     const before = await probe(clientTls());
     const serialBefore = before.socket!.getPeerCertificate().serialNumber;
-    const open = await amqp.connect(url(), clientTls());
+    const open = await amqp.connect(url(), clientTls() as Parameters<typeof amqp.connect>[1]);
     const ch = await open.createChannel();
     copyFileSync(file('server2.pem'), file('live.pem'));
     copyFileSync(file('server2.key'), file('live.key'));
@@ -170,7 +170,7 @@ describe.skipIf(!OPENSSL)('AMQPS options', () => {
     const { serverBin } = await import('../helpers/warren.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'warren-amqps-opt-'));
     try {
-      const run = (...args: string[]) => spawnSync(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
+      const run = (...args: string[]) => spawnSync(process.execPath, [serverBin, '--port', '0', '--no-management', '--no-metrics', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
       const half = run('--tls-cert', '/nonexistent.pem');
       expect(half.status).toBe(64);
       expect(half.stderr).toBe('error: --tls-cert and --tls-key go together\n');

@@ -82,7 +82,7 @@ describe('handshake timeout (--handshake-timeout, RabbitMQ handshake_timeout)', 
     expect(goodClosed).toEqual([]);
     await good.close();
     expect(warren.output()).toMatch(/handshake timeout/);
-  }, 120_000);
+  });
 });
 
 describe('input after a framing error', () => {
@@ -103,7 +103,7 @@ describe('input after a framing error', () => {
     await ok.openChannel(1);
     ok.close();
     await waitFor(() => c.closed, 'the failed connection closed');
-  }, 120_000);
+  });
 });
 
 describe('memory alarm', () => {
@@ -139,5 +139,5 @@ describe('memory alarm', () => {
     } finally {
       await w.stop();
     }
-  }, 120_000);
+  });
 });

@@ -25,7 +25,7 @@ function tempDir(): string {
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--no-management', '--no-metrics', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     // A daemon that starts when it should have refused is stopped at once (the test then fails).

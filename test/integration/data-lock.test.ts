@@ -54,7 +54,7 @@ describe('the data directory lock', () => {
     const dir = tempDir();
     const w = await startWarren({ dataDir: dir });
     try {
-      const r = spawnSync(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dir], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--no-management', '--no-metrics', '--data-dir', dir], { encoding: 'utf8' });
       expect(r.status).toBe(EX_UNAVAILABLE);
       expect(r.stderr).toBe(`error: data directory ${dir} is in use by another warren-server (pid ${w.process.pid})\n`);
     } finally {

@@ -27,7 +27,7 @@ beforeAll(async () => {
   // Both listeners on every address (dual stack), so a test can reach them through loopback
   // addresses other than 127.0.0.1 and through the machine's own non-loopback address.
   warren = await startWarren({ args: ['--bind', '::', '--api-port', '0', '--api-bind', '::'] });
-  apiPort = Number(/management API listener on \S+:(\d+)/.exec(warren.output())![1]);
+  apiPort = Number(new URL(warren.apiUrl!).port);
   const socket = { socketPath: warren.socket };
   await call(socket, 'PUT', '/api/users/remote-admin', { json: { password: admin.password, tags: 'administrator' } });
   await call(socket, 'PUT', '/api/permissions/%2F/remote-admin', { json: { configure: '.*', write: '.*', read: '.*' } });

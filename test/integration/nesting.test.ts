@@ -1,6 +1,6 @@
 // Issue 10.3: a durable queue whose arguments nested arrays 3,000 deep made every later start fail
 // ("Maximum call stack size exceeded"). Field tables now nest at most MAX_FIELD_NESTING levels on the
-// wire (deeper: connection.close 502 SYNTAX_ERROR, as for any table warren cannot parse; RabbitMQ
+// wire (deeper: connection.close 501 FRAME_ERROR, as for any arguments warren cannot decode; RabbitMQ
 // itself accepts any depth that fits a frame), and the stored-definitions reader is bounded: a value
 // an older version stored deeper than that is left out with a "damage:" line, never stops a start.
 import { appendFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FIELD_NESTING, MethodId } from '../../src/amqp/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startWarren, type Warren } from '../helpers/warren.js';
+import { call } from './api-http.js';
 
 /** queue.declare (durable) whose arguments are {deep: N nested arrays}, built by hand. */
 function declareNested(name: string, depth: number): Buffer {
@@ -38,7 +39,7 @@ afterEach(async () => {
 });
 
 describe('field-table nesting (issue 10.3)', () => {
-  it(`accepts ${MAX_FIELD_NESTING} levels, refuses deeper with 502 SYNTAX_ERROR, and restarts with the deepest accepted`, async () => {
+  it(`accepts ${MAX_FIELD_NESTING} levels, refuses deeper with 501 FRAME_ERROR, and restarts with the deepest accepted`, async () => {
     const w = await startWarren({ keepDataDir: true });
     let c = await RawClient.login(w.port);
     await c.openChannel(1);
@@ -47,7 +48,7 @@ describe('field-table nesting (issue 10.3)', () => {
     for (const depth of [MAX_FIELD_NESTING + 1, 3000]) {
       c.sendBytes(declareNested(`too-deep-${depth}`, depth));
       const close = await c.expect(MethodId.CONNECTION_CLOSE);
-      expect(close.method).toMatchObject({ replyCode: 502, replyText: `SYNTAX_ERROR - field table nested deeper than ${MAX_FIELD_NESTING} levels` });
+      expect(close.method).toMatchObject({ replyCode: 501, replyText: `FRAME_ERROR - cannot decode: field table nested deeper than ${MAX_FIELD_NESTING} levels`, classId: 50, methodId: 10 });
       c.close();
       c = await RawClient.login(w.port);
       await c.openChannel(1);
@@ -63,6 +64,18 @@ describe('field-table nesting (issue 10.3)', () => {
     c.send(1, MethodId.QUEUE_DECLARE, { queue: 'too-deep-3000', passive: true });
     expect((await c.expect(MethodId.CHANNEL_CLOSE)).method).toMatchObject({ replyCode: 404 });
     c.close();
+  });
+
+  it('refuses the same nesting through the management API (400), so it is never stored', async () => {
+    const w = await startWarren();
+    started.push(w);
+    const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const put = (name: string, depth: number) =>
+      call({ socketPath: w.socket }, 'PUT', `/api/queues/%2F/${name}`, { raw: `{"durable":true,"arguments":{"deep":${deep(depth)}}}` });
+    expect((await put('api-at-limit', MAX_FIELD_NESTING)).status).toBeLessThan(300);
+    const refused = await put('api-too-deep', 3000);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/nest deeper than 100 levels/);
   });
 
   it('starts with durable queues an older version stored 3,000 and 20,000 levels deep, keeping their messages', async () => {

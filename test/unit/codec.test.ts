@@ -7,6 +7,7 @@ import {
   Writer,
   decodeBasicProperties,
   decodeMethod,
+  decodeTable,
   defaultsOf,
   writeBasicProperties,
   writeMethod,
@@ -136,6 +137,20 @@ describe('method codec', () => {
       const header = frames[1]!.payload;
       expect(decodeBasicProperties(new Reader().reset(header, 12, header.length)).headers).toEqual(headers);
     }
+  });
+
+  it('re-encodes a table whose keys were not UTF-8 into a well-formed table (keys stay shortstrs)', () => {
+    // 255 bytes of 0xff decode to 255 U+FFFD (765 bytes): the length octet must not wrap
+    const key = Buffer.alloc(255, 0xff);
+    const entry = Buffer.concat([Buffer.from([key.length]), key, Buffer.from('t'), Buffer.from([1]), Buffer.from([1, 0x61, 0x74, 0])]);
+    const decoded = decodeTable(entry, 0, entry.length);
+    const w = new Writer();
+    w.table(decoded);
+    const bytes = concat(w.take());
+    const again = decodeTable(bytes, 4, bytes.length);
+    expect(again['a']).toBe(false);
+    expect(Object.keys(again)).toHaveLength(2);
+    for (const k of Object.keys(again)) expect(Buffer.byteLength(k)).toBeLessThanOrEqual(255);
   });
 
   it('rejects truncated method payloads with a syntax error instead of throwing RangeError', () => {

@@ -10,8 +10,8 @@ const binding = (routingKey: string): Binding => ({ source: 'x', destination: { 
 
 /** Reference: does the pattern match the key ('*' one word, '#' zero or more), by DP over word indexes. */
 function reference(pattern: string, key: string): boolean {
-  const p = pattern.split('.');
-  const k = key.split('.');
+  const p = pattern === '' ? [] : pattern.split('.');
+  const k = key === '' ? [] : key.split('.');
   // ok[i][j]: p[i..] matches k[j..]
   const ok: boolean[][] = Array.from({ length: p.length + 1 }, () => new Array<boolean>(k.length + 1).fill(false));
   ok[p.length]![k.length] = true;

@@ -1219,6 +1219,24 @@ function decodeBasicPublish(r: Reader): BasicPublish {
   return { id: MethodId.BASIC_PUBLISH, ticket, exchange, routingKey, mandatory, immediate };
 }
 
+const reusedBasicPublish: BasicPublish = { id: MethodId.BASIC_PUBLISH, ticket: 0, exchange: '', routingKey: '', mandatory: false, immediate: false };
+
+function decodeBasicPublishReusing(r: Reader): BasicPublish {
+  const ticket = r.short();
+  const exchange = r.shortstr();
+  const routingKey = r.shortstr();
+  const bits1 = r.octet();
+  const mandatory = (bits1 & 1) !== 0;
+  const immediate = (bits1 & 2) !== 0;
+  const m = reusedBasicPublish;
+  m.ticket = ticket;
+  m.exchange = exchange;
+  m.routingKey = routingKey;
+  m.mandatory = mandatory;
+  m.immediate = immediate;
+  return m;
+}
+
 export function writeBasicPublish(w: Writer, channel: number, ticket: number, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): void {
   w.begin(Frame.METHOD, channel);
   w.long(MethodId.BASIC_PUBLISH);
@@ -1375,6 +1393,18 @@ function decodeBasicAck(r: Reader): BasicAck {
   return { id: MethodId.BASIC_ACK, deliveryTag, multiple };
 }
 
+const reusedBasicAck: BasicAck = { id: MethodId.BASIC_ACK, deliveryTag: 0, multiple: false };
+
+function decodeBasicAckReusing(r: Reader): BasicAck {
+  const deliveryTag = r.longlong();
+  const bits1 = r.octet();
+  const multiple = (bits1 & 1) !== 0;
+  const m = reusedBasicAck;
+  m.deliveryTag = deliveryTag;
+  m.multiple = multiple;
+  return m;
+}
+
 export function writeBasicAck(w: Writer, channel: number, deliveryTag: number, multiple: boolean): void {
   w.begin(Frame.METHOD, channel);
   w.long(MethodId.BASIC_ACK);
@@ -1395,6 +1425,18 @@ function decodeBasicReject(r: Reader): BasicReject {
   const bits1 = r.octet();
   const requeue = (bits1 & 1) !== 0;
   return { id: MethodId.BASIC_REJECT, deliveryTag, requeue };
+}
+
+const reusedBasicReject: BasicReject = { id: MethodId.BASIC_REJECT, deliveryTag: 0, requeue: false };
+
+function decodeBasicRejectReusing(r: Reader): BasicReject {
+  const deliveryTag = r.longlong();
+  const bits1 = r.octet();
+  const requeue = (bits1 & 1) !== 0;
+  const m = reusedBasicReject;
+  m.deliveryTag = deliveryTag;
+  m.requeue = requeue;
+  return m;
 }
 
 export function writeBasicReject(w: Writer, channel: number, deliveryTag: number, requeue: boolean): void {
@@ -1472,6 +1514,20 @@ function decodeBasicNack(r: Reader): BasicNack {
   const multiple = (bits1 & 1) !== 0;
   const requeue = (bits1 & 2) !== 0;
   return { id: MethodId.BASIC_NACK, deliveryTag, multiple, requeue };
+}
+
+const reusedBasicNack: BasicNack = { id: MethodId.BASIC_NACK, deliveryTag: 0, multiple: false, requeue: false };
+
+function decodeBasicNackReusing(r: Reader): BasicNack {
+  const deliveryTag = r.longlong();
+  const bits1 = r.octet();
+  const multiple = (bits1 & 1) !== 0;
+  const requeue = (bits1 & 2) !== 0;
+  const m = reusedBasicNack;
+  m.deliveryTag = deliveryTag;
+  m.multiple = multiple;
+  m.requeue = requeue;
+  return m;
 }
 
 export function writeBasicNack(w: Writer, channel: number, deliveryTag: number, multiple: boolean, requeue: boolean): void {
@@ -1674,9 +1730,21 @@ export type Method =
   | ConfirmSelect
   | ConfirmSelectOk;
 
-/** Decodes a method frame payload; null for an unknown class or method id. */
-export function decodeMethod(r: Reader): Method | null {
+/**
+ * Decodes a method frame payload; null for an unknown class or method id. With `reuse`, the
+ * per-message methods (basic.publish, basic.ack, basic.nack, basic.reject) come back in one object per method kind,
+ * overwritten by the next frame of that kind: read it before decoding another frame, never keep it.
+ */
+export function decodeMethod(r: Reader, reuse = false): Method | null {
   switch (r.long()) {
+    case MethodId.BASIC_PUBLISH:
+      return reuse ? decodeBasicPublishReusing(r) : decodeBasicPublish(r);
+    case MethodId.BASIC_ACK:
+      return reuse ? decodeBasicAckReusing(r) : decodeBasicAck(r);
+    case MethodId.BASIC_REJECT:
+      return reuse ? decodeBasicRejectReusing(r) : decodeBasicReject(r);
+    case MethodId.BASIC_NACK:
+      return reuse ? decodeBasicNackReusing(r) : decodeBasicNack(r);
     case MethodId.CONNECTION_START:
       return decodeConnectionStart(r);
     case MethodId.CONNECTION_START_OK:
@@ -1769,8 +1837,6 @@ export function decodeMethod(r: Reader): Method | null {
       return decodeBasicCancel(r);
     case MethodId.BASIC_CANCEL_OK:
       return decodeBasicCancelOk(r);
-    case MethodId.BASIC_PUBLISH:
-      return decodeBasicPublish(r);
     case MethodId.BASIC_RETURN:
       return decodeBasicReturn(r);
     case MethodId.BASIC_DELIVER:
@@ -1781,18 +1847,12 @@ export function decodeMethod(r: Reader): Method | null {
       return decodeBasicGetOk(r);
     case MethodId.BASIC_GET_EMPTY:
       return decodeBasicGetEmpty(r);
-    case MethodId.BASIC_ACK:
-      return decodeBasicAck(r);
-    case MethodId.BASIC_REJECT:
-      return decodeBasicReject(r);
     case MethodId.BASIC_RECOVER_ASYNC:
       return decodeBasicRecoverAsync(r);
     case MethodId.BASIC_RECOVER:
       return decodeBasicRecover(r);
     case MethodId.BASIC_RECOVER_OK:
       return decodeBasicRecoverOk(r);
-    case MethodId.BASIC_NACK:
-      return decodeBasicNack(r);
     case MethodId.TX_SELECT:
       return decodeTxSelect(r);
     case MethodId.TX_SELECT_OK:

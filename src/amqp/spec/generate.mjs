@@ -19,6 +19,10 @@ const DEFAULT = {
   shortstr: "''", longstr: 'EMPTY', bit: 'false', table: '{}', timestamp: 'new Timestamp(0n)',
 };
 
+// Methods a busy client sends once per message: with `reuse`, decodeMethod() fills one object per
+// method kind instead of allocating one per frame (the caller must not keep it past the frame).
+const REUSED = new Set(['basic.publish', 'basic.ack', 'basic.nack', 'basic.reject']);
+
 const camel = (s) => s.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 const pascal = (s) => camel(s).replace(/^[a-z]/, (c) => c.toUpperCase());
 const upper = (s) => s.replace(/-/g, '_').toUpperCase();
@@ -178,6 +182,17 @@ export function generate(text) {
     L.push(`  return { id: MethodId.${upper(c.name)}_${upper(m.name)}${m.fields.map((f) => (local(f.name) === camel(f.name) ? ', ' + camel(f.name) : `, ${camel(f.name)}: ${local(f.name)}`)).join('')} };`);
     L.push('}');
     L.push('');
+    if (REUSED.has(`${c.name}.${m.name}`)) {
+      L.push(`const reused${T}: ${T} = { id: MethodId.${upper(c.name)}_${upper(m.name)}${m.fields.map((f) => `, ${camel(f.name)}: ${DEFAULT[f.type]}`).join('')} };`);
+      L.push('');
+      L.push(`function decode${T}Reusing(r: Reader): ${T} {`);
+      L.push(...readFields(m.fields, !m.content));
+      L.push(`  const m = reused${T};`);
+      for (const f of m.fields) L.push(`  m.${camel(f.name)} = ${local(f.name)};`);
+      L.push('  return m;');
+      L.push('}');
+      L.push('');
+    }
     const params = m.fields.map((f) => `${local(f.name)}: ${TS_TYPE[f.type]}`);
     L.push(`export function write${T}(w: Writer, channel: number${params.map((p) => ', ' + p).join('')}): void {`);
     L.push('  w.begin(Frame.METHOD, channel);');
@@ -189,12 +204,21 @@ export function generate(text) {
   }
   L.push(`export type Method =\n${union.map((t) => `  | ${t}`).join('\n')};`);
   L.push('');
-  L.push('/** Decodes a method frame payload; null for an unknown class or method id. */');
-  L.push('export function decodeMethod(r: Reader): Method | null {');
+  L.push('/**');
+  L.push(' * Decodes a method frame payload; null for an unknown class or method id. With `reuse`, the');
+  L.push(` * per-message methods (${[...REUSED].join(', ')}) come back in one object per method kind,`);
+  L.push(' * overwritten by the next frame of that kind: read it before decoding another frame, never keep it.');
+  L.push(' */');
+  L.push('export function decodeMethod(r: Reader, reuse = false): Method | null {');
   L.push('  switch (r.long()) {');
-  for (const c of spec.classes) for (const m of c.methods) {
+  // the per-message methods first: a switch over sparse ids may compare case by case
+  const all = spec.classes.flatMap((c) => c.methods.map((m) => ({ c, m })));
+  const hotFirst = [...all.filter(({ c, m }) => REUSED.has(`${c.name}.${m.name}`)), ...all.filter(({ c, m }) => !REUSED.has(`${c.name}.${m.name}`))];
+  for (const { c, m } of hotFirst) {
+    const T = pascal(c.name) + pascal(m.name);
     L.push(`    case MethodId.${upper(c.name)}_${upper(m.name)}:`);
-    L.push(`      return decode${pascal(c.name) + pascal(m.name)}(r);`);
+    if (REUSED.has(`${c.name}.${m.name}`)) L.push(`      return reuse ? decode${T}Reusing(r) : decode${T}(r);`);
+    else L.push(`      return decode${T}(r);`);
   }
   L.push('    default:');
   L.push('      return null;');

@@ -8,10 +8,10 @@
 // record framing, never truncated away. Files it cannot read are kept aside, never deleted.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, read, readdirSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeBasicProperties, Reader } from '../../amqp/index.js';
+import { CONTENT_HEADER_PREFIX, decodeBasicProperties, Reader } from '../../amqp/index.js';
 import { Message, ownContent, type DiskPosition } from '../message.js';
 import { AppendFile, GroupCommit } from './group-commit.js';
-import { readFully } from './io.js';
+import { readFully, writeAll } from './io.js';
 import {
   queueKey,
   StoreFormatError,
@@ -36,6 +36,8 @@ import {
   readAck,
   readRecord,
   RECORD_DELIVERED,
+  RECORD_MOVED,
+  RECORD_PUBLISH,
   RECORD_QUEUE,
   RECORD_REMOVED,
   RECORD_TRANSIENT,
@@ -43,20 +45,29 @@ import {
   type PublishRecord,
 } from './records.js';
 
-/** Start a new segment past this size; smaller segments free disk sooner. */
-const SEGMENT_BYTES = 16 * 1024 * 1024;
+/**
+ * Start a new segment past this size; smaller segments free disk sooner. WARREN_SEGMENT_BYTES
+ * (read once, at start) sets another size, for tests that need many segments quickly.
+ */
+const SEGMENT_BYTES = Number(process.env.WARREN_SEGMENT_BYTES) > 0 ? Number(process.env.WARREN_SEGMENT_BYTES) : 16 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{10})\.seg$/;
 /** where files recovery cannot use are kept (never deleted) */
 const DAMAGED_DIR = 'damaged';
 
 class Segment {
-  /** (message, queue) pairs stored here and not yet removed */
+  /** (message, queue) pairs stored here and not yet removed, plus spilled copies still held */
   live = 0;
+  /** every (message, queue) pair ever stored here: live / pairs is how much of it is still useful */
+  pairs = 0;
+  /** spilled copies still held (a segment holding any is not compacted) */
+  transientLive = 0;
   /** lowest message id stored here (ids grow with segment ids) */
   firstId = 0;
   acks: AppendFile | null = null;
   /** for reading messages back (opened on first use) */
   readFd = -1;
+  /** asynchronous reads in flight on readFd (compaction waits for them) */
+  reading = 0;
   /** queue key -> the number this segment's records use for it */
   readonly numbers = new Map<string, number>();
 
@@ -67,27 +78,47 @@ class Segment {
 }
 
 const headerReader = new Reader();
-const indexRecord: IndexRecord = { type: 0, next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, vhost: '', name: '' };
+
+/** Compact a full segment once fewer than 1 in this many of its pairs are live. */
+const COMPACT_BELOW = 10;
+
+interface Relocation {
+  segment: number;
+  offset: number;
+  /** the copy's length (a moved record is longer than the original: it names its origin) */
+  length: number;
+  /** queues still holding the old position */
+  holders: number;
+}
+const indexRecord: IndexRecord = { type: 0, next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, from: 0, vhost: '', name: '' };
 
 
 export class DiskMessageStore implements MessageStore, Overflow {
   private readonly segments = new Map<number, Segment>();
+  /** compacted segment -> old offset -> where its live record went */
+  private readonly relocated = new Map<number, Map<number, Relocation>>();
+  private readonly toCompact = new Set<Segment>();
+  private compactionScheduled = false;
   /** live segments in id order (so also in message id order) */
   private readonly order: Segment[] = [];
   private current!: Segment;
+  /** above every segment id in use or named by a moved record */
+  private nextSegmentId = 1;
   private lastId = 0;
 
   private constructor(
     readonly dir: string,
     private readonly commit: GroupCommit,
+    private readonly segmentBytes = SEGMENT_BYTES,
   ) {}
 
   /** Opens the store in `dir`, recovering what an earlier run left; `commit` batches its fsyncs. */
-  static open(dir: string, commit: GroupCommit): { store: DiskMessageStore; report: RecoveryReport } {
+  static open(dir: string, commit: GroupCommit, segmentBytes = SEGMENT_BYTES): { store: DiskMessageStore; report: RecoveryReport } {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const store = new DiskMessageStore(dir, commit);
+    const store = new DiskMessageStore(dir, commit, segmentBytes);
     const report = store.recover();
     store.roll();
+    for (const seg of store.order) store.compactIfSparse(seg);
     return { store, report };
   }
 
@@ -122,23 +153,15 @@ export class DiskMessageStore implements MessageStore, Overflow {
   }
 
   persist(message: Message, queues: readonly QueueRef[]): number {
-    if (this.current.file!.size >= SEGMENT_BYTES) this.roll();
+    if (this.current.file!.size >= this.segmentBytes) this.roll();
     const id = ++this.lastId;
     const seg = this.current;
     const file = seg.file!;
     const numbers: number[] = [];
-    for (const q of queues) {
-      const key = queueKey(q);
-      let n = seg.numbers.get(key);
-      if (n === undefined) {
-        n = seg.numbers.size;
-        seg.numbers.set(key, n);
-        this.commit.append(file, encodeQueue(n, q.vhost, q.name));
-      }
-      numbers.push(n);
-    }
+    for (const q of queues) numbers.push(this.numberIn(seg, q));
     if (seg.firstId === 0) seg.firstId = id;
     seg.live += queues.length;
+    seg.pairs += queues.length;
     const record = encodePublish(id, message.arrival, numbers, message.exchange, message.routingKey, message.header, message.body);
     message.stored = { id, handle: seg, segment: seg.id, offset: file.size, length: record.length };
     this.commit.append(file, record);
@@ -147,26 +170,149 @@ export class DiskMessageStore implements MessageStore, Overflow {
 
   delivered(message: Message, queue: QueueRef): void {
     const stored = message.stored;
-    if (!stored) return;
-    this.ack(stored.handle as Segment, RECORD_DELIVERED, stored.offset, queue);
+    const at = stored && this.resolve(stored.segment, stored.offset);
+    if (at) this.ack(at.seg, RECORD_DELIVERED, at.offset, queue);
   }
 
   removed(message: Message, queue: QueueRef): void {
     const stored = message.stored;
-    if (stored) this.removedFrom(stored.handle as Segment, stored.offset, queue);
+    if (stored) this.removedAt(stored.segment, stored.offset, queue);
   }
 
   removedAt(segment: number, offset: number, queue: QueueRef): void {
-    const seg = this.segments.get(segment);
-    if (seg) this.removedFrom(seg, offset, queue);
-  }
-
-  private removedFrom(seg: Segment, offset: number, queue: QueueRef): void {
+    const at = this.resolve(segment, offset, true);
+    if (!at) return;
+    const seg = at.seg;
     if (--seg.live === 0 && seg !== this.current) {
       this.drop(seg);
       return;
     }
-    this.ack(seg, RECORD_REMOVED, offset, queue);
+    this.ack(seg, RECORD_REMOVED, at.offset, queue);
+    this.compactIfSparse(seg);
+  }
+
+  private compactIfSparse(seg: Segment): void {
+    if (seg !== this.current && seg.live > 0 && seg.live * COMPACT_BELOW < seg.pairs) this.scheduleCompaction(seg);
+  }
+
+  private scheduleCompaction(seg: Segment): void {
+    if (seg === this.current || seg.transientLive > 0 || this.toCompact.has(seg)) return;
+    this.toCompact.add(seg);
+    if (this.compactionScheduled) return;
+    this.compactionScheduled = true;
+    setTimeout(() => {
+      this.compactionScheduled = false;
+      for (const s of [...this.toCompact]) {
+        this.toCompact.delete(s);
+        if (this.segments.get(s.id) === s) this.compact(s);
+      }
+    }, 10).unref();
+  }
+
+  /**
+   * Moves the live records of a mostly dead segment forward into the current one, then deletes it,
+   * all in one turn of the event loop (nothing else touches either meanwhile). Crash-safe: the
+   * copies are fsynced before the original is unlinked, and recovery ignores copies (type moved,
+   * naming their origin) while the original still exists, so a kill at any point loses nothing and
+   * duplicates nothing. Holders of old positions reach the copies through a forwarding entry.
+   */
+  private compact(seg: Segment): void {
+    if (seg === this.current || seg.transientLive > 0 || seg.live === 0 || this.commit.fault !== null) return;
+    if (seg.reading > 0) {
+      // a read is in flight on its file descriptor: try again shortly
+      this.scheduleCompaction(seg);
+      return;
+    }
+    try {
+      this.commit.writeOut();
+      const path = this.path(seg.id, 'seg');
+      const buf = readFileSync(path);
+      const pairs = new Pairs();
+      const keyOf = new Map<number, string>();
+      for (const [key, n] of seg.numbers) keyOf.set(n, key);
+      const r = indexRecord;
+      for (let pos = FILE_HEADER; ; pos = r.next) {
+        const kind = readIndex(buf, pos, r);
+        if (kind === 'end') break;
+        if (kind !== 'record') return; // damaged: leave the segment as it is
+        if (r.type !== RECORD_PUBLISH && r.type !== RECORD_MOVED) continue;
+        for (let i = 0; i < r.queueCount; i++) pairs.push(seg.id, pos, r.next - pos, r.bodySize, buf.readUInt32BE(r.queuesAt + 4 * i), r.id);
+      }
+      const problems: string[] = [];
+      this.scanAcks(seg.id, [pairs, 0], problems);
+      if (problems.length > 0) return;
+      if (this.current.file!.size >= this.segmentBytes) this.roll();
+      const target = this.current;
+      const file = target.file!;
+      const map = new Map<number, Relocation>();
+      for (let i = 0; i < pairs.length; ) {
+        const offset = pairs.offset(i);
+        const live: { key: string; delivered: boolean }[] = [];
+        for (; i < pairs.length && pairs.offset(i) === offset; i++) {
+          const state = pairs.state(i);
+          const key = keyOf.get(pairs.queue(i));
+          if (!(state & REMOVED) && key !== undefined) live.push({ key, delivered: (state & DELIVERED) !== 0 });
+        }
+        if (live.length === 0) continue;
+        const rec = readRecord(buf, offset);
+        if (rec.kind !== 'record' || rec.record.type !== RECORD_PUBLISH) continue;
+        const p = rec.record;
+        const refs = live.map((l) => refOf(l.key));
+        const numbers = refs.map((q) => this.numberIn(target, q));
+        const newOffset = file.size;
+        const copy = encodePublish(p.id, p.arrival, numbers, p.exchange, p.routingKey, p.header, p.body, RECORD_MOVED, seg.id);
+        this.commit.append(file, copy);
+        live.forEach((l, k) => l.delivered && this.ack(target, RECORD_DELIVERED, newOffset, refs[k]!));
+        map.set(offset, { segment: target.id, offset: newOffset, length: copy.length, holders: live.length });
+        target.live += live.length;
+        target.pairs += live.length;
+      }
+      // The copies are durable before the original goes.
+      this.commit.writeOut();
+      if (this.commit.fault !== null) return;
+      fsyncSync(file.fd);
+      if (target.acks) fsyncSync(target.acks.fd);
+      this.relocated.set(seg.id, map);
+      this.drop(seg);
+      syncDirectory(this.dir);
+    } catch (err) {
+      process.stderr.write(`${new Date().toISOString()} [warning] compaction of ${this.path(seg.id, 'seg')} stopped (${(err as Error).message}); it is kept as it is\n`);
+    }
+  }
+
+  /** The number `target` uses for queue `q`, writing its queue record on first use. */
+  private numberIn(target: Segment, q: QueueRef): number {
+    const key = queueKey(q);
+    let n = target.numbers.get(key);
+    if (n === undefined) {
+      n = target.numbers.size;
+      target.numbers.set(key, n);
+      this.commit.append(target.file!, encodeQueue(n, q.vhost, q.name));
+    }
+    return n;
+  }
+
+  /**
+   * Where the record once at (segment, offset) is now: compaction moves live records forward and
+   * leaves a forwarding entry behind. `leaving`: one holder is done with it (entries are dropped
+   * once nobody holds the old position).
+   */
+  private resolve(segment: number, offset: number, leaving = false, length = 0): { seg: Segment; offset: number; length: number } | null {
+    for (let hops = 0; hops < 64; hops++) {
+      const seg = this.segments.get(segment);
+      if (seg) return { seg, offset, length };
+      const map = this.relocated.get(segment);
+      const moved = map?.get(offset);
+      if (!map || !moved) return null;
+      if (leaving && --moved.holders === 0) {
+        map.delete(offset);
+        if (map.size === 0) this.relocated.delete(segment);
+      }
+      segment = moved.segment;
+      offset = moved.offset;
+      length = moved.length;
+    }
+    return null;
   }
 
   spill(message: Message): DiskPosition {
@@ -174,22 +320,27 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const seg = spilled && this.segments.get(spilled.segment);
     if (spilled && seg) {
       seg.live++;
+      seg.transientLive++;
       return spilled;
     }
-    if (this.current.file!.size >= SEGMENT_BYTES) this.roll();
+    if (this.current.file!.size >= this.segmentBytes) this.roll();
     const current = this.current;
     const file = current.file!;
     const record = encodePublish(0, message.arrival, [], message.exchange, message.routingKey, message.header, message.body, RECORD_TRANSIENT);
     const position = { segment: current.id, offset: file.size, length: record.length };
     this.commit.appendLazy(file, record);
     current.live++;
+    current.transientLive++;
     message.spilled = position;
     return position;
   }
 
   release(segment: number): void {
+    // (spilled copies are never moved: a segment holding any is not compacted)
     const seg = this.segments.get(segment);
-    if (seg && --seg.live === 0 && seg !== this.current) this.drop(seg);
+    if (!seg) return;
+    seg.transientLive--;
+    if (--seg.live === 0 && seg !== this.current) this.drop(seg);
   }
 
   read(positions: readonly HeldPosition[], sync: boolean, done: (messages: (Message | null)[]) => void): void {
@@ -197,22 +348,25 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const messages: (Message | null)[] = new Array<Message | null>(positions.length).fill(null);
     // Consecutive records of one segment are read with one call.
     const runs: { seg: Segment; start: number; end: number; first: number; count: number }[] = [];
+    const at: number[] = []; // where each position's record is now (compaction may have moved it)
     positions.forEach((p, i) => {
+      const where = this.resolve(p.segment, p.offset, false, p.length);
+      at.push(where ? where.offset : -1);
+      if (!where) return;
       const last = runs[runs.length - 1];
-      if (last && last.seg.id === p.segment && last.end === p.offset) {
-        last.end += p.length;
+      if (last && last.seg === where.seg && last.end === where.offset && last.first + last.count === i) {
+        last.end += where.length;
         last.count++;
         return;
       }
-      const seg = this.segments.get(p.segment);
-      if (seg) runs.push({ seg, start: p.offset, end: p.offset + p.length, first: i, count: 1 });
+      runs.push({ seg: where.seg, start: where.offset, end: where.offset + where.length, first: i, count: 1 });
     });
     let pending = runs.length;
     if (pending === 0) return done(messages);
     const parse = (run: (typeof runs)[number], buf: Buffer | null): void => {
       for (let i = run.first; i < run.first + run.count; i++) {
         const p = positions[i]!;
-        messages[i] = buf ? this.messageAt(run.seg, buf, p.offset - run.start, p.offset, p.durable) : null;
+        messages[i] = buf ? this.messageAt(run.seg, buf, at[i]! - run.start, p, p.durable) : null;
       }
     };
     for (const run of runs) {
@@ -237,7 +391,9 @@ export class DiskMessageStore implements MessageStore, Overflow {
         if (--pending === 0) done(messages);
         continue;
       }
+      run.seg.reading++;
       readAsync(fd, buf, run.start, (err) => {
+        run.seg.reading--;
         if (err) this.readFailed(run.seg, err.message);
         parse(run, err ? null : buf);
         if (--pending === 0) done(messages);
@@ -246,8 +402,9 @@ export class DiskMessageStore implements MessageStore, Overflow {
   }
 
   /** The message in the record at `at` of `buf` (which is its segment from `offset` on). */
-  private messageAt(seg: Segment, buf: Buffer, at: number, offset: number, durable: boolean): Message | null {
+  private messageAt(seg: Segment, buf: Buffer, at: number, position: HeldPosition, durable: boolean): Message | null {
     const r = readRecord(buf, at);
+    const offset = position.offset;
     if (r.kind !== 'record' || r.record.type === RECORD_QUEUE) {
       this.readFailed(seg, `no intact record at byte ${offset}`);
       return null;
@@ -255,7 +412,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const record = r.record as PublishRecord;
     let properties;
     try {
-      properties = decodeBasicProperties(headerReader.reset(record.header, 12, record.header.length));
+      properties = decodeBasicProperties(headerReader.reset(record.header, CONTENT_HEADER_PREFIX, record.header.length));
     } catch (err) {
       // e.g. headers nested deeper than today's wire limit, stored by an older version
       this.readFailed(seg, `message ${record.id} at byte ${offset} has unreadable properties (${(err as Error).message})`);
@@ -263,7 +420,8 @@ export class DiskMessageStore implements MessageStore, Overflow {
     }
     const owned = ownContent(record.header, record.body);
     const message = new Message(record.exchange, record.routingKey, properties, owned.header, owned.body, record.arrival);
-    if (durable) message.stored = { id: record.id, handle: seg, segment: seg.id, offset, length: r.next - at };
+    // (the position the queue held, even if the record moved since: removal goes through the forwarding entry)
+    if (durable) message.stored = { id: record.id, handle: seg, segment: position.segment, offset, length: position.length };
     return message;
   }
 
@@ -330,7 +488,8 @@ export class DiskMessageStore implements MessageStore, Overflow {
   /** Starts a new segment; the previous one is deleted if nothing in it is live. */
   private roll(): void {
     const previous = this.current as Segment | undefined;
-    const id = Math.max(0, ...this.segments.keys()) + 1;
+    // Ids are never reused: a moved record names the segment it came from, and must not find a new one there.
+    const id = this.nextSegmentId++;
     let file: AppendFile;
     try {
       file = this.create(this.path(id, 'seg'), SEGMENT_MAGIC);
@@ -343,6 +502,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     this.segments.set(id, this.current);
     this.order.push(this.current);
     if (previous && previous.live === 0) this.drop(previous);
+    else if (previous) this.compactIfSparse(previous);
   }
 
   private drop(seg: Segment): void {
@@ -381,12 +541,15 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const problems: string[] = [];
     // One entry per (message, queue) pair, in publish order (segment by segment, offset by offset).
     const pairs = new Pairs();
+    // Live messages compaction moved forward: out of publish order in their segment, merged back by id.
+    const moved = new Pairs();
     const ids = readdirSync(this.dir)
       .map((f) => SEGMENT_NAME.exec(f)?.[1])
       .filter((m): m is string => m !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
     const last = ids.length > 0 ? ids[ids.length - 1]! : -1;
+    this.nextSegmentId = last + 1;
     /** segments that must be kept whatever their live count (they hold messages recovery could not place) */
     const keep = new Set<number>();
     const numbersOf = new Map<number, Map<number, string>>();
@@ -408,15 +571,25 @@ export class DiskMessageStore implements MessageStore, Overflow {
       const numbers = new Map<number, string>();
       numbersOf.set(segId, numbers);
       const from = pairs.length;
+      const movedFrom = moved.length;
+      const stale: { offset: number; queue: number }[] = [];
       this.scanSegment(buf, path, segId === last, problems, (r, offset) => {
         if (r.type === RECORD_TRANSIENT) return; // an overflow copy of a transient message: gone with the run that wrote it
         if (r.type === RECORD_QUEUE) {
           numbers.set(r.id, queueKey(r));
           return;
         }
+        if (r.type === RECORD_MOVED && r.from >= this.nextSegmentId) this.nextSegmentId = r.from + 1;
+        if (r.type === RECORD_MOVED && numbersOf.has(r.from)) {
+          // A compaction was cut short: its original still exists and is what counts; this copy
+          // is marked removed below so it stays dead once the original is gone.
+          for (let i = 0; i < r.queueCount; i++) stale.push({ offset, queue: buf.readUInt32BE(r.queuesAt + 4 * i) });
+          return;
+        }
+        const into = r.type === RECORD_MOVED ? moved : pairs;
         for (let i = 0; i < r.queueCount; i++) {
           const n = buf.readUInt32BE(r.queuesAt + 4 * i);
-          if (numbers.has(n)) pairs.push(segId, offset, r.next - offset, r.bodySize, n);
+          if (numbers.has(n)) into.push(segId, offset, r.next - offset, r.bodySize, n, r.id);
           else {
             keep.add(segId);
             problems.push(`${path}: message ${r.id} at byte ${offset} names queue number ${n}, whose record is damaged; the segment is kept`);
@@ -425,19 +598,30 @@ export class DiskMessageStore implements MessageStore, Overflow {
         if (r.id > this.lastId) this.lastId = r.id;
         if (!firstIdOf.has(segId)) firstIdOf.set(segId, r.id);
       });
-      this.scanAcks(segId, pairs, from, problems);
+      this.scanAcks(segId, [pairs, from, moved, movedFrom], problems);
+      if (stale.length > 0) {
+        const acks = this.path(segId, 'acks');
+        const records = stale.map((s) => encodeAck(RECORD_REMOVED, s.queue, s.offset));
+        if (!existsSync(acks)) records.unshift(fileHeader(ACKS_MAGIC));
+        appendDurably(acks, records);
+        problems.push(`${path}: ${stale.length} copies left by a compaction cut short ignored (the originals are kept)`);
+      }
     }
     const live = new Map<number, number>();
+    const total = new Map<number, number>();
     let messages = 0;
-    let lastSeg = -1;
-    let lastOffset = -1;
-    for (let i = 0; i < pairs.length; i++) {
-      if (pairs.state(i) & REMOVED) continue;
-      const seg = pairs.seg(i);
-      live.set(seg, (live.get(seg) ?? 0) + 1);
-      if (seg !== lastSeg || pairs.offset(i) !== lastOffset) messages++;
-      lastSeg = seg;
-      lastOffset = pairs.offset(i);
+    for (const table of [pairs, moved]) {
+      let lastSeg = -1;
+      let lastOffset = -1;
+      for (let i = 0; i < table.length; i++) {
+        const seg = table.seg(i);
+        total.set(seg, (total.get(seg) ?? 0) + 1);
+        if (table.state(i) & REMOVED) continue;
+        live.set(seg, (live.get(seg) ?? 0) + 1);
+        if (seg !== lastSeg || table.offset(i) !== lastOffset) messages++;
+        lastSeg = seg;
+        lastOffset = table.offset(i);
+      }
     }
     // Re-open the segments that still hold live messages; delete the rest.
     for (const segId of ids) {
@@ -451,6 +635,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       }
       const seg = new Segment(segId, null);
       seg.live = keep.has(segId) ? Number.MAX_SAFE_INTEGER : count;
+      seg.pairs = total.get(segId) ?? 0;
       seg.firstId = firstIdOf.get(segId) ?? 0;
       for (const [n, key] of numbers) seg.numbers.set(key, n);
       this.segments.set(segId, seg);
@@ -461,7 +646,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       segments: this.segments.size,
       problems,
       millis: Date.now() - started,
-      replay: () => this.replay(pairs, numbersOf),
+      replay: () => this.replay(pairs, moved, numbersOf),
     };
   }
 
@@ -501,9 +686,11 @@ export class DiskMessageStore implements MessageStore, Overflow {
     }
   }
 
-  /** Applies a segment's acks to its pairs (pairs [from, end) of `pairs`, in offset order). */
-  private scanAcks(segId: number, pairs: Pairs, from: number, problems: string[]): void {
+  /** Applies a segment's acks to its pairs: those of each table from the index given on (in offset order). */
+  private scanAcks(segId: number, tables: [Pairs, number, Pairs?, number?], problems: string[]): void {
+    const [pairs, from, other, otherFrom] = tables;
     const to = pairs.length;
+    const otherTo = other?.length ?? 0;
     const path = this.path(segId, 'acks');
     if (!existsSync(path)) return;
     const buf = readFileSync(path);
@@ -525,7 +712,8 @@ export class DiskMessageStore implements MessageStore, Overflow {
         if (damaged++ === 0) firstDamaged = pos;
         continue;
       }
-      pairs.mark(from, to, a.offset, a.queue, a.type === RECORD_DELIVERED ? DELIVERED : REMOVED);
+      const bit = a.type === RECORD_DELIVERED ? DELIVERED : REMOVED;
+      if (!pairs.mark(from, to, a.offset, a.queue, bit) && other) other.mark(otherFrom!, otherTo, a.offset, a.queue, bit);
     }
     if (damaged > 0) problems.push(`${path}: ${damaged} damaged ack record${damaged === 1 ? '' : 's'} skipped (the first at byte ${firstDamaged}); the rest kept`);
     if (whole < buf.length) {
@@ -534,23 +722,33 @@ export class DiskMessageStore implements MessageStore, Overflow {
     }
   }
 
-  /** The live messages' positions, in publish order, one per queue holding each. */
-  private *replay(pairs: Pairs, numbersOf: Map<number, Map<number, string>>): Generator<RecoveredMessage> {
+  /** The live messages' positions, in publish (id) order, one per queue holding each. */
+  private *replay(pairs: Pairs, moved: Pairs, numbersOf: Map<number, Map<number, string>>): Generator<RecoveredMessage> {
+    // `pairs` is in id order already; moved ones are merged in by id (pairs of one message stay together).
+    const order = Array.from({ length: moved.length }, (_, i) => i).sort((x, y) => moved.id(x) - moved.id(y) || x - y);
+    let m = 0;
+    const entry = (table: Pairs, i: number): RecoveredMessage | null => {
+      const state = table.state(i);
+      if (state & REMOVED) return null;
+      const queue = numbersOf.get(table.seg(i))?.get(table.queue(i));
+      if (queue === undefined) return null;
+      return { queue, segment: table.seg(i), offset: table.offset(i), length: table.recordLength(i), bodySize: table.bodySize(i), redelivered: (state & DELIVERED) !== 0 };
+    };
     for (let i = 0; i < pairs.length; i++) {
-      const state = pairs.state(i);
-      if (state & REMOVED) continue;
-      const queue = numbersOf.get(pairs.seg(i))?.get(pairs.queue(i));
-      if (queue === undefined) continue;
-      yield {
-        queue,
-        segment: pairs.seg(i),
-        offset: pairs.offset(i),
-        length: pairs.recordLength(i),
-        bodySize: pairs.bodySize(i),
-        redelivered: (state & DELIVERED) !== 0,
-      };
+      const id = pairs.id(i);
+      for (; m < order.length && moved.id(order[m]!) < id; m++) {
+        const e = entry(moved, order[m]!);
+        if (e) yield e;
+      }
+      const e = entry(pairs, i);
+      if (e) yield e;
+    }
+    for (; m < order.length; m++) {
+      const e = entry(moved, order[m]!);
+      if (e) yield e;
     }
     pairs.release();
+    moved.release();
   }
 }
 
@@ -569,6 +767,11 @@ function readAsync(fd: number, buf: Buffer, position: number, done: (err: Error 
   next();
 }
 
+function refOf(key: string): QueueRef {
+  const cut = key.indexOf('\u0000');
+  return { vhost: key.slice(0, cut), name: key.slice(cut + 1) };
+}
+
 /** How many record marks lie in [from, to): about how many records a damaged stretch held. */
 function countMarks(buf: Buffer, from: number, to: number): number {
   let n = 0;
@@ -582,6 +785,17 @@ function countMarks(buf: Buffer, from: number, to: number): number {
 }
 
 const MARK = Buffer.from([0x57, 0x52, 0x4e, 0x31]); // RECORD_MARK's bytes
+
+/** Appends and fsyncs at once (recovery, before anything else runs). */
+function appendDurably(path: string, chunks: Buffer[]): void {
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    writeAll(fd, chunks);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');

@@ -12,6 +12,8 @@
 //   publish payload:  u8 1, u64 id, u64 arrival ms, u16 queue count, u32 queue number*,
 //                     shortstr exchange, shortstr routing key, u32+bytes content header, u32+bytes body
 //                     (once per message, however many queues it went to)
+//   moved payload:    u8 6, u32 the segment it was compacted out of, then as publish: a live message
+//                     moved forward; ignored by recovery while that older segment still exists
 //   transient payload: as publish with u8 5 and no queues: a copy for a queue past the memory
 //                     budget (the one overflow path for every message); not fsynced, ignored by recovery
 //
@@ -31,6 +33,8 @@ export const RECORD_REMOVED = 3;
 export const RECORD_QUEUE = 4;
 /** a copy of a message put on disk for a queue past the memory budget: never fsynced, ignored by recovery */
 export const RECORD_TRANSIENT = 5;
+/** a live message compaction copied out of an older segment (payload: u32 that segment, then as publish) */
+export const RECORD_MOVED = 6;
 export const RECORD_MARK = 0x57524e31; // 'WRN1'
 const MARK_BYTES = Buffer.from([0x57, 0x52, 0x4e, 0x31]);
 export const FRAME = 12;
@@ -90,12 +94,15 @@ export function encodePublish(
   routingKey: string,
   header: Buffer,
   body: Buffer,
-  type: typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT = RECORD_PUBLISH,
+  type: typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT | typeof RECORD_MOVED = RECORD_PUBLISH,
+  from = 0,
 ): Buffer {
-  const size = FRAME + 1 + 8 + 8 + 2 + 4 * queues.length + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
+  const moved = type === RECORD_MOVED ? 4 : 0;
+  const size = moved + FRAME + 1 + 8 + 8 + 2 + 4 * queues.length + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
   const buf = Buffer.allocUnsafe(size);
   let pos = FRAME;
   buf[pos++] = type;
+  if (moved) pos = buf.writeUInt32BE(from, pos);
   pos = putU64(buf, pos, id);
   pos = putU64(buf, pos, arrival);
   pos = buf.writeUInt16BE(queues.length, pos);
@@ -213,7 +220,11 @@ function parsePayload(p: Buffer): PublishRecord | QueueRecord {
     const vhost = shortstr();
     return { type, number, vhost, name: shortstr() };
   }
-  if (type !== RECORD_PUBLISH && type !== RECORD_TRANSIENT) throw new Error(`unknown record type ${type}`);
+  if (type !== RECORD_PUBLISH && type !== RECORD_TRANSIENT && type !== RECORD_MOVED) throw new Error(`unknown record type ${type}`);
+  if (type === RECORD_MOVED) {
+    need(4);
+    pos += 4;
+  }
   need(18);
   const id = p.readUInt32BE(pos) * 0x100000000 + p.readUInt32BE(pos + 4);
   const arrival = p.readUInt32BE(pos + 8) * 0x100000000 + p.readUInt32BE(pos + 12);
@@ -227,5 +238,5 @@ function parsePayload(p: Buffer): PublishRecord | QueueRecord {
   const routingKey = shortstr();
   const header = bytes();
   const body = bytes();
-  return { type, id, arrival, queues, exchange, routingKey, header, body };
+  return { type: type === RECORD_TRANSIENT ? type : RECORD_PUBLISH, id, arrival, queues, exchange, routingKey, header, body };
 }

@@ -2,15 +2,17 @@
 // messages cost tens of megabytes and a few hundred milliseconds: one entry per (message, queue)
 // pair, in publish order, with the record's position and whether it was delivered or removed.
 import { crc32 } from 'node:zlib';
-import { FRAME, RECORD_MARK, RECORD_PUBLISH, RECORD_QUEUE, RECORD_TRANSIENT } from './records.js';
+import { FRAME, RECORD_MARK, RECORD_MOVED, RECORD_PUBLISH, RECORD_QUEUE, RECORD_TRANSIENT } from './records.js';
 
-const WORDS = 6;
+const WORDS = 8;
 const SEG = 0;
 const OFFSET = 1;
 const LENGTH = 2;
 const BODY = 3;
 const QUEUE = 4;
 const STATE = 5;
+const ID_HI = 6;
+const ID_LO = 7;
 export const DELIVERED = 1;
 export const REMOVED = 2;
 
@@ -18,7 +20,7 @@ export class Pairs {
   private words = new Uint32Array(WORDS * 1024);
   length = 0;
 
-  push(seg: number, offset: number, length: number, bodySize: number, queue: number): void {
+  push(seg: number, offset: number, length: number, bodySize: number, queue: number, id: number): void {
     if ((this.length + 1) * WORDS > this.words.length) {
       const bigger = new Uint32Array(this.words.length * 2);
       bigger.set(this.words);
@@ -32,6 +34,13 @@ export class Pairs {
     w[i + BODY] = bodySize;
     w[i + QUEUE] = queue;
     w[i + STATE] = 0;
+    w[i + ID_HI] = Math.floor(id / 0x100000000);
+    w[i + ID_LO] = id >>> 0;
+  }
+
+  /** the message id (publish order) */
+  id(i: number): number {
+    return this.words[i * WORDS + ID_HI]! * 0x100000000 + this.words[i * WORDS + ID_LO]!;
   }
 
   seg(i: number): number {
@@ -96,6 +105,8 @@ export interface IndexRecord {
   queuesAt: number;
   queueCount: number;
   bodySize: number;
+  /** moved: the segment it was compacted out of */
+  from: number;
   /** queue: its name and vhost */
   vhost: string;
   name: string;
@@ -130,7 +141,12 @@ export function readIndex(buf: Buffer, pos: number, out: IndexRecord): 'record' 
     out.name = buf.toString('utf8', p + 1, p + 1 + nl);
     return 'record';
   }
-  if (out.type !== RECORD_PUBLISH && out.type !== RECORD_TRANSIENT) return 'corrupt';
+  if (out.type !== RECORD_PUBLISH && out.type !== RECORD_TRANSIENT && out.type !== RECORD_MOVED) return 'corrupt';
+  if (out.type === RECORD_MOVED) {
+    if (p + 4 > end) return 'corrupt';
+    out.from = buf.readUInt32BE(p);
+    p += 4;
+  }
   if (p + 18 > end) return 'corrupt';
   out.id = buf.readUInt32BE(p) * 0x100000000 + buf.readUInt32BE(p + 4);
   out.queueCount = buf.readUInt16BE(p + 16);

@@ -1,0 +1,38 @@
+// Builds the management web UI (src/ui) into dist/ui with esbuild: one minified JS bundle (Preact +
+// uPlot + the pages), one CSS file and index.html. Everything is served by warren-server itself.
+// Usage: node scripts/build-ui.mjs [--check]   (--check also type-checks src/ui with tsc)
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'ui');
+mkdirSync(out, { recursive: true });
+
+const require = createRequire(import.meta.url);
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'src/ui/tsconfig.json')], { stdio: 'inherit' });
+
+await build({
+  entryPoints: { app: join(root, 'src/ui/main.tsx') },
+  outdir: out,
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const html = readFileSync(join(root, 'src/ui/index.html'), 'utf8');
+writeFileSync(join(out, 'index.html'), html);
+
+const sizes = ['app.js', 'app.css'].map((f) => {
+  const data = readFileSync(join(out, f));
+  return `${f} ${(statSync(join(out, f)).size / 1024).toFixed(1)} KiB (${(gzipSync(data).length / 1024).toFixed(1)} KiB gzipped)`;
+});
+console.log(`ui: dist/ui/${sizes.join(', ')}`);
