@@ -3,7 +3,7 @@ import { defineCommand } from '../src/cli/command.js';
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { CONNECTION_OPTIONS, openConnection } from '../src/cli/messaging/connection.js';
 import { amqpFailure } from '../src/cli/messaging/errors.js';
-import { messageEnv, runCommand } from '../src/cli/messaging/exec.js';
+import { FailedRuns, messageEnv, runCommand } from '../src/cli/messaging/exec.js';
 import { OUTPUT_OPTIONS, printMessage, printOptions } from '../src/cli/messaging/message-output.js';
 import { intOption, list, secondsOption, str } from '../src/cli/messaging/properties.js';
 import { onStopSignal } from '../src/cli/messaging/stop-signals.js';
@@ -24,6 +24,7 @@ export default defineCommand({
     { flags: '-A, --no-ack', description: 'consume without acknowledgements (the broker forgets each message once sent)' },
     { flags: '--idle-timeout <seconds>', description: 'stop after this many seconds without a message' },
     { flags: '-x, --exec <command>', description: 'run this shell command per message, body on stdin; ack on exit 0, else nack and requeue' },
+    { flags: '--max-redeliveries <n>', description: 'with --exec: after n failed runs of one message, reject it without requeue (a dead-letter exchange gets it); failures back off from 100 ms to 5 s' },
     ...OUTPUT_OPTIONS,
     ...CONNECTION_OPTIONS,
   ],
@@ -32,6 +33,8 @@ export default defineCommand({
     const binds = list(options, 'bind');
     const count = intOption(options, 'count', '--count', { min: 1 });
     const exec = str(options, 'exec');
+    const maxRedeliveries = intOption(options, 'maxRedeliveries', '--max-redeliveries', { min: 1 });
+    const failures = new FailedRuns();
     const noAck = options.ack === false;
     let prefetch = intOption(options, 'prefetch', '--prefetch', { min: 1, max: 65535 }) ?? (exec !== undefined ? 1 : 100);
     const idleMs = secondsOption(options, 'idleTimeout', '--idle-timeout');
@@ -91,10 +94,21 @@ export default defineCommand({
             if (exec !== undefined) {
               const result = await runCommand(exec, msg.content, messageEnv(msg), false);
               if (!noAck && ch === channel) {
-                if (result.code === 0) ch.ack(msg);
-                else {
-                  ch.nack(msg, false, true);
-                  ctx.out.banner(`command exited with ${result.code}: message requeued`);
+                if (result.code === 0) {
+                  failures.forget(msg);
+                  ch.ack(msg);
+                } else {
+                  const n = failures.failed(msg);
+                  if (maxRedeliveries !== undefined && n >= maxRedeliveries) {
+                    failures.forget(msg);
+                    ch.nack(msg, false, false);
+                    ctx.out.banner(`command exited with ${result.code}, ${n} failed runs: message rejected (dead-lettered if the queue has a dead-letter exchange)`);
+                  } else {
+                    // back off before the message comes back, so a poison message does not spin
+                    await new Promise((r) => setTimeout(r, failures.backoffMs(n)));
+                    if (ch === channel) ch.nack(msg, false, true);
+                    ctx.out.banner(`command exited with ${result.code}: message requeued (failed run ${n}${maxRedeliveries !== undefined ? ` of at most ${maxRedeliveries}` : ''})`);
+                  }
                 }
               }
             } else {

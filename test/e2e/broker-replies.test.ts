@@ -3,6 +3,9 @@
 // queue 65 (even when its name says 'timeout'); an unroutable publish warns (or, with --mandatory, exits 65);
 // a consume closed by close_connection prints the broker's reason.
 import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctlBin } from '../helpers/warren.js';
 import { waitFor } from '../helpers/wait.js';
@@ -85,6 +88,55 @@ for (const spec of MESSAGING_TARGETS) {
         await waitFor(async () => /^alarms\tnone$/m.test((await ctl(['-q', 'status'])).stdout), 'the alarm cleared', { intervalMs: 200 });
       });
     }
+
+    it('consume --exec --max-redeliveries: a poison message is rejected after n failed runs and dead-lettered', async () => {
+      const work = uniqueName('cli-poison');
+      const dlq = `${work}-dlq`;
+      expect((await ctl(['-q', 'declare_queue', dlq])).code).toBe(0);
+      expect((await ctl(['-q', 'declare_queue', work, '--arguments', JSON.stringify({ 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq })])).code).toBe(0);
+      try {
+        expect((await ctl(['-q', 'publish', '-r', work, 'poison'])).code).toBe(0);
+        const r = await ctl(['consume', work, '--exec', 'cat > /dev/null; exit 3', '--max-redeliveries', '3', '--idle-timeout', '2']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr.match(/message requeued/g)).toHaveLength(2);
+        expect(r.stderr).toContain('command exited with 3, 3 failed runs: message rejected');
+        const got = await waitFor(async () => {
+          const g = await ctl(['-q', 'get', dlq]);
+          return g.code === 0 ? g.stdout : undefined;
+        }, 'the dead-lettered message', { intervalMs: 300 });
+        expect(got).toBe('poison\n');
+      } finally {
+        await ctl(['-q', 'delete_queue', work]);
+        await ctl(['-q', 'delete_queue', dlq]);
+      }
+    });
+
+    it('Ctrl-C on a terminal (SIGINT to the whole process group) lets the running --exec command finish and ack', async () => {
+      const q = uniqueName('cli-ctrlc');
+      const mark = join(tmpdir(), `${q}.started`);
+      expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
+      try {
+        expect((await ctl(['-q', 'publish', '-r', q, 'job'])).code).toBe(0);
+        // detached: its own process group, as a terminal's foreground job
+        const child = spawn(process.execPath, [ctlBin, ...args, 'consume', q, '--exec', `touch ${mark}; sleep 1; cat > /dev/null`], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await waitFor(() => existsSync(mark), 'the command started');
+        process.kill(-child.pid!, 'SIGINT');
+        expect(await exited, stderr).toBe(0);
+        expect(stderr).not.toContain('requeued');
+        const left = await waitFor(async () => {
+          const rows = parseTsv((await ctl(['-q', 'list_queues', 'name', 'messages'])).stdout);
+          const row = rows.find((x) => x.name === q);
+          return row && row.messages === '0' ? row : undefined;
+        }, 'the message acked', { intervalMs: 500 });
+        expect(left.messages).toBe('0');
+      } finally {
+        rmSync(mark, { force: true });
+        await ctl(['-q', 'delete_queue', q]);
+      }
+    });
 
     it('a consume closed by close_connection prints the broker reason and exits 69', async () => {
       const q = uniqueName('cli-rep-q');

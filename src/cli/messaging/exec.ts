@@ -1,6 +1,7 @@
 // Runs a shell command per message (consume --exec, rpc-serve --exec) with the body on its stdin,
 // as amqp-consume does. The message's routing key and properties are in its environment.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { Message } from 'amqplib';
 
 export interface ExecResult {
@@ -26,10 +27,28 @@ export function messageEnv(msg: Pick<Message, 'fields' | 'properties'>): NodeJS.
   return env;
 }
 
-/** `sh -c CMD` with `input` on stdin; stdout captured when `capture`, else inherited. */
+const running = new Set<ChildProcess>();
+
+/** Ends the running commands' process groups (a second Ctrl-C aborts them too). */
+export function killRunningCommands(): void {
+  for (const child of running) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * `sh -c CMD` with `input` on stdin; stdout captured when `capture`, else inherited. The command runs in its own
+ * process group, so a Ctrl-C on the terminal reaches warrenctl only: the command finishes its message.
+ */
 export function runCommand(command: string, input: Buffer, env: NodeJS.ProcessEnv, capture: boolean): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', capture ? 'pipe' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', capture ? 'pipe' : 'inherit', 'inherit'], env: { ...process.env, ...env }, detached: true });
+    running.add(child);
+    child.on('close', () => running.delete(child));
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => chunks.push(c));
     // a command that does not read its stdin is fine
@@ -40,4 +59,36 @@ export function runCommand(command: string, input: Buffer, env: NodeJS.ProcessEn
       resolve({ code: code ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1), signal, stdout: Buffer.concat(chunks) });
     });
   });
+}
+
+/**
+ * Failed --exec runs per message, to stop a poison message: keyed by message id, exchange, routing key and
+ * body, since a classic queue redelivers a message without counting its deliveries.
+ */
+export class FailedRuns {
+  private readonly counts = new Map<string, number>();
+
+  private key(msg: Message): string {
+    const id = msg.properties.messageId;
+    const digest = createHash('sha1').update(msg.content).digest('base64');
+    return `${String(id ?? '')}\u0000${msg.fields.exchange}\u0000${msg.fields.routingKey}\u0000${digest}`;
+  }
+
+  /** Counts one more failure; returns how many runs of this message failed. */
+  failed(msg: Message): number {
+    const k = this.key(msg);
+    const n = (this.counts.get(k) ?? 0) + 1;
+    if (this.counts.size > 100_000) this.counts.clear();
+    this.counts.set(k, n);
+    return n;
+  }
+
+  forget(msg: Message): void {
+    this.counts.delete(this.key(msg));
+  }
+
+  /** 100 ms after the first failure, doubling, at most 5 s. */
+  backoffMs(failures: number): number {
+    return Math.min(5000, 100 * 2 ** Math.min(failures - 1, 6));
+  }
 }

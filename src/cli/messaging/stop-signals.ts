@@ -1,9 +1,14 @@
 // Ctrl-C and SIGTERM for long-running commands (consume, rpc-serve): the first signal asks the command to
 // stop cleanly; a second one exits at once (130), leaving unacknowledged messages to the broker.
+import { killRunningCommands } from './exec.js';
+
 export function onStopSignal(stop: (signal: NodeJS.Signals) => void): () => void {
   let seen = false;
   const handler = (signal: NodeJS.Signals): void => {
-    if (seen) process.exit(130);
+    if (seen) {
+      killRunningCommands();
+      process.exit(130);
+    }
     seen = true;
     stop(signal);
   };
