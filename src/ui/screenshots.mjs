@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { chromium } from 'playwright-core';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = process.argv[2];
 if (!dir) {
   process.stderr.write('usage: npm run screenshots DIR\n');

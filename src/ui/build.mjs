@@ -1,6 +1,6 @@
 // Builds the management web UI (src/ui) into dist/ui with esbuild: one minified JS bundle (Preact +
 // uPlot + the pages), one CSS file and index.html. Everything is served by warren-server itself.
-// Usage: node scripts/build-ui.mjs [--check]   (--check also type-checks src/ui with tsc)
+// Usage: node src/ui/build.mjs [--check]   (--check also type-checks src/ui with tsc)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, 'dist', 'ui');
 mkdirSync(out, { recursive: true });
 
