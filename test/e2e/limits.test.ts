@@ -1,6 +1,8 @@
 // set/clear/list_vhost_limits and set/clear/list_user_limits on both targets, enforced by the broker with
 // RabbitMQ's reply texts (exit 69: the broker is full for now), and kept in exported definitions.
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
@@ -71,6 +73,31 @@ for (const spec of MESSAGING_TARGETS) {
       expect((await ctl(['-q', 'clear_user_limits', user, 'all'])).code).toBe(0);
       r = await asUser(['-q', 'get', 'nosuch']);
       expect(r.code).toBe(65); // NOT_FOUND: the connection and the channel were allowed
+    });
+
+    it('close_all_user_connections and close_all_connections close the connections with the explanation', async () => {
+      expect((await ctl(['-q', 'set_permissions', '-p', vhost, user, '.*', '.*', '.*'])).code).toBe(0);
+      /** a connection as `user` to the test's own vhost (closing '/' would hit other suites on a shared broker) */
+      const open = async (): Promise<{ reason: () => string }> => {
+        const conn = await amqp.connect(`${target.amqpUrl(user, 'pw')}/${encodeURIComponent(vhost)}`);
+        let reason = '';
+        conn.on('error', (e: Error) => (reason = e.message));
+        conn.on('close', (e?: Error) => (reason ||= e?.message ?? 'closed'));
+        return { reason: () => reason };
+      };
+      // RabbitMQ lists a new connection only once its statistics are emitted: repeat until it is gone.
+      const closeUntil = async (conn: { reason: () => string }, words: string[]): Promise<string> =>
+        waitFor(
+          async () => {
+            const r = await ctl(['-q', ...words]);
+            expect(r.code, r.stderr).toBe(0);
+            return conn.reason() || false;
+          },
+          `${words[0]} to close the connection`,
+          { intervalMs: 500 },
+        );
+      expect(await closeUntil(await open(), ['close_all_user_connections', user, 'user maintenance'])).toContain('user maintenance');
+      expect(await closeUntil(await open(), ['-p', vhost, 'close_all_connections', 'vhost maintenance'])).toContain('vhost maintenance');
     });
 
     it('bad limits exit 65 with the broker reason; a missing vhost 65, a missing user 67', async () => {

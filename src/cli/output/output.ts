@@ -3,6 +3,9 @@
 import type { Io } from '../io.js';
 import { formatCell, formatCsv, formatJsonRows, type Formatter, formatTsv, type Row } from './format.js';
 
+/** Narrower terminals than this are taken as unsized: cells are not cut. */
+const MIN_TRUNCATE_WIDTH = 20;
+
 export interface OutputOptions {
   formatter?: Formatter | undefined;
   quiet: boolean;
@@ -73,8 +76,10 @@ export class Output {
         return;
       case 'table': {
         const { renderTable } = await import('./table.js');
-        const columnsWide = (this.io.stdout as { columns?: number }).columns;
-        this.io.stdout.write(renderTable(columns, rows, this.headers, this.colorOut, this.options.truncate === false ? undefined : columnsWide));
+        // A terminal that reports no usable width (0 columns: a pty nobody sized) gets whole cells.
+        const reported = (this.io.stdout as { columns?: number }).columns ?? 0;
+        const width = this.options.truncate === false || reported < MIN_TRUNCATE_WIDTH ? undefined : reported;
+        this.io.stdout.write(renderTable(columns, rows, this.headers, this.colorOut, width));
         return;
       }
     }
