@@ -6,10 +6,9 @@ import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { ApiContext, ApiListenerInfo } from '../api/context.js';
-import type { ApiRequest } from '../api/http.js';
 import { Router } from '../api/router.js';
 import type { User } from '../broker/users.js';
-import { apiSegments, basicCredentials, closeServer, listen, readBody, send } from './http-util.js';
+import { answerApi, basicCredentials, closeServer, listen, send } from './http-util.js';
 import { createManagementServer } from './management-listener.js';
 import type { WarrenServer } from './server.js';
 import type { StatsSampler } from './stats-sampler.js';
@@ -84,20 +83,7 @@ export async function startControlListeners(opts: ControlListenerOptions): Promi
       user = broker.authenticate(creds.user, creds.password);
       if (!user) return loginFailed();
     }
-    const segments = apiSegments(url.pathname);
-    if (!segments) return send(res, { status: 404, body: { error: 'Object Not Found', reason: 'Not Found' } }, head);
-    const body = await readBody(req);
-    if (body === null) return send(res, { status: 413, body: { error: 'bad_request', reason: 'request body too large' } }, head);
-    const apiReq: ApiRequest = {
-      method: head ? 'GET' : (req.method ?? 'GET'),
-      segments,
-      params: {},
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      user,
-    };
-    send(res, await router.handle(apiReq), head);
+    return answerApi(router, req, res, url, head, user);
   };
 
   const makeSocketServer = (): Server =>

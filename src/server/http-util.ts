@@ -1,6 +1,8 @@
 // Small HTTP helpers shared by the control socket, the management listener and the metrics listener.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { ApiReply } from '../api/http.js';
+import type { ApiReply, ApiRequest } from '../api/http.js';
+import type { Router } from '../api/router.js';
+import type { User } from '../broker/users.js';
 
 /** Bodies beyond this are refused (definitions files are far smaller). */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -75,4 +77,22 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** The part every API listener shares once the user is known: the path, the body, the router's answer. */
+export async function answerApi(router: Router, req: IncomingMessage, res: ServerResponse, url: URL, head: boolean, user: User | null): Promise<void> {
+  const segments = apiSegments(url.pathname);
+  if (!segments) return send(res, { status: 404, body: { error: 'Object Not Found', reason: 'Not Found' } }, head);
+  const body = await readBody(req);
+  if (body === null) return send(res, { status: 413, body: { error: 'bad_request', reason: 'request body too large' } }, head);
+  const apiReq: ApiRequest = {
+    method: head ? 'GET' : (req.method ?? 'GET'),
+    segments,
+    params: {},
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    user,
+  };
+  send(res, await router.handle(apiReq), head);
 }

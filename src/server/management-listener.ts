@@ -8,11 +8,10 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authorise, isManagementUser } from '../api/authorisation.js';
 import type { ApiContext } from '../api/context.js';
-import type { ApiRequest } from '../api/http.js';
 import { Router } from '../api/router.js';
 import type { User } from '../broker/users.js';
 import { loginAllowed } from './authentication.js';
-import { apiSegments, basicCredentials, closeServer, listen, readBody, send } from './http-util.js';
+import { answerApi, basicCredentials, closeServer, listen, send } from './http-util.js';
 import { secureServerOptions, watchPeers, type TlsServers } from './tls.js';
 
 const REALM = 'Basic realm="Warren Management"';
@@ -101,20 +100,7 @@ export function createManagementServer(opts: ManagementServerOptions): Server {
       return unauthorised('User can only log in via localhost', 'not_authorised');
     }
     if (!isManagementUser(user)) return unauthorised('Not management user', 'not_authorised');
-    const segments = apiSegments(url.pathname);
-    if (!segments) return send(res, { status: 404, body: { error: 'Object Not Found', reason: 'Not Found' } }, head);
-    const body = await readBody(req);
-    if (body === null) return send(res, { status: 413, body: { error: 'bad_request', reason: 'request body too large' } }, head);
-    const apiReq: ApiRequest = {
-      method: head ? 'GET' : (req.method ?? 'GET'),
-      segments,
-      params: {},
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      user,
-    };
-    send(res, await router.handle(apiReq), head);
+    return answerApi(router, req, res, url, head, user);
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
