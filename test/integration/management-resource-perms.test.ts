@@ -48,6 +48,10 @@ const CASES: Case[] = [
   { what: 'bind: destination queue not writable', as: 'user', method: 'POST', path: 'bindings/V/e/r-x/q/r-q', json: { routing_key: 'k' }, status: 401, reason: refused },
   { what: 'bind: destination exchange writable', as: 'user', method: 'POST', path: 'bindings/V/e/r-x/e/w-x', json: { routing_key: 'k' }, status: 201 },
   { what: 'bind: destination exchange not writable', as: 'user', method: 'POST', path: 'bindings/V/e/r-x/e/c-x', json: { routing_key: 'k' }, status: 401, reason: refused },
+  { what: 'bind: topic permission allows the key', as: 'user', method: 'POST', path: 'bindings/V/e/all-topic/q/all-q', json: { routing_key: 'r.1' }, status: 201 },
+  { what: 'bind: topic permission refuses the key', as: 'user', method: 'POST', path: 'bindings/V/e/all-topic/q/all-q', json: { routing_key: 'w.1' }, status: 401, reason: refused },
+  { what: 'publish: topic permission allows the key', as: 'user', method: 'POST', path: 'exchanges/V/all-topic/publish', json: { ...MSG, routing_key: 'w.1' }, status: 200 },
+  { what: 'publish: topic permission refuses the key', as: 'user', method: 'POST', path: 'exchanges/V/all-topic/publish', json: { ...MSG, routing_key: 'r.1' }, status: 400, reason: /^403 ACCESS_REFUSED - access to topic 'r.1' in exchange 'all-topic' in vhost '.*' refused for user '.*'$/ },
   { what: 'unbind: source not readable (binding made by admin)', as: 'user', method: 'DELETE', path: 'bindings/V/e/no-x/q/all-q/k', status: 401, reason: refused },
   { what: 'unbind: permitted', as: 'user', method: 'DELETE', path: 'bindings/V/e/r-x/q/w-q/k', status: 204 },
   { what: 'publish: exchange writable', as: 'user', method: 'POST', path: 'exchanges/V/w-x/publish', json: MSG, status: 200 },
@@ -94,6 +98,8 @@ function suite(start: () => Promise<{ target: Target; superuser: { user: string;
     await asSu('PUT', `permissions/${vhost}/${su.user}`, { configure: '.*', write: '.*', read: '.*' });
     for (const q of QUEUES) expect((await asSu('PUT', `queues/${vhost}/${q}`, {})).status).toBe(201);
     for (const x of EXCHANGES) expect((await asSu('PUT', `exchanges/${vhost}/${x}`, { type: 'direct' })).status).toBe(201);
+    for (const x of ['all-topic']) expect((await asSu('PUT', `exchanges/${vhost}/${x}`, { type: 'topic' })).status).toBe(201);
+    expect((await asSu('PUT', `topic-permissions/${vhost}/${user}`, { exchange: 'all-topic', write: '^w\\.', read: '^r\\.' })).status).toBe(201);
     expect((await asSu('POST', `bindings/${vhost}/e/no-x/q/all-q`, { routing_key: 'k' })).status).toBe(201);
     for (const q of ['r-q', 'all-q']) {
       expect((await asSu('POST', `exchanges/${vhost}/amq.default/publish`, { ...MSG, routing_key: q })).status).toBe(200);
