@@ -7,6 +7,7 @@ import {
   FRAME_OVERHEAD,
   MethodId,
   ReplyCode,
+  type FieldTable,
   type Method,
   type Writer,
   writeBasicCancel,
@@ -23,7 +24,8 @@ import { MAX_EXPIRY_MS } from '../broker/queue-settings.js';
 import type { User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { checkUserId } from './authentication.js';
-import type { ChannelConsumer, ConsumerHost } from './channel-consumer.js';
+import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
+import type { ChannelContext } from './channel-context.js';
 import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
@@ -72,7 +74,7 @@ const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 
-export class Channel implements ConsumerHost, ReplySink {
+export class Channel implements ConsumerHost, ReplySink, ChannelContext {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** delivery tag -> delivered envelope; Map order is tag order */
   readonly unacked = new Map<number, Unacked>();
@@ -80,11 +82,11 @@ export class Channel implements ConsumerHost, ReplySink {
   private readonly spare: Unacked[] = [];
   private deliveryTag = 0;
   /** basic.qos: prefetch for consumers created next (global=false) and for the whole channel (global=true) */
-  consumerPrefetch = 0;
-  channelPrefetch = 0;
-  flowActive = true;
-  confirmMode = false;
-  txMode = false;
+  private prefetchPerConsumer = 0;
+  private prefetchPerChannel = 0;
+  private flow = true;
+  private confirming = false;
+  private transactional = false;
   private txActions: TxAction[] = [];
   private readonly confirms: PublisherConfirms;
   private readonly assembler: ContentAssembler;
@@ -98,7 +100,7 @@ export class Channel implements ConsumerHost, ReplySink {
   private readonly toDrain = new Set<Queue>();
   closing = false;
   /** the last queue declared on this channel, which an empty queue name refers to */
-  lastQueue: string | null = null;
+  private lastQueue: string | null = null;
   /** set while this channel consumes amq.rabbitmq.reply-to */
   replyConsumer: DirectReplyConsumer | null = null;
   /** message counters for the management API (sampled by the server) */
@@ -137,8 +139,31 @@ export class Channel implements ConsumerHost, ReplySink {
     return this.unacked.size;
   }
 
+  /** basic.qos prefetch for consumers created after it (0: unlimited) */
+  get consumerPrefetch(): number {
+    return this.prefetchPerConsumer;
+  }
+
+  /** basic.qos global prefetch, shared by the channel's consumers (0: unlimited) */
+  get channelPrefetch(): number {
+    return this.prefetchPerChannel;
+  }
+
+  /** false while the client has paused deliveries with channel.flow */
+  get flowActive(): boolean {
+    return this.flow;
+  }
+
+  get confirmMode(): boolean {
+    return this.confirming;
+  }
+
+  get txMode(): boolean {
+    return this.transactional;
+  }
+
   get unconfirmedCount(): number {
-    return this.confirmMode ? this.confirms.unconfirmed : 0;
+    return this.confirming ? this.confirms.unconfirmed : 0;
   }
 
   handleMethod(method: Method): void {
@@ -186,12 +211,12 @@ export class Channel implements ConsumerHost, ReplySink {
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(this.pendingExchange, this.pendingRoutingKey, content.properties, content.header, content.body));
-    if (this.txMode) this.txActions.push({ kind: 'publish', message, mandatory });
+    if (this.transactional) this.txActions.push({ kind: 'publish', message, mandatory });
     else this.publish(message, mandatory);
   }
 
   private publish(message: Message, mandatory: boolean): void {
-    const seq = this.confirmMode ? this.confirms.next() : 0;
+    const seq = this.confirming ? this.confirms.next() : 0;
     countPublish(this.stats, seq !== 0);
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
@@ -239,8 +264,8 @@ export class Channel implements ConsumerHost, ReplySink {
   // ---- delivery (ConsumerHost) ----
 
   canDeliver(): boolean {
-    if (!this.flowActive || this.closing || this.host.backedUp) return false;
-    return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
+    if (!this.flow || this.closing || this.host.backedUp) return false;
+    return this.prefetchPerChannel === 0 || this.unacked.size < this.prefetchPerChannel;
   }
 
   deliver(consumer: ChannelConsumer, envelope: Envelope): void {
@@ -297,7 +322,7 @@ export class Channel implements ConsumerHost, ReplySink {
 
   /** basic.ack / nack / reject from the client (deferred to commit in tx mode). */
   settle(tag: number, multiple: boolean, ack: boolean, requeue: boolean): void {
-    if (this.txMode) {
+    if (this.transactional) {
       this.checkTags(tag, multiple);
       this.txActions.push({ kind: 'settle', tag, multiple, ack, requeue });
       return;
@@ -375,6 +400,69 @@ export class Channel implements ConsumerHost, ReplySink {
 
   rollback(): void {
     this.txActions = [];
+  }
+
+  // --- state the method handlers (src/server/methods/) change through these --------------------------------
+
+  ownQueue(queue: Queue): void {
+    this.host.ownedQueues.add(queue);
+  }
+
+  scheduleFlush(): void {
+    this.host.scheduleFlush();
+  }
+
+  /** 0-9-1: an empty queue name means the last queue declared on this channel. */
+  queueOrLast(name: string): string {
+    if (name !== '') return name;
+    if (this.lastQueue === null) throw new AmqpError(ReplyCode.NOT_FOUND, 'no previously declared queue');
+    return this.lastQueue;
+  }
+
+  rememberQueue(name: string): void {
+    this.lastQueue = name;
+  }
+
+  /** RabbitMQ's per_consumer_qos: global=false applies to consumers created after it. */
+  setPrefetch(count: number, global: boolean): void {
+    if (global) this.prefetchPerChannel = count;
+    else this.prefetchPerConsumer = count;
+  }
+
+  hasConsumer(tag: string): boolean {
+    return this.consumers.has(tag);
+  }
+
+  addConsumer(queue: Queue, tag: string, noAck: boolean, exclusive: boolean, args: FieldTable): void {
+    this.consumers.set(tag, new ChannelConsumer(this, queue, tag, noAck, exclusive, args, this.prefetchPerConsumer));
+  }
+
+  startConsumer(tag: string): void {
+    const consumer = this.consumers.get(tag);
+    consumer?.queue.addConsumer(consumer);
+  }
+
+  cancelConsumer(tag: string): void {
+    const consumer = this.consumers.get(tag);
+    if (!consumer) return;
+    this.consumers.delete(tag);
+    consumer.queue.removeConsumer(consumer);
+  }
+
+  selectConfirm(): void {
+    this.confirming = true;
+  }
+
+  selectTx(): void {
+    this.transactional = true;
+  }
+
+  setFlow(active: boolean): void {
+    this.flow = active;
+  }
+
+  resumeConsumers(): void {
+    for (const c of this.consumers.values()) c.queue.drain();
   }
 
   /** The channel is going away: cancel consumers, return unacked messages to their queues. */

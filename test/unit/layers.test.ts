@@ -65,7 +65,6 @@ const KNOWN_WRONG_WAY: readonly string[] = [
 
 /** Import cycles not yet removed, as their member files; a cycle among some of one entry's files passes. Only shrinks. */
 const KNOWN_CYCLES: readonly (readonly string[])[] = [
-  ['src/server/channel-methods.ts', 'src/server/channel.ts', 'src/server/direct-reply-consumer.ts'],
   ['src/cli/admin-client.ts', 'src/cli/command.ts', 'src/cli/config/resolve.ts', 'src/cli/config/target-options.ts', 'src/cli/context.ts', 'src/cli/global-options.ts', 'src/cli/target.ts'],
   ['commands/complete.ts', 'commands/completion.ts', 'commands/help.ts', 'src/cli/registry.ts'],
 ];
