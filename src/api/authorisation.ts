@@ -4,7 +4,9 @@
 //   policymaker    management, plus policies in the vhosts it has permissions in;
 //   management     the vhosts it has permissions in, its own connections and channels;
 //   anything else  "Not management user" (401), as RabbitMQ.
-// Writes to vhost resources always need permissions in that vhost (administrators excepted).
+// Writes to vhost resources always need permissions in that vhost (administrators too, as RabbitMQ),
+// and queues, exchanges and bindings the configure/write/read patterns (checkResourceAccess).
+import { AmqpError, ReplyCode } from '../amqp/index.js';
 import type { Broker } from '../broker/broker.js';
 import type { User } from '../broker/users.js';
 import type { ApiContext } from './context.js';
@@ -18,6 +20,8 @@ const notAuthorised = (reason = 'Not_Authorized'): HttpError => new HttpError(40
 
 /** Endpoint families only administrators may use (reading or writing). */
 const ADMIN_ONLY = new Set(['users', 'permissions', 'topic-permissions', 'definitions', 'vhost-limits', 'user-limits', 'parameters', 'global-parameters', 'operator-policies', 'feature-flags']);
+/** Endpoint families of a vhost's resources. */
+const RESOURCES = new Set(['queues', 'exchanges', 'bindings']);
 /** Node views for monitoring users and administrators. */
 const MONITOR_ONLY = new Set(['nodes']);
 
@@ -32,14 +36,22 @@ function hasVhostAccess(broker: Broker, user: User, vhost: string): boolean {
 /** Throws a 401 HttpError unless `user` may make this (already routed) request; sets req.scope for lists. */
 export function authorise(ctx: ApiContext, req: ApiRequest, user: User): void {
   const tags = new Set(user.tags);
-  if (tags.has('administrator')) return;
-  if (!isManagementUser(user)) throw notAuthorised('Not management user');
+  // Resource operations check the user's configure/write/read patterns (administrators too, as RabbitMQ).
+  req.checkResources = true;
   const broker = ctx.server.broker;
+  const vhostParam = req.params['vhost'];
+  if (tags.has('administrator')) {
+    // Operations on a vhost's queues, exchanges and bindings need permissions there, even for administrators.
+    if (req.method !== 'GET' && vhostParam !== undefined && RESOURCES.has(req.segments[0] ?? '') && !hasVhostAccess(broker, user, vhostParam)) {
+      throw notAuthorised('Access refused.');
+    }
+    return;
+  }
+  if (!isManagementUser(user)) throw notAuthorised('Not management user');
   const monitoring = tags.has('monitoring');
   const policymaker = tags.has('policymaker');
   const read = req.method === 'GET';
   const first = req.segments[0] ?? '';
-  const vhostParam = req.params['vhost'];
 
   if (first === 'whoami' || first === 'overview' || first === 'extensions' || first === 'auth') {
     if (!read) throw notAuthorised();
@@ -99,4 +111,27 @@ export function inScope(req: ApiRequest, item: Record<string, unknown>): boolean
     if (u !== scope.user) return false;
   }
   return true;
+}
+
+/**
+ * How RabbitMQ's API answers a refused resource operation: its own check answers 401 "Access refused.";
+ * the ones it makes through an AMQP channel answer with the channel's error (get: 401 with the
+ * AMQP reason; publish: 400 with the reply code and text).
+ */
+export type Refusal = 'api' | 'get' | 'publish';
+
+/**
+ * Runs `check` (broker.checkAccess / checkTopicAccess calls for the request's user) when the request
+ * came through the TCP listener; turns an access refusal into RabbitMQ's API answer.
+ */
+export function checkResourceAccess(ctx: ApiContext, req: ApiRequest, check: (broker: Broker, vhost: string, user: string) => void, refusal: Refusal = 'api'): void {
+  if (!req.checkResources || !req.user) return;
+  try {
+    check(ctx.server.broker, req.params['vhost'] ?? '', req.user.name);
+  } catch (err) {
+    if (!(err instanceof AmqpError) || err.replyCode !== ReplyCode.ACCESS_REFUSED) throw err;
+    if (refusal === 'get') throw new HttpError(401, 'not_authorised', err.message);
+    if (refusal === 'publish') throw new HttpError(400, 'bad_request', `${ReplyCode.ACCESS_REFUSED} ${err.message}`);
+    throw notAuthorised('Access refused.');
+  }
 }

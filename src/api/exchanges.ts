@@ -2,9 +2,11 @@
 // POST .../publish, GET .../bindings/{source,destination}; GET /api/bindings[/{v}],
 // GET|POST /api/bindings/{v}/e/{x}/{q|e}/{dest}, GET|DELETE .../{props}.
 import type { Binding, Bindable } from '../broker/binding.js';
+import { checkNewExchangeAccess } from '../broker/declare-access.js';
 import { defaultExchangeRefused } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { Vhost } from '../broker/vhost.js';
+import { checkResourceAccess } from './authorisation.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatExchange, jsonToTable, propertiesKey } from './format.js';
 import { badRequest, bool, createdOrUpdated, jsonBody, noContent, notFound, obj, ok, queryFlag, str, type ApiRequest } from './http.js';
@@ -29,9 +31,15 @@ function publish(ctx: ApiContext, req: ApiRequest): { routed: boolean } {
   const { vhost, exchange } = exchangeOr404(ctx, req);
   const body = jsonBody(req);
   if (body['payload'] === undefined) throw badRequest('payload is required');
+  const routingKey = str(body, 'routing_key', '');
+  // As basic.publish: write on the exchange, then its topic permissions.
+  checkResourceAccess(ctx, req, (b, v, u) => {
+    b.checkAccess(v, u, 'write', 'exchange', exchange.name);
+    b.checkTopicAccess(v, u, exchange, 'write', routingKey);
+  }, 'publish');
   const message = buildMessage(
     exchange.name,
-    str(body, 'routing_key', ''),
+    routingKey,
     jsonToProperties(obj(body, 'properties')),
     decodePayload(body['payload'], body['payload_encoding']),
   );
@@ -56,6 +64,16 @@ function bindingPath(ctx: ApiContext, req: ApiRequest, kind: 'q' | 'e'): Binding
   const source = vhost.exchanges.get(exchangeName(req.params['source']));
   if (!source) throw notFound();
   return { vhost, source, destination: destinationOf(vhost, kind, req.params['dest']!) };
+}
+
+/** As queue.bind / exchange.bind (and unbind): write on the destination, read on the source, then topic read. */
+function checkBindingAccess(ctx: ApiContext, req: ApiRequest, kind: 'q' | 'e', routingKey: string | null): void {
+  checkResourceAccess(ctx, req, (b, v, u) => {
+    b.checkAccess(v, u, 'write', kind === 'q' ? 'queue' : 'exchange', kind === 'q' ? req.params['dest']! : exchangeName(req.params['dest']));
+    b.checkAccess(v, u, 'read', 'exchange', exchangeName(req.params['source']));
+    const source = routingKey === null ? undefined : b.vhosts.get(v)?.exchanges.get(exchangeName(req.params['source']));
+    if (source && routingKey !== null) b.checkTopicAccess(v, u, source, 'read', routingKey);
+  });
 }
 
 function bindingsBetween(p: BindingPath): Binding[] {
@@ -98,6 +116,7 @@ function bindingRoutes(kind: 'q' | 'e'): Route[] {
         const body = jsonBody(req);
         const routingKey = str(body, 'routing_key', '');
         const args = jsonToTable(body['arguments']);
+        checkBindingAccess(ctx, req, kind, routingKey);
         if (p.source.name === '') throw defaultExchangeRefused();
         p.vhost.bind(p.destination, p.source, routingKey, args);
         return { status: 201, headers: { location: `${encodeURIComponent(p.destination.name)}/${propertiesKey(routingKey, args)}` } };
@@ -117,6 +136,7 @@ function bindingRoutes(kind: 'q' | 'e'): Route[] {
       handler: (ctx, req) => {
         const p = bindingPath(ctx, req, kind);
         const b = findBinding(p, req.params['props']!);
+        checkBindingAccess(ctx, req, kind, b.routingKey);
         p.vhost.unbind(p.destination, p.source, b.routingKey, b.arguments);
         return noContent();
       },
@@ -152,6 +172,12 @@ export const exchangeRoutes: Route[] = [
       const body = jsonBody(req);
       const existed = vhost.exchanges.has(name);
       const type = str(body, 'type', 'direct');
+      const args = jsonToTable(body['arguments']);
+      // As exchange.declare: configure on it, and for a new one its alternate exchange.
+      checkResourceAccess(ctx, req, (b, v, u) => {
+        b.checkAccess(v, u, 'configure', 'exchange', name);
+        if (!existed && !name.startsWith('amq.')) checkNewExchangeAccess(b, v, u, name, args);
+      });
       try {
         vhost.declareExchange({
           name,
@@ -160,7 +186,7 @@ export const exchangeRoutes: Route[] = [
           durable: bool(body, 'durable', false),
           autoDelete: bool(body, 'auto_delete', false),
           internal: bool(body, 'internal', false),
-          arguments: jsonToTable(body['arguments']),
+          arguments: args,
         });
       } catch (err) {
         // RabbitMQ's API words an unknown type this way (as AMQP does for types it has never heard of).
@@ -175,6 +201,7 @@ export const exchangeRoutes: Route[] = [
     path: 'exchanges/:vhost/:name',
     handler: (ctx, req) => {
       const { vhost, exchange } = exchangeOr404(ctx, req);
+      checkResourceAccess(ctx, req, (b, v, u) => b.checkAccess(v, u, 'configure', 'exchange', exchange.name));
       vhost.deleteExchange(exchange.name, queryFlag(req, 'if-unused'));
       return noContent();
     },

@@ -22,6 +22,8 @@ export interface ApiRequest {
   user: User | null;
   /** what a non-administrator may see in lists (set by the TCP listener's authorisation) */
   scope?: ListScope;
+  /** set by the TCP listener's authorisation: the handlers check configure/write/read on each resource */
+  checkResources?: boolean;
 }
 
 export interface ApiReply {

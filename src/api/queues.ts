@@ -3,6 +3,8 @@
 import type { Queue } from '../broker/queue.js';
 import { Message, type Envelope } from '../broker/message.js';
 import { consumersOf } from './connections.js';
+import { checkNewQueueAccess } from '../broker/declare-access.js';
+import { checkResourceAccess } from './authorisation.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatQueue, jsonToTable } from './format.js';
 import { badRequest, bool, createdOrUpdated, int, jsonBody, noContent, notFound, ok, queryFlag, type ApiRequest } from './http.js';
@@ -71,6 +73,7 @@ type AckMode = (typeof ACK_MODES)[number];
 /** POST /api/queues/{v}/{q}/get: takes up to `count` messages, then requeues or drops them. */
 function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
   const q = queueOr404(ctx, req);
+  checkResourceAccess(ctx, req, (b, v, u) => b.checkAccess(v, u, 'read', 'queue', q.name), 'get');
   const body = jsonBody(req);
   const count = int(body, 'count', 1);
   if (count < 1) throw badRequest('count must be at least 1');
@@ -120,6 +123,11 @@ function moveMessages(ctx: ApiContext, req: ApiRequest): { moved: number } {
   if (typeof destination !== 'string' || destination === '') throw badRequest('destination must be a queue name');
   if (destination === q.name) throw badRequest('destination must be another queue');
   if (!vhost.queues.has(destination)) throw badRequest(`no queue '${destination}' in vhost '${vhost.name}'`);
+  // A get from the source and a publish to the destination.
+  checkResourceAccess(ctx, req, (b, v, u) => {
+    b.checkAccess(v, u, 'read', 'queue', q.name);
+    b.checkAccess(v, u, 'write', 'queue', destination);
+  });
   const count = body['count'] === undefined || body['count'] === null ? Infinity : int(body, 'count', 0);
   const exchange = vhost.exchange('');
   let moved = 0;
@@ -175,6 +183,12 @@ export const queueRoutes: Route[] = [
       if (name === '') throw badRequest('queue name must not be empty');
       const body = jsonBody(req);
       const existed = vhost.queues.has(name);
+      const args = jsonToTable(body['arguments']);
+      // As queue.declare: configure on it, and for a new one its dead-letter exchange.
+      checkResourceAccess(ctx, req, (b, v, u) => {
+        b.checkAccess(v, u, 'configure', 'queue', name);
+        if (!existed) checkNewQueueAccess(b, v, u, name, args);
+      });
       // The API cannot declare exclusive queues (they belong to a connection).
       vhost.declareQueue(
         {
@@ -183,7 +197,7 @@ export const queueRoutes: Route[] = [
           durable: bool(body, 'durable', false),
           autoDelete: bool(body, 'auto_delete', false),
           exclusiveOwner: null,
-          arguments: jsonToTable(body['arguments']),
+          arguments: args,
         },
         '',
       );
@@ -196,6 +210,7 @@ export const queueRoutes: Route[] = [
     handler: (ctx, req) => {
       const q = queueOr404(ctx, req);
       const vhost = vhostOr404(ctx, req.params['vhost']);
+      checkResourceAccess(ctx, req, (b, v, u) => b.checkAccess(v, u, 'configure', 'queue', q.name));
       vhost.deleteQueue(q.name, null, queryFlag(req, 'if-unused'), queryFlag(req, 'if-empty'));
       return noContent();
     },
@@ -204,7 +219,9 @@ export const queueRoutes: Route[] = [
     method: 'DELETE',
     path: 'queues/:vhost/:name/contents',
     handler: (ctx, req) => {
-      queueOr404(ctx, req).purge();
+      const q = queueOr404(ctx, req);
+      checkResourceAccess(ctx, req, (b, v, u) => b.checkAccess(v, u, 'read', 'queue', q.name));
+      q.purge();
       return noContent();
     },
   },
