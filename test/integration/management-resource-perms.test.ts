@@ -133,7 +133,7 @@ describe('management API resource permissions on warren', () => {
   suite(async () => {
     w = await startWarren();
     const u = new URL(w.apiUrl!);
-    return { target: { host: u.hostname, port: Number(u.port) }, superuser: { user: 'guest', password: 'guest' }, stop: () => w.stop() };
+    return { target: { host: u.hostname, port: Number(u.port) }, superuser: { user: 'guest', password: 'guest' }, stop: async () => void (await w.stop()) };
   }, [...CASES, ...MOVE_CASES]);
 });
 
