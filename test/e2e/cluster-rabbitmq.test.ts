@@ -1,5 +1,6 @@
 // warrenctl on the three-node RabbitMQ cluster (issue 17): the cluster is there, a quorum queue has a leader and
 // members, admin commands and publish keep working through a multi-node profile while a node is stopped.
+import { PassThrough } from 'node:stream';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
@@ -111,15 +112,20 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     const declared = await runCtl(['declare_queue', q, '--durable', '--arguments', '{"x-queue-type":"quorum"}', '--url', CLUSTER_URLS[2] as string, '--api-url', CLUSTER_API_URLS[2] as string]);
     expect(declared.code).toBe(0);
     const total = 100_000;
-    const lines = Array.from({ length: total }, (_, i) => `m${String(i).padStart(6, '0')}`).join('\n') + '\n';
+    const half = (from: number): string => Array.from({ length: total / 2 }, (_, i) => `m${String(from + i).padStart(6, '0')}`).join('\n') + '\n';
     const env = { WARREN_CONFIG: clusterProfile('cluster', [1, 2, 0]) };
-    const publishing = runCtl(['-N', 'cluster', 'publish', '--lines', '-r', q, '--persistent'], { env, input: lines, timeoutMs: 300_000 });
+    // stdin stays open until node 2 has stopped, so the publisher is still at work when its node goes away
+    // (however fast this machine publishes the first half)
+    const input = new PassThrough();
+    input.write(half(0));
+    const publishing = runCtl(['-N', 'cluster', 'publish', '--lines', '-r', q, '--persistent'], { env, stdin: input, timeoutMs: 300_000 });
     // its connection is on node 2: stop node 2 under it, then start it again
     await waitFor(async () => {
       const conns = await api<{ node: string; client_properties?: { connection_name?: string } }[]>(api1(), '/api/connections');
       return conns.some((c) => c.node === names[1] && c.client_properties?.connection_name === 'warrenctl publish');
     }, 'the publish connection on node 2', { intervalMs: 100 });
     await stopApp(names[1] as string, names[0] as string);
+    input.end(half(total / 2));
     await startApp(names[1] as string);
     const r = await publishing;
     expect(r.stderr).toMatch(/failover to another node; \d+ messages? (was|were) re-sent/);

@@ -1,4 +1,5 @@
 // Helpers for the warrenctl e2e suites: spawn bin/warrenctl, describe targets (warren daemon, RabbitMQ).
+import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { WAIT_DEADLINE_MS, waitFor } from '../helpers/wait.js';
 import { ctlBin, startWarren, type Warren } from '../helpers/warren.js';
@@ -11,6 +12,8 @@ export interface CtlResult {
 
 export interface CtlOptions {
   input?: string;
+  /** a stream for stdin instead of `input` (kept open as long as the test wants) */
+  stdin?: Readable;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
 }
@@ -33,7 +36,8 @@ export function runCtl(args: readonly string[], options: CtlOptions = {}): Promi
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (options.stdin) options.stdin.pipe(child.stdin);
+    else child.stdin.end(options.input ?? '');
   });
 }
 
