@@ -51,25 +51,26 @@ function positive(req: ApiRequest, name: string, fallback: number): number {
   return n;
 }
 
+/** RabbitMQ's `name` query parameter (a substring, or a regular expression with `use_regex=true`); null when absent. */
+function nameFilter(req: ApiRequest): ((name: string) => boolean) | null {
+  const name = req.query.get('name');
+  if (name === null || name === '') return null;
+  if (req.query.get('use_regex') !== 'true') return (n) => n.includes(name);
+  let re: RegExp;
+  try {
+    re = new RegExp(name);
+  } catch {
+    throw badRequest(`invalid regular expression '${name}'`);
+  }
+  return (n) => re.test(n);
+}
+
 /** Applies the list query parameters to `items` (already in their default order). */
 export function listReply(req: ApiRequest, items: Json[], defaultSort: string[] = []): ApiReply {
   const visible = req.scope ? items.filter((i) => inScope(req, i)) : items;
   const total = visible.length;
-  let filtered = visible;
-  const name = req.query.get('name');
-  if (name !== null && name !== '') {
-    if (req.query.get('use_regex') === 'true') {
-      let re: RegExp;
-      try {
-        re = new RegExp(name);
-      } catch {
-        throw badRequest(`invalid regular expression '${name}'`);
-      }
-      filtered = filtered.filter((i) => re.test(String(i['name'] ?? '')));
-    } else {
-      filtered = filtered.filter((i) => String(i['name'] ?? '').includes(name));
-    }
-  }
+  const matches = nameFilter(req);
+  let filtered = matches ? visible.filter((i) => matches(String(i['name'] ?? ''))) : visible;
   const sort = req.query.get('sort');
   const keys = sort ? [sort] : defaultSort;
   if (keys.length > 0) {
@@ -126,20 +127,8 @@ export function listObjects<T>(req: ApiRequest, objects: Iterable<T>, lister: Li
   let items = [...objects];
   if (req.scope) items = items.filter((o) => inScope(req, { name: lister.name(o), vhost: lister.vhost(o) }));
   const total = items.length;
-  const name = req.query.get('name');
-  if (name !== null && name !== '') {
-    if (req.query.get('use_regex') === 'true') {
-      let re: RegExp;
-      try {
-        re = new RegExp(name);
-      } catch {
-        throw badRequest(`invalid regular expression '${name}'`);
-      }
-      items = items.filter((o) => re.test(lister.name(o)));
-    } else {
-      items = items.filter((o) => lister.name(o).includes(name));
-    }
-  }
+  const matches = nameFilter(req);
+  if (matches) items = items.filter((o) => matches(lister.name(o)));
   const sort = req.query.get('sort');
   const keys = sort ? [sort] : defaultSort;
   let formatted: Json[] | null = null;
