@@ -176,16 +176,20 @@ async function sourceCounts(source: AdminClient, vhost: string | undefined): Pro
 
 /** Per-queue counts on both sides. RabbitMQ refreshes its counts every 5 s: wait until they stop changing. */
 async function finalCounts(source: AdminClient, dest: AdminClient, wanted: { vhost: string; name: string }[], atStart: Map<string, number>, report: Reporter, settle: boolean): Promise<QueueResult[]> {
-  const read = async (): Promise<Map<string, { messages: number; type: string }>> => {
+  const read = async (): Promise<Map<string, { messages: number | undefined; type: string }>> => {
     const list = await dest.get<{ vhost: string; name: string; messages?: number; type?: string }[]>('/api/queues', { query: { columns: 'vhost,name,messages,type' } });
-    return new Map((list ?? []).map((q) => [key(q.vhost, q.name), { messages: q.messages ?? 0, type: q.type ?? 'classic' }]));
+    // messages is absent until RabbitMQ has emitted the queue's first statistics
+    return new Map((list ?? []).map((q) => [key(q.vhost, q.name), { messages: q.messages, type: q.type ?? 'classic' }]));
   };
   let counts = await read();
   if (settle) {
     for (let i = 0; i < 6; i++) {
       await sleep(5500);
       const next = await read();
-      const same = wanted.every((q) => next.get(key(q.vhost, q.name))?.messages === counts.get(key(q.vhost, q.name))?.messages);
+      const same = wanted.every((q) => {
+        const now = next.get(key(q.vhost, q.name))?.messages;
+        return now !== undefined && now === counts.get(key(q.vhost, q.name))?.messages;
+      });
       counts = next;
       if (same) break;
     }
