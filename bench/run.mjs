@@ -89,16 +89,7 @@ async function amqpThroughput(ctx) {
   const rows = MODES.map((mode) => {
     const w = results[mode].warren ?? {};
     const r = results[mode].rabbitmq ?? {};
-    return [
-      mode,
-      rate(w),
-      ctx.rabbitmq ? rate(r) : 'n/a',
-      w.end_to_end_rate && r.end_to_end_rate ? (w.end_to_end_rate / r.end_to_end_rate).toFixed(2) : '-',
-      cpu(w),
-      ctx.rabbitmq ? cpu(r) : 'n/a',
-      lat(w),
-      ctx.rabbitmq ? lat(r) : 'n/a',
-    ];
+    return compareRow(ctx, mode, w, r);
   });
   const notes = [
     'msg/s = end-to-end rate (publish of the first to consume of the last); ratio = warren / rabbitmq.',
@@ -133,16 +124,7 @@ async function fanSection(ctx, kind, messages) {
     }
     const w = res.warren ?? {};
     const r = res.rabbitmq ?? {};
-    rows.push([
-      mode,
-      rate(w),
-      ctx.rabbitmq ? rate(r) : 'n/a',
-      w.end_to_end_rate && r.end_to_end_rate ? (w.end_to_end_rate / r.end_to_end_rate).toFixed(2) : '-',
-      cpu(w),
-      ctx.rabbitmq ? cpu(r) : 'n/a',
-      lat(w),
-      ctx.rabbitmq ? lat(r) : 'n/a',
-    ]);
+    rows.push(compareRow(ctx, mode, w, r));
   }
   const notes = ['msg/s = published messages per second end to end; CPU µs per published message (a fanout message is 50 deliveries).'];
   if (!ctx.rabbitmq) notes.push('RABBITMQ_URL not set: RabbitMQ columns skipped.');
@@ -319,3 +301,10 @@ main().catch((err) => {
   console.error(err.stack ?? String(err));
   process.exit(1);
 });
+
+/** One table row comparing warren (w) with RabbitMQ (r) for a mode: rates, their ratio, CPU and latency. */
+function compareRow(ctx, mode, w, r) {
+  const theirs = (f) => (ctx.rabbitmq ? f(r) : 'n/a');
+  const ratio = w.end_to_end_rate && r.end_to_end_rate ? (w.end_to_end_rate / r.end_to_end_rate).toFixed(2) : '-';
+  return [mode, rate(w), theirs(rate), ratio, cpu(w), theirs(cpu), lat(w), theirs(lat)];
+}
