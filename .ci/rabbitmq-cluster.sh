@@ -85,6 +85,11 @@ for n in 2 3; do
   if node_up "$n"; then
     log "$node already running"
   else
+    if [[ ! -d "$dir/mnesia/$node" ]] && member_of_cluster "$n"; then
+      # node 1 still lists a node whose data is gone: it could not rejoin under its old name, so forget it first
+      log "node 1 forgets $node (its data directory is gone)"
+      ctl -n "$NODE1" -q forget_cluster_node "$node" >/dev/null 2>&1 || true
+    fi
     log "starting $node (AMQP $((5671 + n)), management $((15671 + n)), distribution $((25671 + n)))"
     mkdir -p "$dir/mnesia" "$dir/log"
     printf 'listeners.tcp.default = %d\nmanagement.tcp.port = %d\nloopback_users.guest = true\n' $((5671 + n)) $((15671 + n)) >"$dir/rabbitmq.conf"
