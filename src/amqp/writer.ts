@@ -10,6 +10,8 @@ import type { Timestamp } from './timestamp.js';
 
 const ARENA_SIZE = 64 * 1024;
 const COPY_LIMIT = 4096;
+/** payloads up to this many bytes are copied byte by byte (cheaper than a call into a copy) */
+const SMALL_COPY = 64;
 /** strings up to this length are tried as ASCII first */
 const SHORT_ASCII = 48;
 
@@ -173,9 +175,12 @@ export class Writer {
 
   /** Appends bytes; big ones by reference (the caller must not change them afterwards). */
   raw(bytes: Buffer): void {
-    if (bytes.length <= COPY_LIMIT) {
-      this.ensure(bytes.length);
-      this.pos += bytes.copy(this.buf, this.pos);
+    const n = bytes.length;
+    if (n <= COPY_LIMIT) {
+      this.ensure(n);
+      // TypedArray#set: a straight memcpy, without Buffer#copy's argument handling
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
       return;
     }
     this.seal();
@@ -206,6 +211,49 @@ export class Writer {
     this.pos += FRAME_HEADER_SIZE;
     this.raw(payload);
     this.octet(Frame.END);
+  }
+
+  /**
+   * A whole frame whose payload is src[start, end) (a message's header or body within its
+   * content buffer): copied in without making a view of it, or passed by reference when large.
+   */
+  frameFrom(type: number, channel: number, src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n > COPY_LIMIT) return this.frame(type, channel, src.subarray(start, end));
+    this.ensure(FRAME_HEADER_SIZE + n + 1);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos] = type;
+    buf.writeUInt16BE(channel, pos + 1);
+    buf.writeUInt32BE(n, pos + 3);
+    pos += FRAME_HEADER_SIZE;
+    if (n <= SMALL_COPY) {
+      for (let i = start; i < end; i++) buf[pos++] = src[i]!;
+    } else {
+      src.copy(buf, pos, start, end);
+      pos += n;
+    }
+    buf[pos++] = Frame.END;
+    this.pos = pos;
+  }
+
+  /** A whole frame whose payload is characters [from, to) of a latin1 string, one byte each. */
+  frameText(type: number, channel: number, text: string, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(FRAME_HEADER_SIZE + n + 1);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos] = type;
+    buf.writeUInt16BE(channel, pos + 1);
+    buf.writeUInt32BE(n, pos + 3);
+    pos += FRAME_HEADER_SIZE;
+    if (n <= SMALL_COPY) {
+      for (let i = from; i < to; i++) buf[pos++] = text.charCodeAt(i);
+    } else {
+      pos += buf.write(from === 0 && to === text.length ? text : text.substring(from, to), pos, n, 'latin1');
+    }
+    buf[pos++] = Frame.END;
+    this.pos = pos;
   }
 
   heartbeat(): void {

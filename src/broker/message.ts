@@ -19,6 +19,14 @@ export const MESSAGE_OVERHEAD = 600;
 export const MESSAGE_MEMORY_ESTIMATE = 700;
 
 /**
+ * A content (header payload and body) up to this many bytes is kept as one latin1 string, one
+ * byte per character: a JS heap object of its exact size, cheap to make and to collect, with no
+ * ArrayBuffer, backing store or malloc of its own, and nothing shared with other messages (so a
+ * message held long keeps nothing else alive). Larger ones get their own exact-size buffer.
+ */
+export const TEXT_MAX = 2048;
+
+/**
  * Copies a message's content header and body into one exact-size buffer the broker owns, so
  * nothing it keeps points into a socket chunk or a file read buffer (which would keep the whole
  * chunk alive for as long as the message lives). Returns the two views.
@@ -33,35 +41,95 @@ export function ownContent(header: Buffer, body: Buffer | readonly Buffer[], bod
   return { header: owned.subarray(0, header.length), body: owned.subarray(header.length, pos) };
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
+/** Characters [from, to) of a latin1 content string as a buffer of their own (not cached: kept, it would double the message). */
+function textBytes(text: string, from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(to - from);
+  out.write(from === 0 && to === text.length ? text : text.substring(from, to), 0, to - from, 'latin1');
+  return out;
+}
+
 export class Message {
   /** where the message store keeps it for durable queues; null when not stored */
   stored: StoredRef | null = null;
   /** where a copy was put on disk for queues past the memory budget (written once, however many queues) */
   spilled: DiskPosition | null = null;
+  /** body size in bytes */
+  size: number;
+  /** content-header payload size in bytes */
+  headerSize: number;
+  /** delivery mode 2 (read once: properties objects come in many shapes) */
+  readonly persistent: boolean;
+  /**
+   * Where the bytes are (unless in `text`): the header payload at headerStart of headerBytes,
+   * the body at bodyStart of bodyBytes (for a large published message one buffer:
+   * Message.inContent). Views of them (header, body) are made only when asked for: delivery
+   * copies from here.
+   */
+  headerBytes: Buffer;
+  headerStart = 0;
+  bodyBytes: Buffer;
+  bodyStart = 0;
+  private headerView: Buffer | null;
+  private bodyView: Buffer | null;
+  /** or, for a small published message, header payload and body as one latin1 string (see TEXT_MAX), else null */
+  text: string | null = null;
 
   constructor(
     readonly exchange: string,
     readonly routingKey: string,
     readonly properties: BasicProperties,
     /** content-header frame payload (class, weight, body size, flags, properties) */
-    readonly header: Buffer,
-    readonly body: Buffer,
+    header: Buffer,
+    body: Buffer,
     /** when the broker received it (ms since the epoch); TTLs count from here */
     readonly arrival = Date.now(),
-  ) {}
+  ) {
+    this.persistent = properties.deliveryMode === PERSISTENT;
+    this.headerBytes = this.headerView = header;
+    this.headerSize = header.length;
+    this.bodyBytes = this.bodyView = body;
+    this.size = body.length;
+  }
+
+  /** A message whose header payload is content[headerStart, bodyStart) and body the `size` bytes after it. */
+  static inContent(exchange: string, routingKey: string, properties: BasicProperties, content: Buffer, headerStart: number, bodyStart: number, size: number): Message {
+    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES);
+    m.headerBytes = m.bodyBytes = content;
+    m.headerStart = headerStart;
+    m.headerSize = bodyStart - headerStart;
+    m.bodyStart = bodyStart;
+    m.size = size;
+    m.headerView = m.bodyView = null;
+    return m;
+  }
+
+  /** A small message whose header payload is the first `headerSize` characters of latin1 `text`, the body the rest. */
+  static inText(exchange: string, routingKey: string, properties: BasicProperties, text: string, headerSize: number): Message {
+    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES);
+    m.text = text;
+    m.headerSize = headerSize;
+    m.size = text.length - headerSize;
+    m.headerView = m.bodyView = null;
+    return m;
+  }
+
+  /** content-header frame payload (class, weight, body size, flags, properties) */
+  get header(): Buffer {
+    if (this.text !== null) return textBytes(this.text, 0, this.headerSize);
+    return (this.headerView ??= this.headerBytes.subarray(this.headerStart, this.headerStart + this.headerSize));
+  }
+
+  get body(): Buffer {
+    if (this.text !== null) return textBytes(this.text, this.headerSize, this.text.length);
+    return (this.bodyView ??= this.bodyBytes.subarray(this.bodyStart, this.bodyStart + this.size));
+  }
 
   /** Per-message TTL from the expiration property, in ms; null when absent. */
   get ttl(): number | null {
     const e = this.properties.expiration;
     return e === undefined ? null : Number(e);
-  }
-
-  get persistent(): boolean {
-    return this.properties.deliveryMode === PERSISTENT;
-  }
-
-  get size(): number {
-    return this.body.length;
   }
 }
 

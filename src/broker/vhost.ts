@@ -187,8 +187,9 @@ export class Vhost implements QueueHooks, RoutingScope {
       result.rejected = rejected;
       return result;
     } finally {
-      accepted.length = 0;
-      durable.length = 0;
+      // (pop, not length = 0: setting an array's length is a call into the runtime)
+      while (accepted.length > 0) accepted.pop();
+      while (durable.length > 0) durable.pop();
       spareAccepted = accepted;
       spareDurable = durable;
     }

@@ -21,7 +21,7 @@ import type { Envelope } from '../broker/message.js';
 import { Message } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
 import { MAX_EXPIRY_MS } from '../broker/queue-settings.js';
-import type { User } from '../broker/users.js';
+import type { Permission, User } from '../broker/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import { checkUserId } from './authentication.js';
 import { ChannelConsumer, type ConsumerHost } from './channel-consumer.js';
@@ -30,6 +30,7 @@ import { handleChannelMethod } from './channel-methods.js';
 import { ContentAssembler, type AssembledContent } from './content-assembler.js';
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
 import { PublisherConfirms } from './publisher-confirms.js';
+import { UnackedLog } from './unacked-log.js';
 import { ChannelCounters, countAck, countDeliver, countGet, countPublish, countUnroutable } from '../broker/message-stats.js';
 
 /** What a channel needs from its connection. */
@@ -54,20 +55,6 @@ export interface ChannelHost {
   onPublish(): void;
 }
 
-/** One delivery waiting for its ack. Entries are recycled once settled (SPARE_MAX kept), so a
- * delivery allocates nothing in steady state. */
-export interface Unacked {
-  queue: Queue;
-  envelope: Envelope;
-  consumer: ChannelConsumer | null;
-}
-
-/** settled entries kept for reuse per channel (a few prefetch windows' worth) */
-const SPARE_MAX = 4096;
-
-/** what a recycled entry points at, so it keeps no message alive */
-const SETTLED: Envelope = Object.freeze({ message: null as unknown as Message, seq: -1, redelivered: false, expiresAt: 0 });
-
 /** the outcome of a publish whose exchange has gone */
 const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
 
@@ -76,10 +63,8 @@ type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { ki
 
 export class Channel implements ConsumerHost, ReplySink, ChannelContext {
   readonly consumers = new Map<string, ChannelConsumer>();
-  /** delivery tag -> delivered envelope; Map order is tag order */
-  readonly unacked = new Map<number, Unacked>();
-  /** settled Unacked entries, for reuse (their references are cleared) */
-  private readonly spare: Unacked[] = [];
+  /** deliveries waiting for their ack, in tag order */
+  private readonly unacked = new UnackedLog();
   private deliveryTag = 0;
   /** basic.qos: prefetch for consumers created next (global=false) and for the whole channel (global=true) */
   private prefetchPerConsumer = 0;
@@ -98,6 +83,13 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
   private pendingMandatory = false;
   /** queues whose consumers on this channel got capacity back: drained once per batch */
   private readonly toDrain = new Set<Queue>();
+  /** the queue last added to toDrain (acks come in runs for one queue: one Set insert per run) */
+  private lastToDrain: Queue | null = null;
+  /** set once the connection has this channel on its list for the next flush (one insert per flush) */
+  private flushAsked = false;
+  /** the permission object and exchange of the last publish allowed (see checkWrite) */
+  private writePermission: Permission | undefined = undefined;
+  private writeExchange = '';
   closing = false;
   /** the last queue declared on this channel, which an empty queue name refers to */
   private lastQueue: string | null = null;
@@ -119,7 +111,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
       number,
       durableBatch: () => host.broker.store.durableBatch,
       waitForDurability: (waiting) => (waiting ? host.broker.durabilityWaiters.add(this) : host.broker.durabilityWaiters.delete(this)),
-      scheduleFlush: () => host.markDirty(this),
+      scheduleFlush: () => this.askFlush(),
     });
   }
 
@@ -173,7 +165,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     if (method.id === MethodId.BASIC_PUBLISH) {
       // RabbitMQ (since 3.0) refuses immediate delivery: a connection error, before anything else.
       if (method.immediate) throw new AmqpError(ReplyCode.NOT_IMPLEMENTED, 'immediate=true', ClassId.BASIC, 40);
-      this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', method.exchange);
+      this.checkWrite(method.exchange);
       const x = this.vhost.exchange(method.exchange);
       if (x.options.internal) {
         throw new AmqpError(ReplyCode.ACCESS_REFUSED, `cannot publish to internal exchange '${x.name}' in vhost '${this.vhost.name}'`);
@@ -187,6 +179,19 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
       return;
     }
     handleChannelMethod(this, method);
+  }
+
+  /**
+   * Write access to the exchange, checked as the broker does; a publisher sends to one exchange
+   * again and again, so the last exchange allowed under the current permission object (replaced
+   * whole whenever permissions change) is remembered and its pattern not run again.
+   */
+  private checkWrite(exchange: string): void {
+    const permission = this.broker.permission(this.vhost.name, this.user.name);
+    if (permission !== undefined && permission === this.writePermission && exchange === this.writeExchange) return;
+    this.broker.checkAccess(this.vhost.name, this.user.name, 'write', 'exchange', exchange);
+    this.writePermission = permission;
+    this.writeExchange = exchange;
   }
 
   handleHeader(buf: Buffer, start: number, end: number): void {
@@ -210,7 +215,9 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     const mandatory = this.pendingMandatory;
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
-    const message = DirectReplyConsumer.addressRequest(this, new Message(this.pendingExchange, this.pendingRoutingKey, content.properties, content.header, content.body));
+    const message = DirectReplyConsumer.addressRequest(this, content.text !== null
+        ? Message.inText(this.pendingExchange, this.pendingRoutingKey, content.properties, content.text, content.bodyStart - content.headerStart)
+        : Message.inContent(this.pendingExchange, this.pendingRoutingKey, content.properties, content.content, content.headerStart, content.bodyStart, content.size));
     if (this.transactional) this.txActions.push({ kind: 'publish', message, mandatory });
     else this.publish(message, mandatory);
   }
@@ -252,6 +259,8 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
 
   /** Called by the connection just before it writes its buffered frames. */
   beforeFlush(): void {
+    this.flushAsked = false;
+    this.lastToDrain = null;
     // After channel.close only close-ok may follow on this channel (pending confirms die with it, as in RabbitMQ).
     if (this.closing) return;
     if (this.toDrain.size > 0) {
@@ -301,12 +310,19 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
 
   private writeContent(m: Message): void {
     const w = this.writer;
-    w.frame(Frame.HEADER, this.number, m.header);
-    const body = m.body;
-    const max = this.host.frameMax - FRAME_OVERHEAD;
-    for (let off = 0; off < body.length; off += max) {
-      w.frame(Frame.BODY, this.number, off === 0 && body.length <= max ? body : body.subarray(off, Math.min(off + max, body.length)));
+    const text = m.text;
+    if (text !== null) {
+      // (a text content is at most TEXT_MAX bytes: its body fits one frame of the smallest frame_max)
+      w.frameText(Frame.HEADER, this.number, text, 0, m.headerSize);
+      if (m.size > 0) w.frameText(Frame.BODY, this.number, text, m.headerSize, text.length);
+      return;
     }
+    w.frameFrom(Frame.HEADER, this.number, m.headerBytes, m.headerStart, m.headerStart + m.headerSize);
+    const bytes = m.bodyBytes;
+    const start = m.bodyStart;
+    const size = m.size;
+    const max = this.host.frameMax - FRAME_OVERHEAD;
+    for (let off = 0; off < size; off += max) w.frameFrom(Frame.BODY, this.number, bytes, start + off, start + Math.min(off + max, size));
   }
 
   consumerCancelledByBroker(consumer: ChannelConsumer): void {
@@ -337,56 +353,52 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
 
   /** 0-9-1 basic.ack: multiple with tag 0 means everything outstanding. */
   private settleTags(tag: number, multiple: boolean, ack: boolean, requeue: boolean): void {
+    const log = this.unacked;
     if (!multiple) {
-      const one = this.unacked.get(tag);
-      if (!one) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
-      this.unacked.delete(tag);
-      this.settleOne(one, ack, requeue);
+      const slot = log.find(tag);
+      if (slot < 0) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `unknown delivery tag ${tag}`);
+      this.settleSlot(slot, ack, requeue);
       return;
     }
     this.checkTags(tag, multiple);
-    // Map order is tag order; deleting the entry being visited is safe.
-    for (const [t, entry] of this.unacked) {
-      if (tag !== 0 && t > tag) break;
-      this.unacked.delete(t);
-      this.settleOne(entry, ack, requeue);
-    }
+    // The front entry is always a live one, the oldest.
+    while (log.size > 0 && (tag === 0 || log.frontTag <= tag)) this.settleSlot(0, ack, requeue);
   }
 
   private track(tag: number, queue: Queue, envelope: Envelope, consumer: ChannelConsumer | null): void {
-    const entry = this.spare.pop();
-    if (!entry) {
-      this.unacked.set(tag, { queue, envelope, consumer });
-      return;
-    }
-    entry.queue = queue;
-    entry.envelope = envelope;
-    entry.consumer = consumer;
-    this.unacked.set(tag, entry);
+    this.unacked.push(tag, queue, envelope, consumer);
   }
 
-  /** Settles an entry already taken out of `unacked`, then recycles it. */
-  private settleOne(entry: Unacked, ack: boolean, requeue: boolean): void {
-    const { queue, envelope, consumer } = entry;
-    if (this.spare.length < SPARE_MAX) {
-      entry.envelope = SETTLED;
-      entry.consumer = null;
-      this.spare.push(entry);
-    }
+  /** Settles the delivery in this slot of `unacked` and forgets it. */
+  private settleSlot(slot: number, ack: boolean, requeue: boolean): void {
+    const log = this.unacked;
+    const queue = log.queueAt(slot);
+    const envelope = log.envelopeAt(slot);
+    const consumer = log.consumerAt(slot);
+    log.remove(slot);
     if (consumer) consumer.unacked--;
-    if (ack) queue.settle(envelope);
-    if (ack) countAck(this.stats, queue.stats);
-    else if (requeue) queue.requeue(envelope);
+    if (ack) {
+      queue.settle(envelope);
+      countAck(this.stats, queue.stats);
+    } else if (requeue) queue.requeue(envelope);
     else queue.reject(envelope);
-    this.toDrain.add(queue);
+    if (queue !== this.lastToDrain) {
+      this.toDrain.add(queue);
+      this.lastToDrain = queue;
+    }
+    this.askFlush();
+  }
+
+  /** Has beforeFlush() run before the connection's next flush. */
+  private askFlush(): void {
+    if (this.flushAsked) return;
+    this.flushAsked = true;
     this.host.markDirty(this);
   }
 
   /** Puts every unacknowledged message back in its queue (recover, channel close). */
   requeueAll(): void {
-    const all = [...this.unacked.values()];
-    this.unacked.clear();
-    for (const entry of all) this.settleOne(entry, false, true);
+    while (this.unacked.size > 0) this.settleSlot(0, false, true);
   }
 
   commit(): void {
@@ -476,6 +488,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     this.requeueAll();
     for (const q of this.toDrain) q.drain();
     this.toDrain.clear();
+    this.lastToDrain = null;
     this.assembler.reset();
     this.pending = false;
   }

@@ -67,6 +67,8 @@ export class Connection implements ChannelHost {
   readonly id: string;
   readonly writer = new Writer();
   readonly channels = new Map<number, Channel>();
+  /** the channel the last frame was for (see channel()) */
+  private lastChannel: Channel | null = null;
   readonly ownedQueues = new Set<Queue>();
   readonly connectedAt = Date.now();
   private phase: Phase = { name: 'header' };
@@ -301,7 +303,7 @@ export class Connection implements ChannelHost {
     if (this.phase.name !== 'opened') {
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, `frame on channel ${number} before connection.open`);
     }
-    const ch = this.channels.get(number);
+    const ch = this.channel(number);
     if (!ch) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `expected 'channel.open' on channel ${number}`);
     return ch.closing ? null : ch;
   }
@@ -312,7 +314,7 @@ export class Connection implements ChannelHost {
     if (m.id >>> 16 === ClassId.CONNECTION) {
       throw new AmqpError(ReplyCode.COMMAND_INVALID, 'connection methods must be sent on channel 0', m.id >>> 16, m.id & 0xffff);
     }
-    const ch = this.channels.get(number);
+    const ch = this.channel(number);
     if (m.id === MethodId.CHANNEL_OPEN) {
       // 0-9-1 channel.open: opening an open channel is a connection-level CHANNEL_ERROR.
       if (ch) throw new AmqpError(ReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`, ClassId.CHANNEL, 10);
@@ -345,7 +347,17 @@ export class Connection implements ChannelHost {
     }
   }
 
+  /** The channel with this number: a publish is three frames on one channel, so the last one is kept at hand. */
+  private channel(number: number): Channel | undefined {
+    const last = this.lastChannel;
+    if (last !== null && last.number === number) return last;
+    const ch = this.channels.get(number);
+    if (ch) this.lastChannel = ch;
+    return ch;
+  }
+
   private removeChannel(ch: Channel): void {
+    if (this.lastChannel === ch) this.lastChannel = null;
     this.channels.delete(ch.number);
     this.dirty.delete(ch);
   }
@@ -571,6 +583,7 @@ export class Connection implements ChannelHost {
     try {
       for (const ch of this.channels.values()) ch.teardown();
       this.channels.clear();
+      this.lastChannel = null;
       this.dirty.clear();
       // Exclusive queues die with the connection that declared them.
       for (const q of this.ownedQueues) contained(() => q.describe(), 'deleting an exclusive queue', () => this.broker.vhosts.get(q.vhost)?.removeQueue(q));

@@ -1,27 +1,53 @@
 // Collects a content method's header and body frames into one message (0-9-1 section 4.2.6).
-// The content is copied once, when complete, into one exact-size buffer the broker owns
-// (ownContent): no socket chunk outlives the frames in it, however long the message is queued.
+// The header frame gives the body size, so the content's place is chosen then and each frame is
+// copied straight into it (no list of parts, no views of socket chunks): a small transient
+// message is gathered in this assembler's scratch buffer and becomes one latin1 string (see
+// TEXT_MAX in broker/message.ts); any other gets one exact-size buffer the broker owns. No socket
+// chunk outlives the frames in it, however long the message is queued.
 import { AmqpError, ClassId, ReplyCode, Reader, decodeBasicProperties, type BasicProperties } from '../amqp/index.js';
-import { ownContent } from '../broker/message.js';
+import { TEXT_MAX } from '../broker/message.js';
 
 /** RabbitMQ's default max_message_size (128 MiB): larger bodies are refused before buffering. */
 export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
+/**
+ * A whole message's content: as `text` (header payload then body, latin1), or when that is null
+ * the header payload at content[headerStart, bodyStart), then `size` body bytes.
+ */
 export interface AssembledContent {
   properties: BasicProperties;
-  header: Buffer;
-  body: Buffer;
+  text: string | null;
+  content: Buffer;
+  headerStart: number;
+  bodyStart: number;
+  size: number;
 }
 
 const EMPTY = Buffer.alloc(0);
+const PERSISTENT = 2;
 const reader = new Reader();
+
+/** Copies src[from, to) into dst at `at`: small runs byte by byte, cheaper than a call into a copy. */
+function copyInto(src: Buffer, from: number, to: number, dst: Buffer, at: number): void {
+  if (to - from <= 32) {
+    for (let i = from; i < to; i++) dst[at++] = src[i]!;
+    return;
+  }
+  src.copy(dst, at, from, to);
+}
 
 export class ContentAssembler {
   private expectedSize = -1;
   private properties: BasicProperties = {};
-  private header: Buffer = EMPTY;
-  private parts: Buffer[] = [];
+  /** the content being filled: header at [start, bodyStart), body after it */
+  private content: Buffer = EMPTY;
+  private start = 0;
+  private bodyStart = 0;
   private received = 0;
+  /** what finish() returns (one object, reused: the caller takes its fields at once) */
+  private readonly done: AssembledContent = { properties: {}, text: null, content: EMPTY, headerStart: 0, bodyStart: 0, size: 0 };
+  /** where small messages are gathered (made on first use) */
+  private scratch: Buffer | null = null;
 
   /** `maxSize`: the largest body accepted (warren-server --max-message-size). */
   constructor(private readonly maxSize = MAX_MESSAGE_SIZE) {}
@@ -57,37 +83,44 @@ export class ContentAssembler {
     if (mode !== undefined && mode !== 1 && mode !== 2) {
       throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid message: {delivery_mode_unknown,${mode}}`);
     }
-    this.header = buf.subarray(start, end);
+    const total = end - start + size;
+    // Persistent messages stay buffers: the store writes them out as such.
+    if (total <= TEXT_MAX && mode !== PERSISTENT) this.content = this.scratch ??= Buffer.allocUnsafe(TEXT_MAX);
+    else this.content = Buffer.allocUnsafeSlow(total);
+    this.start = 0;
+    this.bodyStart = end - start;
+    copyInto(buf, start, end, this.content, 0);
     this.expectedSize = size;
-    this.parts = [];
     this.received = 0;
-    return size === 0 ? this.finish(EMPTY) : null;
+    return size === 0 ? this.finish() : null;
   }
 
   /** Adds a body frame; returns the message once all of it has arrived. */
   body(buf: Buffer, start: number, end: number): AssembledContent | null {
-    const chunk = buf.subarray(start, end);
-    this.received += chunk.length;
+    const at = this.received;
+    this.received += end - start;
     if (this.received > this.expectedSize) {
       // RabbitMQ's words for a body longer than its header declared
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'expected content body, got non content body frame instead');
     }
-    if (this.received < this.expectedSize) {
-      this.parts.push(chunk);
-      return null;
-    }
-    this.parts.push(chunk);
-    return this.finish(this.parts);
+    copyInto(buf, start, end, this.content, this.bodyStart + at);
+    return this.received < this.expectedSize ? null : this.finish();
   }
 
   reset(): void {
     this.expectedSize = -1;
-    this.parts = [];
+    this.content = EMPTY;
   }
 
-  private finish(body: Buffer | Buffer[]): AssembledContent {
-    const owned = ownContent(this.header, body, Buffer.isBuffer(body) ? body.length : this.received);
-    const done = { properties: this.properties, header: owned.header, body: owned.body };
+  private finish(): AssembledContent {
+    const done = this.done;
+    done.properties = this.properties;
+    const content = this.content;
+    done.text = content === this.scratch ? content.toString('latin1', 0, this.bodyStart + this.expectedSize) : null;
+    done.content = content;
+    done.headerStart = this.start;
+    done.bodyStart = this.bodyStart;
+    done.size = this.expectedSize;
     this.reset();
     return done;
   }

@@ -20,7 +20,7 @@ export class MemoryBudget {
 
   /** Bytes a held message costs: its content (one owned buffer, see ownContent) and its objects. */
   static cost(message: Message): number {
-    return message.size + message.header.length + MESSAGE_OVERHEAD;
+    return message.size + message.headerSize + MESSAGE_OVERHEAD;
   }
 
   /** Memory the broker accounts for in held messages, in bytes (the memory alarm reads this). */
