@@ -1,8 +1,12 @@
 // The one shape every commands/<name>.ts exports (DESIGN.md convention 7).
 import type { Context } from './context.js';
 
-/** What the completion script offers for an argument: names fetched from the daemon, files, or fixed words. */
-export type Completion = 'users' | 'vhosts' | 'queues' | 'exchanges' | 'connections' | 'commands' | 'files' | { words: readonly string[] };
+/**
+ * What the completion script offers for an argument or an option's value: names fetched from the daemon, files,
+ * fixed words, or the keys of a JSON object argument (completed after the last `"` of the word, so
+ * `'{"x-me` becomes `'{"x-message-ttl`).
+ */
+export type Completion = 'users' | 'vhosts' | 'queues' | 'exchanges' | 'connections' | 'commands' | 'files' | { words: readonly string[] } | { keys: readonly string[] };
 
 export interface ArgumentSpec {
   name: string;
@@ -22,6 +26,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** may be given several times (`--header a=1 --header b=2`); the value is then a string[] */
   repeatable?: boolean;
+  /** what completion offers for the value (default: the choices, if any) */
+  complete?: Completion;
 }
 
 export type CommandGroup = 'users' | 'vhosts' | 'access' | 'observe' | 'queues' | 'connections' | 'messaging' | 'policies' | 'node' | 'definitions' | 'help';
