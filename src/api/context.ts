@@ -1,5 +1,4 @@
 // What the API handlers are given: the daemon they administer and a few node facts.
-import { hostname } from 'node:os';
 import type { Broker } from '../broker/broker.js';
 import type { Vhost } from '../broker/vhost.js';
 import type { WarrenServer } from '../server/server.js';
@@ -36,5 +35,4 @@ export function vhostOr404(ctx: ApiContext, name: string | undefined): Vhost {
   return vhost;
 }
 
-/** The node name shown in `node` fields, RabbitMQ style. */
-export const NODE_NAME = `warren@${hostname().split('.')[0] ?? 'localhost'}`;
+export { NODE_NAME } from '../broker/node-name.js';
