@@ -15,6 +15,7 @@ import {
   writeBasicGetOk,
   writeBasicReturn,
 } from '../amqp/index.js';
+import type { ChannelView } from '../api/read-model.js';
 import type { Broker } from '../broker/broker.js';
 import { REPLY_PREFIX, type ReplySink } from '../broker/direct-reply-to.js';
 import type { Envelope } from '../broker/message.js';
@@ -32,6 +33,7 @@ import { DirectReplyConsumer } from './direct-reply-consumer.js';
 import { PublisherConfirms } from './publisher-confirms.js';
 import { UnackedLog } from './unacked-log.js';
 import { ChannelCounters, countAck, countDeliver, countGet, countPublish, countUnroutable } from '../broker/message-stats.js';
+import { traceDeliver, tracePublish } from '../broker/trace.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -61,7 +63,7 @@ const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 
-export class Channel implements ConsumerHost, ReplySink, ChannelContext {
+export class Channel implements ConsumerHost, ReplySink, ChannelContext, ChannelView {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** deliveries waiting for their ack, in tag order */
   private readonly unacked = new UnackedLog();
@@ -225,6 +227,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
   private publish(message: Message, mandatory: boolean): void {
     const seq = this.confirming ? this.confirms.next() : 0;
     countPublish(this.stats, seq !== 0);
+    if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
       if (seq) this.confirms.settle(seq, 0, false);
@@ -288,6 +291,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
     this.writeContent(m);
     this.host.scheduleFlush();
+    if (this.vhost.tracing) traceDeliver(this.vhost, consumer.queue, envelope, this);
   }
 
   /** A reply for this channel's amq.rabbitmq.reply-to consumer (always no-ack). */
@@ -306,6 +310,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     countGet(this.stats, queue.stats, noAck, envelope.redelivered);
     writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
     this.writeContent(m);
+    if (this.vhost.tracing) traceDeliver(this.vhost, queue, envelope, this);
   }
 
   private writeContent(m: Message): void {
