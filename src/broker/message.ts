@@ -94,8 +94,17 @@ export class Message {
   }
 
   /** A message whose header payload is content[headerStart, bodyStart) and body the `size` bytes after it. */
-  static inContent(exchange: string, routingKey: string, properties: BasicProperties, content: Buffer, headerStart: number, bodyStart: number, size: number): Message {
-    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES);
+  static inContent(
+    exchange: string,
+    routingKey: string,
+    properties: BasicProperties,
+    content: Buffer,
+    headerStart: number,
+    bodyStart: number,
+    size: number,
+    arrival: number,
+  ): Message {
+    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival);
     m.headerBytes = m.bodyBytes = content;
     m.headerStart = headerStart;
     m.headerSize = bodyStart - headerStart;
@@ -106,8 +115,8 @@ export class Message {
   }
 
   /** A small message whose header payload is the first `headerSize` characters of latin1 `text`, the body the rest. */
-  static inText(exchange: string, routingKey: string, properties: BasicProperties, text: string, headerSize: number): Message {
-    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES);
+  static inText(exchange: string, routingKey: string, properties: BasicProperties, text: string, headerSize: number, arrival: number): Message {
+    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival);
     m.text = text;
     m.headerSize = headerSize;
     m.size = text.length - headerSize;

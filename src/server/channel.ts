@@ -53,6 +53,8 @@ export interface ChannelHost {
   markDirty(channel: Channel): void;
   /** a failure outside any client request: logged, and the connection closed (contained to it) */
   fault(where: string, what: string, err: unknown): void;
+  /** when the bytes being handled were read (ms since the epoch): a published message's arrival */
+  readonly readAt: number;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
 }
@@ -218,8 +220,17 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, content.text !== null
-        ? Message.inText(this.pendingExchange, this.pendingRoutingKey, content.properties, content.text, content.bodyStart - content.headerStart)
-        : Message.inContent(this.pendingExchange, this.pendingRoutingKey, content.properties, content.content, content.headerStart, content.bodyStart, content.size));
+        ? Message.inText(this.pendingExchange, this.pendingRoutingKey, content.properties, content.text, content.bodyStart - content.headerStart, this.host.readAt)
+        : Message.inContent(
+            this.pendingExchange,
+            this.pendingRoutingKey,
+            content.properties,
+            content.content,
+            content.headerStart,
+            content.bodyStart,
+            content.size,
+            this.host.readAt,
+          ));
     if (this.transactional) this.txActions.push({ kind: 'publish', message, mandatory });
     else this.publish(message, mandatory);
   }

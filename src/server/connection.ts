@@ -87,6 +87,8 @@ export class Connection implements ChannelHost, ConnectionView {
   recvOctets = 0;
   sendOctets = 0;
   recvFrames = 0;
+  /** when the chunk being handled was read (ChannelHost) */
+  readAt = Date.now();
   sendWrites = 0;
   private readonly heartbeats = new Heartbeat(
     () => {
@@ -208,6 +210,8 @@ export class Connection implements ChannelHost, ConnectionView {
   }
 
   private onData(chunk: Buffer): void {
+    // One clock read per chunk, not one per message in it.
+    this.readAt = Date.now();
     this.recvOctets += chunk.length;
     this.heartbeats.received();
     // After a framing error the stream is out of step: the rest is discarded unparsed.
