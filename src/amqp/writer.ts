@@ -220,40 +220,41 @@ export class Writer {
   frameFrom(type: number, channel: number, src: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n > COPY_LIMIT) return this.frame(type, channel, src.subarray(start, end));
-    this.ensure(FRAME_HEADER_SIZE + n + 1);
-    const buf = this.buf;
-    let pos = this.pos;
-    buf[pos] = type;
-    buf.writeUInt16BE(channel, pos + 1);
-    buf.writeUInt32BE(n, pos + 3);
-    pos += FRAME_HEADER_SIZE;
+    let pos = this.openFrame(type, channel, n);
+    const buf = this.buf; // (after openFrame: making room may have moved to a new arena)
     if (n <= SMALL_COPY) {
       for (let i = start; i < end; i++) buf[pos++] = src[i]!;
     } else {
       src.copy(buf, pos, start, end);
       pos += n;
     }
-    buf[pos++] = Frame.END;
-    this.pos = pos;
+    buf[pos] = Frame.END;
+    this.pos = pos + 1;
   }
 
   /** A whole frame whose payload is characters [from, to) of a latin1 string, one byte each. */
   frameText(type: number, channel: number, text: string, from: number, to: number): void {
     const n = to - from;
-    this.ensure(FRAME_HEADER_SIZE + n + 1);
-    const buf = this.buf;
-    let pos = this.pos;
-    buf[pos] = type;
-    buf.writeUInt16BE(channel, pos + 1);
-    buf.writeUInt32BE(n, pos + 3);
-    pos += FRAME_HEADER_SIZE;
+    let pos = this.openFrame(type, channel, n);
+    const buf = this.buf; // (after openFrame: making room may have moved to a new arena)
     if (n <= SMALL_COPY) {
       for (let i = from; i < to; i++) buf[pos++] = text.charCodeAt(i);
     } else {
       pos += buf.write(from === 0 && to === text.length ? text : text.substring(from, to), pos, n, 'latin1');
     }
-    buf[pos++] = Frame.END;
-    this.pos = pos;
+    buf[pos] = Frame.END;
+    this.pos = pos + 1;
+  }
+
+  /** Makes room for a whole frame with an `n`-byte payload, writes its header; returns where the payload goes. */
+  private openFrame(type: number, channel: number, n: number): number {
+    this.ensure(FRAME_HEADER_SIZE + n + 1);
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = type;
+    buf.writeUInt16BE(channel, pos + 1);
+    buf.writeUInt32BE(n, pos + 3);
+    return pos + FRAME_HEADER_SIZE;
   }
 
   heartbeat(): void {
