@@ -43,11 +43,26 @@ export function ownContent(header: Buffer, body: Buffer | readonly Buffer[], bod
 
 const NO_BYTES = Buffer.alloc(0);
 
-/** Characters [from, to) of a latin1 content string as a buffer of their own (not cached: kept, it would double the message). */
+/**
+ * Characters [from, to) of a latin1 content string as bytes, in a buffer from Node's shared pool:
+ * cheap, and safe to keep only briefly (the message store copies them into its record); a new
+ * Message made from them keeps them as text of its own (see the constructor), never the buffer.
+ */
 function textBytes(text: string, from: number, to: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(to - from);
-  out.write(from === 0 && to === text.length ? text : text.substring(from, to), 0, to - from, 'latin1');
-  return out;
+  return Buffer.from(from === 0 && to === text.length ? text : text.substring(from, to), 'latin1');
+}
+
+/** where the constructor gathers a small content to make its string */
+const gather = Buffer.allocUnsafeSlow(TEXT_MAX);
+
+/** header then body as one latin1 string (their total is at most TEXT_MAX) */
+function toText(header: Buffer, body: Buffer): string {
+  const h = header.length;
+  const n = h + body.length;
+  if (n === 0) return '';
+  gather.set(header, 0);
+  gather.set(body, h);
+  return gather.toString('latin1', 0, n);
 }
 
 export class Message {
@@ -73,8 +88,8 @@ export class Message {
   bodyStart = 0;
   private headerView: Buffer | null;
   private bodyView: Buffer | null;
-  /** or, for a small published message, header payload and body as one latin1 string (see TEXT_MAX), else null */
-  text: string | null = null;
+  /** or, for a small message (see TEXT_MAX), header payload and body as one latin1 string, else null */
+  text: string | null;
 
   constructor(
     readonly exchange: string,
@@ -87,10 +102,19 @@ export class Message {
     readonly arrival = Date.now(),
   ) {
     this.persistent = properties.deliveryMode === PERSISTENT;
-    this.headerBytes = this.headerView = header;
     this.headerSize = header.length;
-    this.bodyBytes = this.bodyView = body;
     this.size = body.length;
+    // A small content becomes text of its own, so the message keeps no buffer it was given (a
+    // view into a socket chunk, a read buffer or a shared pool would pin all of it).
+    if (header.length + body.length <= TEXT_MAX) {
+      this.text = toText(header, body);
+      this.headerBytes = this.bodyBytes = NO_BYTES;
+      this.headerView = this.bodyView = null;
+    } else {
+      this.text = null;
+      this.headerBytes = this.headerView = header;
+      this.bodyBytes = this.bodyView = body;
+    }
   }
 
   /** A message whose header payload is content[headerStart, bodyStart) and body the `size` bytes after it. */
@@ -105,6 +129,7 @@ export class Message {
     arrival: number,
   ): Message {
     const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival);
+    m.text = null;
     m.headerBytes = m.bodyBytes = content;
     m.headerStart = headerStart;
     m.headerSize = bodyStart - headerStart;

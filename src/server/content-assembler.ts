@@ -24,7 +24,6 @@ export interface AssembledContent {
 }
 
 const EMPTY = Buffer.alloc(0);
-const PERSISTENT = 2;
 const reader = new Reader();
 
 /** Copies src[from, to) into dst at `at`: small runs byte by byte, cheaper than a call into a copy. */
@@ -84,8 +83,7 @@ export class ContentAssembler {
       throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid message: {delivery_mode_unknown,${mode}}`);
     }
     const total = end - start + size;
-    // Persistent messages stay buffers: the store writes them out as such.
-    if (total <= TEXT_MAX && mode !== PERSISTENT) this.content = this.scratch ??= Buffer.allocUnsafe(TEXT_MAX);
+    if (total <= TEXT_MAX) this.content = this.scratch ??= Buffer.allocUnsafeSlow(TEXT_MAX);
     else this.content = Buffer.allocUnsafeSlow(total);
     this.start = 0;
     this.bodyStart = end - start;
