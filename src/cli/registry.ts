@@ -27,6 +27,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'add_vhost', load: () => import('../../commands/add-vhost.js') },
   { name: 'delete_vhost', load: () => import('../../commands/delete-vhost.js') },
   { name: 'list_vhosts', load: () => import('../../commands/list-vhosts.js') },
+  { name: 'set_vhost_tags', load: () => import('../../commands/set-vhost-tags.js') },
   { name: 'set_vhost_limits', load: () => import('../../commands/set-vhost-limits.js') },
   { name: 'clear_vhost_limits', load: () => import('../../commands/clear-vhost-limits.js') },
   { name: 'list_vhost_limits', load: () => import('../../commands/list-vhost-limits.js') },

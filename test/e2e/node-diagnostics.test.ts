@@ -117,6 +117,26 @@ for (const spec of MESSAGING_TARGETS) {
       expect((await ctl(['set_log_level'])).code).toBe(64);
     });
 
+    it('set_vhost_tags replaces the tags and keeps the description; no tags clears them', async () => {
+      const v = uniqueName('ctl-tags');
+      const show = async () => (JSON.parse((await ctl(['--formatter', 'json', 'list_vhosts', 'name', 'description', 'tags'])).stdout) as Json[]).find((x) => x['name'] === v);
+      try {
+        expect((await ctl(['-q', 'add_vhost', v, '--description', 'kept', '--tags', 'a'])).code).toBe(0);
+        let r = await ctl(['set_vhost_tags', v, 'b', 'c']);
+        expect(r, r.stderr).toMatchObject({ code: 0, stderr: `Setting tags for virtual host "${v}" to [b, c] ...\n` });
+        expect(await show()).toEqual({ name: v, description: 'kept', tags: ['b', 'c'] });
+        r = await ctl(['-q', 'set_vhost_tags', v]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(await show()).toEqual({ name: v, description: 'kept', tags: [] });
+        const nosuch = uniqueName('ctl-nosuch');
+        r = await ctl(['set_vhost_tags', nosuch, 'x']);
+        expect(r.code).toBe(65);
+        expect(await (async () => (JSON.parse((await ctl(['--formatter', 'json', 'list_vhosts'])).stdout) as Json[]).map((x) => x['name']))()).not.toContain(nosuch);
+      } finally {
+        await ctl(['-q', 'delete_vhost', v]);
+      }
+    });
+
     it('list_unresponsive_queues: rabbitmqctl\'s columns; every queue answers here', async () => {
       let r = await ctl(['-p', vhost, 'list_unresponsive_queues']);
       expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'name\n', stderr: `Listing unresponsive queues for vhost ${vhost} ...\n` });
