@@ -1,40 +1,24 @@
 // environment, report, set_log_level and list_unresponsive_queues on both targets (warren and RabbitMQ 3.10.8).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import type { Warren } from '../helpers/warren.js';
-import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
+import { parseTsv, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
+import { useTestVhost } from './vhost-suite.js';
 
 type Json = Record<string, unknown>;
 
 for (const spec of MESSAGING_TARGETS) {
   describe.skipIf(spec.skip)(`environment, report, set_log_level, list_unresponsive_queues against ${spec.name}`, { timeout: 120_000 }, () => {
-    let target: Target;
-    let args: string[];
     const vhost = uniqueName('ctl-diag');
     const queue = uniqueName('ctl-diag-q');
-    const ctl = (words: readonly string[]) => runCtl([...args, ...words]);
+    const suite = useTestVhost(spec, vhost, [
+      ['-p', vhost, 'declare_queue', queue, '--durable'],
+      ['-p', vhost, 'set_vhost_limits', '{"max-queues": 50}'],
+    ]);
+    const ctl = (words: readonly string[]) => suite.ctl(words);
     const isWarren = spec.name === 'warren';
-
-    beforeAll(async () => {
-      target = await spec.make();
-      args = spec.args(target);
-      for (const words of [
-        ['add_vhost', vhost],
-        ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'],
-        ['-p', vhost, 'declare_queue', queue, '--durable'],
-        ['-p', vhost, 'set_vhost_limits', '{"max-queues": 50}'],
-      ]) {
-        const r = await ctl(['-q', ...words]);
-        expect(r.code, r.stderr).toBe(0);
-      }
-    });
-
-    afterAll(async () => {
-      if (!target) return;
-      await ctl(['-q', 'delete_vhost', vhost]);
-      await target.stop();
-    });
+    const daemon = (): Warren => (suite.target as Target & { daemon: Warren }).daemon;
 
     it('environment: the node\'s settings by application, as rabbitmqctl environment names them', async () => {
       let r = await ctl(['-q', '-p', vhost, 'trace_on']);
@@ -42,15 +26,15 @@ for (const spec of MESSAGING_TARGETS) {
       r = await ctl(['--formatter', 'json', 'environment']);
       expect(r.code, r.stderr).toBe(0);
       const env = JSON.parse(r.stdout) as Record<string, Json>;
-      const amqpPort = Number(new URL(target.amqpUrl()).port || 5672);
+      const amqpPort = Number(new URL(suite.target.amqpUrl()).port || 5672);
       expect(env['rabbit']?.['tcp_listeners']).toContainEqual(expect.objectContaining({ port: amqpPort }));
       expect(env['rabbit']?.['trace_vhosts']).toContain(vhost);
       expect(env['rabbit']?.['disk_free_limit']).toEqual(expect.any(Number));
       expect(env['rabbitmq_management']?.['rates_mode']).toEqual(expect.stringMatching(/^(basic|none|detailed)$/));
       if (isWarren) {
         expect(env['rabbit']).toMatchObject({ heartbeat: 60, frame_max: 131072, channel_max: 2047, connection_max: 'infinity', loopback_users: ['guest'], log: { level: 'info' } });
-        expect(env['warren']).toMatchObject({ data_dir: (target as Target & { daemon: Warren }).daemon.dataDir, version: expect.any(String) });
-        expect(r.stderr).toBe('Application environment of node at control socket ' + `${(target as Target & { daemon: Warren }).daemon.socket} ...\n`);
+        expect(env['warren']).toMatchObject({ data_dir: daemon().dataDir, version: expect.any(String) });
+        expect(r.stderr).toBe('Application environment of node at control socket ' + `${daemon().socket} ...\n`);
       } else {
         // the API's part of the environment, and a note saying so
         expect(r.stderr).toContain('run `rabbitmqctl environment` on the node for all of it');
@@ -94,8 +78,7 @@ for (const spec of MESSAGING_TARGETS) {
         expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
         return;
       }
-      const daemon = (target as Target & { daemon: Warren }).daemon;
-      const count = (text: string): number => daemon.output().split(text).length - 1;
+      const count = (text: string): number => daemon().output().split(text).length - 1;
       const enabling = `Enabling tracing for vhost '${vhost}'`;
       const disabling = `Disabling tracing for vhost '${vhost}'`;
       const [enabled, disabled] = [count(enabling), count(disabling)];
@@ -110,7 +93,7 @@ for (const spec of MESSAGING_TARGETS) {
       expect((await ctl(['-q', '-p', vhost, 'trace_off'])).code).toBe(0);
       await waitFor(() => count(disabling) === disabled + 1, 'the info line at level info');
       expect(count(enabling)).toBe(enabled);
-      expect(daemon.output()).toContain('log level changed from warning to info');
+      expect(daemon().output()).toContain('log level changed from warning to info');
       r = await ctl(['set_log_level', 'loud']);
       expect(r.code).toBe(64);
       expect(r.stderr).toBe('Error: level loud is not supported. Try one of debug, info, notice, warning, error, critical, alert, emergency, none\n');

@@ -1,28 +1,26 @@
 // trace_on / trace_off (the firehose) on both targets: publishes and deliveries copied to amq.rabbitmq.trace
 // with RabbitMQ's routing keys and headers (the same assertions run against warren and RabbitMQ 3.10.8).
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { call, type Target as HttpTarget } from '../integration/api-http.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Warren } from '../helpers/warren.js';
-import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
+import { parseTsv, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
+import { useTestVhost } from './vhost-suite.js';
 
 type Headers = Record<string, unknown>;
 
 for (const spec of MESSAGING_TARGETS) {
   describe.skipIf(spec.skip)(`trace_on / trace_off against ${spec.name}`, { timeout: 120_000 }, () => {
-    let target: Target;
-    let args: string[];
     const vhost = uniqueName('ctl-trace');
-    const ctl = (words: readonly string[]) => runCtl([...args, ...words]);
+    const suite = useTestVhost(spec, vhost, [], ['--description', 'traced here', '--tags', 't1,t2']);
+    const ctl = (words: readonly string[]) => suite.ctl(words);
     const connections: ChannelModel[] = [];
 
     /** a connection to the test vhost, closed after the suite */
     async function channel(): Promise<Channel> {
-      const url = new URL(target.amqpUrl());
-      url.pathname = `/${encodeURIComponent(vhost)}`;
-      const c = await amqp.connect(url.href);
+      const c = await amqp.connect(suite.amqpUrl());
       connections.push(c);
       return c.createChannel();
     }
@@ -50,20 +48,8 @@ for (const spec of MESSAGING_TARGETS) {
       };
     }
 
-    beforeAll(async () => {
-      target = await spec.make();
-      args = spec.args(target);
-      for (const words of [['add_vhost', vhost, '--description', 'traced here', '--tags', 't1,t2'], ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']]) {
-        const r = await ctl(['-q', ...words]);
-        expect(r.code, r.stderr).toBe(0);
-      }
-    });
-
     afterAll(async () => {
       for (const c of connections) await c.close().catch(() => {});
-      if (!target) return;
-      await ctl(['-q', 'delete_vhost', vhost]);
-      await target.stop();
     });
 
     it('trace_on copies every publish (publish.<exchange>) and delivery (deliver.<queue>) with RabbitMQ\'s headers', async () => {
@@ -166,7 +152,7 @@ for (const spec of MESSAGING_TARGETS) {
       let http: HttpTarget;
       let auth: { user: string; password: string } | undefined;
       if (spec.name === 'warren') {
-        http = { socketPath: (target as Target & { daemon: Warren }).daemon.socket };
+        http = { socketPath: (suite.target as Target & { daemon: Warren }).daemon.socket };
       } else {
         const api = new URL(process.env.RABBITMQ_API_URL as string);
         http = { host: api.hostname, port: Number(api.port) };
