@@ -32,7 +32,8 @@ export function isStoredBinding(vhost: StoredVhostView, b: Binding): boolean {
   return d.kind === 'queue' ? isStoredQueue(d as Queue) : (d as Exchange).options.durable;
 }
 
-export const bindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
+/** A stored binding's record key (vhost, the binding's identity in its source, the source). */
+const storedBindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
 
 export class DefinitionEmitter {
   /** the broker's limits, stored with their vhost and user records */
@@ -93,12 +94,12 @@ export class DefinitionEmitter {
   }
   binding(vhost: StoredVhostView, b: Binding): void {
     if (!isStoredBinding(vhost, b)) return;
-    this.sink.put('binding', bindingKey(vhost.name, b), {
+    this.sink.put('binding', storedBindingKey(vhost.name, b), {
       source: b.source, vhost: vhost.name, destination: b.destination.name, destination_type: b.destination.kind,
       routing_key: b.routingKey, arguments: tableToJson(b.arguments),
     });
   }
   bindingDeleted(vhost: StoredVhostView, b: Binding): void {
-    if (isStoredBinding(vhost, b)) this.sink.delete('binding', bindingKey(vhost.name, b));
+    if (isStoredBinding(vhost, b)) this.sink.delete('binding', storedBindingKey(vhost.name, b));
   }
 }

@@ -8,7 +8,7 @@ import type { DefinitionState } from './store/definitions-store.js';
 import { fromJson, StoredValueTooDeep, tableToJson, type tableFromJson } from './store/json-values.js';
 import type { Permission } from './users.js';
 
-export { bindingKey, DefinitionEmitter, isStoredBinding, isStoredExchange, isStoredQueue } from './definition-emitter.js';
+export { DefinitionEmitter, isStoredBinding, isStoredExchange, isStoredQueue } from './definition-emitter.js';
 
 type Json = Parameters<typeof tableFromJson>[0];
 
