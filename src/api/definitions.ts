@@ -7,7 +7,7 @@ import { Broker } from '../broker/broker.js';
 import { Limits } from '../broker/limits.js';
 import { MemoryMessageStore } from '../broker/store/message-store.js';
 import type { Vhost } from '../broker/vhost.js';
-import { HASHING_ALGORITHM } from '../broker/users.js';
+import { HASHING_ALGORITHM } from '../common/password-hash.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { jsonToTable, tableToJson } from './format.js';
 import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from './http.js';

@@ -9,7 +9,8 @@ import type { Queue } from './queue.js';
 import type { DefinitionEvents } from './store/definitions-store.js';
 import { tableToJson } from './store/json-values.js';
 import type { TopicPermission } from './topic-permissions.js';
-import { HASHING_ALGORITHM, type Permission, type User } from './users.js';
+import { HASHING_ALGORITHM } from '../common/password-hash.js';
+import type { Permission, User } from './users.js';
 
 /** What the emitter reads of a vhost. */
 export interface StoredVhostView {

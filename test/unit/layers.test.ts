@@ -37,20 +37,24 @@ function importGraph(): Map<string, string[]> {
   return graph;
 }
 
-/** The layer of a file: its top folder under src/ (amqp, broker, server, api, cli, ui), or commands. */
+/** The layer of a file: its top folder under src/ (common, amqp, broker, server, api, cli, ui), or commands. */
 function layer(file: string): string {
   const parts = file.split('/');
   return parts[0] === 'commands' ? 'commands' : (parts[1] ?? '');
 }
 
-/** Who may import whom: amqp <- broker <- server/api; server may use api (it serves it); cli/commands talk to a daemon over a socket. */
+/**
+ * Who may import whom: amqp <- broker <- server/api; server may use api (it serves it); cli/commands talk to a
+ * daemon over a socket. common (node built-ins only: the password hash, the package version) is for everyone.
+ */
 const MAY_IMPORT: Record<string, readonly string[]> = {
-  amqp: ['amqp'],
-  broker: ['amqp', 'broker'],
-  api: ['amqp', 'broker', 'api'],
-  server: ['amqp', 'broker', 'api', 'server', 'ui'],
-  cli: ['amqp', 'cli', 'commands'],
-  commands: ['amqp', 'cli', 'commands'],
+  common: ['common'],
+  amqp: ['common', 'amqp'],
+  broker: ['common', 'amqp', 'broker'],
+  api: ['common', 'amqp', 'broker', 'api'],
+  server: ['common', 'amqp', 'broker', 'api', 'server', 'ui'],
+  cli: ['common', 'amqp', 'cli', 'commands'],
+  commands: ['common', 'amqp', 'cli', 'commands'],
   ui: ['ui'],
 };
 
