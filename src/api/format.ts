@@ -99,7 +99,8 @@ export function formatExchange(x: Exchange): Json {
     internal: x.options.internal,
     arguments: tableToJson(x.options.arguments),
     policy: x.policy,
-    user_who_performed_action: x.name === '' || x.name.startsWith('amq.') ? 'rmq-internal' : 'guest',
+    // RabbitMQ's name for the broker itself, which made the built-in exchanges
+    user_who_performed_action: x.options.actingUser ?? 'rmq-internal',
   };
 }
 

@@ -71,6 +71,7 @@ export class DefinitionEmitter {
     const o = x.options;
     this.sink.put('exchange', key(x.vhost, x.name), {
       name: x.name, vhost: x.vhost, type: x.type, durable: true, auto_delete: o.autoDelete, internal: o.internal, arguments: tableToJson(o.arguments),
+      ...(o.actingUser === undefined ? {} : { user_who_performed_action: o.actingUser }),
     });
   }
   exchangeDeleted(x: Exchange): void {
