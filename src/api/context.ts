@@ -1,6 +1,5 @@
 // What the API handlers are given: the daemon they administer (through the read model of
 // read-model.ts) and a few node facts.
-import { hostname } from 'node:os';
 import type { Broker } from '../broker/broker.js';
 import type { Vhost } from '../broker/vhost.js';
 import type { MessageRates } from '../broker/stats-series.js';
@@ -38,5 +37,4 @@ export function vhostOr404(ctx: ApiContext, name: string | undefined): Vhost {
   return vhost;
 }
 
-/** The node name shown in `node` fields, RabbitMQ style. */
-export const NODE_NAME = `warren@${hostname().split('.')[0] ?? 'localhost'}`;
+export { NODE_NAME } from '../broker/node-name.js';

@@ -1,9 +1,6 @@
 // The one shape every commands/<name>.ts exports (DESIGN.md convention 7).
 import type { Context } from './context.js';
-import type { OptionSpec } from './option-spec.js';
-
-/** What the completion script offers for an argument: names fetched from the daemon, files, or fixed words. */
-export type Completion = 'users' | 'vhosts' | 'queues' | 'exchanges' | 'connections' | 'commands' | 'files' | { words: readonly string[] };
+import type { Completion, OptionSpec } from './option-spec.js';
 
 export interface ArgumentSpec {
   name: string;
@@ -14,7 +11,7 @@ export interface ArgumentSpec {
   complete?: Completion;
 }
 
-export type { OptionSpec } from './option-spec.js';
+export type { Completion, OptionSpec } from './option-spec.js';
 
 export type CommandGroup = 'users' | 'vhosts' | 'access' | 'observe' | 'queues' | 'connections' | 'messaging' | 'policies' | 'node' | 'definitions' | 'help';
 

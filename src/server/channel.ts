@@ -32,6 +32,7 @@ import { ContentAssembler, type AssembledContent } from './content-assembler.js'
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
 import { PublisherConfirms } from './publisher-confirms.js';
 import { ChannelCounters, countAck, countDeliver, countGet, countPublish, countUnroutable } from '../broker/message-stats.js';
+import { traceDeliver, tracePublish } from '../broker/trace.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -219,6 +220,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
   private publish(message: Message, mandatory: boolean): void {
     const seq = this.confirming ? this.confirms.next() : 0;
     countPublish(this.stats, seq !== 0);
+    if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
       if (seq) this.confirms.settle(seq, 0, false);
@@ -280,6 +282,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
     this.writeContent(m);
     this.host.scheduleFlush();
+    if (this.vhost.tracing) traceDeliver(this.vhost, consumer.queue, envelope, this);
   }
 
   /** A reply for this channel's amq.rabbitmq.reply-to consumer (always no-ack). */
@@ -298,6 +301,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     countGet(this.stats, queue.stats, noAck, envelope.redelivered);
     writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
     this.writeContent(m);
+    if (this.vhost.tracing) traceDeliver(this.vhost, queue, envelope, this);
   }
 
   private writeContent(m: Message): void {
