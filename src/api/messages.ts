@@ -8,8 +8,6 @@ import { badRequest } from './http.js';
 
 type Json = Record<string, unknown>;
 
-
-
 export function propertiesToJson(p: BasicProperties): Json {
   const out: Json = {};
   for (const [field, name] of BASIC_PROPERTY_JSON_NAMES) {

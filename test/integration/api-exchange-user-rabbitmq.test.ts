@@ -13,7 +13,8 @@ import { call, type HttpResult, type Target } from './api-http.js';
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL;
 const RABBITMQ_API_URL = process.env.RABBITMQ_API_URL;
-if (!RABBITMQ_URL || !RABBITMQ_API_URL) console.warn('[api-exchange-user] RABBITMQ_URL / RABBITMQ_API_URL not set: the RabbitMQ side is skipped (CI sets them)');
+if (!RABBITMQ_URL || !RABBITMQ_API_URL)
+  console.warn('[api-exchange-user] RABBITMQ_URL / RABBITMQ_API_URL not set: the RabbitMQ side is skipped (CI sets them)');
 
 const PASSWORD = 'pw-actor';
 const DEFAULT_VHOST = encodeURIComponent('/');
