@@ -1,5 +1,5 @@
 import { seg } from '../src/cli/admin-client.js';
-import { type CommandDefinition, defineCommand } from '../src/cli/command.js';
+import { type CommandCatalog, type CommandDefinition, defineCommand } from '../src/cli/command.js';
 import type { Context } from '../src/cli/context.js';
 import type { Io } from '../src/cli/io.js';
 
@@ -36,12 +36,12 @@ function capture(parent: Io): { io: Io; text(): string } {
 }
 
 /** Runs one section's command as its own run() would, returning its banner and output. */
-async function runSection(ctx: Context, section: Section, vhost?: string): Promise<{ banner: string; text: string }> {
+async function runSection(ctx: Context, commands: CommandCatalog, section: Section, vhost?: string): Promise<{ banner: string; text: string }> {
   const def = (await section.load()).default;
   const words = section.allItems ? [...(((def.arguments.find((a) => a.variadic)?.complete as { words?: readonly string[] } | undefined)?.words ?? []))] : [];
   const sink = capture(ctx.io);
   const sub = ctx.derive(sink.io, def.name, { quiet: true, ...(vhost !== undefined ? { vhost } : {}) });
-  await def.run(sub, words, {});
+  await def.run(sub, words, {}, commands);
   return { banner: sub.out.lastBanner, text: sink.text() };
 }
 
@@ -70,13 +70,13 @@ export default defineCommand({
     "The sections of rabbitmqctl report, each as its own command prints it (status, cluster_status, environment, list_connections and list_channels with every info item, then for each virtual host list_queues, list_exchanges, list_bindings, list_consumers, list_permissions, list_policies and its runtime parameters -- on warren, its limits), headed by that command's banner. --formatter json prints one object: {status, cluster_status, environment, connections, channels, vhosts: {name: {queues, exchanges, bindings, consumers, permissions, policies, parameters}}}.",
   arguments: [],
   options: [],
-  async run(ctx) {
+  async run(ctx, _args, _options, commands) {
     ctx.out.banner(`Reporting server status of node at ${ctx.client.describe()} ...`);
     const json = ctx.out.isJson;
     const report: Record<string, unknown> = {};
     const print = (banner: string, text: string): void => ctx.out.raw(`${banner}\n${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\n`);
     for (const section of NODE_SECTIONS) {
-      const { banner, text } = await runSection(ctx, section);
+      const { banner, text } = await runSection(ctx, commands, section);
       if (json) report[section.key] = JSON.parse(text);
       else print(banner, text);
     }
@@ -85,7 +85,7 @@ export default defineCommand({
     for (const vhost of vhosts) {
       const entry: Record<string, unknown> = {};
       for (const section of VHOST_SECTIONS) {
-        const { banner, text } = await runSection(ctx, section, vhost);
+        const { banner, text } = await runSection(ctx, commands, section, vhost);
         if (json) entry[section.key] = JSON.parse(text);
         else print(banner, text);
       }

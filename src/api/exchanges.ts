@@ -13,6 +13,7 @@ import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatExchange, jsonToTable, propertiesKey } from './format.js';
 import { badRequest, bool, createdOrUpdated, jsonBody, noContent, notFound, obj, ok, queryFlag, str, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
+import { actedBy, actingUser } from './permissions.js';
 import { buildMessage, decodePayload, jsonToProperties } from './messages.js';
 import { exchangeRates } from './rates.js';
 import type { Route } from './route.js';
@@ -190,6 +191,7 @@ export const exchangeRoutes: Route[] = [
           autoDelete: bool(body, 'auto_delete', false),
           internal: bool(body, 'internal', false),
           arguments: args,
+          ...actedBy(actingUser(ctx, req)),
         });
       } catch (err) {
         // RabbitMQ's API words an unknown type this way (as AMQP does for types it has never heard of).

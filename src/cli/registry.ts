@@ -1,16 +1,8 @@
 // Every warrenctl subcommand: names and loaders only, so dispatch imports just the one module it runs.
 // The metadata (summary, arguments, options) lives in each commands/<name>.ts; a unit test checks both agree.
-import type { CommandDefinition } from './command.js';
+import type { CommandCatalog, CommandDefinition, CommandEntry } from './command.js';
 
-export interface RegistryEntry {
-  name: string;
-  /** extra aliases besides the hyphenated form */
-  aliases?: readonly string[];
-  hidden?: boolean;
-  load(): Promise<{ default: CommandDefinition }>;
-}
-
-export const REGISTRY: readonly RegistryEntry[] = [
+export const REGISTRY: readonly CommandEntry[] = [
   // users
   { name: 'add_user', load: () => import('../../commands/add-user.js') },
   { name: 'delete_user', load: () => import('../../commands/delete-user.js') },
@@ -101,16 +93,16 @@ export const REGISTRY: readonly RegistryEntry[] = [
 ];
 
 /** All the words that select an entry: its name, the hyphenated form, extra aliases. */
-export function entryWords(entry: RegistryEntry): string[] {
+export function entryWords(entry: CommandEntry): string[] {
   const words = new Set([entry.name, entry.name.replace(/_/g, '-'), ...(entry.aliases ?? [])]);
   return [...words];
 }
 
-export function findEntry(word: string): RegistryEntry | undefined {
+export function findEntry(word: string): CommandEntry | undefined {
   return REGISTRY.find((e) => entryWords(e).includes(word));
 }
 
-export function visibleEntries(): RegistryEntry[] {
+export function visibleEntries(): CommandEntry[] {
   return REGISTRY.filter((e) => !e.hidden);
 }
 
@@ -118,6 +110,9 @@ export async function loadAll(includeHidden = false): Promise<CommandDefinition[
   const entries = includeHidden ? REGISTRY : visibleEntries();
   return Promise.all(entries.map(async (e) => (await e.load()).default));
 }
+
+/** The registry as run() hands it to commands (help, completion, __complete). */
+export const COMMANDS: CommandCatalog = { entries: REGISTRY, find: findEntry, visible: visibleEntries, loadAll };
 
 /** The closest command names, for "did you mean". */
 export function suggest(word: string): string[] {

@@ -15,6 +15,7 @@ import {
   writeBasicGetOk,
   writeBasicReturn,
 } from '../amqp/index.js';
+import type { ChannelView } from '../api/read-model.js';
 import type { Broker } from '../broker/broker.js';
 import { REPLY_PREFIX, type ReplySink } from '../broker/direct-reply-to.js';
 import type { Envelope } from '../broker/message.js';
@@ -75,7 +76,7 @@ const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 
-export class Channel implements ConsumerHost, ReplySink, ChannelContext {
+export class Channel implements ConsumerHost, ReplySink, ChannelContext, ChannelView {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** delivery tag -> delivered envelope; Map order is tag order */
   readonly unacked = new Map<number, Unacked>();
