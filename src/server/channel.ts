@@ -213,6 +213,8 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(this.pendingExchange, this.pendingRoutingKey, content.properties, content.header, content.body));
+    // traced when published, in a transaction too (RabbitMQ's tap_in at basic.publish)
+    if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (this.transactional) this.txActions.push({ kind: 'publish', message, mandatory });
     else this.publish(message, mandatory);
   }
@@ -220,7 +222,6 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
   private publish(message: Message, mandatory: boolean): void {
     const seq = this.confirming ? this.confirms.next() : 0;
     countPublish(this.stats, seq !== 0);
-    if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
       if (seq) this.confirms.settle(seq, 0, false);

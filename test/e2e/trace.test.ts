@@ -172,6 +172,23 @@ for (const spec of MESSAGING_TARGETS) {
       expect(d!.content.toString()).toBe('via the API');
     });
 
+    it('a transaction\'s publishes are traced when published, a rolled-back one too (as RabbitMQ)', async () => {
+      const trace = await traceQueue();
+      const ch = await channel();
+      await ch.assertQueue('tx-q', { durable: false });
+      // amqplib has no tx methods: its rpc with the tx class's method ids ((class 90 << 16) | method)
+      const tx = (method: number): Promise<unknown> => (ch as unknown as { rpc(m: number, f: object, expect: number): Promise<unknown> }).rpc((90 << 16) | method, {}, (90 << 16) | (method + 1));
+      await tx(10); // select
+      ch.publish('', 'tx-q', Buffer.from('rolled back'));
+      await tx(30); // rollback
+      ch.publish('', 'tx-q', Buffer.from('committed'));
+      await tx(20); // commit
+      const [a, b] = await trace.next(2);
+      expect([a!.content.toString(), b!.content.toString()]).toEqual(['rolled back', 'committed']);
+      expect(a!.properties.headers).toMatchObject({ routing_keys: ['tx-q'], routed_queues: ['tx-q'] });
+      expect((await ch.checkQueue('tx-q')).messageCount).toBe(1);
+    });
+
     it('trace_off stops the copies; a missing vhost exits 65', async () => {
       const trace = await traceQueue();
       let r = await ctl(['-p', vhost, 'trace_off']);
