@@ -111,6 +111,8 @@ for (const spec of MESSAGING_TARGETS) {
         r = await ctl(['-q', 'set_vhost_tags', v]);
         expect(r.code, r.stderr).toBe(0);
         expect(await show()).toEqual({ name: v, description: 'kept', tags: [] });
+        r = await ctl(['--formatter', 'json', 'set_vhost_tags', v, 'd']);
+        expect(JSON.parse(r.stdout)).toEqual({ result: 'ok', message: `Setting tags for virtual host "${v}" to [d]` });
         const nosuch = uniqueName('ctl-nosuch');
         r = await ctl(['set_vhost_tags', nosuch, 'x']);
         expect(r.code).toBe(65);
