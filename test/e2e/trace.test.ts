@@ -64,7 +64,7 @@ for (const spec of MESSAGING_TARGETS) {
       const trace = await traceQueue();
       const pub = await channel();
       await pub.assertQueue('traced', { durable: false });
-      const properties = { contentType: 'text/plain', deliveryMode: 2, priority: 3, correlationId: 'c1', replyTo: 'r1', expiration: '60000', messageId: 'm1', timestamp: 1700000000, type: 't', appId: 'app', headers: { a: 1, s: 'x', CC: ['traced-cc'] } };
+      const properties = { contentType: 'text/plain', deliveryMode: 2, priority: 3, correlationId: 'c1', replyTo: 'r1', expiration: '60000', messageId: 'm1', timestamp: 1700000000, type: 't', appId: 'app', headers: { a: 1, s: 'x', CC: ['traced-cc'], BCC: ['traced-bcc'] } };
       pub.publish('', 'traced', Buffer.from('hello'), properties);
       pub.publish('amq.topic', 'no.route', Buffer.from('lost'));
       const [p1, p2] = await trace.next(2);
@@ -75,7 +75,7 @@ for (const spec of MESSAGING_TARGETS) {
       expect(Object.keys(h1)).toEqual(['exchange_name', 'routing_keys', 'properties', 'node', 'vhost', 'connection', 'channel', 'user', 'routed_queues']);
       expect(h1).toEqual({
         exchange_name: '',
-        routing_keys: ['traced', 'traced-cc'],
+        routing_keys: ['traced', 'traced-cc', 'traced-bcc'],
         // RabbitMQ's order: the last basic property first
         properties: {
           app_id: 'app',
@@ -96,7 +96,7 @@ for (const spec of MESSAGING_TARGETS) {
         channel: 1,
         user: 'guest',
         // through the default exchange, the routing keys (a queue need not exist), sorted
-        routed_queues: ['traced', 'traced-cc'],
+        routed_queues: ['traced', 'traced-bcc', 'traced-cc'],
       });
       expect(Object.keys((h1.properties as Headers) ?? {})).toEqual(['app_id', 'type', 'timestamp', 'message_id', 'expiration', 'reply_to', 'correlation_id', 'priority', 'delivery_mode', 'headers', 'content_type']);
       // the copy carries nothing but the headers
@@ -121,7 +121,9 @@ for (const spec of MESSAGING_TARGETS) {
         expect(d.content.toString()).toBe('hello');
         const h = d.properties.headers as Headers;
         expect(Object.keys(h)).toEqual(['exchange_name', 'routing_keys', 'properties', 'node', 'redelivered', 'vhost', 'connection', 'channel', 'user']);
-        expect(h).toMatchObject({ exchange_name: '', routing_keys: ['traced', 'traced-cc'], redelivered, vhost, connection, channel: 1, user: 'guest' });
+        // BCC: gone from the headers, still among the routing keys
+        expect(h).toMatchObject({ exchange_name: '', routing_keys: ['traced', 'traced-cc', 'traced-bcc'], redelivered, vhost, connection, channel: 1, user: 'guest' });
+        expect((h.properties as Headers).headers).toEqual({ a: 1, s: 'x', CC: ['traced-cc'] });
       }
       // reading the trace queue is not traced itself: the next trace message is the next publish
       pub.publish('amq.topic', 'after', Buffer.from('3'));
