@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/cli/command.js';
-import { setTracing } from '../src/cli/tracing.js';
+import { updateVhost } from '../src/cli/vhost-update.js';
 
 export default defineCommand({
   name: 'trace_off',
@@ -11,6 +11,8 @@ export default defineCommand({
   arguments: [],
   options: [],
   async run(ctx) {
-    await setTracing(ctx, false);
+    ctx.out.banner(`Stopping tracing for vhost "${ctx.vhost}" ...`);
+    await updateVhost(ctx, ctx.vhost, { tracing: false });
+    ctx.out.line(`Trace disabled for vhost ${ctx.vhost}`);
   },
 });

@@ -2,9 +2,11 @@
 // POST .../publish, GET .../bindings/{source,destination}; GET /api/bindings[/{v}],
 // GET|POST /api/bindings/{v}/e/{x}/{q|e}/{dest}, GET|DELETE .../{props}.
 import type { Binding, Bindable } from '../broker/binding.js';
+import { DEFAULT_USER } from '../broker/broker.js';
 import { checkNewExchangeAccess } from '../broker/declare-access.js';
 import { defaultExchangeRefused } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
+import { managementOrigin, tracePublish } from '../broker/trace.js';
 import type { Vhost } from '../broker/vhost.js';
 import { checkResourceAccess } from './authorisation.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
@@ -45,6 +47,7 @@ function publish(ctx: ApiContext, req: ApiRequest): { routed: boolean } {
     decodePayload(body['payload'], body['payload_encoding']),
   );
   if (exchange.options.internal) throw badRequest(`cannot publish to internal exchange '${exchange.name}' in vhost '${vhost.name}'`);
+  if (vhost.tracing) tracePublish(vhost, message, managementOrigin(req.user?.name ?? DEFAULT_USER));
   return { routed: vhost.publish(exchange, message).routed > 0 };
 }
 

@@ -32,6 +32,11 @@ export interface TraceOrigin {
   readonly user: { readonly name: string };
 }
 
+/** A publish or basic.get through the management API (RabbitMQ traces those too, on the API's own channel 1). */
+export function managementOrigin(user: string): TraceOrigin {
+  return { host: { id: 'management API' }, number: 1, user: { name: user } };
+}
+
 /** Scratch set for routed_queues (tracing is synchronous, so one suffices). */
 const routed = new Set<Queue>();
 

@@ -2,7 +2,9 @@
 // with RabbitMQ's routing keys and headers (the same assertions run against warren and RabbitMQ 3.10.8).
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type Target as HttpTarget } from '../integration/api-http.js';
 import { waitFor } from '../helpers/wait.js';
+import type { Warren } from '../helpers/warren.js';
 import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
@@ -154,6 +156,34 @@ for (const spec of MESSAGING_TARGETS) {
       const [p] = await trace.next(1);
       expect(p!.fields.routingKey).toBe('publish.fan');
       expect(p!.properties.headers).toMatchObject({ exchange_name: 'fan', routing_keys: ['k'], routed_queues: ['fan-a', 'fan-b', 'fan-c'] });
+    });
+
+    it('publishes and basic.gets through the management API are traced too, as the API user', async () => {
+      const trace = await traceQueue();
+      const ch = await channel();
+      await ch.assertQueue('api-q', { durable: false });
+      // the management API of the target: warren's control socket, RabbitMQ's TCP listener
+      let http: HttpTarget;
+      let auth: { user: string; password: string } | undefined;
+      if (spec.name === 'warren') {
+        http = { socketPath: (target as Target & { daemon: Warren }).daemon.socket };
+      } else {
+        const api = new URL(process.env.RABBITMQ_API_URL as string);
+        http = { host: api.hostname, port: Number(api.port) };
+        auth = { user: decodeURIComponent(api.username), password: decodeURIComponent(api.password) };
+      }
+      const v = encodeURIComponent(vhost);
+      const opts = (json: unknown) => ({ json, ...(auth ? { auth } : {}) });
+      let r = await call(http, 'POST', `/api/exchanges/${v}/amq.default/publish`, opts({ routing_key: 'api-q', payload: 'via the API', payload_encoding: 'string', properties: {} }));
+      expect(r.body).toEqual({ routed: true });
+      r = await call(http, 'POST', `/api/queues/${v}/api-q/get`, opts({ count: 1, ackmode: 'ack_requeue_false', encoding: 'auto' }));
+      expect(r.status).toBe(200);
+      const [p, d] = await trace.next(2);
+      expect(p!.fields.routingKey).toBe('publish.');
+      expect(p!.properties.headers).toMatchObject({ exchange_name: '', routing_keys: ['api-q'], routed_queues: ['api-q'], vhost, channel: 1, user: 'guest' });
+      expect(d!.fields.routingKey).toBe('deliver.api-q');
+      expect(d!.properties.headers).toMatchObject({ exchange_name: '', routing_keys: ['api-q'], redelivered: 0, vhost, channel: 1, user: 'guest' });
+      expect(d!.content.toString()).toBe('via the API');
     });
 
     it('trace_off stops the copies; a missing vhost exits 65', async () => {
