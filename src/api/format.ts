@@ -82,6 +82,7 @@ export function formatQueue(q: Queue, owner: ConnectionView | undefined): Json {
     // A rough heap estimate: the queue itself, per-message objects, and the bytes held in memory.
     memory: QUEUE_MEMORY_BASE + (q.messageCount - q.spooledCount + q.unackedCount) * MESSAGE_MEMORY_ESTIMATE + q.readyBytes + q.unackedBytes,
     consumer_utilisation: q.consumerCount > 0 ? 1 : null,
+    head_message_timestamp: q.headMessage?.properties.timestamp?.toNumberOrString() ?? null,
   };
   if (owner) {
     out['owner_pid_details'] = { name: owner.id, peer_host: owner.peer.host, peer_port: owner.peer.port };
@@ -99,7 +100,8 @@ export function formatExchange(x: Exchange): Json {
     internal: x.options.internal,
     arguments: tableToJson(x.options.arguments),
     policy: x.policy,
-    user_who_performed_action: x.name === '' || x.name.startsWith('amq.') ? 'rmq-internal' : 'guest',
+    // RabbitMQ's name for the broker itself, which made the built-in exchanges
+    user_who_performed_action: x.options.actingUser ?? 'rmq-internal',
   };
 }
 

@@ -56,6 +56,11 @@ export function actingUser(ctx: ApiContext, req: ApiRequest): string | null {
   return brokerOf(ctx).users.has(name) ? name : null;
 }
 
+/** The acting user as a declaration's option (an exchange's user_who_performed_action), if there is one. */
+export function actedBy(user: string | null): { actingUser?: string } {
+  return user === null ? {} : { actingUser: user };
+}
+
 /**
  * Creates or updates a vhost; returns whether it existed. As RabbitMQ's management API (and its
  * definitions import) does, a vhost it creates gives `actingUser` full permissions on it, so a

@@ -84,6 +84,29 @@ export interface LogView {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** the least severe level written (absent: info) */
+  readonly level?: string;
+  /** changes `level` at run time (warrenctl set_log_level); false for an unknown level name */
+  setLevel?(name: string): boolean;
+}
+
+/** The listeners' and connections' configuration, as rabbitmqctl environment shows it. */
+export interface NodeSettingsView {
+  readonly port: number;
+  readonly bind: string;
+  readonly limits: {
+    readonly channelMax: number;
+    readonly frameMax: number;
+    readonly heartbeat: number;
+    readonly handshakeTimeout: number;
+    readonly maxConnections: number;
+    readonly maxMessageSize: number;
+  };
+  readonly tls?: {
+    readonly port: number;
+    readonly bind: string;
+    readonly settings: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string; readonly verify: 'peer' | 'none'; readonly failIfNoPeerCert: boolean };
+  };
 }
 
 /** The node: its broker model, live connections, AMQP listener and life cycle. */
@@ -97,6 +120,9 @@ export interface NodeView {
   readonly appRunning: boolean;
   /** the AMQP listener's address once listening */
   readonly address: { readonly host: string; readonly port: number } | null;
+  /** the AMQPS listener's address, when there is one */
+  readonly tlsAddress: { readonly host: string; readonly port: number } | null;
+  readonly options: NodeSettingsView;
   /** null until resource monitoring starts */
   readonly monitor: MonitorView | null;
   readonly log: LogView;

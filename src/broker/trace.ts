@@ -32,6 +32,20 @@ export interface TraceOrigin {
   readonly user: { readonly name: string };
 }
 
+/** A publish or basic.get through the management API (RabbitMQ traces those too, on the API's own channel 1). */
+export function managementOrigin(user: string): TraceOrigin {
+  return { host: { id: 'management API' }, number: 1, user: { name: user } };
+}
+
+/** Copies without their BCC header (vhost.ts), to the message as published: its BCC keys are routing keys too. */
+const published = new WeakMap<Message, Message>();
+
+/** Notes that `copy` is `original` less its BCC header; returns `copy`. */
+export function strippedOf(copy: Message, original: Message): Message {
+  published.set(copy, original);
+  return copy;
+}
+
 /** Scratch set for routed_queues (tracing is synchronous, so one suffices). */
 const routed = new Set<Queue>();
 
@@ -81,9 +95,11 @@ export function traceDeliver(vhost: TracedVhost, queue: Queue, envelope: Envelop
 function emit(vhost: TracedVhost, routingKey: string, message: Message, extra: FieldTable): void {
   const exchange = vhost.exchanges.get(TRACE_EXCHANGE);
   if (!exchange) return;
+  // a delivered copy has lost its BCC header, not its BCC routing keys (RabbitMQ keeps them with the message)
+  const asPublished = published.get(message) ?? message;
   const headers: FieldTable = {
     exchange_name: message.exchange,
-    routing_keys: [message.routingKey, ...extraRoutingKeys(message)],
+    routing_keys: [message.routingKey, ...extraRoutingKeys(asPublished)],
     properties: propertiesTable(message.properties),
     node: NODE_NAME,
     ...extra,

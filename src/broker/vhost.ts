@@ -25,7 +25,7 @@ import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definition-emitter.js';
 import { countRouted } from './message-stats.js';
-import { TRACE_EXCHANGE } from './trace.js';
+import { strippedOf, TRACE_EXCHANGE } from './trace.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/memory-budget.js';
 
@@ -69,7 +69,7 @@ function withoutBcc(message: Message): Message {
   const headers = { ...message.properties.headers };
   delete headers['BCC'];
   const properties = { ...message.properties, headers };
-  return new Message(message.exchange, message.routingKey, properties, contentHeaderPayload(message.size, properties), message.body, message.arrival);
+  return strippedOf(new Message(message.exchange, message.routingKey, properties, contentHeaderPayload(message.size, properties), message.body, message.arrival), message);
 }
 
 export interface ExchangeDeclare extends ExchangeOptions {

@@ -29,8 +29,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   try {
     if (split.command === undefined) {
       if (split.version) {
-        const { cliVersion } = await import('./version.js');
-        io.stdout.write(`${cliVersion()}\n`);
+        const { VERSION } = await import('../common/version.js');
+        io.stdout.write(`${VERSION}\n`);
         return ExitCode.OK;
       }
       const { generalHelp } = await import('./help.js');

@@ -19,6 +19,7 @@ export const REGISTRY: readonly CommandEntry[] = [
   { name: 'add_vhost', load: () => import('../../commands/add-vhost.js') },
   { name: 'delete_vhost', load: () => import('../../commands/delete-vhost.js') },
   { name: 'list_vhosts', load: () => import('../../commands/list-vhosts.js') },
+  { name: 'set_vhost_tags', load: () => import('../../commands/set-vhost-tags.js') },
   { name: 'set_vhost_limits', load: () => import('../../commands/set-vhost-limits.js') },
   { name: 'clear_vhost_limits', load: () => import('../../commands/clear-vhost-limits.js') },
   { name: 'list_vhost_limits', load: () => import('../../commands/list-vhost-limits.js') },
@@ -38,6 +39,7 @@ export const REGISTRY: readonly CommandEntry[] = [
   { name: 'list_connections', load: () => import('../../commands/list-connections.js') },
   { name: 'list_channels', load: () => import('../../commands/list-channels.js') },
   { name: 'list_consumers', load: () => import('../../commands/list-consumers.js') },
+  { name: 'list_unresponsive_queues', load: () => import('../../commands/list-unresponsive-queues.js') },
   // queues and connections
   { name: 'quorum_status', load: () => import('../../commands/quorum-status.js') },
   { name: 'rebalance', load: () => import('../../commands/rebalance.js') },
@@ -64,6 +66,9 @@ export const REGISTRY: readonly CommandEntry[] = [
   // node
   { name: 'cluster_status', load: () => import('../../commands/cluster-status.js') },
   { name: 'status', load: () => import('../../commands/status.js') },
+  { name: 'environment', load: () => import('../../commands/environment.js') },
+  { name: 'report', load: () => import('../../commands/report.js') },
+  { name: 'set_log_level', load: () => import('../../commands/set-log-level.js') },
   { name: 'ping', load: () => import('../../commands/ping.js') },
   { name: 'await_startup', load: () => import('../../commands/await-startup.js') },
   { name: 'stop_app', load: () => import('../../commands/stop-app.js') },

@@ -231,6 +231,8 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
             content.size,
             this.host.readAt,
           ));
+    // traced when published, in a transaction too (RabbitMQ's tap_in at basic.publish)
+    if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (this.transactional) this.txActions.push({ kind: 'publish', message, mandatory });
     else this.publish(message, mandatory);
   }
@@ -238,7 +240,6 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
   private publish(message: Message, mandatory: boolean): void {
     const seq = this.confirming ? this.confirms.next() : 0;
     countPublish(this.stats, seq !== 0);
-    if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (message.exchange === '' && message.routingKey.startsWith(REPLY_PREFIX)) {
       if (!this.broker.directReplyTo.deliver(message.routingKey, message) && mandatory) this.sendReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
       if (seq) this.confirms.settle(seq, 0, false);

@@ -15,7 +15,7 @@ import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
 import { ANY_ADDRESS, DEFAULT_LIMITS, effectiveBind, hostPort, WarrenServer, type TlsListenerOptions } from './server.js';
 import { secureContextOptions, type TlsSettings } from './tls.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../common/version.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import { startManagementHttps } from './management-listener.js';
 import { DEFAULT_STATS_INTERVAL_MS, StatsSampler } from './stats-sampler.js';

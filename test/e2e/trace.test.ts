@@ -1,26 +1,26 @@
 // trace_on / trace_off (the firehose) on both targets: publishes and deliveries copied to amq.rabbitmq.trace
 // with RabbitMQ's routing keys and headers (the same assertions run against warren and RabbitMQ 3.10.8).
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { call, type Target as HttpTarget } from '../integration/api-http.js';
 import { waitFor } from '../helpers/wait.js';
-import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
+import type { Warren } from '../helpers/warren.js';
+import { parseTsv, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
+import { useTestVhost } from './vhost-suite.js';
 
 type Headers = Record<string, unknown>;
 
 for (const spec of MESSAGING_TARGETS) {
   describe.skipIf(spec.skip)(`trace_on / trace_off against ${spec.name}`, { timeout: 120_000 }, () => {
-    let target: Target;
-    let args: string[];
     const vhost = uniqueName('ctl-trace');
-    const ctl = (words: readonly string[]) => runCtl([...args, ...words]);
+    const suite = useTestVhost(spec, vhost, [], ['--description', 'traced here', '--tags', 't1,t2']);
+    const ctl = (words: readonly string[]) => suite.ctl(words);
     const connections: ChannelModel[] = [];
 
     /** a connection to the test vhost, closed after the suite */
     async function channel(): Promise<Channel> {
-      const url = new URL(target.amqpUrl());
-      url.pathname = `/${encodeURIComponent(vhost)}`;
-      const c = await amqp.connect(url.href);
+      const c = await amqp.connect(suite.amqpUrl());
       connections.push(c);
       return c.createChannel();
     }
@@ -48,20 +48,8 @@ for (const spec of MESSAGING_TARGETS) {
       };
     }
 
-    beforeAll(async () => {
-      target = await spec.make();
-      args = spec.args(target);
-      for (const words of [['add_vhost', vhost, '--description', 'traced here', '--tags', 't1,t2'], ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']]) {
-        const r = await ctl(['-q', ...words]);
-        expect(r.code, r.stderr).toBe(0);
-      }
-    });
-
     afterAll(async () => {
       for (const c of connections) await c.close().catch(() => {});
-      if (!target) return;
-      await ctl(['-q', 'delete_vhost', vhost]);
-      await target.stop();
     });
 
     it('trace_on copies every publish (publish.<exchange>) and delivery (deliver.<queue>) with RabbitMQ\'s headers', async () => {
@@ -76,7 +64,7 @@ for (const spec of MESSAGING_TARGETS) {
       const trace = await traceQueue();
       const pub = await channel();
       await pub.assertQueue('traced', { durable: false });
-      const properties = { contentType: 'text/plain', deliveryMode: 2, priority: 3, correlationId: 'c1', replyTo: 'r1', expiration: '60000', messageId: 'm1', timestamp: 1700000000, type: 't', appId: 'app', headers: { a: 1, s: 'x', CC: ['traced-cc'] } };
+      const properties = { contentType: 'text/plain', deliveryMode: 2, priority: 3, correlationId: 'c1', replyTo: 'r1', expiration: '60000', messageId: 'm1', timestamp: 1700000000, type: 't', appId: 'app', headers: { a: 1, s: 'x', CC: ['traced-cc'], BCC: ['traced-bcc'] } };
       pub.publish('', 'traced', Buffer.from('hello'), properties);
       pub.publish('amq.topic', 'no.route', Buffer.from('lost'));
       const [p1, p2] = await trace.next(2);
@@ -87,7 +75,7 @@ for (const spec of MESSAGING_TARGETS) {
       expect(Object.keys(h1)).toEqual(['exchange_name', 'routing_keys', 'properties', 'node', 'vhost', 'connection', 'channel', 'user', 'routed_queues']);
       expect(h1).toEqual({
         exchange_name: '',
-        routing_keys: ['traced', 'traced-cc'],
+        routing_keys: ['traced', 'traced-cc', 'traced-bcc'],
         // RabbitMQ's order: the last basic property first
         properties: {
           app_id: 'app',
@@ -108,7 +96,7 @@ for (const spec of MESSAGING_TARGETS) {
         channel: 1,
         user: 'guest',
         // through the default exchange, the routing keys (a queue need not exist), sorted
-        routed_queues: ['traced', 'traced-cc'],
+        routed_queues: ['traced', 'traced-bcc', 'traced-cc'],
       });
       expect(Object.keys((h1.properties as Headers) ?? {})).toEqual(['app_id', 'type', 'timestamp', 'message_id', 'expiration', 'reply_to', 'correlation_id', 'priority', 'delivery_mode', 'headers', 'content_type']);
       // the copy carries nothing but the headers
@@ -133,7 +121,9 @@ for (const spec of MESSAGING_TARGETS) {
         expect(d.content.toString()).toBe('hello');
         const h = d.properties.headers as Headers;
         expect(Object.keys(h)).toEqual(['exchange_name', 'routing_keys', 'properties', 'node', 'redelivered', 'vhost', 'connection', 'channel', 'user']);
-        expect(h).toMatchObject({ exchange_name: '', routing_keys: ['traced', 'traced-cc'], redelivered, vhost, connection, channel: 1, user: 'guest' });
+        // BCC: gone from the headers, still among the routing keys
+        expect(h).toMatchObject({ exchange_name: '', routing_keys: ['traced', 'traced-cc', 'traced-bcc'], redelivered, vhost, connection, channel: 1, user: 'guest' });
+        expect((h.properties as Headers).headers).toEqual({ a: 1, s: 'x', CC: ['traced-cc'] });
       }
       // reading the trace queue is not traced itself: the next trace message is the next publish
       pub.publish('amq.topic', 'after', Buffer.from('3'));
@@ -154,6 +144,51 @@ for (const spec of MESSAGING_TARGETS) {
       const [p] = await trace.next(1);
       expect(p!.fields.routingKey).toBe('publish.fan');
       expect(p!.properties.headers).toMatchObject({ exchange_name: 'fan', routing_keys: ['k'], routed_queues: ['fan-a', 'fan-b', 'fan-c'] });
+    });
+
+    it('publishes and basic.gets through the management API are traced too, as the API user', async () => {
+      const trace = await traceQueue();
+      const ch = await channel();
+      await ch.assertQueue('api-q', { durable: false });
+      // the management API of the target: warren's control socket, RabbitMQ's TCP listener
+      let http: HttpTarget;
+      let auth: { user: string; password: string } | undefined;
+      if (spec.name === 'warren') {
+        http = { socketPath: (suite.target as Target & { daemon: Warren }).daemon.socket };
+      } else {
+        const api = new URL(process.env.RABBITMQ_API_URL as string);
+        http = { host: api.hostname, port: Number(api.port) };
+        auth = { user: decodeURIComponent(api.username), password: decodeURIComponent(api.password) };
+      }
+      const v = encodeURIComponent(vhost);
+      const opts = (json: unknown) => ({ json, ...(auth ? { auth } : {}) });
+      let r = await call(http, 'POST', `/api/exchanges/${v}/amq.default/publish`, opts({ routing_key: 'api-q', payload: 'via the API', payload_encoding: 'string', properties: {} }));
+      expect(r.body).toEqual({ routed: true });
+      r = await call(http, 'POST', `/api/queues/${v}/api-q/get`, opts({ count: 1, ackmode: 'ack_requeue_false', encoding: 'auto' }));
+      expect(r.status).toBe(200);
+      const [p, d] = await trace.next(2);
+      expect(p!.fields.routingKey).toBe('publish.');
+      expect(p!.properties.headers).toMatchObject({ exchange_name: '', routing_keys: ['api-q'], routed_queues: ['api-q'], vhost, channel: 1, user: 'guest' });
+      expect(d!.fields.routingKey).toBe('deliver.api-q');
+      expect(d!.properties.headers).toMatchObject({ exchange_name: '', routing_keys: ['api-q'], redelivered: 0, vhost, channel: 1, user: 'guest' });
+      expect(d!.content.toString()).toBe('via the API');
+    });
+
+    it('a transaction\'s publishes are traced when published, a rolled-back one too (as RabbitMQ)', async () => {
+      const trace = await traceQueue();
+      const ch = await channel();
+      await ch.assertQueue('tx-q', { durable: false });
+      // amqplib has no tx methods: its rpc with the tx class's method ids ((class 90 << 16) | method)
+      const tx = (method: number): Promise<unknown> => (ch as unknown as { rpc(m: number, f: object, expect: number): Promise<unknown> }).rpc((90 << 16) | method, {}, (90 << 16) | (method + 1));
+      await tx(10); // select
+      ch.publish('', 'tx-q', Buffer.from('rolled back'));
+      await tx(30); // rollback
+      ch.publish('', 'tx-q', Buffer.from('committed'));
+      await tx(20); // commit
+      const [a, b] = await trace.next(2);
+      expect([a!.content.toString(), b!.content.toString()]).toEqual(['rolled back', 'committed']);
+      expect(a!.properties.headers).toMatchObject({ routing_keys: ['tx-q'], routed_queues: ['tx-q'] });
+      expect((await ch.checkQueue('tx-q')).messageCount).toBe(1);
     });
 
     it('trace_off stops the copies; a missing vhost exits 65', async () => {
