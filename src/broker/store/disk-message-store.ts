@@ -6,11 +6,12 @@
 // Recovery keeps whatever is intact: only the last record of the last segment can be a torn write
 // (truncated); anything else is damage, named (file, offset, records skipped) and stepped over by
 // record framing, never truncated away. Files it cannot read are kept aside, never deleted.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, read, readdirSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, read, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTENT_HEADER_PREFIX, decodeBasicProperties, Reader } from '../../amqp/index.js';
 import { Message, ownContent, type DiskPosition } from '../message.js';
 import { AppendFile, GroupCommit } from './group-commit.js';
+import { IndexBuilder, readSegmentIndex } from './segment-index.js';
 import { readFully, writeAll } from './io.js';
 import {
   queueKey,
@@ -21,6 +22,8 @@ import {
   type QueueRef,
   type RecoveredMessage,
   type RecoveryReport,
+  type RunPiece,
+  type RunRead,
 } from './message-store.js';
 import { DELIVERED, Pairs, readIndex, REMOVED, type IndexRecord } from './recovery-index.js';
 import {
@@ -30,12 +33,15 @@ import {
   encodeAck,
   encodePublish,
   encodeQueue,
+  encodeRangeAck,
   FILE_HEADER,
   fileHeader,
+  FRAME,
   nextIntact,
   readAck,
   readRecord,
   RECORD_DELIVERED,
+  RECORD_MARK,
   RECORD_MOVED,
   RECORD_PUBLISH,
   RECORD_QUEUE,
@@ -64,6 +70,8 @@ class Segment {
   /** lowest message id stored here (ids grow with segment ids) */
   firstId = 0;
   acks: AppendFile | null = null;
+  /** the index data of its records, gathered while it is the current segment (written when it is sealed) */
+  index: IndexBuilder | null = null;
   /** for reading messages back (opened on first use) */
   readFd = -1;
   /** asynchronous reads in flight on readFd (compaction waits for them) */
@@ -90,7 +98,7 @@ interface Relocation {
   /** queues still holding the old position */
   holders: number;
 }
-const indexRecord: IndexRecord = { type: 0, next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, from: 0, vhost: '', name: '' };
+const indexRecord: IndexRecord = { type: 0, source: Buffer.alloc(0), next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, from: 0, vhost: '', name: '' };
 
 
 export class DiskMessageStore implements MessageStore, Overflow {
@@ -164,6 +172,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     seg.pairs += queues.length;
     const record = encodePublish(id, message.arrival, numbers, message.exchange, message.routingKey, message.header, message.body);
     message.stored = { id, handle: seg, segment: seg.id, offset: file.size, length: record.length };
+    seg.index?.record(RECORD_PUBLISH, file.size, record.length, message.body.length, id, 0, numbers);
     this.commit.append(file, record);
     return this.commit.currentBatch;
   }
@@ -261,6 +270,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
         const numbers = refs.map((q) => this.numberIn(target, q));
         const newOffset = file.size;
         const copy = encodePublish(p.id, p.arrival, numbers, p.exchange, p.routingKey, p.header, p.body, RECORD_MOVED, seg.id);
+        target.index?.record(RECORD_MOVED, newOffset, copy.length, p.body.length, p.id, seg.id, numbers);
         this.commit.append(file, copy);
         live.forEach((l, k) => l.delivered && this.ack(target, RECORD_DELIVERED, newOffset, refs[k]!));
         map.set(offset, { segment: target.id, offset: newOffset, length: copy.length, holders: live.length });
@@ -287,6 +297,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (n === undefined) {
       n = target.numbers.size;
       target.numbers.set(key, n);
+      target.index?.queue(n, q.vhost, q.name);
       this.commit.append(target.file!, encodeQueue(n, q.vhost, q.name));
     }
     return n;
@@ -335,12 +346,128 @@ export class DiskMessageStore implements MessageStore, Overflow {
     return position;
   }
 
-  release(segment: number): void {
+  release(segment: number, count = 1): void {
     // (spilled copies are never moved: a segment holding any is not compacted)
     const seg = this.segments.get(segment);
-    if (!seg) return;
-    seg.transientLive--;
-    if (--seg.live === 0 && seg !== this.current) this.drop(seg);
+    if (!seg || count === 0) return;
+    seg.transientLive -= count;
+    seg.live -= count;
+    if (seg.live <= 0 && seg !== this.current) this.drop(seg);
+  }
+
+  removedRange(segment: number, start: number, end: number, count: number, queue: QueueRef): void {
+    const seg = this.segments.get(segment);
+    if (!seg) {
+      // compacted: each live record went forward on its own
+      const map = this.relocated.get(segment);
+      if (!map) return;
+      for (const offset of [...map.keys()]) if (offset >= start && offset < end) this.removedAt(segment, offset, queue);
+      return;
+    }
+    if (count === 1) return this.removedAt(segment, start, queue);
+    seg.live -= count;
+    if (seg.live <= 0 && seg !== this.current) {
+      this.drop(seg);
+      return;
+    }
+    const n = seg.numbers.get(queueKey(queue));
+    const acks = n === undefined ? null : this.acksOf(seg);
+    if (acks) this.commit.append(acks, encodeRangeAck(n!, start, end));
+    this.compactIfSparse(seg);
+  }
+
+  readRun(piece: RunPiece, sync: boolean, done: (result: RunRead) => void): void {
+    this.commit.writeOut(); // records still buffered reach the kernel before they are read
+    const seg = this.segments.get(piece.segment);
+    if (!seg) {
+      // Compacted: its live records (all of this run) went forward one by one; read them where they are.
+      const map = this.relocated.get(piece.segment);
+      const positions: HeldPosition[] = [];
+      for (const [offset, r] of map ?? []) if (offset >= piece.start && offset < piece.end) positions.push({ segment: piece.segment, offset, length: r.length, durable: piece.durable });
+      positions.sort((a, b) => a.offset - b.offset);
+      this.read(positions, sync, (messages) => {
+        const found = messages.filter((m): m is Message => m !== null);
+        done({ messages: found, next: piece.end, bodyBytes: found.reduce((n, m) => n + m.size, 0) });
+      });
+      return;
+    }
+    const from = piece.start;
+    const attempt = (length: number): void => {
+      const buf = Buffer.allocUnsafe(length);
+      const parse = (err: Error | null): void => {
+        if (err) {
+          this.readFailed(seg, err.message);
+          return done({ messages: [], next: piece.end, bodyBytes: 0 });
+        }
+        const result = this.parseRun(seg, buf, piece);
+        if (typeof result === 'number') attempt(result);
+        else done(result);
+      };
+      let fd: number;
+      try {
+        fd = this.readFdOf(seg);
+      } catch (err) {
+        return parse(err as Error);
+      }
+      if (sync) {
+        try {
+          readFully(fd, buf, from);
+        } catch (err) {
+          return parse(err as Error);
+        }
+        return parse(null);
+      }
+      seg.reading++;
+      readAsync(fd, buf, from, (err) => {
+        seg.reading--;
+        parse(err);
+      });
+    };
+    attempt(Math.max(FRAME, Math.min(piece.limit, piece.end) - from));
+  }
+
+  /**
+   * The messages in the records of `buf` (a run's bytes from its start): whole records only, so
+   * the run's next read starts at a record. A number: read this many bytes instead (the first
+   * record is longer than what was read).
+   */
+  private parseRun(seg: Segment, buf: Buffer, piece: RunPiece): RunRead | number {
+    const messages: Message[] = [];
+    let bodyBytes = 0;
+    let pos = 0;
+    const runBytes = piece.end - piece.start;
+    while (pos < buf.length) {
+      const r = readRecord(buf, pos);
+      if (r.kind === 'record') {
+        if (r.record.type !== RECORD_QUEUE) {
+          const m = this.messageAt(seg, buf, pos, { segment: piece.segment, offset: piece.start + pos, length: r.next - pos, durable: piece.durable }, piece.durable);
+          if (m) {
+            messages.push(m);
+            bodyBytes += m.size;
+          }
+        }
+        pos = r.next;
+        continue;
+      }
+      if (r.kind === 'short') {
+        // cut by the end of this read: the next read starts here, unless the frame claims more than the run holds
+        const framed = buf.length - pos >= FRAME && buf.readUInt32BE(pos) === RECORD_MARK ? FRAME + buf.readUInt32BE(pos + 4) : FRAME;
+        if (pos + framed <= runBytes) {
+          if (pos === 0) return framed;
+          break;
+        }
+      }
+      // damage: find the next intact record by its framing; whatever the run still counts at its end is lost
+      const resume = nextIntact(buf, pos + 1);
+      this.readFailed(seg, `no intact record at byte ${piece.start + pos}`);
+      if (resume === null) {
+        // an intact record may begin after this read's end: the next read looks from the next byte on
+        pos = buf.length < runBytes ? pos + 1 : buf.length;
+        break;
+      }
+      pos = resume;
+    }
+    return { messages, next: piece.start + pos, bodyBytes };
   }
 
   read(positions: readonly HeldPosition[], sync: boolean, done: (messages: (Message | null)[]) => void): void {
@@ -462,7 +589,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (acks) this.commit.append(acks, encodeAck(type, n, offset));
   }
 
-  private path(id: number, ext: 'seg' | 'acks'): string {
+  private path(id: number, ext: 'seg' | 'acks' | 'idx'): string {
     return join(this.dir, `${String(id).padStart(10, '0')}.${ext}`);
   }
 
@@ -499,10 +626,30 @@ export class DiskMessageStore implements MessageStore, Overflow {
       throw err;
     }
     this.current = new Segment(id, file);
+    this.current.index = new IndexBuilder();
     this.segments.set(id, this.current);
     this.order.push(this.current);
     if (previous && previous.live === 0) this.drop(previous);
-    else if (previous) this.compactIfSparse(previous);
+    else if (previous) {
+      this.sealIndex(previous);
+      this.compactIfSparse(previous);
+    }
+  }
+
+  /** Once everything in a sealed segment is durable, writes its index beside it (recovery's shortcut). */
+  private sealIndex(seg: Segment): void {
+    const index = seg.index;
+    const size = seg.file?.size ?? 0;
+    seg.index = null;
+    if (!index) return;
+    void this.commit.drain().then(() => {
+      if (this.segments.get(seg.id) !== seg || this.commit.fault !== null) return;
+      try {
+        index.write(this.path(seg.id, 'idx'), size);
+      } catch {
+        // no index: the next start reads the segment itself
+      }
+    });
   }
 
   private drop(seg: Segment): void {
@@ -513,7 +660,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (seg.acks) this.commit.retire(seg.acks);
     if (seg.readFd >= 0) closeSync(seg.readFd);
     seg.readFd = -1;
-    for (const path of [this.path(seg.id, 'seg'), this.path(seg.id, 'acks')]) {
+    for (const path of [this.path(seg.id, 'seg'), this.path(seg.id, 'acks'), this.path(seg.id, 'idx')]) {
       try {
         if (existsSync(path)) unlinkSync(path);
       } catch {
@@ -556,8 +703,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const firstIdOf = new Map<number, number>();
     for (const segId of ids) {
       const path = this.path(segId, 'seg');
-      const buf = readFileSync(path);
-      const header = checkHeader(buf, SEGMENT_MAGIC);
+      const header = checkHeader(readHead(path), SEGMENT_MAGIC);
       if (header.kind === 'version') {
         throw new StoreFormatError(`${path}: message store format version ${header.version} is not one this warren reads (version 1); use the warren that wrote it`);
       }
@@ -566,6 +712,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
         problems.push(`${path}: ${why}; kept aside as ${this.keepAside(path)}`);
         const acks = this.path(segId, 'acks');
         if (existsSync(acks)) this.keepAside(acks);
+        rmSync(this.path(segId, 'idx'), { force: true });
         continue;
       }
       const numbers = new Map<number, string>();
@@ -573,7 +720,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       const from = pairs.length;
       const movedFrom = moved.length;
       const stale: { offset: number; queue: number }[] = [];
-      this.scanSegment(buf, path, segId === last, problems, (r, offset) => {
+      const each = (r: IndexRecord, offset: number): void => {
         if (r.type === RECORD_TRANSIENT) return; // an overflow copy of a transient message: gone with the run that wrote it
         if (r.type === RECORD_QUEUE) {
           numbers.set(r.id, queueKey(r));
@@ -583,12 +730,12 @@ export class DiskMessageStore implements MessageStore, Overflow {
         if (r.type === RECORD_MOVED && numbersOf.has(r.from)) {
           // A compaction was cut short: its original still exists and is what counts; this copy
           // is marked removed below so it stays dead once the original is gone.
-          for (let i = 0; i < r.queueCount; i++) stale.push({ offset, queue: buf.readUInt32BE(r.queuesAt + 4 * i) });
+          for (let i = 0; i < r.queueCount; i++) stale.push({ offset, queue: r.source.readUInt32BE(r.queuesAt + 4 * i) });
           return;
         }
         const into = r.type === RECORD_MOVED ? moved : pairs;
         for (let i = 0; i < r.queueCount; i++) {
-          const n = buf.readUInt32BE(r.queuesAt + 4 * i);
+          const n = r.source.readUInt32BE(r.queuesAt + 4 * i);
           if (numbers.has(n)) into.push(segId, offset, r.next - offset, r.bodySize, n, r.id);
           else {
             keep.add(segId);
@@ -597,7 +744,10 @@ export class DiskMessageStore implements MessageStore, Overflow {
         }
         if (r.id > this.lastId) this.lastId = r.id;
         if (!firstIdOf.has(segId)) firstIdOf.set(segId, r.id);
-      });
+      };
+      // A sealed segment with a sound index is known by it; the last one, or one without, is read whole.
+      const indexed = segId !== last && readSegmentIndex(this.path(segId, 'idx'), statSync(path).size, indexRecord, each);
+      if (!indexed) this.scanSegment(readFileSync(path), path, segId === last, problems, each);
       this.scanAcks(segId, [pairs, from, moved, movedFrom], problems);
       if (stale.length > 0) {
         const acks = this.path(segId, 'acks');
@@ -630,7 +780,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       const count = live.get(segId) ?? 0;
       if (count === 0 && !keep.has(segId)) {
         unlinkSync(this.path(segId, 'seg'));
-        if (existsSync(this.path(segId, 'acks'))) unlinkSync(this.path(segId, 'acks'));
+        for (const ext of ['acks', 'idx'] as const) if (existsSync(this.path(segId, ext))) unlinkSync(this.path(segId, ext));
         continue;
       }
       const seg = new Segment(segId, null);
@@ -713,7 +863,9 @@ export class DiskMessageStore implements MessageStore, Overflow {
         continue;
       }
       const bit = a.type === RECORD_DELIVERED ? DELIVERED : REMOVED;
-      if (!pairs.mark(from, to, a.offset, a.queue, bit) && other) other.mark(otherFrom!, otherTo, a.offset, a.queue, bit);
+      // (a range may cover publish records and moved ones: it marks both tables)
+      const range = a.end !== a.offset + 1;
+      if ((!pairs.markRange(from, to, a.offset, a.end, a.queue, bit) || range) && other) other.markRange(otherFrom!, otherTo, a.offset, a.end, a.queue, bit);
     }
     if (damaged > 0) problems.push(`${path}: ${damaged} damaged ack record${damaged === 1 ? '' : 's'} skipped (the first at byte ${firstDamaged}); the rest kept`);
     if (whole < buf.length) {
@@ -785,6 +937,18 @@ function countMarks(buf: Buffer, from: number, to: number): number {
 }
 
 const MARK = Buffer.from([0x57, 0x52, 0x4e, 0x31]); // RECORD_MARK's bytes
+
+/** The first bytes of a file (its header, if it has one). */
+function readHead(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(FILE_HEADER);
+    const n = readSync(fd, buf, 0, FILE_HEADER, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Appends and fsyncs at once (recovery, before anything else runs). */
 function appendDurably(path: string, chunks: Buffer[]): void {
