@@ -25,7 +25,7 @@ import {
   type RunPiece,
   type RunRead,
 } from './message-store.js';
-import { DELIVERED, Pairs, readIndex, REMOVED, type IndexRecord } from './recovery-index.js';
+import { DELIVERED, Pairs, queueAt, readIndex, REMOVED, type IndexRecord } from './recovery-index.js';
 import {
   ACK_BYTES,
   ACKS_MAGIC,
@@ -98,7 +98,7 @@ interface Relocation {
   /** queues still holding the old position */
   holders: number;
 }
-const indexRecord: IndexRecord = { type: 0, source: Buffer.alloc(0), next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, from: 0, vhost: '', name: '' };
+const indexRecord: IndexRecord = { type: 0, source: Buffer.alloc(0), words: null, next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, from: 0, vhost: '', name: '' };
 
 
 export class DiskMessageStore implements MessageStore, Overflow {
@@ -645,7 +645,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     void this.commit.drain().then(() => {
       if (this.segments.get(seg.id) !== seg || this.commit.fault !== null) return;
       try {
-        index.write(this.path(seg.id, 'idx'), size);
+        index.write(this.path(seg.id, 'idx'), seg.id, size);
       } catch {
         // no index: the next start reads the segment itself
       }
@@ -690,11 +690,19 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const pairs = new Pairs();
     // Live messages compaction moved forward: out of publish order in their segment, merged back by id.
     const moved = new Pairs();
-    const ids = readdirSync(this.dir)
+    const files = readdirSync(this.dir);
+    const ids = files
       .map((f) => SEGMENT_NAME.exec(f)?.[1])
       .filter((m): m is string => m !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
+    // Acks and index files whose segment is gone (a kill in the middle of deleting one) are stale: a
+    // new segment may be given that id, and must not find them.
+    const present = new Set(ids);
+    for (const f of files) {
+      const m = /^(\d{10})\.(acks|idx)$/.exec(f);
+      if (m && !present.has(Number(m[1]))) unlinkSync(join(this.dir, f));
+    }
     const last = ids.length > 0 ? ids[ids.length - 1]! : -1;
     this.nextSegmentId = last + 1;
     /** segments that must be kept whatever their live count (they hold messages recovery could not place) */
@@ -720,6 +728,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       const from = pairs.length;
       const movedFrom = moved.length;
       const stale: { offset: number; queue: number }[] = [];
+      let firstId = 0;
       const each = (r: IndexRecord, offset: number): void => {
         if (r.type === RECORD_TRANSIENT) return; // an overflow copy of a transient message: gone with the run that wrote it
         if (r.type === RECORD_QUEUE) {
@@ -730,12 +739,12 @@ export class DiskMessageStore implements MessageStore, Overflow {
         if (r.type === RECORD_MOVED && numbersOf.has(r.from)) {
           // A compaction was cut short: its original still exists and is what counts; this copy
           // is marked removed below so it stays dead once the original is gone.
-          for (let i = 0; i < r.queueCount; i++) stale.push({ offset, queue: r.source.readUInt32BE(r.queuesAt + 4 * i) });
+          for (let i = 0; i < r.queueCount; i++) stale.push({ offset, queue: queueAt(r, i) });
           return;
         }
         const into = r.type === RECORD_MOVED ? moved : pairs;
         for (let i = 0; i < r.queueCount; i++) {
-          const n = r.source.readUInt32BE(r.queuesAt + 4 * i);
+          const n = queueAt(r, i);
           if (numbers.has(n)) into.push(segId, offset, r.next - offset, r.bodySize, n, r.id);
           else {
             keep.add(segId);
@@ -743,11 +752,12 @@ export class DiskMessageStore implements MessageStore, Overflow {
           }
         }
         if (r.id > this.lastId) this.lastId = r.id;
-        if (!firstIdOf.has(segId)) firstIdOf.set(segId, r.id);
+        if (firstId === 0) firstId = r.id;
       };
-      // A sealed segment with a sound index is known by it; the last one, or one without, is read whole.
-      const indexed = segId !== last && readSegmentIndex(this.path(segId, 'idx'), statSync(path).size, indexRecord, each);
+      // A sealed segment with a sound index is known by it; the last one (where a torn tail can be), or one without, is read whole.
+      const indexed = segId !== last && readSegmentIndex(this.path(segId, 'idx'), segId, statSync(path).size, indexRecord, each);
       if (!indexed) this.scanSegment(readFileSync(path), path, segId === last, problems, each);
+      if (firstId !== 0) firstIdOf.set(segId, firstId);
       this.scanAcks(segId, [pairs, from, moved, movedFrom], problems);
       if (stale.length > 0) {
         const acks = this.path(segId, 'acks');
@@ -761,17 +771,32 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const total = new Map<number, number>();
     let messages = 0;
     for (const table of [pairs, moved]) {
-      let lastSeg = -1;
+      // (pairs come segment by segment: counted per stretch, not per pair in a map)
+      let seg = -1;
+      let all = 0;
+      let alive = 0;
       let lastOffset = -1;
+      const flush = (): void => {
+        if (seg < 0) return;
+        total.set(seg, (total.get(seg) ?? 0) + all);
+        live.set(seg, (live.get(seg) ?? 0) + alive);
+      };
       for (let i = 0; i < table.length; i++) {
-        const seg = table.seg(i);
-        total.set(seg, (total.get(seg) ?? 0) + 1);
+        const s = table.seg(i);
+        if (s !== seg) {
+          flush();
+          seg = s;
+          all = alive = 0;
+          lastOffset = -1;
+        }
+        all++;
         if (table.state(i) & REMOVED) continue;
-        live.set(seg, (live.get(seg) ?? 0) + 1);
-        if (seg !== lastSeg || table.offset(i) !== lastOffset) messages++;
-        lastSeg = seg;
-        lastOffset = table.offset(i);
+        alive++;
+        const offset = table.offset(i);
+        if (offset !== lastOffset) messages++;
+        lastOffset = offset;
       }
+      flush();
     }
     // Re-open the segments that still hold live messages; delete the rest.
     for (const segId of ids) {

@@ -119,6 +119,8 @@ export interface IndexRecord {
   type: number;
   /** the buffer queuesAt points into (the segment, or its index file) */
   source: Buffer;
+  /** read from an index file: queuesAt is a word index into these */
+  words: Uint32Array | null;
   /** the end of the record */
   next: number;
   /** publish: message id; queue: the queue's number */
@@ -150,6 +152,7 @@ export function readIndex(buf: Buffer, pos: number, out: IndexRecord): 'record' 
   out.type = buf[start]!;
   out.next = end;
   out.source = buf;
+  out.words = null;
   let p = start + 1;
   if (out.type === RECORD_QUEUE) {
     if (p + 5 > end) return 'corrupt';
@@ -186,4 +189,9 @@ export function readIndex(buf: Buffer, pos: number, out: IndexRecord): 'record' 
   out.bodySize = buf.readUInt32BE(p);
   if (p + 4 + out.bodySize !== end) return 'corrupt';
   return 'record';
+}
+
+/** The i-th queue number of a publish or moved record. */
+export function queueAt(r: IndexRecord, i: number): number {
+  return r.words ? r.words[r.queuesAt + i]! : r.source.readUInt32BE(r.queuesAt + 4 * i);
 }
