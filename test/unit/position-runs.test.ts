@@ -177,3 +177,45 @@ describe('segment index files', () => {
     expect(replayed(dir)).toEqual({ problems: [], bodies: expected });
   });
 });
+
+/** Takes everything as deliveries do: never waiting on a synchronous read, only for reads in flight. */
+async function takeAsync(q: Queue): Promise<string[]> {
+  const out: string[] = [];
+  while (q.messageCount > 0) {
+    const e = q.take(true, false);
+    if (!e) {
+      await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    out.push(e.message.body.toString());
+    q.settle(e);
+  }
+  return out;
+}
+
+describe('read cache', () => {
+  it('twenty queues holding the same spilled copies past the budget read them from disk about once, not twenty times', async () => {
+    const dir = tmp();
+    const { store } = DiskMessageStore.open(dir, new GroupCommit());
+    closers.push(() => store.close());
+    const budget = new MemoryBudget(4096, null, store);
+    const queues = Array.from({ length: 20 }, (_, i) => new Queue(`fan${i}`, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget));
+    const properties = {};
+    const sent = bodies(2000, 'fan-message-');
+    for (const b of sent) {
+      const m = new Message('amq.fanout', '', properties, contentHeaderPayload(b.length, properties), Buffer.from(b));
+      for (const q of queues) q.enqueue(m);
+    }
+    expect(queues.every((q) => q.spooledCount > 1900)).toBe(true);
+    // each queue delivers as consumers take from it: reads in the background, one queue after another
+    for (const q of queues) expect(await takeAsync(q)).toEqual(sent);
+    const stats = store.readStats;
+    const segmentBytes = readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
+    // one spilled copy per message, read back for twenty queues: the cache serves all but about the first reader
+    expect(stats.hits).toBeGreaterThan(0);
+    expect(stats.diskBytes).toBeLessThan(3 * segmentBytes);
+    expect(stats.cachedBytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+  });
+});

@@ -310,6 +310,12 @@ export class DiskMessageStore implements MessageStore, Overflow {
     this.reader.read(positions, sync, done);
   }
 
+  /** The read cache's counters (reads that went to disk, their bytes, blocks found in memory). */
+  get readStats(): { diskReads: number; diskBytes: number; hits: number; cachedBytes: number } {
+    const c = this.reader.cache;
+    return { diskReads: c.diskReads, diskBytes: c.diskBytes, hits: c.hits, cachedBytes: c.bytes };
+  }
+
   writeOut(): void {
     this.commit.writeOut();
   }
@@ -416,6 +422,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
 
   private drop(seg: Segment): void {
     this.segments.delete(seg.id);
+    this.reader.cache.forget(seg.id);
     const i = this.order.indexOf(seg);
     if (i >= 0) this.order.splice(i, 1);
     if (seg.file) this.commit.retire(seg.file);

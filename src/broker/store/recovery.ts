@@ -174,6 +174,7 @@ export class Recovery {
         continue;
       }
       const seg = new Segment(segId, null);
+      seg.size = statSync(segmentPath(this.dir, segId, 'seg')).size;
       seg.live = keep.has(segId) ? Number.MAX_SAFE_INTEGER : count;
       seg.pairs = total.get(segId) ?? 0;
       seg.firstId = firstIdOf.get(segId) ?? 0;

@@ -7,6 +7,7 @@ import { Message, ownContent } from '../message.js';
 import { readFully } from './io.js';
 import type { HeldPosition, RunPiece, RunRead } from './message-store.js';
 import { FRAME, nextIntact, readRecord, RECORD_MARK, RECORD_QUEUE, type PublishRecord } from './records.js';
+import { BLOCK, ReadCache } from './read-cache.js';
 import { readAsync, type Relocation, type Segment } from './segment.js';
 
 /** What the reader needs of the store. */
@@ -26,7 +27,11 @@ export interface SegmentLocator {
 const headerReader = new Reader();
 
 export class SegmentReader {
-  constructor(private readonly locator: SegmentLocator) {}
+  constructor(
+    private readonly locator: SegmentLocator,
+    /** bytes read back, shared by every queue */
+    readonly cache = new ReadCache(),
+  ) {}
 
   readRun(piece: RunPiece, sync: boolean, done: (result: RunRead) => void): void {
     this.locator.writeOut(); // records still buffered reach the kernel before they are read
@@ -45,8 +50,7 @@ export class SegmentReader {
     }
     const from = piece.start;
     const attempt = (length: number): void => {
-      const buf = Buffer.allocUnsafe(length);
-      const parse = (err: Error | null): void => {
+      const parse = (err: Error | null, buf: Buffer): void => {
         if (err) {
           this.readFailed(seg, err.message);
           return done({ messages: [], next: piece.end, bodyBytes: 0 });
@@ -55,25 +59,7 @@ export class SegmentReader {
         if (typeof result === 'number') attempt(result);
         else done(result);
       };
-      let fd: number;
-      try {
-        fd = this.readFdOf(seg);
-      } catch (err) {
-        return parse(err as Error);
-      }
-      if (sync) {
-        try {
-          readFully(fd, buf, from);
-        } catch (err) {
-          return parse(err as Error);
-        }
-        return parse(null);
-      }
-      seg.reading++;
-      readAsync(fd, buf, from, (err) => {
-        seg.reading--;
-        parse(err);
-      });
+      this.readBytes(seg, length, from, sync, parse);
     };
     attempt(Math.max(FRAME, Math.min(piece.limit, piece.end) - from));
   }
@@ -149,35 +135,86 @@ export class SegmentReader {
       }
     };
     for (const run of runs) {
-      const buf = Buffer.allocUnsafe(run.end - run.start);
-      let fd: number;
-      try {
-        fd = this.readFdOf(run.seg);
-      } catch (err) {
-        this.readFailed(run.seg, (err as Error).message);
-        parse(run, null);
-        if (--pending === 0) done(messages);
-        continue;
-      }
-      if (sync) {
-        try {
-          readFully(fd, buf, run.start);
-          parse(run, buf);
-        } catch (err) {
-          this.readFailed(run.seg, (err as Error).message);
-          parse(run, null);
-        }
-        if (--pending === 0) done(messages);
-        continue;
-      }
-      run.seg.reading++;
-      readAsync(fd, buf, run.start, (err) => {
-        run.seg.reading--;
+      this.readBytes(run.seg, run.end - run.start, run.start, sync, (err, buf) => {
         if (err) this.readFailed(run.seg, err.message);
         parse(run, err ? null : buf);
         if (--pending === 0) done(messages);
       });
     }
+  }
+
+  /**
+   * Reads `length` bytes of `seg` at `position` (at once when `sync`, else asynchronously),
+   * through the read cache: whole blocks found there are not read again, and whole blocks read
+   * are kept there.
+   */
+  private readBytes(seg: Segment, length: number, position: number, sync: boolean, done: (err: Error | null, buf: Buffer) => void): void {
+    const end = position + length;
+    const first = Math.floor(position / BLOCK);
+    const last = Math.floor((end - 1) / BLOCK);
+    const written = seg.file ? seg.file.size - seg.file.pendingBytes : seg.size;
+    const cache = this.cache;
+    const held: (Buffer | undefined)[] = [];
+    let firstMissing = -1;
+    let lastMissing = -1;
+    for (let b = first; b <= last; b++) {
+      const block = cache.get(seg.id, b, Math.min(end, (b + 1) * BLOCK) - b * BLOCK);
+      held.push(block);
+      if (!block) {
+        if (firstMissing < 0) firstMissing = b;
+        lastMissing = b;
+      }
+    }
+    // The output: cached blocks, and what is read (whole blocks from the first missing one to the
+    // last, as far as the file is written), which is kept for the next reader.
+    const start = firstMissing < 0 ? 0 : firstMissing * BLOCK;
+    const stop = firstMissing < 0 ? 0 : Math.max(Math.min(end, (lastMissing + 1) * BLOCK), Math.min((lastMissing + 1) * BLOCK, written));
+    const raw = Buffer.allocUnsafe(stop - start);
+    const assemble = (): Buffer => {
+      if (firstMissing === first && lastMissing === last && start <= position && stop >= end) return raw.subarray(position - start, end - start);
+      const out = Buffer.allocUnsafe(length);
+      for (let b = first; b <= last; b++) {
+        const blockStart = b * BLOCK;
+        const from = Math.max(position, blockStart);
+        const to = Math.min(end, blockStart + BLOCK);
+        const block = held[b - first];
+        if (block) block.copy(out, from - position, from - blockStart, to - blockStart);
+        else raw.copy(out, from - position, from - start, to - start);
+      }
+      return out;
+    };
+    if (firstMissing < 0) return done(null, assemble());
+    const fill = (err: Error | null): void => {
+      if (err) return done(err, raw);
+      cache.diskReads++;
+      cache.diskBytes += raw.length;
+      for (let b = firstMissing; b <= lastMissing; b++) {
+        const at = (b - firstMissing) * BLOCK;
+        // (as far as the file is written: the rest of a block may still be on its way)
+        const upTo = Math.min(at + BLOCK, raw.length, written - start);
+        if (!held[b - first] && upTo > at) cache.put(seg.id, b, raw.subarray(at, upTo));
+      }
+      done(null, assemble());
+    };
+    let fd: number;
+    try {
+      fd = this.readFdOf(seg);
+    } catch (err) {
+      return done(err as Error, raw);
+    }
+    if (sync) {
+      try {
+        readFully(fd, raw, start);
+      } catch (err) {
+        return fill(err as Error);
+      }
+      return fill(null);
+    }
+    seg.reading++;
+    readAsync(fd, raw, start, (err) => {
+      seg.reading--;
+      fill(err);
+    });
   }
 
   /** The message in the record at `at` of `buf` (which is its segment from `offset` on). */

@@ -29,6 +29,8 @@ export class Segment {
   acks: AppendFile | null = null;
   /** the index data of its records, gathered while it is the current segment (written when it is sealed) */
   index: IndexBuilder | null = null;
+  /** bytes in its file, for a segment recovered from an earlier run (else its file's size counts) */
+  size = 0;
   /** for reading messages back (opened on first use) */
   readFd = -1;
   /** asynchronous reads in flight on readFd (compaction waits for them) */
