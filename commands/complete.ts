@@ -1,6 +1,5 @@
 import { seg } from '../src/cli/admin-client.js';
 import { defineCommand } from '../src/cli/command.js';
-import { visibleEntries } from '../src/cli/registry.js';
 
 const KINDS = ['users', 'vhosts', 'queues', 'exchanges', 'connections', 'commands'] as const;
 
@@ -13,12 +12,12 @@ export default defineCommand({
   hidden: true,
   arguments: [{ name: 'kind', description: KINDS.join(', '), required: true }],
   options: [],
-  async run(ctx, [kind]) {
+  async run(ctx, [kind], _options, commands) {
     let names: string[] = [];
     try {
       switch (kind) {
         case 'commands':
-          names = visibleEntries().map((e) => e.name);
+          names = commands.visible().map((e) => e.name);
           break;
         case 'users':
           names = (await ctx.client.get<{ name: string }[]>('/api/users')).map((u) => u.name);

@@ -1,7 +1,6 @@
 import { defineCommand } from '../src/cli/command.js';
 import { bashCompletion, zshCompletion } from '../src/cli/completion.js';
 import { GLOBAL_OPTIONS } from '../src/cli/global-options.js';
-import { loadAll, REGISTRY } from '../src/cli/registry.js';
 
 export default defineCommand({
   name: 'completion',
@@ -11,9 +10,9 @@ export default defineCommand({
   description: 'bash: `source <(warrenctl completion bash)`; zsh: `source <(warrenctl completion zsh)` or save it as _warrenctl in $fpath.',
   arguments: [{ name: 'shell', description: 'bash or zsh', required: true, complete: { words: ['bash', 'zsh'] } }],
   options: [],
-  async run(ctx, [shell]) {
-    const defs = await loadAll();
-    const aliases = new Map(REGISTRY.map((e) => [e.name, e.aliases ?? []]));
+  async run(ctx, [shell], _options, commands) {
+    const defs = await commands.loadAll();
+    const aliases = new Map(commands.entries.map((e) => [e.name, e.aliases ?? []]));
     if (shell === 'bash') ctx.out.raw(bashCompletion(defs, GLOBAL_OPTIONS, aliases));
     else if (shell === 'zsh') ctx.out.raw(zshCompletion(defs, GLOBAL_OPTIONS, aliases));
     else {

@@ -1,3 +1,4 @@
+import { ARGUMENTS } from '../src/amqp/queue-arguments.js';
 import { defineCommand } from '../src/cli/command.js';
 import { CONNECTION_OPTIONS } from '../src/cli/messaging/connection.js';
 import { jsonObjectOption, str } from '../src/cli/messaging/properties.js';
@@ -16,7 +17,7 @@ export default defineCommand({
     { flags: '--auto-delete', description: 'delete the exchange when its last binding goes' },
     { flags: '--internal', description: 'only other exchanges may publish to it' },
     { flags: '--alternate-exchange <name>', description: 'where unroutable messages go (alternate-exchange argument)' },
-    { flags: '--arguments <json>', description: 'exchange arguments as a JSON object' },
+    { flags: '--arguments <json>', description: 'exchange arguments as a JSON object', complete: { keys: ARGUMENTS.flatMap((a) => (a.on === 'exchange' && a.arg !== null ? [a.arg] : [])) } },
     ...CONNECTION_OPTIONS,
   ],
   async run(ctx, [exchange], options) {

@@ -1,3 +1,4 @@
+import { ARGUMENTS } from '../src/amqp/queue-arguments.js';
 import { defineCommand } from '../src/cli/command.js';
 import { CONNECTION_OPTIONS } from '../src/cli/messaging/connection.js';
 import { intOption, jsonObjectOption } from '../src/cli/messaging/properties.js';
@@ -17,7 +18,11 @@ export default defineCommand({
     { flags: '--exclusive', description: 'exclusive to this connection (deleted when warrenctl exits)' },
     { flags: '--type <type>', description: 'queue type (x-queue-type): classic, quorum (durable; on warren a durable classic queue) or stream (RabbitMQ only)', choices: ['classic', 'quorum', 'stream'] },
     { flags: '--max-priority <1-255>', description: 'make it a priority queue (x-max-priority)' },
-    { flags: '--arguments <json>', description: 'queue arguments as a JSON object (x-max-length, x-message-ttl, x-dead-letter-exchange, x-queue-type, ...)' },
+    {
+      flags: '--arguments <json>',
+      description: 'queue arguments as a JSON object (x-max-length, x-message-ttl, x-dead-letter-exchange, x-queue-type, ...)',
+      complete: { keys: ARGUMENTS.flatMap((a) => (a.on === 'queue' && a.arg !== null ? [a.arg] : [])) },
+    },
     ...CONNECTION_OPTIONS,
   ],
   async run(ctx, [queue], options) {

@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { defineCommand } from '../src/cli/command.js';
-import { hashPassword } from '../src/cli/password-hash.js';
+import { HASHING_ALGORITHM, hashPassword } from '../src/common/password-hash.js';
 
 export default defineCommand({
   name: 'hash_password',
@@ -16,6 +16,6 @@ export default defineCommand({
     if (secret.length === 0) throw new CliError(ExitCode.DATA_ERROR, 'the password must not be empty');
     ctx.out.banner('Will hash provided password ...');
     const hash = hashPassword(secret);
-    ctx.out.line(hash, { password_hash: hash, hashing_algorithm: 'rabbit_password_hashing_sha256' });
+    ctx.out.line(hash, { password_hash: hash, hashing_algorithm: HASHING_ALGORITHM });
   },
 });

@@ -1,3 +1,4 @@
+import { POLICY_KEYS } from '../src/amqp/queue-arguments.js';
 import { ApiError, seg } from '../src/cli/admin-client.js';
 import { defineCommand } from '../src/cli/command.js';
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
@@ -15,7 +16,7 @@ export default defineCommand({
   arguments: [
     { name: 'name', description: 'the policy name', required: true },
     { name: 'pattern', description: 'regular expression matched against queue/exchange names, e.g. "^orders\\."', required: true },
-    { name: 'definition', description: 'the policy definition as a JSON object', required: true },
+    { name: 'definition', description: 'the policy definition as a JSON object', required: true, complete: { keys: POLICY_KEYS } },
   ],
   options: [
     { flags: '--priority <n>', description: 'priority among matching policies (higher wins)', defaultValue: '0' },

@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/cli/command.js';
-import { cliVersion } from '../src/cli/version.js';
+import { VERSION } from '../src/common/version.js';
 
 export default defineCommand({
   name: 'version',
@@ -9,6 +9,6 @@ export default defineCommand({
   arguments: [],
   options: [],
   async run(ctx) {
-    ctx.out.line(cliVersion(), { version: cliVersion() });
+    ctx.out.line(VERSION, { version: VERSION });
   },
 });

@@ -2,11 +2,11 @@
 // (X-Reason header), GET /api/connections/{name}/channels, GET /api/channels[/{name}],
 // GET /api/vhosts/{v}/{connections,channels}, GET /api/consumers[/{v}].
 import { AmqpError, ReplyCode } from '../amqp/index.js';
-import type { Connection } from '../server/connection.js';
 import { vhostOr404, type ApiContext } from './context.js';
 import { channelName, formatChannel, formatConnection, formatConsumer } from './format.js';
 import { noContent, notFound, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
+import type { ConnectionView } from './read-model.js';
 import { channelRates, connectionRates } from './rates.js';
 import type { Route } from './route.js';
 
@@ -15,26 +15,26 @@ type Json = Record<string, unknown>;
 /** RabbitMQ's explanation when the management API closes a connection without X-Reason. */
 const DEFAULT_CLOSE_REASON = 'Closed via management plugin';
 
-function connections(ctx: ApiContext, vhost?: string): Connection[] {
+function connections(ctx: ApiContext, vhost?: string): ConnectionView[] {
   const all = [...ctx.server.connections];
   return vhost === undefined ? all : all.filter((c) => c.vhost?.name === vhost);
 }
 
-function connectionOr404(ctx: ApiContext, req: ApiRequest): Connection {
+function connectionOr404(ctx: ApiContext, req: ApiRequest): ConnectionView {
   const c = ctx.server.findConnection(req.params['name']!);
   if (!c) throw notFound();
   return c;
 }
 
-function channelsOf(ctx: ApiContext, req: ApiRequest, list: Connection[]): Json[] {
+function channelsOf(ctx: ApiContext, req: ApiRequest, list: ConnectionView[]): Json[] {
   return list.flatMap((c) => [...c.channels.values()].filter((ch) => !ch.closing).map((ch) => ({ ...formatChannel(c, ch), ...channelRates(ctx, req, ch) })));
 }
 
-export function consumersOf(list: Connection[]): Json[] {
+export function consumersOf(list: ConnectionView[]): Json[] {
   return list.flatMap((c) => [...c.channels.values()].flatMap((ch) => [...ch.consumers.values()].map((consumer) => formatConsumer(c, ch, consumer))));
 }
 
-function connectionJson(ctx: ApiContext, req: ApiRequest, c: Connection): Json {
+function connectionJson(ctx: ApiContext, req: ApiRequest, c: ConnectionView): Json {
   return { ...formatConnection(c), ...connectionRates(ctx, req, c) };
 }
 

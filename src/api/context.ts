@@ -1,10 +1,10 @@
-// What the API handlers are given: the daemon they administer and a few node facts.
-import { hostname } from 'node:os';
+// What the API handlers are given: the daemon they administer (through the read model of
+// read-model.ts) and a few node facts.
 import type { Broker } from '../broker/broker.js';
 import type { Vhost } from '../broker/vhost.js';
-import type { WarrenServer } from '../server/server.js';
 import type { MessageRates } from '../broker/stats-series.js';
 import { notFound } from './http.js';
+import type { NodeView } from './read-model.js';
 
 export interface ApiListenerInfo {
   protocol: string;
@@ -13,7 +13,8 @@ export interface ApiListenerInfo {
 }
 
 export interface ApiContext {
-  server: WarrenServer;
+  /** the node: broker, connections, life cycle (src/server's WarrenServer) */
+  server: NodeView;
   dataDir: string;
   version: string;
   /** TCP listeners of the API itself (for status and health checks) */
@@ -36,5 +37,4 @@ export function vhostOr404(ctx: ApiContext, name: string | undefined): Vhost {
   return vhost;
 }
 
-/** The node name shown in `node` fields, RabbitMQ style. */
-export const NODE_NAME = `warren@${hostname().split('.')[0] ?? 'localhost'}`;
+export { NODE_NAME } from '../broker/node-name.js';

@@ -7,11 +7,11 @@ import { Broker } from '../broker/broker.js';
 import { Limits } from '../broker/limits.js';
 import { MemoryMessageStore } from '../broker/store/message-store.js';
 import type { Vhost } from '../broker/vhost.js';
-import { HASHING_ALGORITHM } from '../broker/users.js';
+import { HASHING_ALGORITHM } from '../common/password-hash.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { jsonToTable, tableToJson } from './format.js';
 import { HttpError, badRequest, noContent, ok, tagList, type ApiRequest } from './http.js';
-import { actingUser, putPermission, putVhost } from './permissions.js';
+import { actedBy, actingUser, putPermission, putVhost } from './permissions.js';
 import { policiesOf, putPolicy } from './policies.js';
 import { formatTopicPermission, putTopicPermission } from './topic-permissions.js';
 import type { Route } from './route.js';
@@ -103,8 +103,8 @@ function text(item: Json, key: string, what: string): string {
 
 const flag = (v: unknown, fallback: boolean): boolean => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : fallback);
 
-/** Declares queues, exchanges and bindings; `target` forces the vhost (per-vhost import). */
-function importVhostItems(ctx: ApiContext, defs: Json, target: string | null): void {
+/** Declares queues, exchanges and bindings; `target` forces the vhost (per-vhost import); `acting` declares them. */
+function importVhostItems(ctx: ApiContext, defs: Json, target: string | null, acting: string | null): void {
   const vhostOf = (item: Json, what: string): Vhost => {
     const name = target ?? text(item, 'vhost', what);
     const v = brokerOf(ctx).vhosts.get(name);
@@ -122,6 +122,7 @@ function importVhostItems(ctx: ApiContext, defs: Json, target: string | null): v
       autoDelete: flag(x['auto_delete'], false),
       internal: flag(x['internal'], false),
       arguments: jsonToTable(x['arguments']),
+      ...actedBy(acting),
     });
   }
   for (const q of list(defs, 'queues')) {
@@ -212,7 +213,7 @@ export function importAll(ctx: ApiContext, defs: Json, actingUser: string | null
     const name = text(p, 'name', 'policy');
     putPolicy(vhostOrBadRequest(ctx, text(p, 'vhost', `policy '${name}'`)), name, p);
   }
-  importVhostItems(ctx, defs, null);
+  importVhostItems(ctx, defs, null, actingUser);
   importLimits(ctx, defs);
 }
 
@@ -280,7 +281,8 @@ export const definitionRoutes: Route[] = [
     handler: (ctx, req) => {
       const v = vhostOr404(ctx, req.params['vhost']);
       const defs = parseDefinitions(req);
-      importAtomically(ctx, (c) => importVhostItems(c, defs, v.name));
+      const acting = actingUser(ctx, req);
+      importAtomically(ctx, (c) => importVhostItems(c, defs, v.name, acting));
       return noContent();
     },
   },

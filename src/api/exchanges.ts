@@ -2,15 +2,18 @@
 // POST .../publish, GET .../bindings/{source,destination}; GET /api/bindings[/{v}],
 // GET|POST /api/bindings/{v}/e/{x}/{q|e}/{dest}, GET|DELETE .../{props}.
 import type { Binding, Bindable } from '../broker/binding.js';
+import { DEFAULT_USER } from '../broker/broker.js';
 import { checkNewExchangeAccess } from '../broker/declare-access.js';
 import { defaultExchangeRefused } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
+import { managementOrigin, tracePublish } from '../broker/trace.js';
 import type { Vhost } from '../broker/vhost.js';
 import { checkResourceAccess } from './authorisation.js';
 import { brokerOf, vhostOr404, type ApiContext } from './context.js';
 import { formatBinding, formatExchange, jsonToTable, propertiesKey } from './format.js';
 import { badRequest, bool, createdOrUpdated, jsonBody, noContent, notFound, obj, ok, queryFlag, str, type ApiRequest } from './http.js';
 import { listReply, objectReply } from './list.js';
+import { actedBy, actingUser } from './permissions.js';
 import { buildMessage, decodePayload, jsonToProperties } from './messages.js';
 import { exchangeRates } from './rates.js';
 import type { Route } from './route.js';
@@ -44,6 +47,7 @@ function publish(ctx: ApiContext, req: ApiRequest): { routed: boolean } {
     decodePayload(body['payload'], body['payload_encoding']),
   );
   if (exchange.options.internal) throw badRequest(`cannot publish to internal exchange '${exchange.name}' in vhost '${vhost.name}'`);
+  if (vhost.tracing) tracePublish(vhost, message, managementOrigin(req.user?.name ?? DEFAULT_USER));
   return { routed: vhost.publish(exchange, message).routed > 0 };
 }
 
@@ -187,6 +191,7 @@ export const exchangeRoutes: Route[] = [
           autoDelete: bool(body, 'auto_delete', false),
           internal: bool(body, 'internal', false),
           arguments: args,
+          ...actedBy(actingUser(ctx, req)),
         });
       } catch (err) {
         // RabbitMQ's API words an unknown type this way (as AMQP does for types it has never heard of).

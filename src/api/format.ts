@@ -5,11 +5,9 @@ import { stableJson, type Binding } from '../broker/binding.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { Queue } from '../broker/queue.js';
 import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
-import type { Channel } from '../server/channel.js';
-import type { ChannelConsumer } from '../server/channel-consumer.js';
-import type { Connection } from '../server/connection.js';
 import { NODE_NAME } from './context.js';
 import { badRequest } from './http.js';
+import type { ChannelView, ConnectionView, ConsumerView } from './read-model.js';
 
 /** bytes a queue holds before any message, for the `memory` estimate */
 const QUEUE_MEMORY_BASE = 2048;
@@ -51,7 +49,7 @@ export function jsonToTable(value: unknown, depth = 0): FieldTable {
   return out;
 }
 
-export function formatQueue(q: Queue, owner: Connection | undefined): Json {
+export function formatQueue(q: Queue, owner: ConnectionView | undefined): Json {
   const exclusiveConsumer = q.consumers.find((c) => c.exclusive);
   const out: Json = {
     name: q.name,
@@ -84,6 +82,7 @@ export function formatQueue(q: Queue, owner: Connection | undefined): Json {
     // A rough heap estimate: the queue itself, per-message objects, and the bytes held in memory.
     memory: QUEUE_MEMORY_BASE + (q.messageCount - q.spooledCount + q.unackedCount) * MESSAGE_MEMORY_ESTIMATE + q.readyBytes + q.unackedBytes,
     consumer_utilisation: q.consumerCount > 0 ? 1 : null,
+    head_message_timestamp: q.headMessage?.properties.timestamp?.toNumberOrString() ?? null,
   };
   if (owner) {
     out['owner_pid_details'] = { name: owner.id, peer_host: owner.peer.host, peer_port: owner.peer.port };
@@ -101,7 +100,8 @@ export function formatExchange(x: Exchange): Json {
     internal: x.options.internal,
     arguments: tableToJson(x.options.arguments),
     policy: x.policy,
-    user_who_performed_action: x.name === '' || x.name.startsWith('amq.') ? 'rmq-internal' : 'guest',
+    // RabbitMQ's name for the broker itself, which made the built-in exchanges
+    user_who_performed_action: x.options.actingUser ?? 'rmq-internal',
   };
 }
 
@@ -134,7 +134,7 @@ export function formatBinding(vhost: string, b: Binding): Json {
   };
 }
 
-export function formatConnection(c: Connection): Json {
+export function formatConnection(c: ConnectionView): Json {
   return {
     name: c.id,
     node: NODE_NAME,
@@ -164,11 +164,11 @@ export function formatConnection(c: Connection): Json {
   };
 }
 
-export function channelName(c: Connection, ch: Channel): string {
+export function channelName(c: ConnectionView, ch: ChannelView): string {
   return `${c.id} (${ch.number})`;
 }
 
-export function formatChannel(c: Connection, ch: Channel): Json {
+export function formatChannel(c: ConnectionView, ch: ChannelView): Json {
   return {
     name: channelName(c, ch),
     node: NODE_NAME,
@@ -190,7 +190,7 @@ export function formatChannel(c: Connection, ch: Channel): Json {
   };
 }
 
-export function formatConsumer(c: Connection, ch: Channel, consumer: ChannelConsumer): Json {
+export function formatConsumer(c: ConnectionView, ch: ChannelView, consumer: ConsumerView): Json {
   return {
     queue: { name: consumer.queue.name, vhost: consumer.queue.vhost },
     consumer_tag: consumer.tag,

@@ -83,31 +83,55 @@ export function listReply(req: ApiRequest, items: Json[], defaultSort: string[] 
     });
   }
   if (req.query.get('sort_reverse') === 'true') filtered = [...filtered].reverse();
-  const columns = (req.query.get('columns') ?? '').split(',').filter((c) => c !== '');
-  const shape = (list: Json[]): Json[] => (columns.length > 0 ? list.map((i) => pickColumns(i, columns)) : list);
-  if (!req.query.has('page')) return ok(shape(filtered));
-
-  const page = positive(req, 'page', 1);
-  const pageSize = positive(req, 'page_size', DEFAULT_PAGE_SIZE);
-  if (pageSize > MAX_PAGE_SIZE) throw badRequest(`page_size must be at most ${MAX_PAGE_SIZE}`);
-  const pageCount = Math.ceil(filtered.length / pageSize);
-  if (page > Math.max(pageCount, 1)) throw badRequest('page_out_of_range');
-  const pageItems = filtered.slice((page - 1) * pageSize, page * pageSize);
-  return ok({
-    filtered_count: filtered.length,
-    item_count: pageItems.length,
-    items: shape(pageItems),
-    page,
-    page_count: pageCount,
-    page_size: pageSize,
-    total_count: total,
-  });
+  const shape = columnShaper(req);
+  const p = requestedPage(req, filtered.length);
+  if (!p) return ok(shape(filtered));
+  return pageReply(p, total, shape(filtered.slice(p.from, p.from + p.pageSize)));
 }
 
 /** A single object with `columns` applied. */
 export function objectReply(req: ApiRequest, item: Json): ApiReply {
+  return ok(columnShaper(req)([item])[0]);
+}
+
+/** The `columns` parameter: only those fields of each item (every field without it). */
+function columnShaper(req: ApiRequest): (list: Json[]) => Json[] {
   const columns = (req.query.get('columns') ?? '').split(',').filter((c) => c !== '');
-  return ok(columns.length > 0 ? pickColumns(item, columns) : item);
+  return (list) => (columns.length > 0 ? list.map((i) => pickColumns(i, columns)) : list);
+}
+
+interface Page {
+  page: number;
+  pageSize: number;
+  pageCount: number;
+  /** index of the page's first item */
+  from: number;
+  /** items after filtering, before paging */
+  filtered: number;
+}
+
+/** The page that `page` and `page_size` ask for among `filtered` items; null without `page` (no paging). */
+function requestedPage(req: ApiRequest, filtered: number): Page | null {
+  if (!req.query.has('page')) return null;
+  const page = positive(req, 'page', 1);
+  const pageSize = positive(req, 'page_size', DEFAULT_PAGE_SIZE);
+  if (pageSize > MAX_PAGE_SIZE) throw badRequest(`page_size must be at most ${MAX_PAGE_SIZE}`);
+  const pageCount = Math.ceil(filtered / pageSize);
+  if (page > Math.max(pageCount, 1)) throw badRequest('page_out_of_range');
+  return { page, pageSize, pageCount, from: (page - 1) * pageSize, filtered };
+}
+
+/** RabbitMQ's paged list: the page's items and the counts around them. */
+function pageReply(p: Page, total: number, items: Json[]): ApiReply {
+  return ok({
+    filtered_count: p.filtered,
+    item_count: items.length,
+    items,
+    page: p.page,
+    page_count: p.pageCount,
+    page_size: p.pageSize,
+    total_count: total,
+  });
 }
 
 /** How listObjects reads broker objects without formatting them all. */
@@ -161,24 +185,10 @@ export function listObjects<T>(req: ApiRequest, objects: Iterable<T>, lister: Li
     items.reverse();
     formatted?.reverse();
   }
-  const columns = (req.query.get('columns') ?? '').split(',').filter((c) => c !== '');
-  const shape = (list: Json[]): Json[] => (columns.length > 0 ? list.map((i) => pickColumns(i, columns)) : list);
-  if (!req.query.has('page')) return ok(shape(formatted ?? items.map((o) => lister.format(o))));
-
-  const page = positive(req, 'page', 1);
-  const pageSize = positive(req, 'page_size', DEFAULT_PAGE_SIZE);
-  if (pageSize > MAX_PAGE_SIZE) throw badRequest(`page_size must be at most ${MAX_PAGE_SIZE}`);
-  const pageCount = Math.ceil(items.length / pageSize);
-  if (page > Math.max(pageCount, 1)) throw badRequest('page_out_of_range');
-  const from = (page - 1) * pageSize;
-  const pageItems = formatted ? formatted.slice(from, from + pageSize) : items.slice(from, from + pageSize).map((o) => lister.format(o));
-  return ok({
-    filtered_count: items.length,
-    item_count: pageItems.length,
-    items: shape(pageItems),
-    page,
-    page_count: pageCount,
-    page_size: pageSize,
-    total_count: total,
-  });
+  const shape = columnShaper(req);
+  const p = requestedPage(req, items.length);
+  if (!p) return ok(shape(formatted ?? items.map((o) => lister.format(o))));
+  const end = p.from + p.pageSize;
+  const pageItems = formatted ? formatted.slice(p.from, end) : items.slice(p.from, end).map((o) => lister.format(o));
+  return pageReply(p, total, shape(pageItems));
 }

@@ -1,16 +1,12 @@
 // Messages through the API: building a broker Message from a publish request, and showing
 // one as POST /api/queues/{v}/{q}/get does.
-import { ClassId, Timestamp, Writer, writeBasicProperties, type BasicProperties } from '../amqp/index.js';
+import { contentHeaderPayload, Timestamp, type BasicProperties } from '../amqp/index.js';
 import { BASIC_PROPERTY_JSON_NAMES } from '../amqp/property-names.js';
 import { Message } from '../broker/message.js';
 import { jsonToTable, tableToJson } from './format.js';
 import { badRequest } from './http.js';
 
 type Json = Record<string, unknown>;
-
-const CONTENT_HEADER_WEIGHT = 0;
-
-
 
 export function propertiesToJson(p: BasicProperties): Json {
   const out: Json = {};
@@ -47,12 +43,7 @@ export function jsonToProperties(json: Json): BasicProperties {
 
 /** A message as if published by a client: the content header bytes are encoded here. */
 export function buildMessage(exchange: string, routingKey: string, properties: BasicProperties, body: Buffer): Message {
-  const w = new Writer();
-  w.short(ClassId.BASIC);
-  w.short(CONTENT_HEADER_WEIGHT);
-  w.longlong(body.length);
-  writeBasicProperties(w, properties);
-  return new Message(exchange, routingKey, properties, Buffer.concat(w.take()), body);
+  return new Message(exchange, routingKey, properties, contentHeaderPayload(body.length, properties), body);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

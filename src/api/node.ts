@@ -68,6 +68,7 @@ function overview(ctx: ApiContext, req: ApiRequest): Record<string, unknown> {
 }
 
 function node(ctx: ApiContext): Record<string, unknown> {
+  const alarms = ctx.server.monitor?.alarms;
   return {
     name: NODE_NAME,
     type: 'disc',
@@ -75,8 +76,8 @@ function node(ctx: ApiContext): Record<string, unknown> {
     os_pid: String(process.pid),
     uptime: Date.now() - ctx.server.startedAt,
     mem_used: process.memoryUsage().rss,
-    mem_alarm: false,
-    disk_free_alarm: false,
+    mem_alarm: alarms?.has('memory') ?? false,
+    disk_free_alarm: alarms?.has('disk') ?? false,
     processors: availableParallelism(),
     partitions: [],
     exchange_types: exchangeTypes,

@@ -33,7 +33,7 @@ export function formatVhost(v: Vhost, ctx?: ApiContext, req?: ApiRequest): Recor
     tags: [...v.tags],
     metadata: { description: v.description, tags: [...v.tags] },
     default_queue_type: 'undefined',
-    tracing: false,
+    tracing: v.tracing,
     cluster_state: { [NODE_NAME]: 'running' },
     messages: ready + unacked,
     messages_ready: ready,
@@ -56,6 +56,11 @@ export function actingUser(ctx: ApiContext, req: ApiRequest): string | null {
   return brokerOf(ctx).users.has(name) ? name : null;
 }
 
+/** The acting user as a declaration's option (an exchange's user_who_performed_action), if there is one. */
+export function actedBy(user: string | null): { actingUser?: string } {
+  return user === null ? {} : { actingUser: user };
+}
+
 /**
  * Creates or updates a vhost; returns whether it existed. As RabbitMQ's management API (and its
  * definitions import) does, a vhost it creates gives `actingUser` full permissions on it, so a
@@ -72,6 +77,21 @@ export function putVhost(ctx: ApiContext, name: string, description: string | un
   // RabbitMQ updates description and tags on PUT of an existing vhost.
   existing.setMetadata(description, tags);
   return true;
+}
+
+/** RabbitMQ's parse_bool: true/false, or their strings; anything else is a 400 (not_boolean). */
+function optionalBoolean(v: unknown): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw badRequest(`not_boolean: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+}
+
+/** rabbitmqctl trace_on / trace_off (the vhost's `tracing` field): the firehose, src/broker/trace.ts. */
+function setTracing(ctx: ApiContext, name: string, on: boolean): void {
+  const vhost = vhostOr404(ctx, name);
+  if (vhost.tracing !== on) ctx.server.log.info(`${on ? 'Enabling' : 'Disabling'} tracing for vhost '${name}'`);
+  vhost.tracing = on;
 }
 
 /** Sets permissions after RabbitMQ's checks; returns whether they existed. */
@@ -101,7 +121,10 @@ export const permissionRoutes: Route[] = [
       const meta = (typeof body['metadata'] === 'object' && body['metadata'] !== null ? body['metadata'] : {}) as Record<string, unknown>;
       const description = body['description'] !== undefined ? str(body, 'description', '') : typeof meta['description'] === 'string' ? meta['description'] : undefined;
       const rawTags = body['tags'] ?? meta['tags'];
-      return createdOrUpdated(putVhost(ctx, name, description, rawTags === undefined ? undefined : tagList(rawTags), actingUser(ctx, req)));
+      const tracing = optionalBoolean(body['tracing']);
+      const existed = putVhost(ctx, name, description, rawTags === undefined ? undefined : tagList(rawTags), actingUser(ctx, req));
+      if (tracing !== undefined) setTracing(ctx, name, tracing);
+      return createdOrUpdated(existed);
     },
   },
   {

@@ -1,7 +1,9 @@
 // Queues: GET /api/queues[/{v}[/{q}]], PUT|DELETE /api/queues/{v}/{q}, DELETE .../contents (purge),
 // POST .../get, GET .../bindings.
 import type { Queue } from '../broker/queue.js';
+import { DEFAULT_USER } from '../broker/broker.js';
 import { Message, type Envelope } from '../broker/message.js';
+import { managementOrigin, traceDeliver } from '../broker/trace.js';
 import { consumersOf } from './connections.js';
 import { checkNewQueueAccess } from '../broker/declare-access.js';
 import { checkResourceAccess } from './authorisation.js';
@@ -86,10 +88,13 @@ function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
 
   const taken: Envelope[] = [];
   const out: unknown[] = [];
+  const vhost = brokerOf(ctx).vhosts.get(q.vhost);
+  const tracing = vhost?.tracing ? vhost : null;
   for (let i = 0; i < count; i++) {
     const envelope = q.take(true);
     if (!envelope) break;
     taken.push(envelope);
+    if (tracing) traceDeliver(tracing, q, envelope, managementOrigin(req.user?.name ?? DEFAULT_USER));
     const m = envelope.message;
     out.push({
       payload_bytes: m.body.length,

@@ -8,6 +8,7 @@ import type { Queue } from '../broker/queue.js';
 import type { MessageRates, Series } from '../broker/stats-series.js';
 import type { ApiContext } from './context.js';
 import { badRequest, type ApiRequest } from './http.js';
+import type { ChannelView, ConnectionView } from './read-model.js';
 
 type Json = Record<string, unknown>;
 
@@ -125,19 +126,11 @@ export function exchangeRates(ctx: ApiContext, req: ApiRequest | null, x: Exchan
   return present(stats(['publish_in', 'publish_out'], x.stats as unknown as Record<string, number>, ctx.stats?.of(x), ctx.stats, req));
 }
 
-/** A channel as the API sees it (the server's Channel). */
-interface ChannelLike {
-  readonly stats: ChannelCounters;
-}
-
-export function channelRates(ctx: ApiContext, req: ApiRequest | null, ch: ChannelLike): Json {
+export function channelRates(ctx: ApiContext, req: ApiRequest | null, ch: ChannelView): Json {
   return present(stats(CHANNEL_FIELDS, ch.stats as unknown as Record<string, number>, ctx.stats?.of(ch), ctx.stats, req));
 }
 
-/** A connection as the API sees it (the server's Connection). */
-type ConnectionLike = Parameters<MessageRates['connectionTotals']>[0] & { readonly recvOctets: number; readonly sendOctets: number };
-
-export function connectionRates(ctx: ApiContext, req: ApiRequest | null, c: ConnectionLike): Json {
+export function connectionRates(ctx: ApiContext, req: ApiRequest | null, c: ConnectionView): Json {
   const sampler = ctx.stats;
   if (!sampler) return {};
   const series = sampler.of(c);

@@ -15,6 +15,7 @@ import { queueRoutes } from './queues.js';
 import { topicPermissionRoutes } from './topic-permissions.js';
 import { userRoutes } from './users.js';
 import { warrenRoutes } from './warren.js';
+import { warrenDiagnosticRoutes } from './warren-diagnostics.js';
 import { limitRoutes } from './limits.js';
 
 export type { Handler, Route } from './route.js';
@@ -45,6 +46,7 @@ export class Router {
     this.routes = compile([
       ...nodeRoutes,
       ...warrenRoutes,
+      ...warrenDiagnosticRoutes,
       ...limitRoutes,
       ...userRoutes,
       ...permissionRoutes,

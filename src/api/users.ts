@@ -2,7 +2,8 @@
 // GET /api/whoami.
 import { userInfo } from 'node:os';
 import { AmqpError, ReplyCode } from '../amqp/index.js';
-import { HASHING_ALGORITHM, hashPassword, type User } from '../broker/users.js';
+import type { User } from '../broker/users.js';
+import { HASHING_ALGORITHM, hashPassword, isPasswordHash } from '../common/password-hash.js';
 import { brokerOf } from './context.js';
 import { badRequest, createdOrUpdated, jsonBody, noContent, notFound, ok, tagList } from './http.js';
 import { listReply, objectReply } from './list.js';
@@ -13,17 +14,11 @@ export function formatUser(u: User): Record<string, unknown> {
   return { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: [...u.tags], limits: {} };
 }
 
-const SALT_BYTES = 4;
-const SHA256_BYTES = 32;
-
 /** A stored hash must be base64 of a 4-byte salt and a SHA-256 digest ('' means no password). */
 export function checkPasswordHash(hash: string, algorithm: string): void {
   if (algorithm !== HASHING_ALGORITHM) throw badRequest(`unsupported hashing algorithm '${algorithm}' (warren supports ${HASHING_ALGORITHM})`);
   if (hash === '') return;
-  const bytes = Buffer.from(hash, 'base64');
-  if (bytes.length !== SALT_BYTES + SHA256_BYTES || bytes.toString('base64') !== hash) {
-    throw badRequest('invalid password_hash: expected base64 of a 4-byte salt and a SHA-256 digest');
-  }
+  if (!isPasswordHash(hash)) throw badRequest('invalid password_hash: expected base64 of a 4-byte salt and a SHA-256 digest');
 }
 
 function socketUser(): string {

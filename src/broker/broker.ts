@@ -8,7 +8,8 @@ import { TopicPermissions, type TopicPermission } from './topic-permissions.js';
 import { accessRefused } from './errors.js';
 import { MemoryMessageStore, type MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/memory-budget.js';
-import { checkPassword, hashPassword, permits, type AccessKind, type Permission, type User } from './users.js';
+import { hashPassword } from '../common/password-hash.js';
+import { checkPassword, permits, type AccessKind, type Permission, type User } from './users.js';
 import { Vhost } from './vhost.js';
 
 export const DEFAULT_VHOST = '/';

@@ -9,7 +9,8 @@ import type { Queue } from './queue.js';
 import type { DefinitionEvents } from './store/definitions-store.js';
 import { tableToJson } from './store/json-values.js';
 import type { TopicPermission } from './topic-permissions.js';
-import { HASHING_ALGORITHM, type Permission, type User } from './users.js';
+import { HASHING_ALGORITHM } from '../common/password-hash.js';
+import type { Permission, User } from './users.js';
 
 /** What the emitter reads of a vhost. */
 export interface StoredVhostView {
@@ -32,7 +33,8 @@ export function isStoredBinding(vhost: StoredVhostView, b: Binding): boolean {
   return d.kind === 'queue' ? isStoredQueue(d as Queue) : (d as Exchange).options.durable;
 }
 
-export const bindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
+/** A stored binding's record key (vhost, the binding's identity in its source, the source). */
+const storedBindingKey = (vhost: string, b: Binding): string => key(vhost, b.key, b.source);
 
 export class DefinitionEmitter {
   /** the broker's limits, stored with their vhost and user records */
@@ -69,6 +71,7 @@ export class DefinitionEmitter {
     const o = x.options;
     this.sink.put('exchange', key(x.vhost, x.name), {
       name: x.name, vhost: x.vhost, type: x.type, durable: true, auto_delete: o.autoDelete, internal: o.internal, arguments: tableToJson(o.arguments),
+      ...(o.actingUser === undefined ? {} : { user_who_performed_action: o.actingUser }),
     });
   }
   exchangeDeleted(x: Exchange): void {
@@ -93,12 +96,12 @@ export class DefinitionEmitter {
   }
   binding(vhost: StoredVhostView, b: Binding): void {
     if (!isStoredBinding(vhost, b)) return;
-    this.sink.put('binding', bindingKey(vhost.name, b), {
+    this.sink.put('binding', storedBindingKey(vhost.name, b), {
       source: b.source, vhost: vhost.name, destination: b.destination.name, destination_type: b.destination.kind,
       routing_key: b.routingKey, arguments: tableToJson(b.arguments),
     });
   }
   bindingDeleted(vhost: StoredVhostView, b: Binding): void {
-    if (isStoredBinding(vhost, b)) this.sink.delete('binding', bindingKey(vhost.name, b));
+    if (isStoredBinding(vhost, b)) this.sink.delete('binding', storedBindingKey(vhost.name, b));
   }
 }

@@ -8,7 +8,7 @@ import type { DefinitionState } from './store/definitions-store.js';
 import { fromJson, StoredValueTooDeep, tableToJson, type tableFromJson } from './store/json-values.js';
 import type { Permission } from './users.js';
 
-export { bindingKey, DefinitionEmitter, isStoredBinding, isStoredExchange, isStoredQueue } from './definition-emitter.js';
+export { DefinitionEmitter, isStoredBinding, isStoredExchange, isStoredQueue } from './definition-emitter.js';
 
 type Json = Parameters<typeof tableFromJson>[0];
 
@@ -68,10 +68,11 @@ export function restoreDefinitions(broker: Broker, state: DefinitionState): stri
     const definition = argumentsFromJson(p, 'definition', inVhost('policy', p.name, p.vhost), problems);
     broker.vhosts.get(p.vhost)?.setPolicy({ vhost: p.vhost, name: p.name, pattern: p.pattern, applyTo: p['apply-to'], priority: p.priority, definition });
   });
-  type StoredExchange = { name: string; vhost: string; type: string; auto_delete: boolean; internal: boolean; arguments: Json };
+  type StoredExchange = { name: string; vhost: string; type: string; auto_delete: boolean; internal: boolean; arguments: Json; user_who_performed_action?: unknown };
   each<StoredExchange>(state.exchange.values(), (x) => inVhost('exchange', x.name, x.vhost), (x) => {
     const args = argumentsFromJson(x, 'arguments', inVhost('exchange', x.name, x.vhost), problems);
-    broker.vhosts.get(x.vhost)?.declareExchange({ name: x.name, type: x.type, passive: false, durable: true, autoDelete: x.auto_delete, internal: x.internal, arguments: args });
+    const acting = typeof x.user_who_performed_action === 'string' ? { actingUser: x.user_who_performed_action } : {};
+    broker.vhosts.get(x.vhost)?.declareExchange({ name: x.name, type: x.type, passive: false, durable: true, autoDelete: x.auto_delete, internal: x.internal, arguments: args, ...acting });
   });
   each<{ name: string; vhost: string; auto_delete: boolean; arguments: Json }>(state.queue.values(), (q) => inVhost('queue', q.name, q.vhost), (q) => {
     const args = argumentsFromJson(q, 'arguments', inVhost('queue', q.name, q.vhost), problems);

@@ -16,6 +16,8 @@ export interface ExchangeOptions {
   autoDelete: boolean;
   internal: boolean;
   arguments: FieldTable;
+  /** the user who declared it (RabbitMQ's user_who_performed_action); absent for the built-in exchanges */
+  actingUser?: string;
 }
 
 export abstract class Exchange implements Bindable {

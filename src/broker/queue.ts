@@ -330,6 +330,11 @@ export class Queue {
     }
   }
 
+  /** The next message to deliver when it is in memory (the management API's head_message_timestamp). */
+  get headMessage(): Message | undefined {
+    return this.headLevel()?.peek(false)?.message;
+  }
+
   /** The highest priority level holding messages: where the head is. */
   private headLevel(): QueueLevel | undefined {
     for (let i = this.levels.length - 1; i >= 0; i--) if (this.levels[i]!.length > 0) return this.levels[i];

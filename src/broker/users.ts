@@ -1,10 +1,6 @@
-// Users with RabbitMQ-compatible password hashes (rabbit_password_hashing_sha256:
-// base64(salt ++ sha256(salt ++ utf8 password)) with a 4-byte random salt).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// Users with RabbitMQ-compatible password hashes (rabbit_password_hashing_sha256, common/password-hash.ts).
+import { verifyPassword } from '../common/password-hash.js';
 import { compilePattern, patternError } from './pcre.js';
-
-export const HASHING_ALGORITHM = 'rabbit_password_hashing_sha256';
-const SALT_BYTES = 4;
 
 export interface User {
   name: string;
@@ -13,17 +9,9 @@ export interface User {
   tags: string[];
 }
 
-export function hashPassword(password: string, salt: Buffer = randomBytes(SALT_BYTES)): string {
-  const digest = createHash('sha256').update(salt).update(password, 'utf8').digest();
-  return Buffer.concat([salt, digest]).toString('base64');
-}
-
+/** A user without a password ('') never logs in with one. */
 export function checkPassword(user: User, password: string): boolean {
-  if (!user.passwordHash) return false;
-  const stored = Buffer.from(user.passwordHash, 'base64');
-  if (stored.length <= SALT_BYTES) return false;
-  const candidate = Buffer.from(hashPassword(password, stored.subarray(0, SALT_BYTES)), 'base64');
-  return candidate.length === stored.length && timingSafeEqual(candidate, stored);
+  return user.passwordHash !== '' && verifyPassword(password, user.passwordHash);
 }
 
 export interface Permission {

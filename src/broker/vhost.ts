@@ -25,6 +25,7 @@ import { validateQueueArguments } from './queue-settings.js';
 import type { RoutingScope } from './routing.js';
 import type { DefinitionEmitter } from './definition-emitter.js';
 import { countRouted } from './message-stats.js';
+import { strippedOf, TRACE_EXCHANGE } from './trace.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MemoryBudget } from './store/memory-budget.js';
 
@@ -68,7 +69,7 @@ function withoutBcc(message: Message): Message {
   const headers = { ...message.properties.headers };
   delete headers['BCC'];
   const properties = { ...message.properties, headers };
-  return new Message(message.exchange, message.routingKey, properties, contentHeaderPayload(message.size, properties), message.body, message.arrival);
+  return strippedOf(new Message(message.exchange, message.routingKey, properties, contentHeaderPayload(message.size, properties), message.body, message.arrival), message);
 }
 
 export interface ExchangeDeclare extends ExchangeOptions {
@@ -91,6 +92,8 @@ export class Vhost implements QueueHooks, RoutingScope {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly policies = new Map<string, Policy>();
+  /** rabbitmqctl trace_on: publishes and deliveries are copied to amq.rabbitmq.trace (trace.ts) */
+  tracing = false;
 
   constructor(
     readonly name: string,
@@ -101,6 +104,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     const builtIn = { durable: true, autoDelete: false, internal: false, arguments: {} };
     this.exchanges.set('', createExchange('direct', '', name, builtIn));
     for (const [xname, type] of STANDARD_EXCHANGES) this.exchanges.set(xname, createExchange(type as 'direct', xname, name, builtIn));
+    this.exchanges.set(TRACE_EXCHANGE, createExchange('topic', TRACE_EXCHANGE, name, { ...builtIn, internal: true }));
   }
 
   /** Adds or replaces a policy and re-applies policies to every queue and exchange. */

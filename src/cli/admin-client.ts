@@ -3,6 +3,7 @@
 import { apiReason } from './api-reason.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { connect, type Endpoint, type RawResponse, ResponseParser, serializeRequest } from './http1.js';
+import type { TlsFiles } from './tls-files.js';
 
 /** A non-2xx answer of the management API, with RabbitMQ's `{"error","reason"}` body when present. */
 export class ApiError extends Error {
@@ -34,13 +35,6 @@ export type Transport =
       nodeName?: string;
     };
 
-/** PEM file paths for https://, and whether to skip verifying the server. */
-export interface TlsFiles {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure: boolean;
-}
 
 /** Node's codes for a server certificate that cannot be verified. */
 const UNTRUSTED_CERT_CODES = new Set([
@@ -266,7 +260,7 @@ export class AdminClient {
 
   /** TLS goes through node:https (loaded only for https:// URLs). */
   private async httpsRequest(url: URL, tls: TlsFiles, method: string, fullPath: string, headers: Record<string, string>, payload: string | undefined, path: string): Promise<ApiResponse> {
-    const [{ request }, { loadTlsFiles }] = await Promise.all([import('node:https'), import('./target.js')]);
+    const [{ request }, { loadTlsFiles }] = await Promise.all([import('node:https'), import('./tls-files.js')]);
     this.tlsFiles ??= loadTlsFiles(tls);
     const pem = await this.tlsFiles;
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));

@@ -1,8 +1,6 @@
 // The one shape every commands/<name>.ts exports (DESIGN.md convention 7).
 import type { Context } from './context.js';
-
-/** What the completion script offers for an argument: names fetched from the daemon, files, or fixed words. */
-export type Completion = 'users' | 'vhosts' | 'queues' | 'exchanges' | 'connections' | 'commands' | 'files' | { words: readonly string[] };
+import type { Completion, OptionSpec } from './option-spec.js';
 
 export interface ArgumentSpec {
   name: string;
@@ -13,16 +11,7 @@ export interface ArgumentSpec {
   complete?: Completion;
 }
 
-export interface OptionSpec {
-  /** commander flags, e.g. `-e, --if-empty` or `--description <text>` */
-  flags: string;
-  description: string;
-  defaultValue?: string | boolean;
-  /** fixed values, for help, man and completion */
-  choices?: readonly string[];
-  /** may be given several times (`--header a=1 --header b=2`); the value is then a string[] */
-  repeatable?: boolean;
-}
+export type { Completion, OptionSpec } from './option-spec.js';
 
 export type CommandGroup = 'users' | 'vhosts' | 'access' | 'observe' | 'queues' | 'connections' | 'messaging' | 'policies' | 'node' | 'definitions' | 'help';
 
@@ -41,8 +30,34 @@ export interface CommandDefinition {
   /** warren-only node command: refused with exit 69 on RabbitMQ, naming the rabbitmqctl equivalent */
   warrenOnly?: { rabbitmqEquivalent: string };
   hidden?: boolean;
-  /** `args` are the positional words (variadic ones flattened). Returns an exit code, or nothing for 0. */
-  run(ctx: Context, args: readonly string[], options: OptionValues): Promise<number | void>;
+  /**
+   * `args` are the positional words (variadic ones flattened); `commands` is the registry, for the commands that
+   * list commands (help, completion, __complete). Returns an exit code, or nothing for 0.
+   */
+  run(ctx: Context, args: readonly string[], options: OptionValues, commands: CommandCatalog): Promise<number | void>;
+}
+
+/** A command as the registry knows it before loading it: the words that select it and its loader. */
+export interface CommandEntry {
+  name: string;
+  /** extra aliases besides the hyphenated form */
+  aliases?: readonly string[];
+  hidden?: boolean;
+  load(): Promise<{ default: CommandDefinition }>;
+}
+
+/**
+ * The registry (registry.ts) as commands see it. main passes it to run(), so the commands that list commands
+ * do not import the registry, which imports them.
+ */
+export interface CommandCatalog {
+  /** every command, hidden ones too */
+  readonly entries: readonly CommandEntry[];
+  /** the entry a word (name, hyphenated name or alias) selects */
+  find(word: string): CommandEntry | undefined;
+  /** the commands help and completion show */
+  visible(): CommandEntry[];
+  loadAll(includeHidden?: boolean): Promise<CommandDefinition[]>;
 }
 
 export function defineCommand(def: CommandDefinition): CommandDefinition {

@@ -38,6 +38,18 @@ export class Context {
     });
   }
 
+  /**
+   * A context for running another command's run() inside this one (report): the same target, admin client and
+   * probe, its own output (to `io`) and globals (a vhost, a formatter).
+   */
+  derive(io: Io, commandName: string, globals: Partial<GlobalOptions>): Context {
+    const c = new Context({ ...this.globals, ...globals }, io, commandName);
+    c.targetInstance = this.target;
+    c.clientInstance = this.client;
+    c.warrenProbe = this.isWarren();
+    return c;
+  }
+
   /** -p, else the vhost of the -N node profile, else / */
   get vhost(): string {
     if (this.globals.vhost !== undefined) return this.globals.vhost;

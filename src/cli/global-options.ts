@@ -1,5 +1,5 @@
 // Options every command accepts, anywhere on the line (as rabbitmqctl's global switches).
-import type { OptionSpec } from './command.js';
+import type { OptionSpec } from './option-spec.js';
 import { FORMATTERS } from './output/format.js';
 import { TARGET_OPTIONS, type TargetOptionValues } from './config/target-options.js';
 

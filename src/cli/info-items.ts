@@ -49,6 +49,16 @@ export const QUEUE_ITEMS: InfoItemSet = {
   },
 };
 
+/** list_unresponsive_queues (rabbitmqctl 3.10's columns; pid is the queue's node, as the API has it). */
+export const UNRESPONSIVE_QUEUE_ITEMS: InfoItemSet = {
+  items: {
+    ...same('name', 'durable', 'auto_delete', 'arguments'),
+    pid: (o) => o.pid ?? o.node,
+    recoverable_slaves: (o) => o.recoverable_slaves ?? [],
+  },
+  defaults: ['name'],
+};
+
 export const EXCHANGE_ITEMS: InfoItemSet = {
   items: same('name', 'type', 'durable', 'auto_delete', 'internal', 'arguments', 'policy', 'vhost'),
   defaults: ['name', 'type'],

@@ -6,7 +6,7 @@ import { CliError, ExitCode, exitCodeForHttpStatus } from './exit-codes.js';
 import { Context } from './context.js';
 import { fastParse, splitArgv } from './argv.js';
 import type { Io } from './io.js';
-import { findEntry, loadAll, suggest } from './registry.js';
+import { COMMANDS, findEntry, loadAll, suggest } from './registry.js';
 
 function processIo(): Io {
   // `warrenctl list_queues | head -1`: a reader that goes away is not an error worth a stack trace
@@ -29,8 +29,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   try {
     if (split.command === undefined) {
       if (split.version) {
-        const { cliVersion } = await import('./version.js');
-        io.stdout.write(`${cliVersion()}\n`);
+        const { VERSION } = await import('../common/version.js');
+        io.stdout.write(`${VERSION}\n`);
         return ExitCode.OK;
       }
       const { generalHelp } = await import('./help.js');
@@ -68,7 +68,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return write(...a);
       }) as typeof io.stdout.write;
     }
-    const code = await def.run(ctx, parsed.args, parsed.options);
+    const code = await def.run(ctx, parsed.args, parsed.options, COMMANDS);
     if (parsed.globals.formatter === 'json' && !wrote && (code ?? ExitCode.OK) === ExitCode.OK) {
       io.stdout.write(`${JSON.stringify({ result: 'ok', message: ctx.out.lastBanner.replace(/ \.\.\.$/, '') })}\n`);
     }

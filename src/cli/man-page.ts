@@ -5,7 +5,7 @@ import { argumentUsage, type CommandDefinition, type CommandGroup, hyphenated, t
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { GROUP_TITLES } from './help.js';
 import { loadAll, REGISTRY } from './registry.js';
-import { cliVersion } from './version.js';
+import { VERSION } from '../common/version.js';
 import { CONFIG_EXIT_STATUS, TARGET_ENVIRONMENT, TARGET_FILES, TARGETS_SECTION } from './config/man-section.js';
 
 /** Escapes text for roff: backslashes, hyphens (as \-), and a leading dot or quote. */
@@ -130,5 +130,5 @@ export function manPage(defs: readonly CommandDefinition[], version: string): st
 }
 
 export async function renderManPage(): Promise<string> {
-  return manPage(await loadAll(), cliVersion());
+  return manPage(await loadAll(), VERSION);
 }

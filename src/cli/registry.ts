@@ -1,16 +1,8 @@
 // Every warrenctl subcommand: names and loaders only, so dispatch imports just the one module it runs.
 // The metadata (summary, arguments, options) lives in each commands/<name>.ts; a unit test checks both agree.
-import type { CommandDefinition } from './command.js';
+import type { CommandCatalog, CommandDefinition, CommandEntry } from './command.js';
 
-export interface RegistryEntry {
-  name: string;
-  /** extra aliases besides the hyphenated form */
-  aliases?: readonly string[];
-  hidden?: boolean;
-  load(): Promise<{ default: CommandDefinition }>;
-}
-
-export const REGISTRY: readonly RegistryEntry[] = [
+export const REGISTRY: readonly CommandEntry[] = [
   // users
   { name: 'add_user', load: () => import('../../commands/add-user.js') },
   { name: 'delete_user', load: () => import('../../commands/delete-user.js') },
@@ -27,6 +19,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'add_vhost', load: () => import('../../commands/add-vhost.js') },
   { name: 'delete_vhost', load: () => import('../../commands/delete-vhost.js') },
   { name: 'list_vhosts', load: () => import('../../commands/list-vhosts.js') },
+  { name: 'set_vhost_tags', load: () => import('../../commands/set-vhost-tags.js') },
   { name: 'set_vhost_limits', load: () => import('../../commands/set-vhost-limits.js') },
   { name: 'clear_vhost_limits', load: () => import('../../commands/clear-vhost-limits.js') },
   { name: 'list_vhost_limits', load: () => import('../../commands/list-vhost-limits.js') },
@@ -46,6 +39,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
   { name: 'list_connections', load: () => import('../../commands/list-connections.js') },
   { name: 'list_channels', load: () => import('../../commands/list-channels.js') },
   { name: 'list_consumers', load: () => import('../../commands/list-consumers.js') },
+  { name: 'list_unresponsive_queues', load: () => import('../../commands/list-unresponsive-queues.js') },
   // queues and connections
   { name: 'quorum_status', load: () => import('../../commands/quorum-status.js') },
   { name: 'rebalance', load: () => import('../../commands/rebalance.js') },
@@ -72,12 +66,17 @@ export const REGISTRY: readonly RegistryEntry[] = [
   // node
   { name: 'cluster_status', load: () => import('../../commands/cluster-status.js') },
   { name: 'status', load: () => import('../../commands/status.js') },
+  { name: 'environment', load: () => import('../../commands/environment.js') },
+  { name: 'report', load: () => import('../../commands/report.js') },
+  { name: 'set_log_level', load: () => import('../../commands/set-log-level.js') },
   { name: 'ping', load: () => import('../../commands/ping.js') },
   { name: 'await_startup', load: () => import('../../commands/await-startup.js') },
   { name: 'stop_app', load: () => import('../../commands/stop-app.js') },
   { name: 'start_app', load: () => import('../../commands/start-app.js') },
   { name: 'reset', load: () => import('../../commands/reset.js') },
   { name: 'force_reset', load: () => import('../../commands/force-reset.js') },
+  { name: 'trace_on', load: () => import('../../commands/trace-on.js') },
+  { name: 'trace_off', load: () => import('../../commands/trace-off.js') },
   { name: 'stop', aliases: ['shutdown'], load: () => import('../../commands/stop.js') },
   { name: 'set_vm_memory_high_watermark', load: () => import('../../commands/set-vm-memory-high-watermark.js') },
   { name: 'set_disk_free_limit', load: () => import('../../commands/set-disk-free-limit.js') },
@@ -94,16 +93,16 @@ export const REGISTRY: readonly RegistryEntry[] = [
 ];
 
 /** All the words that select an entry: its name, the hyphenated form, extra aliases. */
-export function entryWords(entry: RegistryEntry): string[] {
+export function entryWords(entry: CommandEntry): string[] {
   const words = new Set([entry.name, entry.name.replace(/_/g, '-'), ...(entry.aliases ?? [])]);
   return [...words];
 }
 
-export function findEntry(word: string): RegistryEntry | undefined {
+export function findEntry(word: string): CommandEntry | undefined {
   return REGISTRY.find((e) => entryWords(e).includes(word));
 }
 
-export function visibleEntries(): RegistryEntry[] {
+export function visibleEntries(): CommandEntry[] {
   return REGISTRY.filter((e) => !e.hidden);
 }
 
@@ -111,6 +110,9 @@ export async function loadAll(includeHidden = false): Promise<CommandDefinition[
   const entries = includeHidden ? REGISTRY : visibleEntries();
   return Promise.all(entries.map(async (e) => (await e.load()).default));
 }
+
+/** The registry as run() hands it to commands (help, completion, __complete). */
+export const COMMANDS: CommandCatalog = { entries: REGISTRY, find: findEntry, visible: visibleEntries, loadAll };
 
 /** The closest command names, for "did you mean". */
 export function suggest(word: string): string[] {

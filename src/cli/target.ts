@@ -4,10 +4,11 @@
 //   resolveAmqpTarget() -> the AMQP URL + amqplib socket options of a RabbitMQ target, or undefined for the
 //                          local daemon (whose AMQP URL the messaging commands find themselves)
 import { readFile } from 'node:fs/promises';
-import type { Credentials, TlsFiles, Transport } from './admin-client.js';
+import type { Credentials, Transport } from './admin-client.js';
 import { type Credential, maskUrl, type RemoteTarget, type ResolvedTarget, resolveTarget, type TargetGlobals, type TlsSettings } from './config/resolve.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
+import { loadTlsFiles, type TlsFiles } from './tls-files.js';
 
 export { defaultDataDir, SOCKET_NAME, resolveTarget, type ResolvedTarget, type RemoteTarget } from './config/resolve.js';
 
@@ -106,21 +107,6 @@ function tlsFiles(tls: TlsSettings): TlsFiles {
   if (tls.cert !== undefined) f.cert = tls.cert;
   if (tls.key !== undefined) f.key = tls.key;
   return f;
-}
-
-/** Reads the PEM files; an unreadable one is a configuration error (78) naming the file. */
-export async function loadTlsFiles(files: TlsFiles): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
-  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
-  for (const [what, flag] of [['ca', '--tls-ca'], ['cert', '--tls-cert'], ['key', '--tls-key']] as const) {
-    const file = files[what];
-    if (file === undefined) continue;
-    try {
-      out[what] = await readFile(file);
-    } catch (e) {
-      throw new CliError(ExitCode.CONFIG, `cannot read the TLS ${what} file ${file} (${flag} or '${what}' in the profile): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
-  return out;
 }
 
 const memo = new WeakMap<Credential, Promise<Credentials>>();

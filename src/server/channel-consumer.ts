@@ -1,6 +1,6 @@
 // A basic.consume subscription: the broker's Consumer, backed by a channel.
 import type { FieldTable } from '../amqp/index.js';
-import type { Consumer } from '../broker/consumer.js';
+import type { ConsumerView } from '../api/read-model.js';
 import type { Envelope } from '../broker/message.js';
 import type { Queue } from '../broker/queue.js';
 
@@ -15,7 +15,7 @@ export interface ConsumerHost {
   consumerCancelledByBroker(consumer: ChannelConsumer): void;
 }
 
-export class ChannelConsumer implements Consumer {
+export class ChannelConsumer implements ConsumerView {
   /** messages delivered to this consumer and not yet settled */
   unacked = 0;
 

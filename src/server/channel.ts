@@ -15,6 +15,7 @@ import {
   writeBasicGetOk,
   writeBasicReturn,
 } from '../amqp/index.js';
+import type { ChannelView } from '../api/read-model.js';
 import type { Broker } from '../broker/broker.js';
 import { REPLY_PREFIX, type ReplySink } from '../broker/direct-reply-to.js';
 import type { Envelope } from '../broker/message.js';
@@ -31,6 +32,7 @@ import { ContentAssembler, type AssembledContent } from './content-assembler.js'
 import { DirectReplyConsumer } from './direct-reply-consumer.js';
 import { PublisherConfirms } from './publisher-confirms.js';
 import { ChannelCounters, countAck, countDeliver, countGet, countPublish, countUnroutable } from '../broker/message-stats.js';
+import { traceDeliver, tracePublish } from '../broker/trace.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -74,7 +76,7 @@ const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
 
-export class Channel implements ConsumerHost, ReplySink, ChannelContext {
+export class Channel implements ConsumerHost, ReplySink, ChannelContext, ChannelView {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** delivery tag -> delivered envelope; Map order is tag order */
   readonly unacked = new Map<number, Unacked>();
@@ -211,6 +213,8 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
     const message = DirectReplyConsumer.addressRequest(this, new Message(this.pendingExchange, this.pendingRoutingKey, content.properties, content.header, content.body));
+    // traced when published, in a transaction too (RabbitMQ's tap_in at basic.publish)
+    if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (this.transactional) this.txActions.push({ kind: 'publish', message, mandatory });
     else this.publish(message, mandatory);
   }
@@ -279,6 +283,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
     this.writeContent(m);
     this.host.scheduleFlush();
+    if (this.vhost.tracing) traceDeliver(this.vhost, consumer.queue, envelope, this);
   }
 
   /** A reply for this channel's amq.rabbitmq.reply-to consumer (always no-ack). */
@@ -297,6 +302,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext {
     countGet(this.stats, queue.stats, noAck, envelope.redelivered);
     writeBasicGetOk(this.writer, this.number, tag, envelope.redelivered, m.exchange, m.routingKey, queue.messageCount);
     this.writeContent(m);
+    if (this.vhost.tracing) traceDeliver(this.vhost, queue, envelope, this);
   }
 
   private writeContent(m: Message): void {

@@ -29,6 +29,7 @@ import {
   writeConnectionUpdateSecretOk,
   writeConnectionUnblocked,
 } from '../amqp/index.js';
+import type { ConnectionView } from '../api/read-model.js';
 import type { Broker } from '../broker/broker.js';
 import { notAllowed } from '../broker/errors.js';
 import { contained, reportFault } from '../broker/faults.js';
@@ -63,7 +64,7 @@ const LINGER_MS = 10_000;
 
 const reader = new Reader();
 
-export class Connection implements ChannelHost {
+export class Connection implements ChannelHost, ConnectionView {
   readonly id: string;
   readonly writer = new Writer();
   readonly channels = new Map<number, Channel>();

@@ -15,7 +15,7 @@ import { setFaultSink } from '../broker/faults.js';
 import { defaultLimits } from './resource-monitor.js';
 import { ANY_ADDRESS, DEFAULT_LIMITS, effectiveBind, hostPort, WarrenServer, type TlsListenerOptions } from './server.js';
 import { secureContextOptions, type TlsSettings } from './tls.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../common/version.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import { startManagementHttps } from './management-listener.js';
 import { DEFAULT_STATS_INTERVAL_MS, StatsSampler } from './stats-sampler.js';
@@ -117,7 +117,7 @@ function parseArgs(argv: string[]): Options {
     .version(VERSION, '-V, --version')
     .option('--port <port>', 'AMQP port (0 picks a free one)', integer(0, 65535), 5672)
     .option('--bind <address>', 'address to listen on (:: is every IPv6 and IPv4 address, as RabbitMQ; 0.0.0.0 where IPv6 is off)', ANY_ADDRESS)
-    .option('--data-dir <dir>', 'data directory (default $WARREN_DATA_DIR or ~/.local/share/warren)', defaultDataDir())
+    .addOption(new Option('--data-dir <dir>', 'data directory').default(defaultDataDir(), '$WARREN_DATA_DIR, else ~/.local/share/warren'))
     .option('--detached', 'run in the background; the pid goes to the pid file', false)
     .option('--pid-file <file>', 'pid file (default <data-dir>/warren.pid)')
     .option('--heartbeat <seconds>', 'heartbeat interval offered to clients (0 disables)', integer(0, 65535), DEFAULT_LIMITS.heartbeat)

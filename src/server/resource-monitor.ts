@@ -8,6 +8,7 @@
 // above the watermark and cleared only below CLEAR_RATIO of it, so it does not flap.
 import { statfsSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import type { MonitorView } from '../api/read-model.js';
 
 export type Alarm = 'memory' | 'disk';
 
@@ -27,7 +28,7 @@ const CHECK_INTERVAL_MS = 1000;
 /** a raised memory alarm clears once memory is back below this share of the watermark */
 export const CLEAR_RATIO = 0.9;
 
-export class ResourceMonitor {
+export class ResourceMonitor implements MonitorView {
   readonly alarms = new Set<Alarm>();
   private timer: NodeJS.Timeout | null = null;
   diskFree = 0;

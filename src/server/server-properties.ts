@@ -1,7 +1,7 @@
 // What connection.start tells clients about this broker, including RabbitMQ's capability table.
 import { hostname } from 'node:os';
 import type { FieldTable } from '../amqp/index.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../common/version.js';
 
 export const CAPABILITIES: FieldTable = {
   publisher_confirms: true,

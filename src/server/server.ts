@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { AmqpError, ReplyCode } from '../amqp/index.js';
+import type { NodeView } from '../api/read-model.js';
 import { Broker } from '../broker/broker.js';
 import { MESSAGE_MEMORY_ESTIMATE } from '../broker/message.js';
 import { Connection } from './connection.js';
@@ -68,7 +69,7 @@ const plainAddress = (address: string | undefined): string => (address ?? '').re
 
 export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000, maxConnections: Infinity, maxMessageSize: MAX_MESSAGE_SIZE };
 
-export class WarrenServer {
+export class WarrenServer implements NodeView {
   readonly connections = new Set<Connection>();
   private listener: Server | null = null;
   private readonly props = serverProperties();

@@ -78,8 +78,18 @@ describe.skipIf(!have)('management UI in headless Chromium against warren', () =
     await go('#/queues');
     await page.click('summary:has-text("Add a new queue")');
     await page.fill('form[aria-label="add queue"] input[name=name]', 'ui-created');
+    // the argument hints come from the argument table (src/amqp/queue-arguments.ts), typed from it
+    await page.click('form[aria-label="add queue"] .hints button:has-text("x-queue-type")');
+    await page.locator('form[aria-label="add queue"] input[aria-label="Arguments value"]').first().fill('classic');
+    await page.click('form[aria-label="add queue"] .hints button:has-text("x-max-priority")');
+    await page.locator('form[aria-label="add queue"] input[aria-label="Arguments value"]').nth(1).fill('5');
     await page.click('form[aria-label="add queue"] button[type=submit]');
     await page.waitForSelector('text=Queue \'ui-created\' added.', WAIT);
+    const args = await page.evaluate(async () => {
+      const r = await fetch('/api/queues/%2F/ui-created', { headers: { authorization: `Basic ${btoa('guest:guest')}` } });
+      return ((await r.json()) as { arguments: unknown }).arguments;
+    });
+    expect(args).toEqual({ 'x-queue-type': 'classic', 'x-max-priority': 5 });
     await page.waitForSelector('table.list a:has-text("ui-created")', WAIT);
     await snap('queues');
 

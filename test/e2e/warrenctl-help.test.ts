@@ -1,6 +1,8 @@
 // Help, version and completion: through main(argv, io) in-process for every command, and once through the
 // real launcher (bin/warrenctl), which is what needs a process: exit codes and streams of a real run.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { ARGUMENTS, POLICY_KEYS } from '../../src/amqp/queue-arguments.js';
 import { REGISTRY } from '../../src/cli/registry.js';
 import { ctlMain } from '../helpers/ctl-main.js';
 import { runCtl } from './ctl.js';
@@ -45,6 +47,26 @@ describe('warrenctl help, version and completion', () => {
     expect(v).toMatchObject({ code: 0, stderr: '' });
     expect(v.stdout).toMatch(/^\d+\.\d+\.\d+/);
     expect((await ctlMain(['--version'])).stdout).toBe(v.stdout);
+  });
+
+  it('bash completion offers x-arguments and policy keys from the one argument table (src/amqp/queue-arguments.ts)', async () => {
+    const script = (await ctlMain(['completion', 'bash'])).stdout;
+    // the generated function, run by a real bash with the words a user typed
+    const complete = (...words: string[]): string[] => {
+      const r = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _warrenctl; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', ...words], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return r.stdout.split('\n').filter((l) => l !== '');
+    };
+    const queueArgs = ARGUMENTS.filter((a) => a.on === 'queue' && a.arg !== null).map((a) => a.arg!);
+    expect(complete('warrenctl', 'declare_queue', 'q', '--arguments', `'{"x-`).sort()).toEqual(queueArgs.map((a) => `'{"${a}"`).sort());
+    expect(complete('warrenctl', 'declare_queue', 'q', '--arguments', `'{"x-max-l`)).toEqual([`'{"x-max-length"`, `'{"x-max-length-bytes"`]);
+    expect(complete('warrenctl', 'declare_exchange', 'x', '--arguments', '{"')).toEqual(['{"alternate-exchange"']);
+    // set_policy's definition: the policy keys, and not the declare-only arguments RabbitMQ refuses in a policy
+    const keys = complete('warrenctl', 'set_policy', 'p', '^q', `'{"`);
+    expect(keys.sort()).toEqual(POLICY_KEYS.map((k) => `'{"${k}"`).sort());
+    expect(keys).not.toContain(`'{"max-priority"`);
+    // an option's fixed values
+    expect(complete('warrenctl', 'set_policy', '--apply-to', '')).toEqual(['queues', 'exchanges', 'all']);
   });
 
   it('completion scripts for bash and zsh; other shells are a usage error', async () => {

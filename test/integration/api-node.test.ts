@@ -55,6 +55,18 @@ describe('control socket', () => {
     expect((await api.get('/api/aliveness-test/nope')).status).toBe(404);
   });
 
+  it('shows the resource alarms in effect in GET /api/nodes (mem_alarm, disk_free_alarm)', async () => {
+    expect((await api.get('/api/nodes')).body[0]).toMatchObject({ mem_alarm: false, disk_free_alarm: false });
+    // Demand more free disk than any machine has: the limits update rechecks, and the disk alarm is raised.
+    expect((await api.put('/api/warren/limits', { disk_free_limit: 2 ** 52 })).status).toBe(204);
+    try {
+      expect((await api.get('/api/nodes')).body[0]).toMatchObject({ mem_alarm: false, disk_free_alarm: true });
+    } finally {
+      expect((await api.put('/api/warren/limits', { disk_free_limit: 0 })).status).toBe(204);
+    }
+    expect((await api.get('/api/nodes')).body[0]).toMatchObject({ mem_alarm: false, disk_free_alarm: false });
+  });
+
   it('answers 404, 405 and bad JSON as RabbitMQ', async () => {
     const nf = await api.get('/api/no-such-thing');
     expect(nf.status).toBe(404);

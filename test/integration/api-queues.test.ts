@@ -108,7 +108,7 @@ describe('queues, exchanges and bindings', () => {
     expect((await api.put(`/api/exchanges/${V}/amq.mine`, { type: 'direct' })).status).toBe(401);
     expect((await api.del(`/api/exchanges/${V}/amq.direct`)).status).toBe(401);
     const names = (await api.get(`/api/exchanges/${V}`)).body.map((x: { name: string }) => x.name);
-    expect(names).toEqual(['', 'amq.direct', 'amq.fanout', 'amq.headers', 'amq.match', 'amq.topic', 'x1']);
+    expect(names).toEqual(['', 'amq.direct', 'amq.fanout', 'amq.headers', 'amq.match', 'amq.rabbitmq.trace', 'amq.topic', 'x1']);
     expect((await api.del(`/api/exchanges/${V}/x1`)).status).toBe(204);
     expect((await api.del(`/api/exchanges/${V}/x1`)).status).toBe(404);
   });

@@ -31,6 +31,19 @@ describe('warren-server daemon', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('--help shows one default for --data-dir (issue 15)', () => {
+    const r = spawnSync(process.execPath, [serverBin, '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.trimStart().startsWith('--data-dir'));
+    expect(at).toBeGreaterThanOrEqual(0);
+    // the entry runs until the next option line
+    const next = lines.findIndex((l, i) => i > at && l.trimStart().startsWith('-'));
+    const entry = lines.slice(at, next).join(' ').replace(/\s+/g, ' ');
+    expect(entry.match(/default/g)).toHaveLength(1);
+    expect(entry).toContain('$WARREN_DATA_DIR, else ~/.local/share/warren');
+  });
+
   it('exits 64 on a bad option', () => {
     const r = spawnSync(process.execPath, [serverBin, '--port', 'eighty'], { encoding: 'utf8' });
     expect(r.status).toBe(64);

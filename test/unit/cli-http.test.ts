@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResponseParser, serializeRequest } from '../../src/cli/http1.js';
-import { hashPassword, verifyPassword } from '../../src/cli/password-hash.js';
+import { hashPassword, verifyPassword } from '../../src/common/password-hash.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../helpers/warren.js';

@@ -8,7 +8,7 @@ import { commandHelp, generalHelp } from '../../src/cli/help.js';
 import { main } from '../../src/cli/main.js';
 import { manPage } from '../../src/cli/man-page.js';
 import { entryWords, findEntry, REGISTRY, visibleEntries } from '../../src/cli/registry.js';
-import { cliVersion } from '../../src/cli/version.js';
+import { VERSION } from '../../src/common/version.js';
 
 const REQUIRED = [
   'add_user', 'delete_user', 'change_password', 'clear_password', 'authenticate_user', 'set_user_tags', 'list_users', 'hash_password',
@@ -103,7 +103,7 @@ describe('documentation and completion cover every command', () => {
   });
 
   it('keeps man/warrenctl.8 in sync with the registry (regenerate with src/cli/man-page.ts)', () => {
-    expect(man).toBe(manPage(visible, cliVersion()));
+    expect(man).toBe(manPage(visible, VERSION));
   });
 
   it('generates the same texts in-process as the functions do', () => {

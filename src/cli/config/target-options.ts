@@ -1,5 +1,5 @@
 // The global options that choose a target and how to reach it (spread into GLOBAL_OPTIONS).
-import type { OptionSpec } from '../command.js';
+import type { OptionSpec } from '../option-spec.js';
 
 export const TARGET_OPTIONS: readonly OptionSpec[] = [
   { flags: '--api-url <url>', description: 'use the management HTTP API at this URL instead of the local daemon, e.g. http://host:15672 or https://host:15671 (default $WARREN_API_URL); repeat it (or separate with commas) to name several nodes of a cluster, tried in turn', repeatable: true },

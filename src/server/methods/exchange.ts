@@ -32,6 +32,7 @@ export function exchangeDeclare(ch: ChannelContext, m: ExchangeDeclare): void {
     autoDelete: m.autoDelete,
     internal: m.internal,
     arguments: m.arguments,
+    actingUser: ch.user.name,
   });
   if (!m.nowait) writeExchangeDeclareOk(ch.writer, ch.number);
 }

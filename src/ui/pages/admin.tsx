@@ -2,7 +2,8 @@
 // policies and the node's resource limits.
 import { useState } from 'preact/hooks';
 import { del, enc, put, type Whoami } from '../api';
-import { ArgsEditor, ErrorBox, Json, Section, Table, argsObject, fmtBytes, fmtNum, useAction, useApi, type ArgRow, type ArgType } from '../components';
+import { ArgsEditor, ErrorBox, Json, Section, Table, argsObject, fmtBytes, fmtNum, useAction, useApi, type ArgRow } from '../components';
+import { POLICY_HINTS } from '../argument-hints';
 import { VhostSelect } from './shared';
 
 const SECTIONS: [string, string][] = [
@@ -380,17 +381,6 @@ interface Policy {
   priority: number;
 }
 
-const POLICY_KEYS: [string, ArgType][] = [
-  ['max-length', 'number'],
-  ['max-length-bytes', 'number'],
-  ['overflow', 'string'],
-  ['message-ttl', 'number'],
-  ['expires', 'number'],
-  ['dead-letter-exchange', 'string'],
-  ['dead-letter-routing-key', 'string'],
-  ['alternate-exchange', 'string'],
-];
-
 function Policies() {
   const { data, error, reload } = useApi<Policy[]>('/api/policies');
   const [vhost, setVhost] = useState('/');
@@ -448,7 +438,7 @@ function Policies() {
           <label>
             Priority <input value={priority} size={4} onInput={(e) => setPriority((e.target as HTMLInputElement).value)} />
           </label>
-          <ArgsEditor label="Definition" rows={definition} set={setDefinition} hints={POLICY_KEYS} />
+          <ArgsEditor label="Definition" rows={definition} set={setDefinition} hints={POLICY_HINTS} />
           <div>
             <button type="submit">Set policy</button>
           </div>

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { del, enc, put, rate, type Details, type MessageStats, type Paged } from '../api';
 import { ArgsEditor, Chart, ErrorBox, Json, KeyValues, ListControls, Section, Table, argsObject, color, fmtRate, listQueryString, rangeQuery, useAction, useApi, type ArgRow, type ListQuery } from '../components';
+import { argumentHints } from '../argument-hints';
 import { Bindings, PublishForm, VhostSelect } from './shared';
 
 interface ExchangeRow {
@@ -95,7 +96,7 @@ function AddExchange({ done }: { done: () => void }) {
       <label>
         <input type="checkbox" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} /> Internal
       </label>
-      <ArgsEditor label="Arguments" rows={args} set={setArgs} hints={[['alternate-exchange', 'string']]} />
+      <ArgsEditor label="Arguments" rows={args} set={setArgs} hints={argumentHints('exchange')} />
       <div>
         <button class="primary" type="submit">
           Add exchange

@@ -2,7 +2,8 @@
 // arguments, and one queue: charts, details, consumers, bindings, publish, get, move, purge, delete.
 import { useState } from 'preact/hooks';
 import { del, enc, post, put, rate, type Details, type MessageStats, type Paged } from '../api';
-import { ArgsEditor, ErrorBox, Json, KeyValues, ListControls, Section, Table, argsObject, fmtBytes, fmtNum, fmtRate, listQueryString, rangeQuery, useAction, useApi, type ArgRow, type ArgType, type ListQuery } from '../components';
+import { ArgsEditor, ErrorBox, Json, KeyValues, ListControls, Section, Table, argsObject, fmtBytes, fmtNum, fmtRate, listQueryString, rangeQuery, useAction, useApi, type ArgRow, type ListQuery } from '../components';
+import { argumentHints } from '../argument-hints';
 import { DepthChart, MessageRateChart } from './overview';
 import { Bindings, PublishForm, VhostSelect } from './shared';
 
@@ -37,17 +38,7 @@ function features(q: QueueRow): string {
   return [q.durable ? 'D' : '', q.auto_delete ? 'AD' : '', q.exclusive ? 'Excl' : '', Object.keys(q.arguments).length > 0 ? 'Args' : ''].filter((s) => s).join(' ');
 }
 
-const QUEUE_ARGS: [string, ArgType][] = [
-  ['x-message-ttl', 'number'],
-  ['x-expires', 'number'],
-  ['x-max-length', 'number'],
-  ['x-max-length-bytes', 'number'],
-  ['x-overflow', 'string'],
-  ['x-dead-letter-exchange', 'string'],
-  ['x-dead-letter-routing-key', 'string'],
-  ['x-max-priority', 'number'],
-  ['x-single-active-consumer', 'boolean'],
-];
+const QUEUE_ARGS = argumentHints('queue');
 
 export function QueuesPage() {
   const [q, setQ] = useState<ListQuery>({ page: 1, pageSize: 100, name: '', regex: false, sort: 'name', reverse: false });

@@ -1,4 +1,5 @@
-// The package version, read once from package.json (two levels above dist/src/server or src/server).
+// The package version, read from package.json: two folders above src/<layer>/, three above dist/src/<layer>/.
+// One lookup for warren-server (its server properties, --version) and warrenctl (version, the man page).
 import { readFileSync } from 'node:fs';
 
 function findVersion(): string {

@@ -1,0 +1,3 @@
+import { traceCommand } from '../src/cli/trace-command.js';
+
+export default traceCommand(true);
