@@ -13,6 +13,7 @@ import { Queue } from '../../src/broker/queue.js';
 import { DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
 import { GroupCommit } from '../../src/broker/store/group-commit.js';
 import { MemoryBudget } from '../../src/broker/store/memory-budget.js';
+import { bodies, takeAll } from './store-helpers.js';
 
 const dirs: string[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -29,7 +30,6 @@ const message = (body: string): Message => {
   const properties = { deliveryMode: 2 };
   return new Message('', 'q', properties, contentHeaderPayload(body.length, properties), Buffer.from(body));
 };
-const bodies = (n: number, prefix = 'm'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 function open(dir: string, segmentBytes?: number) {
   const opened = DiskMessageStore.open(dir, new GroupCommit(), segmentBytes);
@@ -44,13 +44,13 @@ function open(dir: string, segmentBytes?: number) {
   return { ...opened, budget, queue };
 }
 
-function takeAll(q: Queue): string[] {
-  const out: string[] = [];
-  for (let e = q.take(true); e; e = q.take(true)) {
-    out.push(`${e.message.body}${e.redelivered ? 'r' : ''}`);
-    q.settle(e);
+/** Stores each body as a persistent message for `q` and enqueues it there. */
+function fill(s: ReturnType<typeof open>, q: Queue, names: string[]): void {
+  for (const b of names) {
+    const m = message(b);
+    s.store.persist(m, [q]);
+    q.enqueue(m);
   }
-  return out;
 }
 
 describe('PositionQueue runs', () => {
@@ -82,11 +82,7 @@ describe('disk store runs', () => {
     const dir = tmp();
     const s = open(dir, 256 * 1024);
     const q = s.queue('deep');
-    for (const b of bodies(20_000)) {
-      const m = message(b);
-      s.store.persist(m, [q]);
-      q.enqueue(m);
-    }
+    fill(s, q, bodies(20_000));
     expect(q.spooledCount).toBeGreaterThan(19_000);
     const first = [];
     for (let i = 0; i < 5000; i++) {
@@ -133,11 +129,7 @@ describe('segment index files', () => {
   async function filled(dir: string): Promise<string[]> {
     const s = open(dir, 64 * 1024);
     const q = s.queue('ix');
-    for (const b of bodies(4000)) {
-      const m = message(b);
-      s.store.persist(m, [q]);
-      q.enqueue(m);
-    }
+    fill(s, q, bodies(4000));
     for (let i = 0; i < 2000; i++) q.settle(q.take(true)!);
     await s.store.close();
     return bodies(4000).slice(2000);
