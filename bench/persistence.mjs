@@ -8,16 +8,20 @@
 //  - disk-unacked:   BENCH_FLOW_MESSAGES (10,000,000) persistent messages flow through a durable
 //                    queue whose consumer leaves 1 in 1,000 unacknowledged: disk use of the message
 //                    store at the end against the live bytes.
-// BENCH_PERSISTENCE picks some (comma-separated names); all by default.
+// BENCH_PERSISTENCE picks some (comma-separated names); all by default. BENCH_STORAGE_SCALE (default 1)
+// multiplies every default count above (0.01: a quick run of 100,000 messages instead of 10,000,000);
+// a count set by its own variable is used as it is. Every row ends with the machine's load average.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const SCALE = Number(process.env.BENCH_STORAGE_SCALE) > 0 ? Number(process.env.BENCH_STORAGE_SCALE) : 1;
 const count = (name, dflt) => {
   const n = Number(process.env[name]);
-  return Number.isInteger(n) && n > 0 ? n : dflt;
+  return Number.isInteger(n) && n > 0 ? n : Math.max(1, Math.round(dflt * SCALE));
 };
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const ONLY = process.env.BENCH_PERSISTENCE ? new Set(process.env.BENCH_PERSISTENCE.split(',').map((s) => s.trim())) : null;
 const BODY = Buffer.alloc(100, 120);
 const MIB = 1024 * 1024;
@@ -65,7 +69,7 @@ async function rssRun(amqp, startWarren, persistent) {
       persistent ? 'peak RSS, persistent' : 'peak RSS, transient',
       `${n} x 100 B queued, ${persistent ? 'durable queue' : 'transient queue'}, no consumer`,
       `VmHWM ${status(w.pid, 'VmHWM').toFixed(0)} MiB (VmRSS ${status(w.pid, 'VmRSS').toFixed(0)} MiB at the end)`,
-      `budget 256 MiB (default); publish ${Math.round(rate)} msg/s`,
+      `default budget; publish ${Math.round(rate)} msg/s`,
     ];
   } finally {
     await w.stop();
@@ -162,6 +166,7 @@ export async function persistence(ctx, startWarren) {
     if (!want(name)) return;
     try {
       const row = await measure();
+      row[3] += `; load ${loadAverage()}`;
       process.stderr.write(`  => ${row.join(' | ')}\n`);
       rows.push(row);
     } catch (err) {
@@ -170,7 +175,7 @@ export async function persistence(ctx, startWarren) {
     }
   };
   await run('recovery', () => recoveryRun(amqp, startWarren, 1, count('BENCH_RECOVERY_MESSAGES', 1_000_000), 'recovery, one queue'));
-  await run('recovery-queues', () => recoveryRun(amqp, startWarren, count('BENCH_QUEUES', 1000), count('BENCH_QUEUE_MESSAGES', 1000), 'recovery, many queues'));
+  await run('recovery-queues', () => recoveryRun(amqp, startWarren, Number(process.env.BENCH_QUEUES) > 0 ? Number(process.env.BENCH_QUEUES) : 1000, count('BENCH_QUEUE_MESSAGES', 1000), 'recovery, many queues'));
   await run('disk-unacked', () => unackedFlowRun(amqp, startWarren));
   await run('rss-transient', () => rssRun(amqp, startWarren, false));
   await run('rss-persistent', () => rssRun(amqp, startWarren, true));

@@ -1,14 +1,14 @@
 // The messages of one priority level of a queue (a plain queue has one level): ready ones in
 // publish order, requeued ones back in their original place. Only a window of the oldest ready
 // messages is held in memory; past the broker's memory budget, younger ones are kept as positions
-// on disk (16 bytes each, see PositionQueue) and read back asynchronously, in batches, as the
+// on disk (runs of consecutive records, see PositionQueue) and read back asynchronously, in batches, as the
 // window drains. A persistent message in a durable queue is already in the store: its position is
 // its own record (nothing is written twice); any other message is spilled once to the same segments.
 import { Deque } from './deque.js';
 import { MESSAGE_OVERHEAD, type Envelope, type Message } from './message.js';
 import { MinHeap } from './min-heap.js';
-import { FLAG_DURABLE, FLAG_REDELIVERED, LENGTH_MASK, PositionQueue, type Position } from './position-queue.js';
-import type { HeldPosition, MessageStore, Overflow, QueueRef } from './store/message-store.js';
+import { emptyRun, FLAG_DURABLE, FLAG_REDELIVERED, PositionQueue, type Run } from './position-queue.js';
+import type { MessageStore, Overflow, QueueRef, RunPiece, RunRead } from './store/message-store.js';
 import { MemoryBudget } from './store/memory-budget.js';
 
 /** Read back when fewer than this many ready messages are in memory... */
@@ -19,11 +19,17 @@ const WINDOW_OVER_BUDGET = 64;
 /** one read-back batch: at most this many bytes of records */
 const READ_BATCH_BYTES = 1 << 20;
 
+/** A stretch of a run being read back: a whole run (taken off the queue), or the start of the first run. */
+interface Piece extends RunPiece {
+  /** messages the piece holds (a whole run), 0 for the start of the first run (they stay counted there) */
+  count: number;
+  flags: number;
+  bodyBytes: number;
+  whole: boolean;
+}
+
 interface Load {
-  batch: HeldPosition[];
-  /** each position's lengthFlags word (for FLAG_REDELIVERED) */
-  flags: number[];
-  bodySizes: number[];
+  pieces: Piece[];
   /** what the batch was charged to the budget while on its way */
   charge: number;
 }
@@ -37,7 +43,7 @@ export class QueueLevel {
   /** positions being read back (taken from `disk`, not yet in `ready`) */
   private inflight: Load | null = null;
   private nextSeq = 0;
-  private readonly scratch: Position = { segment: 0, offset: 0, lengthFlags: 0, bodySize: 0 };
+  private readonly scratch: Run = emptyRun();
 
   constructor(
     private readonly budget: MemoryBudget | null,
@@ -49,8 +55,11 @@ export class QueueLevel {
     private readonly loaded: (lost: number, lostBytes: number) => void,
   ) {}
 
+  /** messages in whole runs being read back (taken off `disk`) */
   private get loading(): number {
-    return this.inflight?.batch.length ?? 0;
+    let n = 0;
+    for (const p of this.inflight?.pieces ?? []) n += p.count;
+    return n;
   }
 
   get length(): number {
@@ -75,7 +84,7 @@ export class QueueLevel {
         const stored = this.store && message.stored;
         const flags = (stored ? FLAG_DURABLE : 0) | (redelivered ? FLAG_REDELIVERED : 0);
         const pos = stored || overflow.spill(message);
-        this.disk.push(pos.segment, pos.offset, pos.length | flags, message.size);
+        this.disk.push(pos.segment, pos.offset, pos.length, flags, message.size);
         this.probe();
         return;
       }
@@ -85,7 +94,7 @@ export class QueueLevel {
 
   /** A recovered message: its position only; it is read back when the window needs it. */
   pushStored(segment: number, offset: number, length: number, bodySize: number, redelivered: boolean): void {
-    this.disk.push(segment, offset, length | FLAG_DURABLE | (redelivered ? FLAG_REDELIVERED : 0), bodySize);
+    this.disk.push(segment, offset, length, FLAG_DURABLE | (redelivered ? FLAG_REDELIVERED : 0), bodySize);
     this.probe();
   }
 
@@ -133,47 +142,79 @@ export class QueueLevel {
     const overflow = this.overflow;
     if (!overflow) return;
     // A synchronous read takes over the batch in flight (its late arrival is then ignored), so order holds.
-    const load: Load =
-      inflight && sync
-        ? { batch: [...inflight.batch], flags: [...inflight.flags], bodySizes: [...inflight.bodySizes], charge: 0 }
-        : { batch: [], flags: [], bodySizes: [], charge: 0 };
-    if (inflight && sync && this.budget) this.budget.used -= inflight.charge;
-    const window = this.budget?.exceeded ? Math.min(limit, WINDOW_OVER_BUDGET) : limit;
-    const room = Math.max(1, window - this.ready.length);
+    const load: Load = { pieces: inflight && sync ? inflight.pieces.slice() : [], charge: 0 };
     let bytes = 0;
-    while (load.batch.length < room && bytes < READ_BATCH_BYTES && this.disk.shift(this.scratch)) {
-      const p = this.scratch;
-      const length = p.lengthFlags & LENGTH_MASK;
-      load.batch.push({ segment: p.segment, offset: p.offset, length, durable: (p.lengthFlags & FLAG_DURABLE) !== 0 });
-      load.flags.push(p.lengthFlags);
-      load.bodySizes.push(p.bodySize);
-      bytes += length;
+    if (inflight && sync) {
+      if (this.budget) this.budget.used -= inflight.charge;
+      for (const p of load.pieces) bytes += p.limit - p.start;
+    } else {
+      const window = this.budget?.exceeded ? Math.min(limit, WINDOW_OVER_BUDGET) : limit;
+      let room = Math.max(1, window - this.ready.length);
+      const run = this.scratch;
+      while (room > 0 && bytes < READ_BATCH_BYTES && this.disk.peek(run)) {
+        const size = run.end - run.start;
+        const durable = (run.flags & FLAG_DURABLE) !== 0;
+        if (run.count <= room && (bytes + size <= READ_BATCH_BYTES || load.pieces.length === 0)) {
+          this.disk.shift(run);
+          load.pieces.push({ segment: run.segment, start: run.start, end: run.end, limit: run.end, durable, count: run.count, flags: run.flags, bodyBytes: run.bodyBytes, whole: true });
+          room -= run.count;
+          bytes += size;
+          continue;
+        }
+        // The start of the first run: about `room` records' worth of bytes (the store reads at least one record whole).
+        const part = Math.min(READ_BATCH_BYTES - bytes, Math.ceil((room * size) / run.count));
+        if (part > 0) {
+          load.pieces.push({ segment: run.segment, start: run.start, end: run.end, limit: run.start + part, durable, count: 0, flags: run.flags, bodyBytes: 0, whole: false });
+          bytes += part;
+        }
+        break;
+      }
     }
-    if (load.batch.length === 0) return;
+    if (load.pieces.length === 0) return;
     // What is on its way counts against the budget now, so many queues reading at once see it fill.
-    load.charge = bytes + load.batch.length * MESSAGE_OVERHEAD;
+    load.charge = bytes + this.loadingEstimate(load) * MESSAGE_OVERHEAD;
     if (this.budget) this.budget.used += load.charge;
     this.inflight = load;
-    overflow.read(load.batch, sync, (messages) => this.arrive(load, messages));
+    let pending = load.pieces.length;
+    const results: RunRead[] = new Array<RunRead>(pending);
+    load.pieces.forEach((piece, i) => {
+      overflow.readRun(piece, sync, (r) => {
+        results[i] = r;
+        if (--pending === 0) this.arrive(load, results);
+      });
+    });
   }
 
-  private arrive(load: Load, messages: (Message | null)[]): void {
+  /** About how many messages a load brings (the start of a run counts by its bytes). */
+  private loadingEstimate(load: Load): number {
+    let n = 0;
+    for (const p of load.pieces) n += p.whole ? p.count : 1;
+    return n;
+  }
+
+  private arrive(load: Load, results: RunRead[]): void {
     if (this.inflight !== load) return; // taken over by a synchronous read, or cleared
     this.inflight = null;
     if (this.budget) this.budget.used -= load.charge;
     const overflow = this.overflow;
     let lost = 0;
     let lostBytes = 0;
-    for (let i = 0; i < load.batch.length; i++) {
-      const message = messages[i];
-      const p = load.batch[i]!;
-      if (!p.durable) overflow?.release(p.segment);
-      if (message) this.pushReady(message, (load.flags[i]! & FLAG_REDELIVERED) !== 0);
-      else {
-        lost++;
-        lostBytes += load.bodySizes[i]!;
+    load.pieces.forEach((piece, i) => {
+      const r = results[i]!;
+      const redelivered = (piece.flags & FLAG_REDELIVERED) !== 0;
+      for (const message of r.messages) this.pushReady(message, redelivered);
+      let missing = 0;
+      if (piece.whole) {
+        missing = Math.max(0, piece.count - r.messages.length);
+        if (missing > 0) lostBytes += Math.max(0, piece.bodyBytes - r.bodyBytes);
+      } else {
+        missing = this.disk.advance(r.next, r.messages.length, r.bodyBytes, this.scratch);
+        if (missing > 0) lostBytes += this.scratch.bodyBytes;
       }
-    }
+      lost += missing;
+      // spilled copies read back (or lost) are no longer held
+      if (!piece.durable) overflow?.release(piece.segment, r.messages.length + missing);
+    });
     this.loaded(lost, lostBytes);
   }
 
@@ -189,17 +230,18 @@ export class QueueLevel {
       }
     }
     const overflow = this.overflow;
-    const forget = (segment: number, offset: number, durable: boolean): void => {
-      if (!overflow) return;
-      if (!durable) overflow.release(segment);
-      else if (this.store) overflow.removedAt(segment, offset, this.queue);
+    const forget = (run: { segment: number; start: number; end: number; count: number; flags: number }): void => {
+      if (!overflow || run.count === 0) return;
+      if ((run.flags & FLAG_DURABLE) === 0) overflow.release(run.segment, run.count);
+      else if (this.store) overflow.removedRange(run.segment, run.start, run.end, run.count, this.queue);
     };
     if (this.inflight) {
-      for (const p of this.inflight.batch) forget(p.segment, p.offset, p.durable);
+      // (the start of the first run is still on `disk`)
+      for (const p of this.inflight.pieces) if (p.whole) forget(p);
       if (this.budget) this.budget.used -= this.inflight.charge;
     }
     this.inflight = null;
-    this.disk.clear((p) => forget(p.segment, p.offset, (p.lengthFlags & FLAG_DURABLE) !== 0));
+    this.disk.clear(forget);
   }
 
   private pushReady(message: Message, redelivered: boolean): void {

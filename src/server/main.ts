@@ -8,7 +8,7 @@ import { DEFAULT_LOOPBACK_USERS, parseLoopbackUsers } from './authentication.js'
 import { startControlListeners, type ControlListeners } from './control-listener.js';
 import { dataPaths, DataDirUnsafe, defaultDataDir, ensureDataDir, PRIVATE_UMASK, tightenModes, type DataPaths } from './data-dir.js';
 import { StoreFormatError } from '../broker/store/message-store.js';
-import { openDiskBroker, type RecoveredBroker } from './storage.js';
+import { DEFAULT_MEMORY_BUDGET_MIB, openDiskBroker, type RecoveredBroker } from './storage.js';
 import { DataDirLocked, lockDataDir } from './data-lock.js';
 import { consoleLogger } from './logger.js';
 import { setFaultSink } from '../broker/faults.js';
@@ -141,7 +141,7 @@ function parseArgs(argv: string[]): Options {
     .option('--no-metrics', 'do not serve Prometheus metrics')
     .option('--stats-interval <ms>', 'how often message rates are sampled (RabbitMQ collect_statistics_interval)', integer(100, 3_600_000), DEFAULT_STATS_INTERVAL_MS)
     .option('--rates-mode <mode>', 'message rates in the management API: basic or none', ratesMode, 'basic')
-    .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), 256)
+    .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), DEFAULT_MEMORY_BUDGET_MIB)
     .option('--memory-high-watermark <MiB>', 'block publishers above this resident memory (default 40% of RAM)', integer(1, 1 << 30))
     .option('--disk-free-limit <MiB>', 'block publishers when the data directory has less free disk', integer(0, 1 << 30), 50)
     .option('-q, --quiet', 'log warnings and errors only', false)

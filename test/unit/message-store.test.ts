@@ -15,6 +15,7 @@ import { GroupCommit } from '../../src/broker/store/group-commit.js';
 import { MemoryBudget } from '../../src/broker/store/memory-budget.js';
 import { MemoryMessageStore, type MessageStore } from '../../src/broker/store/message-store.js';
 import { ACK_BYTES, FILE_HEADER } from '../../src/broker/store/records.js';
+import { bodies, takeAll } from './store-helpers.js';
 
 const dirs: string[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -73,17 +74,6 @@ function publish(s: Setup, queues: Queue[], m: Message): void {
   for (const q of queues) q.enqueue(m);
 }
 
-/** Takes everything ready (basic.get with acks), as body + 'r' when redelivered; settles each. */
-function takeAll(q: Queue): string[] {
-  const out: string[] = [];
-  for (let e = q.take(true); e; e = q.take(true)) {
-    out.push(`${e.message.body}${e.redelivered ? 'r' : ''}`);
-    q.settle(e);
-  }
-  return out;
-}
-
-const bodies = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 for (const [name, make] of implementations) {
   describe(`storage contract: ${name} store`, () => {

@@ -36,15 +36,46 @@ export interface HeldPosition {
 export interface Overflow {
   /** Puts a copy of `message` on disk (once, however many queues ask) and holds it for one more queue. */
   spill(message: Message): DiskPosition;
-  /** A queue no longer needs a spilled copy. */
-  release(segment: number): void;
+  /** A queue no longer needs `count` spilled copies in `segment`. */
+  release(segment: number, count?: number): void;
   /** A stored message left a durable queue without being read back (purge, delete, drop). */
   removedAt(segment: number, offset: number, queue: QueueRef): void;
+  /**
+   * The `count` stored messages of a run (consecutive records from `start` to `end` of `segment`)
+   * left a durable queue without being read back: one fixed-width record, not one per message.
+   */
+  removedRange(segment: number, start: number, end: number, count: number, queue: QueueRef): void;
+  /**
+   * Reads back the messages of a run from its start, asynchronously unless `sync`: the records from
+   * `start` up to about `limit` (at least one whole record, never past `end`), walking their headers.
+   */
+  readRun(piece: RunPiece, sync: boolean, done: (result: RunRead) => void): void;
   /**
    * Reads messages back, in the order given: asynchronously (`done` called later) unless `sync`.
    * A position that cannot be read comes back as null (the damage is logged by the store).
    */
   read(positions: readonly HeldPosition[], sync: boolean, done: (messages: (Message | null)[]) => void): void;
+}
+
+/** A stretch of consecutive records of one segment that a queue holds (see PositionQueue). */
+export interface RunPiece {
+  segment: number;
+  start: number;
+  /** where the run ends */
+  end: number;
+  /** read about this far */
+  limit: number;
+  /** the store's own records for a durable queue (else spilled copies) */
+  durable: boolean;
+}
+
+export interface RunRead {
+  /** the messages read, in order (damaged records are logged by the store and skipped) */
+  messages: Message[];
+  /** where the records read end: the run's new start */
+  next: number;
+  /** the messages' body bytes */
+  bodyBytes: number;
 }
 
 export interface RecoveryReport {

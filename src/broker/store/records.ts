@@ -19,7 +19,10 @@
 //
 // Ack files (*.acks, one per segment) hold fixed-width 20-byte records, one per event:
 //   [u32 crc32 of the next 16 bytes][u8 type: 2 delivered | 3 removed][3 zero bytes][u32 queue number]
-//   [u64 offset of the message's publish record in the segment]: acks are positions, not names
+//   [u64 offset of the message's publish record in the segment]: acks are positions, not names.
+//   Type 7 (removed range) has the same width: [u32 crc][u8 7][3 zero][u32 queue number]
+//   [u32 start][u32 end]: every message of that queue in a record from start to end left it (a queue
+//   purged or deleted while holding a run of consecutive records as one position, see PositionQueue)
 import { crc32 } from 'node:zlib';
 
 export const FORMAT_VERSION = 1;
@@ -35,6 +38,8 @@ export const RECORD_QUEUE = 4;
 export const RECORD_TRANSIENT = 5;
 /** a live message compaction copied out of an older segment (payload: u32 that segment, then as publish) */
 export const RECORD_MOVED = 6;
+/** ack file only: every message of one queue in the records of a byte range left it */
+export const RECORD_REMOVED_RANGE = 7;
 export const RECORD_MARK = 0x57524e31; // 'WRN1'
 const MARK_BYTES = Buffer.from([0x57, 0x52, 0x4e, 0x31]);
 export const FRAME = 12;
@@ -124,11 +129,25 @@ export function encodeAck(type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED,
   return buf;
 }
 
+/** The ack record removing a queue's messages in the records from `start` to `end`. */
+export function encodeRangeAck(queue: number, start: number, end: number): Buffer {
+  const buf = Buffer.alloc(ACK_BYTES);
+  buf[4] = RECORD_REMOVED_RANGE;
+  buf.writeUInt32BE(queue, 8);
+  buf.writeUInt32BE(start, 12);
+  buf.writeUInt32BE(end, 16);
+  buf.writeUInt32BE(crc32(buf.subarray(4)), 0);
+  return buf;
+}
+
 export interface AckRecord {
+  /** removed range: type RECORD_REMOVED over [offset, end) */
   type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED;
   queue: number;
-  /** the publish record's offset in its segment */
+  /** the publish record's offset in its segment (a range: where it starts) */
   offset: number;
+  /** a range: where it ends; else offset + 1 */
+  end: number;
 }
 
 /** The ack record at `pos`, or null when its checksum or contents are wrong. */
@@ -136,8 +155,10 @@ export function readAck(buf: Buffer, pos: number): AckRecord | null {
   const rec = buf.subarray(pos, pos + ACK_BYTES);
   if (crc32(rec.subarray(4)) !== rec.readUInt32BE(0)) return null;
   const type = rec[4];
+  if (type === RECORD_REMOVED_RANGE) return { type: RECORD_REMOVED, queue: rec.readUInt32BE(8), offset: rec.readUInt32BE(12), end: rec.readUInt32BE(16) };
   if (type !== RECORD_DELIVERED && type !== RECORD_REMOVED) return null;
-  return { type, queue: rec.readUInt32BE(8), offset: rec.readUInt32BE(12) * 0x100000000 + rec.readUInt32BE(16) };
+  const offset = rec.readUInt32BE(12) * 0x100000000 + rec.readUInt32BE(16);
+  return { type, queue: rec.readUInt32BE(8), offset, end: offset + 1 };
 }
 
 export interface PublishRecord {

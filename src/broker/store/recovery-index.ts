@@ -87,6 +87,26 @@ export class Pairs {
     return false;
   }
 
+  /** Marks every pair of `queue` with an offset in [start, end) among pairs [from, to); false if there is none. */
+  markRange(from: number, to: number, start: number, end: number, queue: number, bit: number): boolean {
+    if (end === start + 1) return this.mark(from, to, start, queue, bit);
+    let lo = from;
+    let hi = to;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.offset(mid) < start) lo = mid + 1;
+      else hi = mid;
+    }
+    let found = false;
+    for (let i = lo; i < to && this.offset(i) < end; i++) {
+      if (this.queue(i) === queue) {
+        this.words[i * WORDS + STATE]! |= bit;
+        found = true;
+      }
+    }
+    return found;
+  }
+
   /** Drops the word storage (after replay). */
   release(): void {
     this.words = new Uint32Array(0);
@@ -97,6 +117,10 @@ export class Pairs {
 /** One record's index data, filled in place by readIndex (no allocation per record). */
 export interface IndexRecord {
   type: number;
+  /** the buffer queuesAt points into (the segment, or its index file) */
+  source: Buffer;
+  /** read from an index file: queuesAt is a word index into these */
+  words: Uint32Array | null;
   /** the end of the record */
   next: number;
   /** publish: message id; queue: the queue's number */
@@ -127,6 +151,8 @@ export function readIndex(buf: Buffer, pos: number, out: IndexRecord): 'record' 
   if (len < 1 || crc32(buf.subarray(start, end)) !== buf.readUInt32BE(pos + 8)) return 'corrupt';
   out.type = buf[start]!;
   out.next = end;
+  out.source = buf;
+  out.words = null;
   let p = start + 1;
   if (out.type === RECORD_QUEUE) {
     if (p + 5 > end) return 'corrupt';
@@ -163,4 +189,9 @@ export function readIndex(buf: Buffer, pos: number, out: IndexRecord): 'record' 
   out.bodySize = buf.readUInt32BE(p);
   if (p + 4 + out.bodySize !== end) return 'corrupt';
   return 'record';
+}
+
+/** The i-th queue number of a publish or moved record. */
+export function queueAt(r: IndexRecord, i: number): number {
+  return r.words ? r.words[r.queuesAt + i]! : r.source.readUInt32BE(r.queuesAt + 4 * i);
 }
