@@ -214,6 +214,9 @@ export class QueueLevel {
       lost += missing;
       // spilled copies read back (or lost) are no longer held
       if (!piece.durable) overflow?.release(piece.segment, r.messages.length + missing);
+      // A stored run that could not be read at all (the store logged why) leaves the store too: kept
+      // there while the queue has let it go, it would come back at the next start.
+      else if (missing > 0 && r.messages.length === 0 && this.store) overflow?.removedRange(piece.segment, piece.start, r.next, missing, this.queue);
     });
     this.loaded(lost, lostBytes);
   }

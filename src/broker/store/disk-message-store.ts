@@ -4,7 +4,7 @@
 // index file (segment-index.ts). A segment whose messages have all left their queues is deleted
 // with its files; a mostly dead one is compacted. Formats: records.ts. Recovery: recovery.ts.
 // Reading back: segment-reader.ts.
-import { closeSync, existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import type { DiskPosition, Message } from '../message.js';
 import { AppendFile, GroupCommit } from './group-commit.js';
 import {
@@ -35,7 +35,7 @@ import {
 import { liveRecords, Recovery } from './recovery.js';
 import { IndexBuilder } from './segment-index.js';
 import { SegmentReader } from './segment-reader.js';
-import { refOf, Segment, SEGMENT_BYTES, SEGMENT_NAME, segmentPath, syncDirectory, type Relocation, type StoreFile } from './segment.js';
+import { closeReadFd, refOf, Segment, SEGMENT_BYTES, SEGMENT_NAME, segmentPath, syncDirectory, type Relocation, type StoreFile } from './segment.js';
 
 /** Compact a full segment once fewer than 1 in this many of its pairs are live. */
 const COMPACT_BELOW = 10;
@@ -373,7 +373,10 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (seg.acks) return seg.acks;
     try {
       const path = this.path(seg.id, 'acks');
-      seg.acks = existsSync(path) ? new AppendFile(path, readFileSync(path).length) : this.create(path, ACKS_MAGIC);
+      // An ack file a kill left empty (created, its header not yet written) starts over with its
+      // header: acks appended without one would make the whole file unreadable at the next start.
+      const size = existsSync(path) ? statSync(path).size : 0;
+      seg.acks = size > 0 ? new AppendFile(path, size) : this.create(path, ACKS_MAGIC);
     } catch {
       // cannot create the file (a full disk): the ack is lost, so at worst a message comes back once
     }
@@ -427,8 +430,10 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (i >= 0) this.order.splice(i, 1);
     if (seg.file) this.commit.retire(seg.file);
     if (seg.acks) this.commit.retire(seg.acks);
-    if (seg.readFd >= 0) closeSync(seg.readFd);
-    seg.readFd = -1;
+    // Reads still in flight on its descriptor keep it open: closed now, its number could be reused
+    // by another file (or a socket) before they run, and they would read that instead.
+    if (seg.reading > 0) seg.dropped = true;
+    else closeReadFd(seg);
     for (const path of [this.path(seg.id, 'seg'), this.path(seg.id, 'acks'), this.path(seg.id, 'idx')]) {
       try {
         if (existsSync(path)) unlinkSync(path);

@@ -127,7 +127,7 @@ export class Recovery {
       if (stale.length > 0) {
         const acks = segmentPath(this.dir, segId, 'acks');
         const records = stale.map((s) => encodeAck(RECORD_REMOVED, s.queue, s.offset));
-        if (!existsSync(acks)) records.unshift(fileHeader(ACKS_MAGIC));
+        if (!existsSync(acks) || statSync(acks).size === 0) records.unshift(fileHeader(ACKS_MAGIC));
         appendDurably(acks, records);
         problems.push(`${path}: ${stale.length} copies left by a compaction cut short ignored (the originals are kept)`);
       }

@@ -1,14 +1,14 @@
 // Reading messages back from the disk store's segments, asynchronously (synchronously only for a
 // basic.get that finds nothing in memory): runs of consecutive records, walked record by record,
 // and single positions, followed through compaction's forwarding entries.
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { CONTENT_HEADER_PREFIX, decodeBasicProperties, Reader } from '../../amqp/index.js';
 import { Message, ownContent } from '../message.js';
 import { readFully } from './io.js';
 import type { HeldPosition, RunPiece, RunRead } from './message-store.js';
 import { FRAME, nextIntact, readRecord, RECORD_MARK, RECORD_QUEUE, type PublishRecord } from './records.js';
 import { BLOCK, ReadCache } from './read-cache.js';
-import { readAsync, type Relocation, type Segment } from './segment.js';
+import { closeReadFd, readAsync, type Relocation, type Segment } from './segment.js';
 
 /** What the reader needs of the store. */
 export interface SegmentLocator {
@@ -200,21 +200,45 @@ export class SegmentReader {
     try {
       fd = this.readFdOf(seg);
     } catch (err) {
-      return done(err as Error, raw);
+      return fill(this.readAgain(seg, raw, start, err as Error));
     }
     if (sync) {
       try {
         readFully(fd, raw, start);
       } catch (err) {
-        return fill(err as Error);
+        return fill(this.readAgain(seg, raw, start, err as Error));
       }
       return fill(null);
     }
     seg.reading++;
     readAsync(fd, raw, start, (err) => {
-      seg.reading--;
-      fill(err);
+      if (--seg.reading === 0 && seg.dropped) closeReadFd(seg);
+      fill(err && this.readAgain(seg, raw, start, err));
     });
+  }
+
+  /**
+   * A read of a segment failed (an I/O error, not damage): tries once more on a descriptor of its
+   * own, and only then gives up (null: read). A read simply skipped would leave the message stored
+   * while its queue forgets it: it would come back at the next start, long after everything around
+   * it was consumed.
+   */
+  private readAgain(seg: Segment, buf: Buffer, start: number, err: Error): Error | null {
+    if (this.locator.segment(seg.id) !== seg) return err; // deleted: nobody holds what was being read
+    const code = (err as NodeJS.ErrnoException).code;
+    // The shared descriptor is not (or no longer) this segment's file: forget it without closing a
+    // number someone else may hold now.
+    if (code === 'EBADF' || code === 'ESPIPE') seg.readFd = -1;
+    let fd = -1;
+    try {
+      fd = openSync(this.locator.path(seg.id), 'r');
+      readFully(fd, buf, start);
+      return null;
+    } catch (again) {
+      return new Error(`${err.message}; again: ${(again as Error).message}`);
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
   }
 
   /** The message in the record at `at` of `buf` (which is its segment from `offset` on). */

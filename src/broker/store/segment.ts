@@ -33,8 +33,10 @@ export class Segment {
   size = 0;
   /** for reading messages back (opened on first use) */
   readFd = -1;
-  /** asynchronous reads in flight on readFd (compaction waits for them) */
+  /** asynchronous reads in flight on readFd (compaction waits for them, and a deleted segment closes it after them) */
   reading = 0;
+  /** deleted while reads were in flight: readFd is closed when the last one ends */
+  dropped = false;
   /** queue key -> the number this segment's records use for it */
   readonly numbers = new Map<string, number>();
 
@@ -133,4 +135,10 @@ export function syncDirectory(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Closes a segment's shared read descriptor (once no read is in flight on it). */
+export function closeReadFd(seg: Segment): void {
+  if (seg.readFd >= 0) closeSync(seg.readFd);
+  seg.readFd = -1;
 }
