@@ -59,7 +59,23 @@ export default tseslint.config(
   {
     // browser code of the management UI
     files: ['src/ui/**/*.{js,ts}'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', history: 'readonly', navigator: 'readonly', HTMLElement: 'readonly', Element: 'readonly', Event: 'readonly', fetch: 'readonly', alert: 'readonly', confirm: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        sessionStorage: 'readonly',
+        history: 'readonly',
+        navigator: 'readonly',
+        HTMLElement: 'readonly',
+        Element: 'readonly',
+        Event: 'readonly',
+        fetch: 'readonly',
+        alert: 'readonly',
+        confirm: 'readonly',
+      },
+    },
   },
   {
     // tests may use `any` for JSON bodies they then assert on

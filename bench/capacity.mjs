@@ -16,7 +16,11 @@ const QUEUES = Number(process.env.BENCH_QUEUES ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-capacity-'));
-const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 let out = '';
 const url = await new Promise((res, rej) => {
   const check = (d) => {
@@ -41,7 +45,9 @@ try {
   const qSecs = (Date.now() - t0) / 1000;
   await settle();
   const withQueues = rss();
-  console.log(`${QUEUES} durable queues: declared in ${qSecs.toFixed(1)} s (${Math.round(QUEUES / qSecs)}/s), ${withQueues} MiB (${(((withQueues - base) * 1024) / QUEUES).toFixed(1)} KiB per queue)`);
+  console.log(
+    `${QUEUES} durable queues: declared in ${qSecs.toFixed(1)} s (${Math.round(QUEUES / qSecs)}/s), ${withQueues} MiB (${(((withQueues - base) * 1024) / QUEUES).toFixed(1)} KiB per queue)`,
+  );
   const conns = [];
   t0 = Date.now();
   for (let i = 0; i < CONNECTIONS; i++) {
@@ -52,7 +58,9 @@ try {
   const cSecs = (Date.now() - t0) / 1000;
   await settle();
   const withConns = rss();
-  console.log(`${CONNECTIONS} connections with a channel each: opened in ${cSecs.toFixed(1)} s, ${withConns} MiB (${(((withConns - withQueues) * 1024) / CONNECTIONS).toFixed(1)} KiB per connection)`);
+  console.log(
+    `${CONNECTIONS} connections with a channel each: opened in ${cSecs.toFixed(1)} s, ${withConns} MiB (${(((withConns - withQueues) * 1024) / CONNECTIONS).toFixed(1)} KiB per connection)`,
+  );
   for (const k of conns) await k.close().catch(() => {});
   await c.close();
 } finally {

@@ -68,10 +68,15 @@ export async function cliPublish(ctx) {
   }
   const notes = [
     'wall msg/s = messages / wall time of the whole command (node start, connect, publish, all confirms); best of 3.',
-    "warrenctl msg/s = the rate warrenctl reports (from connecting to the last confirm).",
+    'warrenctl msg/s = the rate warrenctl reports (from connecting to the last confirm).',
   ];
   if (!ctx.rabbitmq) notes.push('RABBITMQ_URL not set: RabbitMQ row skipped.');
-  return { title: `seq ${n} | warrenctl publish --lines -r q (confirm channel, pipelined)`, columns: ['target', 'wall msg/s', 'warrenctl msg/s', 'runs (wall msg/s)'], rows, notes };
+  return {
+    title: `seq ${n} | warrenctl publish --lines -r q (confirm channel, pipelined)`,
+    columns: ['target', 'wall msg/s', 'warrenctl msg/s', 'runs (wall msg/s)'],
+    rows,
+    notes,
+  };
 }
 
 export async function cliLatency(ctx) {
@@ -85,7 +90,8 @@ export async function cliLatency(ctx) {
     process.stderr.write(`  ${label}: median ${median(ms).toFixed(0)} ms\n`);
   };
   await time('warrenctl list_queues (warren, control socket)', process.execPath, [ctlBin, '--data-dir', ctx.warren.dataDir, 'list_queues']);
-  if (process.env.RABBITMQ_API_URL) await time('warrenctl list_queues (RabbitMQ, HTTP API)', process.execPath, [ctlBin, '--api-url', process.env.RABBITMQ_API_URL, 'list_queues']);
+  if (process.env.RABBITMQ_API_URL)
+    await time('warrenctl list_queues (RabbitMQ, HTTP API)', process.execPath, [ctlBin, '--api-url', process.env.RABBITMQ_API_URL, 'list_queues']);
   let rabbitmqctl = null;
   try {
     rabbitmqctl = execFileSync('sh', ['-c', 'command -v rabbitmqctl'], { encoding: 'utf8' }).trim() || null;
@@ -98,7 +104,11 @@ export async function cliLatency(ctx) {
       await run(rabbitmqctl, ['-q', 'list_queues']);
       await time('rabbitmqctl list_queues', rabbitmqctl, ['-q', 'list_queues']);
     } catch (err) {
-      notes.push(`rabbitmqctl list_queues failed here (${String(err.message ?? err).split('\n')[0].slice(0, 160)}): not measured.`);
+      notes.push(
+        `rabbitmqctl list_queues failed here (${String(err.message ?? err)
+          .split('\n')[0]
+          .slice(0, 160)}): not measured.`,
+      );
     }
   } else notes.push('rabbitmqctl not on PATH: not measured.');
   return { title: 'CLI latency: list_queues', columns: ['command', 'median ms', 'min ms', 'max ms'], rows, notes };

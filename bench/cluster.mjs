@@ -51,10 +51,20 @@ if (process.env.BENCH_ROLE === 'pair') {
 
 /** Runs one pair per [url, queue]; resolves with the aggregate end-to-end rate. */
 async function run(pairs, persistent) {
-  const children = pairs.map(([url, q]) => fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_ROLE: 'pair', BENCH_URL: url, BENCH_Q: q, BENCH_PERSISTENT: persistent ? '1' : '0' } }));
+  const children = pairs.map(([url, q]) =>
+    fork(fileURLToPath(import.meta.url), [], {
+      env: { ...process.env, BENCH_ROLE: 'pair', BENCH_URL: url, BENCH_Q: q, BENCH_PERSISTENT: persistent ? '1' : '0' },
+    }),
+  );
   await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
   const t0 = Date.now();
-  const results = children.map((c) => new Promise((r, j) => { c.once('message', r); c.once('exit', (code) => code && j(new Error(`pair exited ${code}`))); }));
+  const results = children.map(
+    (c) =>
+      new Promise((r, j) => {
+        c.once('message', r);
+        c.once('exit', (code) => code && j(new Error(`pair exited ${code}`)));
+      }),
+  );
   for (const c of children) c.send('go');
   await Promise.all(results);
   const secs = (Date.now() - t0) / 1000;
@@ -76,13 +86,25 @@ async function remove(url, q) {
 
 function startWarren() {
   const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-cluster-'));
-  const child = spawn(process.execPath, [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'bin', 'warren-server'), '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const check = (d) => {
       out += d;
       const m = /AMQP listener on (\S+):(\d+)/.exec(out);
-      if (m) resolvePromise({ url: `amqp://guest:guest@127.0.0.1:${m[2]}`, pid: child.pid, stop: () => { child.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); } });
+      if (m)
+        resolvePromise({
+          url: `amqp://guest:guest@127.0.0.1:${m[2]}`,
+          pid: child.pid,
+          stop: () => {
+            child.kill('SIGTERM');
+            rmSync(dataDir, { recursive: true, force: true });
+          },
+        });
     };
     child.stdout.setEncoding('utf8').on('data', check);
     child.stderr.setEncoding('utf8').on('data', check);

@@ -69,7 +69,14 @@ export async function runFan({ url, kind, messages, size = 100, mode = 'plain', 
   const prods = [];
   for (let p = 0; p < producers; p++) {
     const child = fork(self, [], {
-      env: { ...process.env, ...common, FAN_ROLE: 'producer', FAN_EXCHANGE: exchange, FAN_KEY: fanout ? '' : names[p % queues], FAN_COUNT: String(perProducer) },
+      env: {
+        ...process.env,
+        ...common,
+        FAN_ROLE: 'producer',
+        FAN_EXCHANGE: exchange,
+        FAN_KEY: fanout ? '' : names[p % queues],
+        FAN_COUNT: String(perProducer),
+      },
     });
     prods.push(new Promise((r) => child.on('message', r)));
   }

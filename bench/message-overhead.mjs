@@ -26,6 +26,8 @@ for (let i = 0; i < N; i++) {
 const after = measure();
 const perMessage = (after - before) / N;
 const content = headerTemplate.length + body.length;
-console.log(`${N} messages of ${body.length} bytes (header ${headerTemplate.length}): ${perMessage.toFixed(0)} bytes each, ${(perMessage - content).toFixed(0)} beyond content`);
+console.log(
+  `${N} messages of ${body.length} bytes (header ${headerTemplate.length}): ${perMessage.toFixed(0)} bytes each, ${(perMessage - content).toFixed(0)} beyond content`,
+);
 if (q.messageCount !== N) throw new Error('messages were not held');
 void broker;

@@ -175,7 +175,15 @@ export async function persistence(ctx, startWarren) {
     }
   };
   await run('recovery', () => recoveryRun(amqp, startWarren, 1, count('BENCH_RECOVERY_MESSAGES', 1_000_000), 'recovery, one queue'));
-  await run('recovery-queues', () => recoveryRun(amqp, startWarren, Number(process.env.BENCH_QUEUES) > 0 ? Number(process.env.BENCH_QUEUES) : 1000, count('BENCH_QUEUE_MESSAGES', 1000), 'recovery, many queues'));
+  await run('recovery-queues', () =>
+    recoveryRun(
+      amqp,
+      startWarren,
+      Number(process.env.BENCH_QUEUES) > 0 ? Number(process.env.BENCH_QUEUES) : 1000,
+      count('BENCH_QUEUE_MESSAGES', 1000),
+      'recovery, many queues',
+    ),
+  );
   await run('disk-unacked', () => unackedFlowRun(amqp, startWarren));
   await run('rss-transient', () => rssRun(amqp, startWarren, false));
   await run('rss-persistent', () => rssRun(amqp, startWarren, true));

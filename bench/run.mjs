@@ -29,7 +29,10 @@ const benchTool = process.env.BENCH_TOOL ?? resolve(root, '..', 'shared', 'tools
 
 const MESSAGES = positiveInt(process.env.BENCH_MESSAGES, 200_000);
 const SIZE = positiveInt(process.env.BENCH_SIZE, 100);
-const MODES = (process.env.BENCH_MODES ?? 'plain,confirm,persistent').split(',').map((s) => s.trim()).filter(Boolean);
+const MODES = (process.env.BENCH_MODES ?? 'plain,confirm,persistent')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const ONLY = process.env.BENCH_SECTIONS ? new Set(process.env.BENCH_SECTIONS.split(',').map((s) => s.trim())) : null;
 const RUN_TIMEOUT_MS = 15 * 60_000;
 const FANOUT_MESSAGES = positiveInt(process.env.BENCH_FANOUT_MESSAGES, 10_000);
@@ -170,7 +173,11 @@ function runAmqpBench(url, mode, brokerPid) {
     }, RUN_TIMEOUT_MS);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = out
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
       if (code === 0 && line) {
         try {
           resolvePromise(JSON.parse(line));
@@ -277,7 +284,11 @@ async function main() {
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   const ctx = { root, warren, rabbitmq: rabbitTarget() };
   console.log(`warren: ${warren.url} (pid ${warren.pid})`);
-  console.log(ctx.rabbitmq ? `rabbitmq: ${ctx.rabbitmq.url.replace(/\/\/[^@]*@/, '//')} (beam pid ${ctx.rabbitmq.pid ?? '?'})` : 'rabbitmq: RABBITMQ_URL not set, warren only');
+  console.log(
+    ctx.rabbitmq
+      ? `rabbitmq: ${ctx.rabbitmq.url.replace(/\/\/[^@]*@/, '//')} (beam pid ${ctx.rabbitmq.pid ?? '?'})`
+      : 'rabbitmq: RABBITMQ_URL not set, warren only',
+  );
   let failed = false;
   try {
     for (const section of sections) {

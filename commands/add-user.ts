@@ -20,7 +20,8 @@ export default defineCommand({
     const name = username as string;
     if (await getUser(ctx, name)) throw new CliError(ExitCode.SOFTWARE, `user '${name}' already exists`);
     const secret = await ctx.secret(password);
-    if (secret.length === 0) throw new CliError(ExitCode.DATA_ERROR, 'the password must not be empty (create the user, then use clear_password for a user without one)');
+    if (secret.length === 0)
+      throw new CliError(ExitCode.DATA_ERROR, 'the password must not be empty (create the user, then use clear_password for a user without one)');
     ctx.out.banner(`Adding user "${name}" ...`);
     await ctx.client.put(`/api/users/${seg(name)}`, { json: { password: secret, tags: '' } });
   },

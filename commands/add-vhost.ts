@@ -10,7 +10,11 @@ export default defineCommand({
   options: [
     { flags: '--description <text>', description: 'a description of the virtual host' },
     { flags: '--tags <tags>', description: 'comma-separated tags' },
-    { flags: '--default-queue-type <type>', description: 'queue type for queues declared without x-queue-type (classic, quorum, stream)', choices: ['classic', 'quorum', 'stream'] },
+    {
+      flags: '--default-queue-type <type>',
+      description: 'queue type for queues declared without x-queue-type (classic, quorum, stream)',
+      choices: ['classic', 'quorum', 'stream'],
+    },
   ],
   async run(ctx, [vhost], options) {
     const name = vhost as string;

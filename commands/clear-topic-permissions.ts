@@ -19,7 +19,9 @@ export default defineCommand({
     try {
       // The management API deletes a user's topic permissions in a vhost all at once, so clearing
       // one exchange's means deleting them all and putting the others back (works on RabbitMQ too).
-      const others = exchange ? ((await ctx.client.get(path)) as { exchange: string; write: string; read: string }[]).filter((p) => p.exchange !== exchange) : [];
+      const others = exchange
+        ? ((await ctx.client.get(path)) as { exchange: string; write: string; read: string }[]).filter((p) => p.exchange !== exchange)
+        : [];
       await ctx.client.delete(path);
       for (const p of others) await ctx.client.put(path, { json: { exchange: p.exchange, write: p.write, read: p.read } });
     } catch (e) {

@@ -6,7 +6,7 @@ export default defineCommand({
   name: 'close_all_user_connections',
   aliases: [],
   group: 'connections',
-  summary: "Close every connection of a user, giving an explanation",
+  summary: 'Close every connection of a user, giving an explanation',
   arguments: [
     { name: 'username', description: 'an existing user', required: true, complete: 'users' },
     { name: 'explanation', description: 'reason sent to the clients in connection.close', required: true },

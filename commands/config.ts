@@ -38,9 +38,9 @@ export default defineCommand({
       Object.assign(record, {
         target: 'remote node (management API and AMQP)',
         node: target.node?.name ?? '',
-        api_url: target.apiUrls.map(maskUrl).join(", "),
+        api_url: target.apiUrls.map(maskUrl).join(', '),
         api_url_from: target.apiUrlFrom,
-        url: target.amqpUrls.map(maskUrl).join(", "),
+        url: target.amqpUrls.map(maskUrl).join(', '),
         url_from: target.amqpUrlFrom,
         user: api.user,
         user_from: api.userFrom,

@@ -15,7 +15,14 @@ export default defineCommand({
   summary: 'Consume messages from a queue (or from an exchange through a temporary queue) and print them or run a command per message',
   description:
     'Prints each body (raw, or one JSON object per line with --formatter json) and acknowledges it once printed. With --exec CMD, runs `sh -c CMD` per message with the body on stdin and WARREN_ROUTING_KEY, WARREN_EXCHANGE, WARREN_REDELIVERED, WARREN_CORRELATION_ID in the environment; exit 0 acks, anything else nacks and requeues (as amqp-consume). Ctrl-C or SIGTERM cancels the consumer, lets a running command finish, and leaves every unfinished message to the broker. With --idle-timeout, exits 0 after that many seconds without a message (75 if --count was given and not reached).',
-  arguments: [{ name: 'queue', description: 'the queue to consume from (omit with --exchange: a temporary exclusive queue is bound instead)', required: false, complete: 'queues' }],
+  arguments: [
+    {
+      name: 'queue',
+      description: 'the queue to consume from (omit with --exchange: a temporary exclusive queue is bound instead)',
+      required: false,
+      complete: 'queues',
+    },
+  ],
   options: [
     { flags: '-e, --exchange <name>', description: 'bind a queue to this exchange (the given queue, else a temporary exclusive one)' },
     { flags: '-b, --bind <pattern>', description: 'binding key for --exchange (repeatable; default #)', repeatable: true },
@@ -24,7 +31,11 @@ export default defineCommand({
     { flags: '-A, --no-ack', description: 'consume without acknowledgements (the broker forgets each message once sent)' },
     { flags: '--idle-timeout <seconds>', description: 'stop after this many seconds without a message' },
     { flags: '-x, --exec <command>', description: 'run this shell command per message, body on stdin; ack on exit 0, else nack and requeue' },
-    { flags: '--max-redeliveries <n>', description: 'with --exec: after n failed runs of one message, reject it without requeue (a dead-letter exchange gets it); failures back off from 100 ms to 5 s' },
+    {
+      flags: '--max-redeliveries <n>',
+      description:
+        'with --exec: after n failed runs of one message, reject it without requeue (a dead-letter exchange gets it); failures back off from 100 ms to 5 s',
+    },
     ...OUTPUT_OPTIONS,
     ...CONNECTION_OPTIONS,
   ],
@@ -38,7 +49,8 @@ export default defineCommand({
     const noAck = options.ack === false;
     let prefetch = intOption(options, 'prefetch', '--prefetch', { min: 1, max: 65535 }) ?? (exec !== undefined ? 1 : 100);
     const idleMs = secondsOption(options, 'idleTimeout', '--idle-timeout');
-    if (queueArg === undefined && exchange === undefined) throw new CliError(ExitCode.USAGE, 'give a queue, or --exchange (with --bind) to consume through a temporary queue');
+    if (queueArg === undefined && exchange === undefined)
+      throw new CliError(ExitCode.USAGE, 'give a queue, or --exchange (with --bind) to consume through a temporary queue');
     if (binds.length && exchange === undefined) throw new CliError(ExitCode.USAGE, '--bind needs --exchange');
     const how = printOptions(ctx, options);
     // --no-ack with --count: acknowledge on receipt with a prefetch window instead, so nothing beyond
@@ -102,12 +114,16 @@ export default defineCommand({
                   if (maxRedeliveries !== undefined && n >= maxRedeliveries) {
                     failures.forget(msg);
                     ch.nack(msg, false, false);
-                    ctx.out.banner(`command exited with ${result.code}, ${n} failed runs: message rejected (dead-lettered if the queue has a dead-letter exchange)`);
+                    ctx.out.banner(
+                      `command exited with ${result.code}, ${n} failed runs: message rejected (dead-lettered if the queue has a dead-letter exchange)`,
+                    );
                   } else {
                     // back off before the message comes back, so a poison message does not spin
                     await new Promise((r) => setTimeout(r, failures.backoffMs(n)));
                     if (ch === channel) ch.nack(msg, false, true);
-                    ctx.out.banner(`command exited with ${result.code}: message requeued (failed run ${n}${maxRedeliveries !== undefined ? ` of at most ${maxRedeliveries}` : ''})`);
+                    ctx.out.banner(
+                      `command exited with ${result.code}: message requeued (failed run ${n}${maxRedeliveries !== undefined ? ` of at most ${maxRedeliveries}` : ''})`,
+                    );
                   }
                 }
               }
@@ -133,7 +149,9 @@ export default defineCommand({
           return;
         }
         reconnecting ??= (async () => {
-          ctx.out.banner(`lost the connection to ${conn.describe} (${err.message}); consuming through another node, unacknowledged messages will be redelivered`);
+          ctx.out.banner(
+            `lost the connection to ${conn.describe} (${err.message}); consuming through another node, unacknowledged messages will be redelivered`,
+          );
           channel = undefined;
           await conn.failover();
           await open();
@@ -156,9 +174,17 @@ export default defineCommand({
         consumerTag = undefined;
         ch.on('error', (e: unknown) => ch === channel && finish('error', amqpFailure(e)));
         // a channel closes before its connection reports why: give the connection's reason the first word
-        ch.on('close', () => setImmediate(() => ch === channel && model === conn.model && !reconnecting && finish('error', new CliError(ExitCode.UNAVAILABLE, 'the AMQP channel closed'))));
+        ch.on('close', () =>
+          setImmediate(
+            () => ch === channel && model === conn.model && !reconnecting && finish('error', new CliError(ExitCode.UNAVAILABLE, 'the AMQP channel closed')),
+          ),
+        );
         model.on('error', (e: unknown) => model === conn.model && lost(amqpFailure(e)));
-        model.on('close', (e?: unknown) => model === conn.model && lost(e ? amqpFailure(e) : new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
+        model.on(
+          'close',
+          (e?: unknown) =>
+            model === conn.model && lost(e ? amqpFailure(e) : new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)),
+        );
         try {
           if (!noAck || ackOnReceipt) await ch.prefetch(prefetch);
           if (exchange !== undefined) {
@@ -169,7 +195,9 @@ export default defineCommand({
           throw amqpFailure(e);
         }
         // the banner comes before the first message (a delivery may be printed before consume() resolves)
-        ctx.out.banner(`Consuming from queue '${queue}'${exchange !== undefined ? ` bound to exchange '${exchange}'` : ''} on ${conn.describe}; Ctrl-C to stop`);
+        ctx.out.banner(
+          `Consuming from queue '${queue}'${exchange !== undefined ? ` bound to exchange '${exchange}'` : ''} on ${conn.describe}; Ctrl-C to stop`,
+        );
         try {
           consumerTag = (
             await ch.consume(

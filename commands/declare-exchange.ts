@@ -17,7 +17,11 @@ export default defineCommand({
     { flags: '--auto-delete', description: 'delete the exchange when its last binding goes' },
     { flags: '--internal', description: 'only other exchanges may publish to it' },
     { flags: '--alternate-exchange <name>', description: 'where unroutable messages go (alternate-exchange argument)' },
-    { flags: '--arguments <json>', description: 'exchange arguments as a JSON object', complete: { keys: ARGUMENTS.flatMap((a) => (a.on === 'exchange' && a.arg !== null ? [a.arg] : [])) } },
+    {
+      flags: '--arguments <json>',
+      description: 'exchange arguments as a JSON object',
+      complete: { keys: ARGUMENTS.flatMap((a) => (a.on === 'exchange' && a.arg !== null ? [a.arg] : [])) },
+    },
     ...CONNECTION_OPTIONS,
   ],
   async run(ctx, [exchange], options) {
@@ -27,7 +31,12 @@ export default defineCommand({
     const type = str(options, 'type') ?? 'direct';
     ctx.out.banner(`Declaring ${type} exchange '${exchange as string}' in vhost '${ctx.vhost}' ...`);
     await withChannel(ctx, options, 'declare_exchange', (ch) =>
-      ch.assertExchange(exchange as string, type, { durable: options.durable === true, autoDelete: options.autoDelete === true, internal: options.internal === true, arguments: args }),
+      ch.assertExchange(exchange as string, type, {
+        durable: options.durable === true,
+        autoDelete: options.autoDelete === true,
+        internal: options.internal === true,
+        arguments: args,
+      }),
     );
   },
 });

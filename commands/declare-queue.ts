@@ -16,7 +16,11 @@ export default defineCommand({
     { flags: '-d, --durable', description: 'survive a broker restart' },
     { flags: '--auto-delete', description: 'delete the queue when its last consumer goes' },
     { flags: '--exclusive', description: 'exclusive to this connection (deleted when warrenctl exits)' },
-    { flags: '--type <type>', description: 'queue type (x-queue-type): classic, quorum (durable; on warren a durable classic queue) or stream (RabbitMQ only)', choices: ['classic', 'quorum', 'stream'] },
+    {
+      flags: '--type <type>',
+      description: 'queue type (x-queue-type): classic, quorum (durable; on warren a durable classic queue) or stream (RabbitMQ only)',
+      choices: ['classic', 'quorum', 'stream'],
+    },
     { flags: '--max-priority <1-255>', description: 'make it a priority queue (x-max-priority)' },
     {
       flags: '--arguments <json>',

@@ -32,6 +32,10 @@ export default defineCommand({
       }
       throw e;
     }
-    ctx.out.line(`Queue was successfully deleted with ${before.messages ?? 0} messages`, { result: 'ok', message: 'Queue was successfully deleted', messages: before.messages ?? 0 });
+    ctx.out.line(`Queue was successfully deleted with ${before.messages ?? 0} messages`, {
+      result: 'ok',
+      message: 'Queue was successfully deleted',
+      messages: before.messages ?? 0,
+    });
   },
 });

@@ -7,7 +7,8 @@ export default defineCommand({
   aliases: [],
   group: 'definitions',
   summary: 'Write users, vhosts, permissions, exchanges, queues, bindings and policies as RabbitMQ definitions JSON',
-  description: 'The file imports into RabbitMQ (rabbitmqctl import_definitions, or the management UI) and into warren. "-" or no argument writes to standard output.',
+  description:
+    'The file imports into RabbitMQ (rabbitmqctl import_definitions, or the management UI) and into warren. "-" or no argument writes to standard output.',
   arguments: [{ name: 'file', description: 'where to write, or - for standard output (default)', required: false, complete: 'files' }],
   options: [],
   async run(ctx, [file]) {

@@ -33,7 +33,8 @@ export default defineCommand({
     try {
       await ctx.client.post('/api/definitions', { rawBody: text });
     } catch (e) {
-      if (e instanceof ApiError && e.status === 400) throw new CliError(ExitCode.DATA_ERROR, `definitions refused (nothing was imported): ${e.reason || e.error}`);
+      if (e instanceof ApiError && e.status === 400)
+        throw new CliError(ExitCode.DATA_ERROR, `definitions refused (nothing was imported): ${e.reason || e.error}`);
       throw e;
     }
     // stderr, also with --quiet: the broker skipped these without a word (RabbitMQ answers 204 too)

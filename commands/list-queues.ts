@@ -16,7 +16,7 @@ export default listCommand({
   name: 'list_queues',
   summary: 'List queues in a virtual host (-p) with the chosen info items (default: name messages)',
   description:
-    'Message counts come from the management API; RabbitMQ refreshes them every few seconds, warren at once. On a cluster, node is the queue\'s node (the leader for quorum and stream queues), members and online list its replicas. --online, --offline and --local filter as rabbitmqctl does.',
+    "Message counts come from the management API; RabbitMQ refreshes them every few seconds, warren at once. On a cluster, node is the queue's node (the leader for quorum and stream queues), members and online list its replicas. --online, --offline and --local filter as rabbitmqctl does.",
   items: QUEUE_ITEMS,
   options: [
     { flags: '--online', description: 'only queues whose node (or a member) is running' },

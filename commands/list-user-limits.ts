@@ -14,7 +14,8 @@ export default listCommand({
     { flags: '--global', description: 'every user (the default)' },
   ],
   path: (_ctx, _leading, options) => (typeof options['user'] === 'string' ? `/api/user-limits/${seg(options['user'])}` : '/api/user-limits'),
-  banner: (_ctx, _leading, options) => (typeof options['user'] === 'string' ? `Listing limits for user "${options['user']}" ...` : 'Listing limits for all users ...'),
+  banner: (_ctx, _leading, options) =>
+    typeof options['user'] === 'string' ? `Listing limits for user "${options['user']}" ...` : 'Listing limits for all users ...',
   notFound: (_ctx, _leading, options) => new CliError(ExitCode.NO_USER, `user '${String(options['user'])}' does not exist`),
   vhostScoped: false,
   filter: (_ctx, rows) => rows.filter((r) => user(r) !== undefined),

@@ -57,7 +57,11 @@ export default defineCommand({
 
     const conn = await openConnection(ctx, options, 'publish');
     const total = lines ? undefined : (count ?? 1);
-    const progress = new Progress(ctx.io.stderr, total, ctx.io.stderr.isTTY === true && !ctx.globals.quiet && !ctx.globals.silent && (lines || (count ?? 1) > 1));
+    const progress = new Progress(
+      ctx.io.stderr,
+      total,
+      ctx.io.stderr.isTTY === true && !ctx.globals.quiet && !ctx.globals.silent && (lines || (count ?? 1) > 1),
+    );
     const started = Date.now();
     let publisher: Publisher | undefined;
     let blockTimer: NodeJS.Timeout | undefined;
@@ -78,7 +82,10 @@ export default defineCommand({
                 ctx.out.banner(`publishing through ${conn.describe} now`);
                 return conn.model.createConfirmChannel().catch((e: unknown) => Promise.reject(amqpFailure(e)));
               },
-              onFailover: (unconfirmed: number) => ctx.out.banner(`lost the connection to ${conn.describe}; re-sending ${unconfirmed} unconfirmed message${unconfirmed === 1 ? '' : 's'} through another node`),
+              onFailover: (unconfirmed: number) =>
+                ctx.out.banner(
+                  `lost the connection to ${conn.describe}; re-sending ${unconfirmed} unconfirmed message${unconfirmed === 1 ? '' : 's'} through another node`,
+                ),
             }
           : {};
       const pub = (publisher = new Publisher(ch, undefined, failover));
@@ -135,15 +142,21 @@ export default defineCommand({
     const secs = (Date.now() - started) / 1000;
     const n = publisher?.published ?? 0;
     if (lines || (count ?? 1) > 1) {
-      ctx.out.banner(`Published ${n} message${n === 1 ? '' : 's'} to exchange '${exchange}' with routing key '${routingKey}' in ${secs.toFixed(2)} s (${Math.round(n / Math.max(secs, 0.001))} msg/s)`);
+      ctx.out.banner(
+        `Published ${n} message${n === 1 ? '' : 's'} to exchange '${exchange}' with routing key '${routingKey}' in ${secs.toFixed(2)} s (${Math.round(n / Math.max(secs, 0.001))} msg/s)`,
+      );
     }
     if (publisher && publisher.returned > 0 && !mandatory) {
       // stderr, also with --quiet: without --mandatory the message is dropped, so say so (exit 0 as the broker did)
-      ctx.io.stderr.write(`warning: ${publisher.unroutableText()}; ${publisher.returned === 1 ? "it was" : "they were"} dropped (--mandatory makes this exit 65)\n`);
+      ctx.io.stderr.write(
+        `warning: ${publisher.unroutableText()}; ${publisher.returned === 1 ? 'it was' : 'they were'} dropped (--mandatory makes this exit 65)\n`,
+      );
     }
     if (publisher && publisher.failovers > 0) {
       // stderr, also with --quiet: a script must learn that duplicates are possible
-      ctx.io.stderr.write(`warning: ${publisher.failovers} failover${publisher.failovers === 1 ? '' : 's'} to another node; ${publisher.resent} message${publisher.resent === 1 ? ' was' : 's were'} re-sent (unconfirmed when the node stopped: the queue may hold duplicates of them)\n`);
+      ctx.io.stderr.write(
+        `warning: ${publisher.failovers} failover${publisher.failovers === 1 ? '' : 's'} to another node; ${publisher.resent} message${publisher.resent === 1 ? ' was' : 's were'} re-sent (unconfirmed when the node stopped: the queue may hold duplicates of them)\n`,
+      );
     }
   },
 });
@@ -154,7 +167,10 @@ function interrupted(e: unknown, publisher: Publisher | undefined): unknown {
   const err = amqpFailure(e);
   if (err.exitCode === ExitCode.DATA_ERROR && publisher.returned > 0) return err;
   const { acked, published } = publisher;
-  return new CliError(err.exitCode, `${err.message}; ${acked} of ${published} message${published === 1 ? ' was' : 's were'} confirmed before that (publish the rest from message ${acked + 1} on)`);
+  return new CliError(
+    err.exitCode,
+    `${err.message}; ${acked} of ${published} message${published === 1 ? ' was' : 's were'} confirmed before that (publish the rest from message ${acked + 1} on)`,
+  );
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

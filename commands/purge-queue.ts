@@ -13,6 +13,8 @@ export default defineCommand({
   async run(ctx, [queue]) {
     const name = queue as string;
     ctx.out.banner(`Purging queue '${name}' in vhost '${ctx.vhost}' ...`);
-    await ctx.client.delete(`/api/queues/${seg(ctx.vhost)}/${seg(name)}/contents`).catch((e: unknown) => whenStatus(e, [404], () => noSuchQueue(name, ctx.vhost)));
+    await ctx.client
+      .delete(`/api/queues/${seg(ctx.vhost)}/${seg(name)}/contents`)
+      .catch((e: unknown) => whenStatus(e, [404], () => noSuchQueue(name, ctx.vhost)));
   },
 });

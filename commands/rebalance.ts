@@ -5,7 +5,8 @@ export default defineCommand({
   aliases: [],
   group: 'queues',
   summary: 'Spread quorum queue leaders evenly over the running cluster nodes (as rabbitmq-queues rebalance)',
-  description: 'On RabbitMQ: POST /api/rebalance/queues, which starts the rebalance on the cluster and returns at once; list_queues name leader shows the result. A warren node is a single node: nothing moves.',
+  description:
+    'On RabbitMQ: POST /api/rebalance/queues, which starts the rebalance on the cluster and returns at once; list_queues name leader shows the result. A warren node is a single node: nothing moves.',
   arguments: [],
   options: [],
   async run(ctx) {

@@ -31,14 +31,19 @@ const VHOST_SECTIONS: Section[] = [
 /** A capture of what a command writes: its stdout; its banner comes back through ctx.out.lastBanner. */
 function capture(parent: Io): { io: Io; text(): string } {
   let out = '';
-  const io: Io = { stdout: { write: (s: string) => ((out += s), true), isTTY: parent.stdout.isTTY === true }, stderr: { write: () => true }, stdin: parent.stdin, env: parent.env };
+  const io: Io = {
+    stdout: { write: (s: string) => ((out += s), true), isTTY: parent.stdout.isTTY === true },
+    stderr: { write: () => true },
+    stdin: parent.stdin,
+    env: parent.env,
+  };
   return { io, text: () => out };
 }
 
 /** Runs one section's command as its own run() would, returning its banner and output. */
 async function runSection(ctx: Context, commands: CommandCatalog, section: Section, vhost?: string): Promise<{ banner: string; text: string }> {
   const def = (await section.load()).default;
-  const words = section.allItems ? [...(((def.arguments.find((a) => a.variadic)?.complete as { words?: readonly string[] } | undefined)?.words ?? []))] : [];
+  const words = section.allItems ? [...((def.arguments.find((a) => a.variadic)?.complete as { words?: readonly string[] } | undefined)?.words ?? [])] : [];
   const sink = capture(ctx.io);
   const sub = ctx.derive(sink.io, def.name, { quiet: true, ...(vhost !== undefined ? { vhost } : {}) });
   await def.run(sub, words, {}, commands);
@@ -65,7 +70,8 @@ export default defineCommand({
   name: 'report',
   aliases: [],
   group: 'node',
-  summary: 'Print everything about the node for a support request: status, cluster, environment, connections, channels, and per vhost its queues, exchanges, bindings, consumers, permissions, policies and parameters',
+  summary:
+    'Print everything about the node for a support request: status, cluster, environment, connections, channels, and per vhost its queues, exchanges, bindings, consumers, permissions, policies and parameters',
   description:
     "The sections of rabbitmqctl report, each as its own command prints it (status, cluster_status, environment, list_connections and list_channels with every info item, then for each virtual host list_queues, list_exchanges, list_bindings, list_consumers, list_permissions, list_policies and its runtime parameters -- on warren, its limits), headed by that command's banner. --formatter json prints one object: {status, cluster_status, environment, connections, channels, vhosts: {name: {queues, exchanges, bindings, consumers, permissions, policies, parameters}}}.",
   arguments: [],
@@ -95,7 +101,10 @@ export default defineCommand({
       } else {
         const sink = capture(ctx.io);
         const sub = ctx.derive(sink.io, 'report', {});
-        await sub.out.list(['component', 'name', 'value'], params.map((p) => ({ ...p })));
+        await sub.out.list(
+          ['component', 'name', 'value'],
+          params.map((p) => ({ ...p })),
+        );
         print(`Listing runtime parameters for vhost "${vhost}" ...`, sink.text());
       }
       perVhost[vhost] = entry;

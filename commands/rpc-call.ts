@@ -19,7 +19,7 @@ export default defineCommand({
   description:
     'Uses direct reply-to (amq.rabbitmq.reply-to), else an exclusive reply queue. The request is published mandatory: with no queue to take it, exits 65 at once. With --lines, every input line is a separate request, all sent at once; the replies are printed in request order. A reply carrying the header x-exit-status (set by rpc-serve when its command failed) is printed and exits 70. Waits 30 s unless -t gives another limit.',
   arguments: [
-    { name: 'queue', description: 'routing key of the request: the server\'s queue with the default exchange', required: true, complete: 'queues' },
+    { name: 'queue', description: "routing key of the request: the server's queue with the default exchange", required: true, complete: 'queues' },
     { name: 'body', description: 'the request body (default: --file, else standard input)', required: false },
   ],
   options: [
@@ -48,7 +48,10 @@ export default defineCommand({
     if (options.lines === true) {
       if (body !== undefined) throw new CliError(ExitCode.USAGE, '--lines reads standard input or --file; it takes no body argument');
       const text = input.toString('utf8');
-      requests = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').filter((_line, _i, all) => all.length > 1 || all[0] !== '').map((l) => Buffer.from(l, 'utf8'));
+      requests = (text.endsWith('\n') ? text.slice(0, -1) : text)
+        .split('\n')
+        .filter((_line, _i, all) => all.length > 1 || all[0] !== '')
+        .map((l) => Buffer.from(l, 'utf8'));
       if (!requests.length) return;
     }
 
@@ -59,7 +62,16 @@ export default defineCommand({
     let failed: CliError | undefined;
     let done: (err?: unknown) => void = () => {};
     const finished = new Promise<void>((resolve, reject) => (done = (err) => (err ? reject(err) : resolve())));
-    const timer = setTimeout(() => done(new CliError(ExitCode.TEMP_FAIL, `no reply from '${routingKey}' within ${timeoutMs / 1000} s (${replies.size + printed} of ${requests.length} answered)`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done(
+          new CliError(
+            ExitCode.TEMP_FAIL,
+            `no reply from '${routingKey}' within ${timeoutMs / 1000} s (${replies.size + printed} of ${requests.length} answered)`,
+          ),
+        ),
+      timeoutMs,
+    );
     try {
       const onReply = (msg: ConsumeMessage | null): void => {
         if (msg === null) return done(new CliError(ExitCode.UNAVAILABLE, 'the broker cancelled the reply consumer'));
@@ -91,7 +103,12 @@ export default defineCommand({
       channel.on('error', (e: unknown) => done(amqpFailure(e)));
       channel.on('return', (m: ConsumeMessage) => {
         const f = m.fields as unknown as { exchange: string; routingKey: string; replyText: string };
-        done(new CliError(ExitCode.DATA_ERROR, `the request was unroutable: no queue is bound to exchange '${f.exchange}' with routing key '${f.routingKey}' (${f.replyText}); is rpc-serve running?`));
+        done(
+          new CliError(
+            ExitCode.DATA_ERROR,
+            `the request was unroutable: no queue is bound to exchange '${f.exchange}' with routing key '${f.routingKey}' (${f.replyText}); is rpc-serve running?`,
+          ),
+        );
       });
       requests.forEach((content, i) => {
         const options: Options.Publish = { ...props, replyTo, correlationId: ids[i] as string, mandatory: true };

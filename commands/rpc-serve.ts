@@ -13,7 +13,7 @@ export default defineCommand({
   group: 'messaging',
   summary: 'Answer requests on a queue with the stdout of a command (prefetch 1): the server side of rpc-call',
   description:
-    'Declares the queue if it does not exist (not durable), consumes it with prefetch 1 and, per request, runs `sh -c CMD` with the body on stdin (and WARREN_CORRELATION_ID etc. in the environment). Its stdout goes to the request\'s reply_to with the same correlation_id, then the request is acknowledged. When the command fails, the reply carries the header x-exit-status (rpc-call then exits 70). Start several for parallelism. Ctrl-C or SIGTERM stops after the request in hand.',
+    "Declares the queue if it does not exist (not durable), consumes it with prefetch 1 and, per request, runs `sh -c CMD` with the body on stdin (and WARREN_CORRELATION_ID etc. in the environment). Its stdout goes to the request's reply_to with the same correlation_id, then the request is acknowledged. When the command fails, the reply carries the header x-exit-status (rpc-call then exits 70). Start several for parallelism. Ctrl-C or SIGTERM stops after the request in hand.",
   arguments: [{ name: 'queue', description: 'the request queue', required: true, complete: 'queues' }],
   options: [
     { flags: '-x, --exec <command>', description: 'the command that answers each request (required)' },
@@ -60,7 +60,9 @@ export default defineCommand({
           if (replyTo) {
             const headers = result.code === 0 ? undefined : { 'x-exit-status': result.code };
             await new Promise<void>((resolve, reject) =>
-              ch.publish('', replyTo, result.stdout, { correlationId: msg.properties.correlationId, ...(headers ? { headers } : {}) }, (err: unknown) => (err ? reject(err) : resolve())),
+              ch.publish('', replyTo, result.stdout, { correlationId: msg.properties.correlationId, ...(headers ? { headers } : {}) }, (err: unknown) =>
+                err ? reject(err) : resolve(),
+              ),
             );
           } else ctx.out.banner('request without reply_to: answered nobody');
           ch.ack(msg);

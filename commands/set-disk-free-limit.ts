@@ -20,10 +20,12 @@ export default defineCommand({
     const word = first as string;
     let bytes: number;
     if (word === 'mem_relative') {
-      if (fraction === undefined || !/^\s*\d*\.?\d+\s*$/.test(fraction)) throw new CliError(ExitCode.USAGE, 'mem_relative needs a number, e.g. set_disk_free_limit mem_relative 1.0');
+      if (fraction === undefined || !/^\s*\d*\.?\d+\s*$/.test(fraction))
+        throw new CliError(ExitCode.USAGE, 'mem_relative needs a number, e.g. set_disk_free_limit mem_relative 1.0');
       bytes = Math.floor(Number(fraction) * totalmem());
     } else {
-      if (fraction !== undefined) throw new CliError(ExitCode.USAGE, `unexpected argument '${fraction}' (usage: set_disk_free_limit <amount> | mem_relative <fraction>)`);
+      if (fraction !== undefined)
+        throw new CliError(ExitCode.USAGE, `unexpected argument '${fraction}' (usage: set_disk_free_limit <amount> | mem_relative <fraction>)`);
       bytes = requireAmount(word, 'disk free limit');
     }
     ctx.out.banner(`Setting disk free limit on the node to ${formatBytes(bytes)} (${bytes} bytes) ...`);

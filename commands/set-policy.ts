@@ -36,9 +36,12 @@ export default defineCommand({
     // the pattern is PCRE: the server (warren or RabbitMQ) judges it, warrenctl does not second-guess it
     const priorityText = typeof options.priority === 'string' ? options.priority : '0';
     const priority = Number(priorityText);
-    if (!/^-?\d+$/.test(priorityText) || !Number.isSafeInteger(priority)) throw new CliError(ExitCode.USAGE, `invalid --priority '${priorityText}': expected an integer`);
+    if (!/^-?\d+$/.test(priorityText) || !Number.isSafeInteger(priority))
+      throw new CliError(ExitCode.USAGE, `invalid --priority '${priorityText}': expected an integer`);
     const applyTo = typeof options.applyTo === 'string' ? options.applyTo : 'all';
-    ctx.out.banner(`Setting policy "${policy}" for pattern "${pattern as string}" to "${definitionText as string}" with priority "${priority}" for vhost "${ctx.vhost}" ...`);
+    ctx.out.banner(
+      `Setting policy "${policy}" for pattern "${pattern as string}" to "${definitionText as string}" with priority "${priority}" for vhost "${ctx.vhost}" ...`,
+    );
     try {
       await ctx.client.put(`/api/policies/${seg(ctx.vhost)}/${seg(policy)}`, { json: { pattern, definition, priority, 'apply-to': applyTo } });
     } catch (e) {

@@ -10,7 +10,13 @@ export default defineCommand({
   description: 'Common tags: administrator, monitoring, policymaker, management. The password is kept.',
   arguments: [
     { name: 'username', description: 'an existing user', required: true, complete: 'users' },
-    { name: 'tag', description: 'tags to set', required: false, variadic: true, complete: { words: ['administrator', 'monitoring', 'policymaker', 'management', 'impersonator'] } },
+    {
+      name: 'tag',
+      description: 'tags to set',
+      required: false,
+      variadic: true,
+      complete: { words: ['administrator', 'monitoring', 'policymaker', 'management', 'impersonator'] },
+    },
   ],
   options: [],
   async run(ctx, [username, ...tags]) {

@@ -14,7 +14,10 @@ export default defineCommand({
   options: [],
   async run(ctx, [vhost, ...tags]) {
     const name = vhost as string;
-    const list = tags.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+    const list = tags
+      .flatMap((t) => t.split(','))
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
     ctx.out.banner(`Setting tags for virtual host "${name}" to [${list.join(', ')}] ...`);
     await updateVhost(ctx, name, { tags: list });
   },

@@ -8,7 +8,8 @@ export default defineCommand({
   aliases: [],
   group: 'messaging',
   summary: 'Remove a binding between a queue and an exchange (queue.unbind)',
-  description: 'Give the same routing key and arguments as when binding. A missing queue or exchange exits 65; a missing binding is not an error (as RabbitMQ).',
+  description:
+    'Give the same routing key and arguments as when binding. A missing queue or exchange exits 65; a missing binding is not an error (as RabbitMQ).',
   arguments: [
     { name: 'queue', description: 'the queue', required: true, complete: 'queues' },
     { name: 'exchange', description: 'the exchange', required: true, complete: 'exchanges' },

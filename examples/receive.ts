@@ -8,8 +8,12 @@ const channel = await connection.createChannel();
 const queue = 'hello';
 await channel.assertQueue(queue, { durable: false });
 console.log(' [*] Waiting for messages. To exit press CTRL+C');
-await channel.consume(queue, (msg) => {
-  if (msg) console.log(` [x] Received '${msg.content.toString()}'`);
-}, { noAck: true });
+await channel.consume(
+  queue,
+  (msg) => {
+    if (msg) console.log(` [x] Received '${msg.content.toString()}'`);
+  },
+  { noAck: true },
+);
 process.once('SIGINT', () => void connection.close().then(() => process.exit(0)));
 process.once('SIGTERM', () => void connection.close().then(() => process.exit(0)));

@@ -10,8 +10,12 @@ await channel.assertExchange(exchange, 'fanout', { durable: false });
 const { queue } = await channel.assertQueue('', { exclusive: true });
 await channel.bindQueue(queue, exchange, '');
 console.log(' [*] Waiting for logs. To exit press CTRL+C');
-await channel.consume(queue, (msg) => {
-  if (msg) console.log(` [x] '${msg.content.toString()}'`);
-}, { noAck: true });
+await channel.consume(
+  queue,
+  (msg) => {
+    if (msg) console.log(` [x] '${msg.content.toString()}'`);
+  },
+  { noAck: true },
+);
 process.once('SIGINT', () => void connection.close().then(() => process.exit(0)));
 process.once('SIGTERM', () => void connection.close().then(() => process.exit(0)));

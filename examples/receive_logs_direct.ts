@@ -15,8 +15,12 @@ await channel.assertExchange(exchange, 'direct', { durable: false });
 const { queue } = await channel.assertQueue('', { exclusive: true });
 for (const severity of severities) await channel.bindQueue(queue, exchange, severity);
 console.log(' [*] Waiting for logs. To exit press CTRL+C');
-await channel.consume(queue, (msg) => {
-  if (msg) console.log(` [x] ${msg.fields.routingKey}: '${msg.content.toString()}'`);
-}, { noAck: true });
+await channel.consume(
+  queue,
+  (msg) => {
+    if (msg) console.log(` [x] ${msg.fields.routingKey}: '${msg.content.toString()}'`);
+  },
+  { noAck: true },
+);
 process.once('SIGINT', () => void connection.close().then(() => process.exit(0)));
 process.once('SIGTERM', () => void connection.close().then(() => process.exit(0)));

@@ -15,8 +15,12 @@ await channel.assertExchange(exchange, 'topic', { durable: false });
 const { queue } = await channel.assertQueue('', { exclusive: true });
 for (const pattern of patterns) await channel.bindQueue(queue, exchange, pattern);
 console.log(' [*] Waiting for logs. To exit press CTRL+C');
-await channel.consume(queue, (msg) => {
-  if (msg) console.log(` [x] ${msg.fields.routingKey}: '${msg.content.toString()}'`);
-}, { noAck: true });
+await channel.consume(
+  queue,
+  (msg) => {
+    if (msg) console.log(` [x] ${msg.fields.routingKey}: '${msg.content.toString()}'`);
+  },
+  { noAck: true },
+);
 process.once('SIGINT', () => void connection.close().then(() => process.exit(0)));
 process.once('SIGTERM', () => void connection.close().then(() => process.exit(0)));

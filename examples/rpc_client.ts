@@ -10,9 +10,13 @@ const connection = await amqp.connect(AMQP_URL);
 const channel = await connection.createChannel();
 const correlationId = randomUUID();
 const reply = new Promise<string>((resolve) => {
-  void channel.consume('amq.rabbitmq.reply-to', (msg) => {
-    if (msg && msg.properties.correlationId === correlationId) resolve(msg.content.toString());
-  }, { noAck: true });
+  void channel.consume(
+    'amq.rabbitmq.reply-to',
+    (msg) => {
+      if (msg && msg.properties.correlationId === correlationId) resolve(msg.content.toString());
+    },
+    { noAck: true },
+  );
 });
 console.log(` [x] Requesting fib(${n})`);
 channel.sendToQueue('rpc_queue', Buffer.from(String(n)), { correlationId, replyTo: 'amq.rabbitmq.reply-to' });

@@ -11,17 +11,7 @@ export class Decimal {
   ) {}
 }
 
-export type FieldValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Buffer
-  | Timestamp
-  | Decimal
-  | FieldValue[]
-  | FieldTable;
+export type FieldValue = null | boolean | number | bigint | string | Buffer | Timestamp | Decimal | FieldValue[] | FieldTable;
 
 export interface FieldTable {
   [key: string]: FieldValue;

@@ -19,7 +19,18 @@ export const MANAGEMENT_TAGS = ['administrator', 'monitoring', 'policymaker', 'm
 const notAuthorised = (reason = 'Not_Authorized'): HttpError => new HttpError(401, 'not_authorised', reason);
 
 /** Endpoint families only administrators may use (reading or writing). */
-const ADMIN_ONLY = new Set(['users', 'permissions', 'topic-permissions', 'definitions', 'vhost-limits', 'user-limits', 'parameters', 'global-parameters', 'operator-policies', 'feature-flags']);
+const ADMIN_ONLY = new Set([
+  'users',
+  'permissions',
+  'topic-permissions',
+  'definitions',
+  'vhost-limits',
+  'user-limits',
+  'parameters',
+  'global-parameters',
+  'operator-policies',
+  'feature-flags',
+]);
 /** Endpoint families of a vhost's resources. */
 const RESOURCES = new Set(['queues', 'exchanges', 'bindings']);
 /** Node views for monitoring users and administrators. */
@@ -102,7 +113,8 @@ export function inScope(req: ApiRequest, item: Record<string, unknown>): boolean
   if (!scope) return true;
   const first = req.segments[0];
   if (scope.vhosts) {
-    const v = first === 'vhosts' && req.segments.length === 1 ? item['name'] : (item['vhost'] ?? (item['queue'] as Record<string, unknown> | undefined)?.['vhost']);
+    const v =
+      first === 'vhosts' && req.segments.length === 1 ? item['name'] : (item['vhost'] ?? (item['queue'] as Record<string, unknown> | undefined)?.['vhost']);
     if (typeof v === 'string' && !scope.vhosts.has(v)) return false;
   }
   const kind = first === 'vhosts' ? req.segments[2] : first;
@@ -124,7 +136,12 @@ export type Refusal = 'api' | 'get' | 'publish';
  * Runs `check` (broker.checkAccess / checkTopicAccess calls for the request's user) when the request
  * came through the TCP listener; turns an access refusal into RabbitMQ's API answer.
  */
-export function checkResourceAccess(ctx: ApiContext, req: ApiRequest, check: (broker: Broker, vhost: string, user: string) => void, refusal: Refusal = 'api'): void {
+export function checkResourceAccess(
+  ctx: ApiContext,
+  req: ApiRequest,
+  check: (broker: Broker, vhost: string, user: string) => void,
+  refusal: Refusal = 'api',
+): void {
   if (!req.checkResources || !req.user) return;
   try {
     check(ctx.server.broker, req.params['vhost'] ?? '', req.user.name);

@@ -39,7 +39,16 @@ function connectionJson(ctx: ApiContext, req: ApiRequest, c: ConnectionView): Js
 }
 
 export const connectionRoutes: Route[] = [
-  { method: 'GET', path: 'connections', handler: (ctx, req) => listReply(req, connections(ctx).map((c) => connectionJson(ctx, req, c)), ['name']) },
+  {
+    method: 'GET',
+    path: 'connections',
+    handler: (ctx, req) =>
+      listReply(
+        req,
+        connections(ctx).map((c) => connectionJson(ctx, req, c)),
+        ['name'],
+      ),
+  },
   { method: 'GET', path: 'connections/:name', handler: (ctx, req) => objectReply(req, connectionJson(ctx, req, connectionOr404(ctx, req))) },
   {
     method: 'DELETE',
@@ -57,7 +66,12 @@ export const connectionRoutes: Route[] = [
   {
     method: 'GET',
     path: 'vhosts/:vhost/connections',
-    handler: (ctx, req) => listReply(req, connections(ctx, vhostOr404(ctx, req.params['vhost']).name).map((c) => connectionJson(ctx, req, c)), ['name']),
+    handler: (ctx, req) =>
+      listReply(
+        req,
+        connections(ctx, vhostOr404(ctx, req.params['vhost']).name).map((c) => connectionJson(ctx, req, c)),
+        ['name'],
+      ),
   },
   { method: 'GET', path: 'channels', handler: (ctx, req) => listReply(req, channelsOf(ctx, req, connections(ctx)), ['name']) },
   {
@@ -66,7 +80,8 @@ export const connectionRoutes: Route[] = [
     handler: (ctx, req) => {
       const name = req.params['name']!;
       for (const c of ctx.server.connections) {
-        for (const ch of c.channels.values()) if (channelName(c, ch) === name) return objectReply(req, { ...formatChannel(c, ch), ...channelRates(ctx, req, ch) });
+        for (const ch of c.channels.values())
+          if (channelName(c, ch) === name) return objectReply(req, { ...formatChannel(c, ch), ...channelRates(ctx, req, ch) });
       }
       throw notFound();
     },
@@ -82,7 +97,10 @@ export const connectionRoutes: Route[] = [
     path: 'consumers/:vhost',
     handler: (ctx, req) => {
       const vhost = vhostOr404(ctx, req.params['vhost']).name;
-      return listReply(req, consumersOf(connections(ctx)).filter((c) => (c['queue'] as Json)['vhost'] === vhost));
+      return listReply(
+        req,
+        consumersOf(connections(ctx)).filter((c) => (c['queue'] as Json)['vhost'] === vhost),
+      );
     },
   },
 ];

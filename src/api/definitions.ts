@@ -38,10 +38,23 @@ function vhostItems(v: Vhost, withVhost: boolean): { queues: Json[]; exchanges: 
   return {
     queues: e.queues.map((q) => tag({ name: q.name, durable: true, auto_delete: q.options.autoDelete, arguments: tableToJson(q.options.arguments) })),
     exchanges: e.exchanges.map((x) =>
-      tag({ name: x.name, type: x.type, durable: true, auto_delete: x.options.autoDelete, internal: x.options.internal, arguments: tableToJson(x.options.arguments) }),
+      tag({
+        name: x.name,
+        type: x.type,
+        durable: true,
+        auto_delete: x.options.autoDelete,
+        internal: x.options.internal,
+        arguments: tableToJson(x.options.arguments),
+      }),
     ),
     bindings: e.bindings.map((b) =>
-      tag({ source: b.source, destination: b.destination.name, destination_type: b.destination.kind, routing_key: b.routingKey, arguments: tableToJson(b.arguments) }),
+      tag({
+        source: b.source,
+        destination: b.destination.name,
+        destination_type: b.destination.kind,
+        routing_key: b.routingKey,
+        arguments: tableToJson(b.arguments),
+      }),
     ),
   };
 }
@@ -61,13 +74,22 @@ export function exportAll(ctx: ApiContext): Json {
     rabbitmq_version: ctx.version,
     product_name: 'Warren',
     product_version: ctx.version,
-    users: [...broker.users.values()].map((u) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: [...u.tags], limits: broker.limits.users.get(u.name) ?? {} })),
+    users: [...broker.users.values()].map((u) => ({
+      name: u.name,
+      password_hash: u.passwordHash,
+      hashing_algorithm: HASHING_ALGORITHM,
+      tags: [...u.tags],
+      limits: broker.limits.users.get(u.name) ?? {},
+    })),
     vhosts: [...broker.vhosts.values()].map((v) => {
       const out: Json = { name: v.name };
-      if (v.description !== '' || v.tags.length > 0) Object.assign(out, { description: v.description, tags: [...v.tags], metadata: { description: v.description, tags: [...v.tags] } });
+      if (v.description !== '' || v.tags.length > 0)
+        Object.assign(out, { description: v.description, tags: [...v.tags], metadata: { description: v.description, tags: [...v.tags] } });
       return out;
     }),
-    permissions: [...broker.permissions.values()].flatMap((m) => [...m.values()].map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read }))),
+    permissions: [...broker.permissions.values()].flatMap((m) =>
+      [...m.values()].map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read })),
+    ),
     topic_permissions: broker.topicPermissions.all().map(formatTopicPermission),
     // RabbitMQ keeps vhost limits as runtime parameters of the vhost-limits component
     parameters: [...broker.limits.vhosts.entries()].map(([vhost, value]) => ({ value, vhost, component: 'vhost-limits', name: 'limits' })),
@@ -128,7 +150,15 @@ function importVhostItems(ctx: ApiContext, defs: Json, target: string | null, ac
   for (const q of list(defs, 'queues')) {
     const name = text(q, 'name', 'queue');
     vhostOf(q, `queue '${name}'`).declareQueue(
-      { name, passive: false, durable: flag(q['durable'], true), autoDelete: flag(q['auto_delete'], false), exclusiveOwner: null, arguments: jsonToTable(q['arguments']), allowReservedName: true },
+      {
+        name,
+        passive: false,
+        durable: flag(q['durable'], true),
+        autoDelete: flag(q['auto_delete'], false),
+        exclusiveOwner: null,
+        arguments: jsonToTable(q['arguments']),
+        allowReservedName: true,
+      },
       '',
     );
   }
@@ -142,7 +172,12 @@ function importVhostItems(ctx: ApiContext, defs: Json, target: string | null, ac
     const sourceExchange = v.exchanges.get(source);
     const destination = toExchange ? v.exchanges.get(destName) : v.queues.get(destName);
     if (!sourceExchange || !destination) continue;
-    v.bind(toExchange ? v.exchange(destName) : v.queue(destName, null), sourceExchange, typeof b['routing_key'] === 'string' ? b['routing_key'] : '', jsonToTable(b['arguments']));
+    v.bind(
+      toExchange ? v.exchange(destName) : v.queue(destName, null),
+      sourceExchange,
+      typeof b['routing_key'] === 'string' ? b['routing_key'] : '',
+      jsonToTable(b['arguments']),
+    );
   }
 }
 
@@ -160,7 +195,8 @@ function scratchCopy(real: Broker): Broker {
       if (x.name === '' || copy.exchanges.has(x.name)) continue;
       copy.declareExchange({ name: x.name, type: x.type, passive: false, ...x.options });
     }
-    for (const q of v.queues.values()) copy.declareQueue({ name: q.name, passive: false, allowReservedName: true, ...q.options }, q.options.exclusiveOwner ?? '');
+    for (const q of v.queues.values())
+      copy.declareQueue({ name: q.name, passive: false, allowReservedName: true, ...q.options }, q.options.exclusiveOwner ?? '');
   }
   for (const byUser of real.permissions.values()) for (const p of byUser.values()) b.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
   for (const p of real.topicPermissions.all()) b.setTopicPermission({ ...p });

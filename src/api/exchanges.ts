@@ -36,16 +36,16 @@ function publish(ctx: ApiContext, req: ApiRequest): { routed: boolean } {
   if (body['payload'] === undefined) throw badRequest('payload is required');
   const routingKey = str(body, 'routing_key', '');
   // As basic.publish: write on the exchange, then its topic permissions.
-  checkResourceAccess(ctx, req, (b, v, u) => {
-    b.checkAccess(v, u, 'write', 'exchange', exchange.name);
-    b.checkTopicAccess(v, u, exchange, 'write', routingKey);
-  }, 'publish');
-  const message = buildMessage(
-    exchange.name,
-    routingKey,
-    jsonToProperties(obj(body, 'properties')),
-    decodePayload(body['payload'], body['payload_encoding']),
+  checkResourceAccess(
+    ctx,
+    req,
+    (b, v, u) => {
+      b.checkAccess(v, u, 'write', 'exchange', exchange.name);
+      b.checkTopicAccess(v, u, exchange, 'write', routingKey);
+    },
+    'publish',
   );
+  const message = buildMessage(exchange.name, routingKey, jsonToProperties(obj(body, 'properties')), decodePayload(body['payload'], body['payload_encoding']));
   if (exchange.options.internal) throw badRequest(`cannot publish to internal exchange '${exchange.name}' in vhost '${vhost.name}'`);
   if (vhost.tracing) tracePublish(vhost, message, managementOrigin(req.user?.name ?? DEFAULT_USER));
   return { routed: vhost.publish(exchange, message).routed > 0 };
@@ -109,7 +109,10 @@ function bindingRoutes(kind: 'q' | 'e'): Route[] {
       path: base,
       handler: (ctx, req) => {
         const p = bindingPath(ctx, req, kind);
-        return listReply(req, bindingsBetween(p).map((b) => formatBinding(p.vhost.name, b)));
+        return listReply(
+          req,
+          bindingsBetween(p).map((b) => formatBinding(p.vhost.name, b)),
+        );
       },
     },
     {
@@ -158,13 +161,22 @@ export const exchangeRoutes: Route[] = [
     path: 'exchanges',
     handler: (ctx, req) => {
       const all = [...brokerOf(ctx).vhosts.values()].flatMap((v) => [...v.exchanges.values()]);
-      return listReply(req, all.map((e) => exchangeJson(ctx, req, e)), ['vhost', 'name']);
+      return listReply(
+        req,
+        all.map((e) => exchangeJson(ctx, req, e)),
+        ['vhost', 'name'],
+      );
     },
   },
   {
     method: 'GET',
     path: 'exchanges/:vhost',
-    handler: (ctx, req) => listReply(req, [...vhostOr404(ctx, req.params['vhost']).exchanges.values()].map((e) => exchangeJson(ctx, req, e)), ['name']),
+    handler: (ctx, req) =>
+      listReply(
+        req,
+        [...vhostOr404(ctx, req.params['vhost']).exchanges.values()].map((e) => exchangeJson(ctx, req, e)),
+        ['name'],
+      ),
   },
   { method: 'GET', path: 'exchanges/:vhost/:name', handler: (ctx, req) => objectReply(req, exchangeJson(ctx, req, exchangeOr404(ctx, req).exchange)) },
   {
@@ -217,7 +229,13 @@ export const exchangeRoutes: Route[] = [
     path: 'exchanges/:vhost/:name/bindings/source',
     handler: (ctx, req) => {
       const { vhost, exchange } = exchangeOr404(ctx, req);
-      return listReply(req, vhost.allBindings().filter((b) => b.source === exchange.name).map((b) => formatBinding(vhost.name, b)));
+      return listReply(
+        req,
+        vhost
+          .allBindings()
+          .filter((b) => b.source === exchange.name)
+          .map((b) => formatBinding(vhost.name, b)),
+      );
     },
   },
   {
@@ -225,7 +243,13 @@ export const exchangeRoutes: Route[] = [
     path: 'exchanges/:vhost/:name/bindings/destination',
     handler: (ctx, req) => {
       const { vhost, exchange } = exchangeOr404(ctx, req);
-      return listReply(req, vhost.allBindings().filter((b) => b.destination === exchange).map((b) => formatBinding(vhost.name, b)));
+      return listReply(
+        req,
+        vhost
+          .allBindings()
+          .filter((b) => b.destination === exchange)
+          .map((b) => formatBinding(vhost.name, b)),
+      );
     },
   },
   {
@@ -241,7 +265,10 @@ export const exchangeRoutes: Route[] = [
     path: 'bindings/:vhost',
     handler: (ctx, req) => {
       const vhost = vhostOr404(ctx, req.params['vhost']);
-      return listReply(req, vhost.allBindings().map((b) => formatBinding(vhost.name, b)));
+      return listReply(
+        req,
+        vhost.allBindings().map((b) => formatBinding(vhost.name, b)),
+      );
     },
   },
   ...bindingRoutes('q'),

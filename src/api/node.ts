@@ -13,7 +13,10 @@ const ALIVENESS_QUEUE = 'aliveness-test';
 const ALIVENESS_BODY = 'test_message';
 
 /** Object and message totals; with a list scope (a management or policymaker user) only what it may see, as RabbitMQ. */
-export function totals(ctx: ApiContext, scope?: ListScope): { connections: number; channels: number; consumers: number; exchanges: number; queues: number; ready: number; unacked: number } {
+export function totals(
+  ctx: ApiContext,
+  scope?: ListScope,
+): { connections: number; channels: number; consumers: number; exchanges: number; queues: number; ready: number; unacked: number } {
   const t = { connections: 0, channels: 0, consumers: 0, exchanges: 0, queues: 0, ready: 0, unacked: 0 };
   for (const c of ctx.server.connections) {
     if (scope?.user !== undefined && scope.user !== null && c.user?.name !== scope.user) continue;
@@ -94,7 +97,6 @@ function aliveness(ctx: ApiContext, vhostName: string | undefined): Record<strin
   return { status: 'ok' };
 }
 
-
 export const nodeRoutes: Route[] = [
   { method: 'GET', path: 'overview', handler: (ctx, req) => ok(overview(ctx, req)) },
   { method: 'GET', path: 'nodes', handler: (ctx) => ok([node(ctx)]) },
@@ -132,10 +134,12 @@ export const nodeRoutes: Route[] = [
   { method: 'GET', path: 'aliveness-test/:vhost', handler: (ctx, req) => ok(aliveness(ctx, req.params['vhost'])) },
 ];
 
-
 /** RabbitMQ answers 503 with the alarms in effect, 200 when there are none. */
 function alarmCheck(ctx: ApiContext): ApiReply {
   const alarms = [...(ctx.server.monitor?.alarms ?? [])];
   if (alarms.length === 0) return ok({ status: 'ok' });
-  return { status: 503, body: { status: 'failed', reason: 'resource alarm(s) in effect in the cluster', alarms: alarms.map((resource) => ({ node: NODE_NAME, resource })) } };
+  return {
+    status: 503,
+    body: { status: 'failed', reason: 'resource alarm(s) in effect in the cluster', alarms: alarms.map((resource) => ({ node: NODE_NAME, resource })) },
+  };
 }

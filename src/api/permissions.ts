@@ -66,7 +66,13 @@ export function actedBy(user: string | null): { actingUser?: string } {
  * definitions import) does, a vhost it creates gives `actingUser` full permissions on it, so a
  * client that creates a vhost over HTTP can connect to it at once (rascal does).
  */
-export function putVhost(ctx: ApiContext, name: string, description: string | undefined, tags: string[] | undefined, actingUser: string | null = null): boolean {
+export function putVhost(
+  ctx: ApiContext,
+  name: string,
+  description: string | undefined,
+  tags: string[] | undefined,
+  actingUser: string | null = null,
+): boolean {
   const broker = brokerOf(ctx);
   const existing = broker.vhosts.get(name);
   if (!existing) {
@@ -109,7 +115,16 @@ export function putPermission(ctx: ApiContext, vhost: string, user: string, conf
 }
 
 export const permissionRoutes: Route[] = [
-  { method: 'GET', path: 'vhosts', handler: (ctx, req) => listReply(req, [...brokerOf(ctx).vhosts.values()].map((v) => formatVhost(v, ctx, req)), ['name']) },
+  {
+    method: 'GET',
+    path: 'vhosts',
+    handler: (ctx, req) =>
+      listReply(
+        req,
+        [...brokerOf(ctx).vhosts.values()].map((v) => formatVhost(v, ctx, req)),
+        ['name'],
+      ),
+  },
   { method: 'GET', path: 'vhosts/:vhost', handler: (ctx, req) => objectReply(req, formatVhost(vhostOr404(ctx, req.params['vhost']), ctx, req)) },
   {
     method: 'PUT',
@@ -119,7 +134,8 @@ export const permissionRoutes: Route[] = [
       if (name === '') throw badRequest('vhost name must not be empty');
       const body = jsonBody(req);
       const meta = (typeof body['metadata'] === 'object' && body['metadata'] !== null ? body['metadata'] : {}) as Record<string, unknown>;
-      const description = body['description'] !== undefined ? str(body, 'description', '') : typeof meta['description'] === 'string' ? meta['description'] : undefined;
+      const description =
+        body['description'] !== undefined ? str(body, 'description', '') : typeof meta['description'] === 'string' ? meta['description'] : undefined;
       const rawTags = body['tags'] ?? meta['tags'];
       const tracing = optionalBoolean(body['tracing']);
       const existed = putVhost(ctx, name, description, rawTags === undefined ? undefined : tagList(rawTags), actingUser(ctx, req));
@@ -145,7 +161,13 @@ export const permissionRoutes: Route[] = [
     path: 'vhosts/:vhost/permissions',
     handler: (ctx, req) => {
       const vhost = vhostOr404(ctx, req.params['vhost']);
-      return listReply(req, allPermissions(ctx).filter((p) => p.vhost === vhost.name).map(formatPermission), ['user']);
+      return listReply(
+        req,
+        allPermissions(ctx)
+          .filter((p) => p.vhost === vhost.name)
+          .map(formatPermission),
+        ['user'],
+      );
     },
   },
   { method: 'GET', path: 'permissions', handler: (ctx, req) => listReply(req, allPermissions(ctx).map(formatPermission), ['vhost', 'user']) },
@@ -166,7 +188,14 @@ export const permissionRoutes: Route[] = [
       for (const key of ['configure', 'write', 'read']) {
         if (typeof body[key] !== 'string') throw badRequest(`${key} is required and must be a string`);
       }
-      const existed = putPermission(ctx, req.params['vhost']!, req.params['user']!, body['configure'] as string, body['write'] as string, body['read'] as string);
+      const existed = putPermission(
+        ctx,
+        req.params['vhost']!,
+        req.params['user']!,
+        body['configure'] as string,
+        body['write'] as string,
+        body['read'] as string,
+      );
       return createdOrUpdated(existed);
     },
   },

@@ -26,7 +26,8 @@ export function putPolicy(vhost: Vhost, name: string, body: Json): boolean {
   if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) throw badRequest("'definition' must be an object");
   const applyTo = (body['apply-to'] ?? 'all') as ApplyTo;
   const raw = body['priority'] ?? 0;
-  if (typeof raw !== 'number' || !Number.isInteger(raw)) throw badRequest(`Validation failed\n\npriority should be a number, actually was ${erlangTerm(raw)}\n`);
+  if (typeof raw !== 'number' || !Number.isInteger(raw))
+    throw badRequest(`Validation failed\n\npriority should be a number, actually was ${erlangTerm(raw)}\n`);
   const priority = raw;
   const existed = vhost.policies.has(name);
   vhost.setPolicy({ name, vhost: vhost.name, pattern, applyTo, priority, definition: jsonToTable(definition) });

@@ -42,7 +42,12 @@ export function prometheusText(ctx: ApiContext, perObject: boolean): string {
   const t = totals(ctx);
   const monitor = ctx.server.monitor;
   const alarms = monitor?.alarms ?? new Set<string>();
-  out.one('rabbitmq_build_info', 'gauge', 'RabbitMQ & Erlang/OTP version info', 1, { rabbitmq_version: ctx.version, product_name: 'Warren', product_version: ctx.version, node_version: process.version });
+  out.one('rabbitmq_build_info', 'gauge', 'RabbitMQ & Erlang/OTP version info', 1, {
+    rabbitmq_version: ctx.version,
+    product_name: 'Warren',
+    product_version: ctx.version,
+    node_version: process.version,
+  });
   out.one('rabbitmq_identity_info', 'gauge', 'RabbitMQ node & cluster identity info', 1, { rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME });
   out.one('rabbitmq_connections', 'gauge', 'Connections currently open', t.connections);
   out.one('rabbitmq_channels', 'gauge', 'Channels currently open', t.channels);
@@ -70,11 +75,23 @@ export function prometheusText(ctx: ApiContext, perObject: boolean): string {
     g('messages_received_confirm_total', 'Total number of messages received from publishers expecting confirmations', c.confirm);
     g('messages_routed_total', 'Total number of messages routed to queues', routed);
     g('messages_unroutable_dropped_total', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', c.drop_unroutable);
-    g('messages_unroutable_returned_total', 'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable', c.return_unroutable);
+    g(
+      'messages_unroutable_returned_total',
+      'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable',
+      c.return_unroutable,
+    );
     g('messages_confirmed_total', 'Total number of messages confirmed to publishers', c.confirm);
     g('messages_delivered_total', 'Total number of messages delivered to consumers', c.deliver + c.deliver_no_ack + c.get + c.get_no_ack);
-    g('messages_delivered_consume_manual_ack_total', 'Total number of messages delivered to consumers using basic.consume with manual acknowledgment', c.deliver);
-    g('messages_delivered_consume_auto_ack_total', 'Total number of messages delivered to consumers using basic.consume with automatic acknowledgment', c.deliver_no_ack);
+    g(
+      'messages_delivered_consume_manual_ack_total',
+      'Total number of messages delivered to consumers using basic.consume with manual acknowledgment',
+      c.deliver,
+    );
+    g(
+      'messages_delivered_consume_auto_ack_total',
+      'Total number of messages delivered to consumers using basic.consume with automatic acknowledgment',
+      c.deliver_no_ack,
+    );
     g('messages_delivered_get_manual_ack_total', 'Total number of messages delivered to consumers using basic.get with manual acknowledgment', c.get);
     g('messages_delivered_get_auto_ack_total', 'Total number of messages delivered to consumers using basic.get with automatic acknowledgment', c.get_no_ack);
     g('messages_get_empty_total', 'Total number of times basic.get operations fetched no message', c.get_empty);
@@ -84,8 +101,20 @@ export function prometheusText(ctx: ApiContext, perObject: boolean): string {
 
   const queues = [...ctx.server.broker.vhosts.values()].flatMap((v) => [...v.queues.values()]);
   const queueFamily = (name: string, help: string, value: (q: (typeof queues)[number]) => number, type: 'gauge' | 'counter' = 'gauge'): void => {
-    if (perObject) out.family(name, type, help, queues.map((q) => [{ vhost: q.vhost, queue: q.name }, value(q)]));
-    else out.one(name, type, help, queues.reduce((s, q) => s + value(q), 0));
+    if (perObject)
+      out.family(
+        name,
+        type,
+        help,
+        queues.map((q) => [{ vhost: q.vhost, queue: q.name }, value(q)]),
+      );
+    else
+      out.one(
+        name,
+        type,
+        help,
+        queues.reduce((s, q) => s + value(q), 0),
+      );
   };
   queueFamily('rabbitmq_queue_messages_ready', 'Messages ready to be delivered to consumers', (q) => q.messageCount);
   queueFamily('rabbitmq_queue_messages_unacked', 'Messages delivered to consumers but not yet acknowledged', (q) => q.unackedCount);

@@ -52,7 +52,8 @@ function queueKey(ctx: ApiContext, q: Queue, key: string): { value: unknown } | 
     if (!m[2]) return field in stats ? { value: stats[field] } : undefined;
     const series = ctx.stats?.of(q);
     const i = series ? series.fields.indexOf(field) : -1;
-    if (field === 'deliver_get' && series) return { value: ['deliver', 'deliver_no_ack', 'get', 'get_no_ack'].reduce((s, f) => s + series.rate(series.fields.indexOf(f)), 0) };
+    if (field === 'deliver_get' && series)
+      return { value: ['deliver', 'deliver_no_ack', 'get', 'get_no_ack'].reduce((s, f) => s + series.rate(series.fields.indexOf(f)), 0) };
     if (series && i < 0) return undefined;
     return { value: series ? series.rate(i) : 0 };
   }
@@ -172,10 +173,13 @@ export const queueRoutes: Route[] = [
     handler: (ctx, req) => {
       const q = queueOr404(ctx, req);
       // As RabbitMQ, one queue also shows its consumers.
-      const consumers = q.consumerCount === 0 ? [] : consumersOf([...ctx.server.connections]).filter((c) => {
-        const cq = c['queue'] as { name: string; vhost: string };
-        return cq.name === q.name && cq.vhost === q.vhost;
-      });
+      const consumers =
+        q.consumerCount === 0
+          ? []
+          : consumersOf([...ctx.server.connections]).filter((c) => {
+              const cq = c['queue'] as { name: string; vhost: string };
+              return cq.name === q.name && cq.vhost === q.vhost;
+            });
       return objectReply(req, { ...queueJson(ctx, q, req), consumer_details: consumers });
     },
   },
@@ -239,7 +243,10 @@ export const queueRoutes: Route[] = [
       const q = queueOr404(ctx, req);
       const vhost = vhostOr404(ctx, req.params['vhost']);
       const bindings = vhost.allBindings().filter((b) => b.destination === q);
-      return listReply(req, bindings.map((b) => formatBinding(vhost.name, b)));
+      return listReply(
+        req,
+        bindings.map((b) => formatBinding(vhost.name, b)),
+      );
     },
   },
 ];

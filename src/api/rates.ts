@@ -27,7 +27,8 @@ function range(req: ApiRequest | null, prefix: 'msg_rates' | 'lengths' | 'data_r
   if (age === null && incr === null) return null;
   const a = Number(age ?? NaN);
   const i = Number(incr ?? NaN);
-  if (!Number.isFinite(a) || !Number.isFinite(i) || a <= 0 || i <= 0) throw badRequest(`${prefix}_age and ${prefix}_incr must both be positive numbers of seconds`);
+  if (!Number.isFinite(a) || !Number.isFinite(i) || a <= 0 || i <= 0)
+    throw badRequest(`${prefix}_age and ${prefix}_incr must both be positive numbers of seconds`);
   if (a / i > MAX_SAMPLES) throw badRequest(`${prefix}_age / ${prefix}_incr must be at most ${MAX_SAMPLES}`);
   return { ageMs: a * 1000, incrMs: i * 1000 };
 }
@@ -60,7 +61,13 @@ function sumDeliverGet(c: { deliver: number; deliver_no_ack: number; get: number
 const DELIVER_GET_PARTS = ['deliver', 'deliver_no_ack', 'get', 'get_no_ack'];
 
 /** message_stats from counters, with details when the sampler runs; {} while nothing happened (omitted then by the callers but the overview's, as RabbitMQ). */
-function stats(fields: readonly string[], counters: Record<string, number>, series: Series | undefined, sampler: MessageRates | null, req: ApiRequest | null): Json {
+function stats(
+  fields: readonly string[],
+  counters: Record<string, number>,
+  series: Series | undefined,
+  sampler: MessageRates | null,
+  req: ApiRequest | null,
+): Json {
   const out: Json = {};
   let any = false;
   for (const f of fields) if (counters[f] !== 0) any = true;
@@ -155,4 +162,3 @@ export function totalRates(ctx: ApiContext, req: ApiRequest | null, vhost: strin
     depth: depthDetails(series, CHANNEL_FIELDS.length, depth, sampler, req),
   };
 }
-

@@ -105,7 +105,13 @@ export interface NodeSettingsView {
   readonly tls?: {
     readonly port: number;
     readonly bind: string;
-    readonly settings: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string; readonly verify: 'peer' | 'none'; readonly failIfNoPeerCert: boolean };
+    readonly settings: {
+      readonly certFile: string;
+      readonly keyFile: string;
+      readonly caFile?: string;
+      readonly verify: 'peer' | 'none';
+      readonly failIfNoPeerCert: boolean;
+    };
   };
 }
 

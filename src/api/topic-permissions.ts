@@ -40,7 +40,13 @@ export const topicPermissionRoutes: Route[] = [
     path: 'vhosts/:vhost/topic-permissions',
     handler: (ctx, req) => {
       const vhost = vhostOr404(ctx, req.params['vhost']);
-      return listReply(req, all(ctx).filter((p) => p.vhost === vhost.name).map(formatTopicPermission), ['user']);
+      return listReply(
+        req,
+        all(ctx)
+          .filter((p) => p.vhost === vhost.name)
+          .map(formatTopicPermission),
+        ['user'],
+      );
     },
   },
   {
@@ -48,7 +54,13 @@ export const topicPermissionRoutes: Route[] = [
     path: 'users/:name/topic-permissions',
     handler: (ctx, req) => {
       if (!brokerOf(ctx).users.has(req.params['name']!)) throw notFound();
-      return listReply(req, all(ctx).filter((p) => p.user === req.params['name']).map(formatTopicPermission), ['vhost']);
+      return listReply(
+        req,
+        all(ctx)
+          .filter((p) => p.user === req.params['name'])
+          .map(formatTopicPermission),
+        ['vhost'],
+      );
     },
   },
   {

@@ -45,7 +45,10 @@ function environment(ctx: ApiContext): Record<string, unknown> {
       loopback_users: [...broker.loopbackUsers],
       ...(monitor ? { vm_memory_high_watermark: { absolute: monitor.limits.memoryHighWatermark }, disk_free_limit: monitor.limits.diskFreeLimit } : {}),
       ...(ctx.counters ? { collect_statistics_interval: ctx.counters.intervalMs } : {}),
-      trace_vhosts: [...broker.vhosts.values()].filter((v) => v.tracing).map((v) => v.name).sort(),
+      trace_vhosts: [...broker.vhosts.values()]
+        .filter((v) => v.tracing)
+        .map((v) => v.name)
+        .sort(),
       log: { level: server.log.level ?? 'info' },
     },
     rabbitmq_management: { rates_mode: ctx.stats ? 'basic' : 'none', listener: listener('http')[0] ?? null },
@@ -66,7 +69,7 @@ function putLogLevel(ctx: ApiContext, req: ApiRequest): ApiReply {
   const level = jsonBody(req)['level'];
   if (typeof level !== 'string' || !LEVELS.includes(level)) throw badRequest(`level must be one of ${LEVELS.join(', ')}`);
   const log = ctx.server.log;
-  if (!log.setLevel) throw new HttpError(503, 'unavailable', 'this daemon\'s log level cannot be changed');
+  if (!log.setLevel) throw new HttpError(503, 'unavailable', "this daemon's log level cannot be changed");
   const before = log.level ?? 'info';
   // logged at whichever of the two levels is the more verbose, so the change shows in the log either way
   const line = `log level changed from ${before} to ${level}`;
@@ -96,7 +99,15 @@ async function unresponsiveQueues(ctx: ApiContext, req: ApiRequest): Promise<Api
     const asked = performance.now();
     await nextTurn();
     if (queue.deleted) continue;
-    const info = { name: queue.name, vhost: vhost.name, durable: queue.options.durable, auto_delete: queue.options.autoDelete, arguments: queue.options.arguments, node: NODE_NAME, recoverable_slaves: [] };
+    const info = {
+      name: queue.name,
+      vhost: vhost.name,
+      durable: queue.options.durable,
+      auto_delete: queue.options.autoDelete,
+      arguments: queue.options.arguments,
+      node: NODE_NAME,
+      recoverable_slaves: [],
+    };
     if (performance.now() - asked > timeoutMs) late.push(info);
   }
   return ok(late);

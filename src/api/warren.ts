@@ -47,7 +47,10 @@ function putLimits(ctx: ApiContext, req: ApiRequest): ApiReply {
   if (!monitor) throw new HttpError(503, 'unavailable', 'resource monitoring is not running');
   const body = jsonBody(req);
   const update: { memoryHighWatermark?: number; diskFreeLimit?: number } = {};
-  for (const [key, field] of [['memory_high_watermark', 'memoryHighWatermark'], ['disk_free_limit', 'diskFreeLimit']] as const) {
+  for (const [key, field] of [
+    ['memory_high_watermark', 'memoryHighWatermark'],
+    ['disk_free_limit', 'diskFreeLimit'],
+  ] as const) {
     const v = body[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badRequest(`'${key}' must be a non-negative number of bytes`);

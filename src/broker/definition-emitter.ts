@@ -49,7 +49,13 @@ export class DefinitionEmitter {
     this.sink.delete('vhost', name);
   }
   user(u: User): void {
-    this.sink.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: HASHING_ALGORITHM, tags: u.tags, limits: this.limits?.users.get(u.name) ?? {} });
+    this.sink.put('user', u.name, {
+      name: u.name,
+      password_hash: u.passwordHash,
+      hashing_algorithm: HASHING_ALGORITHM,
+      tags: u.tags,
+      limits: this.limits?.users.get(u.name) ?? {},
+    });
   }
   userDeleted(name: string): void {
     this.sink.delete('user', name);
@@ -70,7 +76,13 @@ export class DefinitionEmitter {
     if (!isStoredExchange(x)) return;
     const o = x.options;
     this.sink.put('exchange', key(x.vhost, x.name), {
-      name: x.name, vhost: x.vhost, type: x.type, durable: true, auto_delete: o.autoDelete, internal: o.internal, arguments: tableToJson(o.arguments),
+      name: x.name,
+      vhost: x.vhost,
+      type: x.type,
+      durable: true,
+      auto_delete: o.autoDelete,
+      internal: o.internal,
+      arguments: tableToJson(o.arguments),
       ...(o.actingUser === undefined ? {} : { user_who_performed_action: o.actingUser }),
     });
   }
@@ -80,7 +92,11 @@ export class DefinitionEmitter {
   queue(q: Queue): void {
     if (!isStoredQueue(q)) return;
     this.sink.put('queue', key(q.vhost, q.name), {
-      name: q.name, vhost: q.vhost, durable: true, auto_delete: q.options.autoDelete, arguments: tableToJson(q.options.arguments),
+      name: q.name,
+      vhost: q.vhost,
+      durable: true,
+      auto_delete: q.options.autoDelete,
+      arguments: tableToJson(q.options.arguments),
     });
   }
   queueDeleted(q: Queue): void {
@@ -88,7 +104,12 @@ export class DefinitionEmitter {
   }
   policy(p: Policy): void {
     this.sink.put('policy', key(p.vhost, p.name), {
-      vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, priority: p.priority, definition: tableToJson(p.definition),
+      vhost: p.vhost,
+      name: p.name,
+      pattern: p.pattern,
+      'apply-to': p.applyTo,
+      priority: p.priority,
+      definition: tableToJson(p.definition),
     });
   }
   policyDeleted(p: Policy): void {
@@ -97,8 +118,12 @@ export class DefinitionEmitter {
   binding(vhost: StoredVhostView, b: Binding): void {
     if (!isStoredBinding(vhost, b)) return;
     this.sink.put('binding', storedBindingKey(vhost.name, b), {
-      source: b.source, vhost: vhost.name, destination: b.destination.name, destination_type: b.destination.kind,
-      routing_key: b.routingKey, arguments: tableToJson(b.arguments),
+      source: b.source,
+      vhost: vhost.name,
+      destination: b.destination.name,
+      destination_type: b.destination.kind,
+      routing_key: b.routingKey,
+      arguments: tableToJson(b.arguments),
     });
   }
   bindingDeleted(vhost: StoredVhostView, b: Binding): void {

@@ -51,36 +51,83 @@ export function restoreDefinitions(broker: Broker, state: DefinitionState): stri
     }
   };
   const inVhost = (kind: string, name: string, vhost: string): string => `${kind} '${name}' in vhost '${vhost}'`;
-  each<{ name: string; description?: string; tags?: string[] }>(state.vhost.values(), (v) => `vhost '${v.name}'`, (v) => {
-    broker.addVhost(v.name, v.description ?? '', v.tags ?? []);
-  });
-  each<{ name: string; password_hash: string; tags: string[] }>(state.user.values(), (u) => `user '${u.name}'`, (u) => {
-    broker.putUser(u.name, u.password_hash, u.tags);
-  });
-  each<Permission>(state.permission.values(), (p) => `permissions of '${p.user}' in vhost '${p.vhost}'`, (p) => {
-    if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
-  });
-  each<TopicPermission>(state.topic_permission.values(), (p) => `topic permissions of '${p.user}' in vhost '${p.vhost}'`, (p) => {
-    if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setTopicPermission(p);
-  });
+  each<{ name: string; description?: string; tags?: string[] }>(
+    state.vhost.values(),
+    (v) => `vhost '${v.name}'`,
+    (v) => {
+      broker.addVhost(v.name, v.description ?? '', v.tags ?? []);
+    },
+  );
+  each<{ name: string; password_hash: string; tags: string[] }>(
+    state.user.values(),
+    (u) => `user '${u.name}'`,
+    (u) => {
+      broker.putUser(u.name, u.password_hash, u.tags);
+    },
+  );
+  each<Permission>(
+    state.permission.values(),
+    (p) => `permissions of '${p.user}' in vhost '${p.vhost}'`,
+    (p) => {
+      if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setPermissions(p.vhost, p.user, p.configure, p.write, p.read);
+    },
+  );
+  each<TopicPermission>(
+    state.topic_permission.values(),
+    (p) => `topic permissions of '${p.user}' in vhost '${p.vhost}'`,
+    (p) => {
+      if (broker.vhosts.has(p.vhost) && broker.users.has(p.user)) broker.setTopicPermission(p);
+    },
+  );
   type StoredPolicy = { vhost: string; name: string; pattern: string; 'apply-to': ApplyTo; priority: number; definition: Json };
-  each<StoredPolicy>(state.policy.values(), (p) => inVhost('policy', p.name, p.vhost), (p) => {
-    const definition = argumentsFromJson(p, 'definition', inVhost('policy', p.name, p.vhost), problems);
-    broker.vhosts.get(p.vhost)?.setPolicy({ vhost: p.vhost, name: p.name, pattern: p.pattern, applyTo: p['apply-to'], priority: p.priority, definition });
-  });
-  type StoredExchange = { name: string; vhost: string; type: string; auto_delete: boolean; internal: boolean; arguments: Json; user_who_performed_action?: unknown };
-  each<StoredExchange>(state.exchange.values(), (x) => inVhost('exchange', x.name, x.vhost), (x) => {
-    const args = argumentsFromJson(x, 'arguments', inVhost('exchange', x.name, x.vhost), problems);
-    const acting = typeof x.user_who_performed_action === 'string' ? { actingUser: x.user_who_performed_action } : {};
-    broker.vhosts.get(x.vhost)?.declareExchange({ name: x.name, type: x.type, passive: false, durable: true, autoDelete: x.auto_delete, internal: x.internal, arguments: args, ...acting });
-  });
-  each<{ name: string; vhost: string; auto_delete: boolean; arguments: Json }>(state.queue.values(), (q) => inVhost('queue', q.name, q.vhost), (q) => {
-    const args = argumentsFromJson(q, 'arguments', inVhost('queue', q.name, q.vhost), problems);
-    broker.vhosts.get(q.vhost)?.declareQueue(
-      { name: q.name, passive: false, durable: true, exclusiveOwner: null, autoDelete: q.auto_delete, arguments: args, allowReservedName: true },
-      '',
-    );
-  });
+  each<StoredPolicy>(
+    state.policy.values(),
+    (p) => inVhost('policy', p.name, p.vhost),
+    (p) => {
+      const definition = argumentsFromJson(p, 'definition', inVhost('policy', p.name, p.vhost), problems);
+      broker.vhosts.get(p.vhost)?.setPolicy({ vhost: p.vhost, name: p.name, pattern: p.pattern, applyTo: p['apply-to'], priority: p.priority, definition });
+    },
+  );
+  type StoredExchange = {
+    name: string;
+    vhost: string;
+    type: string;
+    auto_delete: boolean;
+    internal: boolean;
+    arguments: Json;
+    user_who_performed_action?: unknown;
+  };
+  each<StoredExchange>(
+    state.exchange.values(),
+    (x) => inVhost('exchange', x.name, x.vhost),
+    (x) => {
+      const args = argumentsFromJson(x, 'arguments', inVhost('exchange', x.name, x.vhost), problems);
+      const acting = typeof x.user_who_performed_action === 'string' ? { actingUser: x.user_who_performed_action } : {};
+      broker.vhosts.get(x.vhost)?.declareExchange({
+        name: x.name,
+        type: x.type,
+        passive: false,
+        durable: true,
+        autoDelete: x.auto_delete,
+        internal: x.internal,
+        arguments: args,
+        ...acting,
+      });
+    },
+  );
+  each<{ name: string; vhost: string; auto_delete: boolean; arguments: Json }>(
+    state.queue.values(),
+    (q) => inVhost('queue', q.name, q.vhost),
+    (q) => {
+      const args = argumentsFromJson(q, 'arguments', inVhost('queue', q.name, q.vhost), problems);
+      broker.vhosts
+        .get(q.vhost)
+        ?.declareQueue(
+          { name: q.name, passive: false, durable: true, exclusiveOwner: null, autoDelete: q.auto_delete, arguments: args, allowReservedName: true },
+          '',
+        );
+    },
+  );
   type StoredBinding = { source: string; vhost: string; destination: string; destination_type: string; routing_key: string; arguments: Json };
   const bindingName = (b: StoredBinding): string => `binding from '${b.source}' to ${b.destination_type} '${b.destination}' in vhost '${b.vhost}'`;
   each<StoredBinding>(state.binding.values(), bindingName, (b) => {

@@ -16,8 +16,7 @@ export const resourceLocked = (name: string, vhost: string): AmqpError =>
     `cannot obtain exclusive access to locked queue '${name}' in vhost '${vhost}'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
   );
 
-export const reservedName = (kind: ResourceKind, name: string): AmqpError =>
-  accessRefused(`${kind} name '${name}' contains reserved prefix 'amq.*'`);
+export const reservedName = (kind: ResourceKind, name: string): AmqpError => accessRefused(`${kind} name '${name}' contains reserved prefix 'amq.*'`);
 
 export const defaultExchangeRefused = (): AmqpError => accessRefused('operation not permitted on the default exchange');
 
@@ -26,15 +25,6 @@ export const notAllowed = (text: string): AmqpError => new AmqpError(ReplyCode.N
 export const commandInvalid = (text: string): AmqpError => new AmqpError(ReplyCode.COMMAND_INVALID, text);
 
 /** RabbitMQ's form for a declare that disagrees with the existing object. */
-export function inequivalentArg(
-  arg: string,
-  kind: ResourceKind,
-  name: string,
-  vhost: string,
-  received: string,
-  current: string,
-): AmqpError {
-  return preconditionFailed(
-    `inequivalent arg '${arg}' for ${kind} '${name}' in vhost '${vhost}': received ${received} but current is ${current}`,
-  );
+export function inequivalentArg(arg: string, kind: ResourceKind, name: string, vhost: string, received: string, current: string): AmqpError {
+  return preconditionFailed(`inequivalent arg '${arg}' for ${kind} '${name}' in vhost '${vhost}': received ${received} but current is ${current}`);
 }

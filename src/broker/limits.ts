@@ -24,7 +24,8 @@ export class Limits {
   static validate(kind: 'vhost' | 'user', name: string, value: unknown): string | null {
     const known: readonly string[] = kind === 'vhost' ? VHOST_LIMITS : USER_LIMITS;
     if (!known.includes(name)) return `Unrecognised terms [{<<"${name}">>,${JSON.stringify(value)}}] in limits`;
-    if (typeof value !== 'number' || !Number.isInteger(value)) return `${name} should be a number, actually was ${typeof value === 'string' ? `<<"${value}">>` : JSON.stringify(value)}`;
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      return `${name} should be a number, actually was ${typeof value === 'string' ? `<<"${value}">>` : JSON.stringify(value)}`;
     return null;
   }
 

@@ -17,12 +17,15 @@ export class LongTimeout {
   }
 
   private arm(ms: number): void {
-    this.timer = setTimeout(() => {
-      const left = this.due - Date.now();
-      if (left > 0) return this.arm(left);
-      this.timer = null;
-      this.fn();
-    }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    this.timer = setTimeout(
+      () => {
+        const left = this.due - Date.now();
+        if (left > 0) return this.arm(left);
+        this.timer = null;
+        this.fn();
+      },
+      Math.min(Math.max(0, ms), MAX_TIMER_MS),
+    );
     this.timer.unref();
   }
 

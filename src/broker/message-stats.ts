@@ -17,7 +17,19 @@ export class ChannelCounters {
   redeliver = 0;
 }
 
-export const CHANNEL_FIELDS = ['publish', 'confirm', 'return_unroutable', 'drop_unroutable', 'deliver', 'deliver_no_ack', 'get', 'get_no_ack', 'get_empty', 'ack', 'redeliver'] as const;
+export const CHANNEL_FIELDS = [
+  'publish',
+  'confirm',
+  'return_unroutable',
+  'drop_unroutable',
+  'deliver',
+  'deliver_no_ack',
+  'get',
+  'get_no_ack',
+  'get_empty',
+  'ack',
+  'redeliver',
+] as const;
 export type ChannelField = (typeof CHANNEL_FIELDS)[number];
 
 /** Per queue: messages in and out. */

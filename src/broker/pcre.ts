@@ -88,20 +88,41 @@ const UPPER: [number, number][] = [[ch('A'), ch('Z')]];
 const LOWER: [number, number][] = [[ch('a'), ch('z')]];
 const WORD: [number, number][] = [...DIGIT, ...UPPER, ...LOWER, [ch('_'), ch('_')]];
 /** PCRE 8.34+: \s includes VT. */
-const SPACE: [number, number][] = [[9, 13], [32, 32]];
-const HSPACE: [number, number][] = [[9, 9], [32, 32], [0xa0, 0xa0]];
-const VSPACE: [number, number][] = [[10, 13], [0x85, 0x85]];
+const SPACE: [number, number][] = [
+  [9, 13],
+  [32, 32],
+];
+const HSPACE: [number, number][] = [
+  [9, 9],
+  [32, 32],
+  [0xa0, 0xa0],
+];
+const VSPACE: [number, number][] = [
+  [10, 13],
+  [0x85, 0x85],
+];
 const POSIX: Record<string, [number, number][]> = {
   alnum: [...DIGIT, ...UPPER, ...LOWER],
   alpha: [...UPPER, ...LOWER],
   ascii: [[0, 127]],
-  blank: [[9, 9], [32, 32]],
-  cntrl: [[0, 31], [127, 127]],
+  blank: [
+    [9, 9],
+    [32, 32],
+  ],
+  cntrl: [
+    [0, 31],
+    [127, 127],
+  ],
   digit: DIGIT,
   graph: [[33, 126]],
   lower: LOWER,
   print: [[32, 126]],
-  punct: [[33, 47], [58, 64], [91, 96], [123, 126]],
+  punct: [
+    [33, 47],
+    [58, 64],
+    [91, 96],
+    [123, 126],
+  ],
   space: SPACE,
   upper: UPPER,
   word: WORD,

@@ -156,7 +156,17 @@ export class QueueLevel {
         const durable = (run.flags & FLAG_DURABLE) !== 0;
         if (run.count <= room && (bytes + size <= READ_BATCH_BYTES || load.pieces.length === 0)) {
           this.disk.shift(run);
-          load.pieces.push({ segment: run.segment, start: run.start, end: run.end, limit: run.end, durable, count: run.count, flags: run.flags, bodyBytes: run.bodyBytes, whole: true });
+          load.pieces.push({
+            segment: run.segment,
+            start: run.start,
+            end: run.end,
+            limit: run.end,
+            durable,
+            count: run.count,
+            flags: run.flags,
+            bodyBytes: run.bodyBytes,
+            whole: true,
+          });
           room -= run.count;
           bytes += size;
           continue;
@@ -164,7 +174,17 @@ export class QueueLevel {
         // The start of the first run: about `room` records' worth of bytes (the store reads at least one record whole).
         const part = Math.min(READ_BATCH_BYTES - bytes, Math.ceil((room * size) / run.count));
         if (part > 0) {
-          load.pieces.push({ segment: run.segment, start: run.start, end: run.end, limit: run.start + part, durable, count: 0, flags: run.flags, bodyBytes: 0, whole: false });
+          load.pieces.push({
+            segment: run.segment,
+            start: run.start,
+            end: run.end,
+            limit: run.start + part,
+            durable,
+            count: 0,
+            flags: run.flags,
+            bodyBytes: 0,
+            whole: false,
+          });
           bytes += part;
         }
         break;

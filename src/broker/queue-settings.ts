@@ -55,7 +55,8 @@ export function validateQueueArguments(args: FieldTable, queue: string, vhost: s
     if (spec.type === 'int') int(spec.arg, spec.min ?? 0, spec.max);
     else if (spec.type === 'string') str(spec.arg);
     else if (spec.type === 'enum') str(spec.arg, spec.arg === 'x-queue-type' ? undefined : spec.values);
-    else if (spec.type === 'bool' && typeof args[spec.arg] !== 'boolean') throw invalid(spec.arg, queue, vhost, `{unacceptable_type,${typeName(args[spec.arg]!)}}`);
+    else if (spec.type === 'bool' && typeof args[spec.arg] !== 'boolean')
+      throw invalid(spec.arg, queue, vhost, `{unacceptable_type,${typeName(args[spec.arg]!)}}`);
   }
   // RabbitMQ's ceiling for both (ten years); its text has no second number here.
   for (const key of ['x-message-ttl', 'x-expires']) {

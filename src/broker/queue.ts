@@ -346,12 +346,23 @@ export class Queue {
     if (this.expiryTimer || this.deleted || this.count === 0) return;
     const head = this.headLevel()?.peek(false);
     if (!head || head.expiresAt === 0) return;
-    this.expiryTimer = new LongTimeout(() => {
-      this.expiryTimer = null;
-      contained(() => this.describe(), 'message expiry', () => this.expireHead());
-      // expireHead re-arms itself; after a failure, the messages behind the head still expire
-      contained(() => this.describe(), 'message expiry', () => this.scheduleExpiry());
-    }, Math.max(0, head.expiresAt - Date.now() + 1));
+    this.expiryTimer = new LongTimeout(
+      () => {
+        this.expiryTimer = null;
+        contained(
+          () => this.describe(),
+          'message expiry',
+          () => this.expireHead(),
+        );
+        // expireHead re-arms itself; after a failure, the messages behind the head still expire
+        contained(
+          () => this.describe(),
+          'message expiry',
+          () => this.scheduleExpiry(),
+        );
+      },
+      Math.max(0, head.expiresAt - Date.now() + 1),
+    );
   }
 
   private expireHead(): void {
@@ -374,9 +385,13 @@ export class Queue {
     if (expires === null || this.deleted || this.consumerSet.length > 0) return;
     this.unusedTimer = new LongTimeout(() => {
       this.unusedTimer = null;
-      contained(() => this.describe(), 'queue expiry (x-expires)', () => {
-        if (this.consumerSet.length === 0) this.hooks?.remove(this);
-      });
+      contained(
+        () => this.describe(),
+        'queue expiry (x-expires)',
+        () => {
+          if (this.consumerSet.length === 0) this.hooks?.remove(this);
+        },
+      );
     }, expires);
   }
 

@@ -60,5 +60,8 @@ export interface MessageRates {
   of(obj: object): Series | undefined;
   total(vhost: string | null): Series | undefined;
   channelTotals(vhost: string | null): ChannelCounters;
-  connectionTotals(conn: { readonly id: string; readonly channels: ReadonlyMap<number, { readonly closing: boolean; readonly stats: ChannelCounters }> }): ChannelCounters;
+  connectionTotals(conn: {
+    readonly id: string;
+    readonly channels: ReadonlyMap<number, { readonly closing: boolean; readonly stats: ChannelCounters }>;
+  }): ChannelCounters;
 }

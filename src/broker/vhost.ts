@@ -2,15 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { firstArgumentMismatch } from './arguments.js';
 import { bindingKey, type Bindable, type Binding } from './binding.js';
-import {
-  commandInvalid,
-  defaultExchangeRefused,
-  inequivalentArg,
-  notFound,
-  preconditionFailed,
-  reservedName,
-  resourceLocked,
-} from './errors.js';
+import { commandInvalid, defaultExchangeRefused, inequivalentArg, notFound, preconditionFailed, reservedName, resourceLocked } from './errors.js';
 import { createExchange, isExchangeType, type Exchange, type ExchangeOptions } from './exchange.js';
 import { contentHeaderPayload, type FieldTable } from '../amqp/index.js';
 import { deadLetter, wouldCycle, type DeathReason } from './dead-letter.js';
@@ -69,7 +61,10 @@ function withoutBcc(message: Message): Message {
   const headers = { ...message.properties.headers };
   delete headers['BCC'];
   const properties = { ...message.properties, headers };
-  return strippedOf(new Message(message.exchange, message.routingKey, properties, contentHeaderPayload(message.size, properties), message.body, message.arrival), message);
+  return strippedOf(
+    new Message(message.exchange, message.routingKey, properties, contentHeaderPayload(message.size, properties), message.body, message.arrival),
+    message,
+  );
 }
 
 export interface ExchangeDeclare extends ExchangeOptions {
@@ -224,11 +219,15 @@ export class Vhost implements QueueHooks, RoutingScope {
       return;
     }
     for (const target of targets) {
-      contained(() => target.describe(), `enqueueing a message dead-lettered from ${queue.describe()}`, () => {
-        if (wouldCycle(copy, target.name) || !target.accepts(copy)) return;
-        if (copy.persistent && target.store && this.env) this.env.store.persist(copy, [target]);
-        target.enqueue(copy);
-      });
+      contained(
+        () => target.describe(),
+        `enqueueing a message dead-lettered from ${queue.describe()}`,
+        () => {
+          if (wouldCycle(copy, target.name) || !target.accepts(copy)) return;
+          if (copy.persistent && target.store && this.env) this.env.store.persist(copy, [target]);
+          target.enqueue(copy);
+        },
+      );
     }
   }
 

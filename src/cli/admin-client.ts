@@ -35,7 +35,6 @@ export type Transport =
       nodeName?: string;
     };
 
-
 /** Node's codes for a server certificate that cannot be verified. */
 const UNTRUSTED_CERT_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -194,7 +193,11 @@ export class AdminClient {
       const u = url ?? t.url;
       const auth =
         options.auth ??
-        (t.credentials ? await t.credentials() : u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined);
+        (t.credentials
+          ? await t.credentials()
+          : u.username
+            ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+            : undefined);
       if (auth) headers.authorization = basic(auth);
       const https = u.protocol === 'https:';
       endpoint = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (https ? 443 : 80)) };
@@ -221,7 +224,8 @@ export class AdminClient {
         socket.destroy();
         if (err) {
           const failure = this.translate(err, where);
-          if (t.kind === 'tcp' && failure instanceof CliError && (failure.exitCode === ExitCode.UNAVAILABLE || failure.exitCode === ExitCode.TEMP_FAIL)) nodeDown.set(failure, { sent });
+          if (t.kind === 'tcp' && failure instanceof CliError && (failure.exitCode === ExitCode.UNAVAILABLE || failure.exitCode === ExitCode.TEMP_FAIL))
+            nodeDown.set(failure, { sent });
           reject(failure);
         } else if (res) resolve(toApiResponse(res.status, res.body));
       };
@@ -259,12 +263,29 @@ export class AdminClient {
   }
 
   /** TLS goes through node:https (loaded only for https:// URLs). */
-  private async httpsRequest(url: URL, tls: TlsFiles, method: string, fullPath: string, headers: Record<string, string>, payload: string | undefined, path: string): Promise<ApiResponse> {
+  private async httpsRequest(
+    url: URL,
+    tls: TlsFiles,
+    method: string,
+    fullPath: string,
+    headers: Record<string, string>,
+    payload: string | undefined,
+    path: string,
+  ): Promise<ApiResponse> {
     const [{ request }, { loadTlsFiles }] = await Promise.all([import('node:https'), import('./tls-files.js')]);
     this.tlsFiles ??= loadTlsFiles(tls);
     const pem = await this.tlsFiles;
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
-    const options = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 443, path: fullPath, method, headers, agent: false, rejectUnauthorized: !tls.insecure, ...pem };
+    const options = {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || 443,
+      path: fullPath,
+      method,
+      headers,
+      agent: false,
+      rejectUnauthorized: !tls.insecure,
+      ...pem,
+    };
     return new Promise<ApiResponse>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const req = request(options, (res) => {
@@ -287,11 +308,15 @@ export class AdminClient {
           return;
         }
         const failure = this.translate(e, this.describeUrl(url));
-        if (failure instanceof CliError && (failure.exitCode === ExitCode.UNAVAILABLE || failure.exitCode === ExitCode.TEMP_FAIL)) nodeDown.set(failure, { sent: handshakeDone });
+        if (failure instanceof CliError && (failure.exitCode === ExitCode.UNAVAILABLE || failure.exitCode === ExitCode.TEMP_FAIL))
+          nodeDown.set(failure, { sent: handshakeDone });
         reject(failure);
       });
       const limit = this.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-      timer = setTimeout(() => req.destroy(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(limit)} waiting for ${method} ${path} (${this.describeUrl(url)})`)), limit);
+      timer = setTimeout(
+        () => req.destroy(new CliError(ExitCode.TEMP_FAIL, `timed out after ${formatSeconds(limit)} waiting for ${method} ${path} (${this.describeUrl(url)})`)),
+        limit,
+      );
       req.end(payload);
     });
   }
@@ -302,17 +327,28 @@ export class AdminClient {
     const t = this.transport;
     if (t.kind === 'unix') {
       const start = t.dataDirHint ? `warren-server --data-dir ${t.dataDirHint}` : 'warren-server';
-      if (code === 'ENOENT') return new CliError(ExitCode.UNAVAILABLE, `warren-server is not running (no control socket at ${t.socketPath}). Start it with: ${start}`);
-      if (code === 'ECONNREFUSED') return new CliError(ExitCode.UNAVAILABLE, `warren-server is not running (control socket ${t.socketPath} refuses connections). Start it with: ${start}`);
-      if (code === 'EACCES') return new CliError(ExitCode.NO_PERMISSION, `permission denied on control socket ${t.socketPath} (it belongs to the user running warren-server)`);
+      if (code === 'ENOENT')
+        return new CliError(ExitCode.UNAVAILABLE, `warren-server is not running (no control socket at ${t.socketPath}). Start it with: ${start}`);
+      if (code === 'ECONNREFUSED')
+        return new CliError(ExitCode.UNAVAILABLE, `warren-server is not running (control socket ${t.socketPath} refuses connections). Start it with: ${start}`);
+      if (code === 'EACCES')
+        return new CliError(ExitCode.NO_PERMISSION, `permission denied on control socket ${t.socketPath} (it belongs to the user running warren-server)`);
     }
     if (UNTRUSTED_CERT_CODES.has(code)) {
-      const hint = t.kind === 'tcp' && t.tls?.ca ? `it is not signed by the CA in ${t.tls.ca}` : 'give the CA that signed it with --tls-ca FILE (or ca in the node profile)';
-      return new CliError(ExitCode.CONFIG, `TLS: cannot verify the certificate of the ${where} (${code}: ${(e as Error).message}); ${hint}, or skip verification with --insecure`);
+      const hint =
+        t.kind === 'tcp' && t.tls?.ca
+          ? `it is not signed by the CA in ${t.tls.ca}`
+          : 'give the CA that signed it with --tls-ca FILE (or ca in the node profile)';
+      return new CliError(
+        ExitCode.CONFIG,
+        `TLS: cannot verify the certificate of the ${where} (${code}: ${(e as Error).message}); ${hint}, or skip verification with --insecure`,
+      );
     }
     if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
       const alert = /alert (certificate required|bad certificate|unknown ca|certificate unknown|handshake failure)/i.exec((e as Error).message)?.[1];
-      const hint = alert ? `the server refused the TLS handshake (${alert.toLowerCase()}): it may want a client certificate it trusts (--tls-cert and --tls-key)` : `TLS handshake failed (${code})`;
+      const hint = alert
+        ? `the server refused the TLS handshake (${alert.toLowerCase()}): it may want a client certificate it trusts (--tls-cert and --tls-key)`
+        : `TLS handshake failed (${code})`;
       return new CliError(ExitCode.CONFIG, `cannot reach the ${where}: ${hint}`);
     }
     if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ENOENT', 'ENOTSOCK'].includes(code)) {

@@ -13,12 +13,18 @@ function oneLine(text: string): string {
   const parts = text
     .split(/\n\s*\n/)
     // Erlang's ~p wraps long terms after a comma: join those without the indentation
-    .map((p) => p.replace(/,\s*\n\s*/g, ',').replace(/\s*\n\s*/g, ' ').trim())
+    .map((p) =>
+      p
+        .replace(/,\s*\n\s*/g, ',')
+        .replace(/\s*\n\s*/g, ' ')
+        .trim(),
+    )
     .filter(Boolean);
   return parts.join(': ');
 }
 
-const isCharList = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === 'number' && Number.isInteger(c) && c >= 9 && c < 0x110000);
+const isCharList = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === 'number' && Number.isInteger(c) && c >= 9 && c < 0x110000);
 
 /** An Erlang term decoded from JSON: char lists as strings, tuples/lists joined. */
 function termText(v: unknown): string {

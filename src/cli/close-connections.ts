@@ -14,7 +14,8 @@ export interface ApiConnection {
 export async function closeConnections(ctx: Context, explanation: string, which: (c: ApiConnection) => boolean, options: OptionValues): Promise<number> {
   const limitText = typeof options['limit'] === 'string' ? options['limit'] : undefined;
   const limit = limitText === undefined ? Infinity : Number(limitText);
-  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1)) throw new CliError(ExitCode.USAGE, `invalid --limit '${limitText}': expected a whole number from 1`);
+  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1))
+    throw new CliError(ExitCode.USAGE, `invalid --limit '${limitText}': expected a whole number from 1`);
   const all = await ctx.client.get<ApiConnection[]>('/api/connections', { query: { columns: 'name,vhost,user' } });
   const chosen = all.filter(which).slice(0, limit);
   let closed = 0;

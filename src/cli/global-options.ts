@@ -4,7 +4,7 @@ import { FORMATTERS } from './output/format.js';
 import { TARGET_OPTIONS, type TargetOptionValues } from './config/target-options.js';
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { flags: '-p, --vhost <vhost>', description: "virtual host to act on (default /, or the vhost of the -N node)" },
+  { flags: '-p, --vhost <vhost>', description: 'virtual host to act on (default /, or the vhost of the -N node)' },
   { flags: '-q, --quiet', description: 'suppress informational banners' },
   { flags: '-s, --silent', description: 'like --quiet, and also drop the table header line' },
   { flags: '--no-table-headers', description: 'do not print the header line of lists' },

@@ -18,7 +18,10 @@ export const GROUP_TITLES: Readonly<Record<CommandGroup, string>> = {
 
 function optionLines(options: readonly OptionSpec[]): string[] {
   const width = Math.max(0, ...options.map((o) => o.flags.length));
-  return options.map((o) => `  ${o.flags.padEnd(width)}  ${o.description}${o.defaultValue !== undefined && o.defaultValue !== false ? ` (default: ${String(o.defaultValue)})` : ''}`);
+  return options.map(
+    (o) =>
+      `  ${o.flags.padEnd(width)}  ${o.description}${o.defaultValue !== undefined && o.defaultValue !== false ? ` (default: ${String(o.defaultValue)})` : ''}`,
+  );
 }
 
 export function generalHelp(defs: readonly CommandDefinition[]): string {
@@ -26,7 +29,7 @@ export function generalHelp(defs: readonly CommandDefinition[]): string {
     'Usage: warrenctl [global options] <command> [arguments]',
     '',
     'Administers a local warren-server over its control socket, or a RabbitMQ node over its',
-    'management HTTP API (--api-url). Run `warrenctl help <command>` for a command\'s arguments.',
+    "management HTTP API (--api-url). Run `warrenctl help <command>` for a command's arguments.",
   ];
   const width = Math.max(...defs.map((d) => d.name.length));
   for (const group of Object.keys(GROUP_TITLES) as CommandGroup[]) {

@@ -25,8 +25,25 @@ const same = (...names: string[]): Record<string, Getter> => Object.fromEntries(
 
 export const QUEUE_ITEMS: InfoItemSet = {
   items: {
-    ...same('name', 'durable', 'auto_delete', 'arguments', 'policy', 'exclusive', 'exclusive_consumer_tag', 'messages_ready',
-      'messages_unacknowledged', 'messages', 'message_bytes', 'messages_persistent', 'consumers', 'memory', 'state', 'type', 'vhost'),
+    ...same(
+      'name',
+      'durable',
+      'auto_delete',
+      'arguments',
+      'policy',
+      'exclusive',
+      'exclusive_consumer_tag',
+      'messages_ready',
+      'messages_unacknowledged',
+      'messages',
+      'message_bytes',
+      'messages_persistent',
+      'consumers',
+      'memory',
+      'state',
+      'type',
+      'vhost',
+    ),
     ...same('message_bytes_ready', 'message_bytes_unacknowledged', 'messages_ram', 'head_message_timestamp', 'members', 'online'),
     pid: (o) => o.pid ?? o.node,
     owner_pid: (o) => nested('owner_pid_details', 'name')(o) ?? o.owner_pid,
@@ -78,8 +95,33 @@ export const BINDING_ITEMS: InfoItemSet = {
 
 export const CONNECTION_ITEMS: InfoItemSet = {
   items: {
-    ...same('name', 'host', 'port', 'peer_host', 'peer_port', 'state', 'channels', 'protocol', 'auth_mechanism', 'user', 'vhost', 'timeout',
-      'frame_max', 'channel_max', 'client_properties', 'recv_oct', 'send_oct', 'recv_cnt', 'send_cnt', 'send_pend', 'connected_at', 'ssl', 'node', 'type', 'user_provided_name'),
+    ...same(
+      'name',
+      'host',
+      'port',
+      'peer_host',
+      'peer_port',
+      'state',
+      'channels',
+      'protocol',
+      'auth_mechanism',
+      'user',
+      'vhost',
+      'timeout',
+      'frame_max',
+      'channel_max',
+      'client_properties',
+      'recv_oct',
+      'send_oct',
+      'recv_cnt',
+      'send_cnt',
+      'send_pend',
+      'connected_at',
+      'ssl',
+      'node',
+      'type',
+      'user_provided_name',
+    ),
     pid: field('name'),
   },
   defaults: ['user', 'peer_host', 'peer_port', 'state'],
@@ -90,8 +132,23 @@ export const CHANNEL_ITEMS: InfoItemSet = {
   items: {
     pid: field('name'),
     connection: nested('connection_details', 'name'),
-    ...same('name', 'number', 'user', 'vhost', 'transactional', 'confirm', 'consumer_count', 'messages_unacknowledged', 'messages_unconfirmed',
-      'messages_uncommitted', 'acks_uncommitted', 'prefetch_count', 'global_prefetch_count', 'state', 'node'),
+    ...same(
+      'name',
+      'number',
+      'user',
+      'vhost',
+      'transactional',
+      'confirm',
+      'consumer_count',
+      'messages_unacknowledged',
+      'messages_unconfirmed',
+      'messages_uncommitted',
+      'acks_uncommitted',
+      'prefetch_count',
+      'global_prefetch_count',
+      'state',
+      'node',
+    ),
   },
   defaults: ['pid', 'user', 'consumer_count', 'messages_unacknowledged'],
   fields: { pid: ['name'], connection: ['connection_details.name'] },
@@ -153,7 +210,10 @@ export const USER_TOPIC_PERMISSION_ITEMS: InfoItemSet = {
 
 /** Column words from the command line (`name messages` or `name,messages`); unknown ones are reported. */
 export function parseInfoItems(set: InfoItemSet, words: readonly string[]): { columns: string[]; unknown: string[] } {
-  const requested = words.flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w.length > 0);
+  const requested = words
+    .flatMap((w) => w.split(','))
+    .map((w) => w.trim())
+    .filter((w) => w.length > 0);
   const columns = requested.length ? requested : [...set.defaults];
   return { columns, unknown: columns.filter((c) => !(c in set.items)) };
 }

@@ -46,7 +46,10 @@ export async function requireVhost(ctx: Context, vhost: string): Promise<void> {
 export function tagList(tags: string | string[] | undefined): string[] {
   if (tags === undefined) return [];
   if (Array.isArray(tags)) return tags;
-  return tags.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  return tags
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 export function noSuchQueue(queue: string, vhost: string): CliError {

@@ -48,7 +48,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       const hint = missingCommandHint(split.command);
       if (hint !== undefined) throw new CliError(ExitCode.USAGE, `warrenctl has no '${split.command}' command: ${hint}`);
       const near = suggest(split.command);
-      throw new CliError(ExitCode.USAGE, `unknown command '${split.command}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run \`warrenctl help\` for the list of commands`);
+      throw new CliError(
+        ExitCode.USAGE,
+        `unknown command '${split.command}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; run \`warrenctl help\` for the list of commands`,
+      );
     }
     const def = (await entry.load()).default;
     if (split.help) {

@@ -2,7 +2,8 @@
 // rather than "unknown command".
 
 const CLUSTER = 'cluster membership is changed with rabbitmqctl on the RabbitMQ nodes themselves (a warren node does not cluster)';
-const MEMBERS = "RabbitMQ 3.10's management API does not offer quorum queue membership changes: run rabbitmq-queues on a cluster node (warrenctl quorum_status shows the members; a warren node is a single member)";
+const MEMBERS =
+  "RabbitMQ 3.10's management API does not offer quorum queue membership changes: run rabbitmq-queues on a cluster node (warrenctl quorum_status shows the members; a warren node is a single member)";
 
 const HINTS: Record<string, string> = {
   purge: 'did you mean purge_queue?',

@@ -41,7 +41,9 @@ export async function rabbitmqEnvironment(client: AdminClient): Promise<Environm
     client.get<{ name: string; tracing?: boolean }[]>('/api/vhosts', { query: { columns: 'name,tracing' } }),
   ]);
   const listeners = (protocol: string): { ip: string; port: number }[] =>
-    (overview.listeners ?? []).filter((l) => l.protocol === protocol && (l.node === undefined || l.node === overview.node)).map((l) => ({ ip: l.ip_address ?? '', port: l.port ?? 0 }));
+    (overview.listeners ?? [])
+      .filter((l) => l.protocol === protocol && (l.node === undefined || l.node === overview.node))
+      .map((l) => ({ ip: l.ip_address ?? '', port: l.port ?? 0 }));
   const rabbit: Record<string, unknown> = {
     tcp_listeners: listeners('amqp'),
     ssl_listeners: listeners('amqp/ssl'),
@@ -49,7 +51,10 @@ export async function rabbitmqEnvironment(client: AdminClient): Promise<Environm
     vm_memory_calculation_strategy: node.mem_calculation_strategy,
     disk_free_limit: node.disk_free_limit,
     auth_mechanisms: node.auth_mechanisms?.filter((m) => m.enabled).map((m) => m.name),
-    trace_vhosts: vhosts.filter((v) => v.tracing === true).map((v) => v.name).sort(),
+    trace_vhosts: vhosts
+      .filter((v) => v.tracing === true)
+      .map((v) => v.name)
+      .sort(),
     log: node.log_files === undefined ? undefined : { files: node.log_files },
     data_dir: node.db_dir,
     config_files: node.config_files,

@@ -25,7 +25,12 @@ export interface NodeStatus {
   product?: string;
   /** raised resource alarms: 'memory', 'disk' */
   alarms?: string[];
-  limits?: { memory_high_watermark?: number | undefined; memory_used?: number | undefined; disk_free_limit?: number | undefined; disk_free?: number | undefined };
+  limits?: {
+    memory_high_watermark?: number | undefined;
+    memory_used?: number | undefined;
+    disk_free_limit?: number | undefined;
+    disk_free?: number | undefined;
+  };
 }
 
 interface Overview {

@@ -6,7 +6,8 @@
  * fixed words, or the keys of a JSON object argument (completed after the last `"` of the word, so
  * `'{"x-me` becomes `'{"x-message-ttl`).
  */
-export type Completion = 'users' | 'vhosts' | 'queues' | 'exchanges' | 'connections' | 'commands' | 'files' | { words: readonly string[] } | { keys: readonly string[] };
+export type Completion =
+  'users' | 'vhosts' | 'queues' | 'exchanges' | 'connections' | 'commands' | 'files' | { words: readonly string[] } | { keys: readonly string[] };
 
 export interface OptionSpec {
   /** commander flags, e.g. `-e, --if-empty` or `--description <text>` */

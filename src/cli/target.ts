@@ -131,7 +131,10 @@ async function obtain(c: Credential, where: string, prompt: PromptIo): Promise<C
       const { firstLine } = await import('./prompt.js');
       return { username: c.user, password: firstLine(await readFile(pw.file, 'utf8')) };
     } catch (e) {
-      throw new CliError(ExitCode.CONFIG, `cannot read the password file ${pw.file} (${pw.where}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new CliError(
+        ExitCode.CONFIG,
+        `cannot read the password file ${pw.file} (${pw.where}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   const { isInteractive, promptPassword } = await import('./prompt.js');

@@ -10,7 +10,9 @@ export function traceCommand(on: boolean): CommandDefinition {
     name: on ? 'trace_on' : 'trace_off',
     aliases: [],
     group: 'node',
-    summary: on ? 'Start the firehose in a virtual host (-p): publishes and deliveries are copied to amq.rabbitmq.trace' : 'Stop the firehose in a virtual host (-p)',
+    summary: on
+      ? 'Start the firehose in a virtual host (-p): publishes and deliveries are copied to amq.rabbitmq.trace'
+      : 'Stop the firehose in a virtual host (-p)',
     description: DESCRIPTION,
     arguments: [],
     options: [],

@@ -13,7 +13,10 @@ export const DEFAULT_LOOPBACK_USERS: ReadonlySet<string> = new Set(['guest']);
 
 /** `--loopback-users`: comma-separated names, or "none" (as RabbitMQ's `loopback_users = none`). */
 export function parseLoopbackUsers(value: string): Set<string> {
-  const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
   return new Set(names.length === 1 && names[0] === 'none' ? [] : names);
 }
 

@@ -64,7 +64,6 @@ const UNROUTED = Object.freeze({ routed: 0, batch: 0, rejected: false });
 
 type TxAction = { kind: 'publish'; message: Message; mandatory: boolean } | { kind: 'settle'; tag: number; multiple: boolean; ack: boolean; requeue: boolean };
 
-
 export class Channel implements ConsumerHost, ReplySink, ChannelContext, ChannelView {
   readonly consumers = new Map<string, ChannelConsumer>();
   /** deliveries waiting for their ack, in tag order */
@@ -219,8 +218,17 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     const mandatory = this.pendingMandatory;
     checkUserId(this.user, content.properties.userId);
     checkExpiration(content.properties.expiration);
-    const message = DirectReplyConsumer.addressRequest(this, content.text !== null
-        ? Message.inText(this.pendingExchange, this.pendingRoutingKey, content.properties, content.text, content.bodyStart - content.headerStart, this.host.readAt)
+    const message = DirectReplyConsumer.addressRequest(
+      this,
+      content.text !== null
+        ? Message.inText(
+            this.pendingExchange,
+            this.pendingRoutingKey,
+            content.properties,
+            content.text,
+            content.bodyStart - content.headerStart,
+            this.host.readAt,
+          )
         : Message.inContent(
             this.pendingExchange,
             this.pendingRoutingKey,
@@ -230,7 +238,8 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
             content.bodyStart,
             content.size,
             this.host.readAt,
-          ));
+          ),
+    );
     // traced when published, in a transaction too (RabbitMQ's tap_in at basic.publish)
     if (this.vhost.tracing) tracePublish(this.vhost, message, this);
     if (this.transactional) this.txActions.push({ kind: 'publish', message, mandatory });
@@ -349,7 +358,6 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
       this.host.scheduleFlush();
     }
   }
-
 
   // ---- acknowledgements ----
 
@@ -519,6 +527,7 @@ function checkExpiration(expiration: string | undefined): void {
     if (n > BigInt(MAX_EXPIRY_MS)) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': {value_too_large,${n}}`);
     return;
   }
-  if (/^-\d+$/.test(expiration)) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': {value_negative,${BigInt(expiration)}}`);
+  if (/^-\d+$/.test(expiration))
+    throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': {value_negative,${BigInt(expiration)}}`);
   throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid expiration '${expiration}': no_integer`);
 }

@@ -116,7 +116,10 @@ export class Connection implements ChannelHost, ConnectionView {
   ) {
     this.id = `${peer.host}:${peer.port} -> ${peer.localHost}:${peer.localPort}`;
     this.parser = new FrameParser((type, ch, buf, start, end) => this.onFrame(type, ch, buf, start, end), Frame.MIN_SIZE - FRAME_OVERHEAD);
-    this.handshakeTimer = setTimeout(this.guarded('handshake timeout', () => this.handshakeTimedOut()), ctx.limits.handshakeTimeout);
+    this.handshakeTimer = setTimeout(
+      this.guarded('handshake timeout', () => this.handshakeTimedOut()),
+      ctx.limits.handshakeTimeout,
+    );
     this.handshakeTimer.unref();
     // Event and timer callbacks: whatever they throw stays with this connection (issue 10).
     socket.on('data', (chunk: Buffer) => {
@@ -127,9 +130,18 @@ export class Connection implements ChannelHost, ConnectionView {
         if (!this.socket.destroyed) this.socket.destroy();
       }
     });
-    socket.on('drain', this.guarded('resuming deliveries', () => this.onDrain()));
-    socket.on('error', this.guarded('closing', () => this.teardown()));
-    socket.on('close', this.guarded('closing', () => this.teardown()));
+    socket.on(
+      'drain',
+      this.guarded('resuming deliveries', () => this.onDrain()),
+    );
+    socket.on(
+      'error',
+      this.guarded('closing', () => this.teardown()),
+    );
+    socket.on(
+      'close',
+      this.guarded('closing', () => this.teardown()),
+    );
   }
 
   /** `fn` with its failures logged for this connection and the socket dropped, never thrown on. */
@@ -435,10 +447,7 @@ export class Connection implements ChannelHost, ConnectionView {
     const user = credentials && this.broker.authenticate(credentials.user, credentials.password);
     if (!user || !loginAllowed(user, { transport: 'tcp', localAddress: this.peer.localHost, remoteAddress: this.peer.host }, this.broker.loopbackUsers)) {
       this.ctx.log.warn(`login refused for user '${credentials?.user ?? '?'}' from ${this.peer.host} (mechanism ${mechanism})`);
-      const err = new AmqpError(
-        ReplyCode.ACCESS_REFUSED,
-        `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
-      );
+      const err = new AmqpError(ReplyCode.ACCESS_REFUSED, `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`);
       // RabbitMQ's authentication_failure_close: tell clients that understand it, drop the rest.
       if (this.capability('authentication_failure_close')) return this.closeWith(err);
       this.flush();
@@ -482,7 +491,10 @@ export class Connection implements ChannelHost, ConnectionView {
     writeConnectionClose(this.writer, 0, err.replyCode, err.replyText, err.classId, err.methodId);
     this.phase = { name: 'closing', user: this.user, vhost: this.vhost };
     this.flush();
-    this.closeTimer = setTimeout(this.guarded('closing', () => this.finish()), CLOSE_TIMEOUT_MS);
+    this.closeTimer = setTimeout(
+      this.guarded('closing', () => this.finish()),
+      CLOSE_TIMEOUT_MS,
+    );
     this.closeTimer.unref();
   }
 
@@ -548,7 +560,13 @@ export class Connection implements ChannelHost, ConnectionView {
   private onDrain(): void {
     if (!this.backedUp) return;
     this.backedUp = false;
-    for (const ch of this.channels.values()) for (const c of ch.consumers.values()) contained(() => c.queue.describe(), 'delivering', () => c.queue.drain());
+    for (const ch of this.channels.values())
+      for (const c of ch.consumers.values())
+        contained(
+          () => c.queue.describe(),
+          'delivering',
+          () => c.queue.drain(),
+        );
     this.guardedFlush();
   }
 
@@ -591,7 +609,12 @@ export class Connection implements ChannelHost, ConnectionView {
       this.lastChannel = null;
       this.dirty.clear();
       // Exclusive queues die with the connection that declared them.
-      for (const q of this.ownedQueues) contained(() => q.describe(), 'deleting an exclusive queue', () => this.broker.vhosts.get(q.vhost)?.removeQueue(q));
+      for (const q of this.ownedQueues)
+        contained(
+          () => q.describe(),
+          'deleting an exclusive queue',
+          () => this.broker.vhosts.get(q.vhost)?.removeQueue(q),
+        );
       this.ownedQueues.clear();
     } finally {
       if (destroySocket && !this.socket.destroyed) this.socket.destroy();

@@ -66,10 +66,7 @@ export class ContentAssembler {
     reader.short(); // weight: unused in 0-9-1
     const size = reader.longlong();
     if (size > this.maxSize) {
-      throw new AmqpError(
-        ReplyCode.PRECONDITION_FAILED,
-        `message size ${size} is larger than configured max size ${this.maxSize}`,
-      );
+      throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `message size ${size} is larger than configured max size ${this.maxSize}`);
     }
     // property-flag continuation words (bit 0) are not used by 0-9-1; leftover bytes are malformed
     // (RabbitMQ's channel crashes on both, 541; warren answers with a frame error)

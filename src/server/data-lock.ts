@@ -4,7 +4,20 @@
 // a lock file left by a crash or SIGKILL never blocks a start, even when its pid now belongs to
 // another process. Where the native lock is unavailable, the owner recorded in the file counts only
 // if it is a live process that holds the lock file open (seen through /proc).
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 

@@ -16,15 +16,18 @@ export class Heartbeat {
   /** Starts with the negotiated interval (0: no heartbeats). */
   start(seconds: number): void {
     if (seconds === 0) return;
-    this.timer = setInterval(() => {
-      if (!this.paused() && Date.now() - this.lastReceived > seconds * 2000) {
-        this.stop();
-        this.dead(seconds);
-        return;
-      }
-      if (!this.sentSinceTick) this.send();
-      this.sentSinceTick = false;
-    }, (seconds * 1000) / 2);
+    this.timer = setInterval(
+      () => {
+        if (!this.paused() && Date.now() - this.lastReceived > seconds * 2000) {
+          this.stop();
+          this.dead(seconds);
+          return;
+        }
+        if (!this.sentSinceTick) this.send();
+        this.sentSinceTick = false;
+      },
+      (seconds * 1000) / 2,
+    );
     this.timer.unref();
   }
 

@@ -123,23 +123,62 @@ function parseArgs(argv: string[]): Options {
     .option('--heartbeat <seconds>', 'heartbeat interval offered to clients (0 disables)', integer(0, 65535), DEFAULT_LIMITS.heartbeat)
     .option('--frame-max <bytes>', 'largest frame accepted', integer(4096, 1 << 24), DEFAULT_LIMITS.frameMax)
     .option('--channel-max <n>', 'most channels per connection', integer(1, 65535), DEFAULT_LIMITS.channelMax)
-    .option('--handshake-timeout <ms>', 'drop clients that have not finished the AMQP handshake in this time (RabbitMQ\'s handshake_timeout)', integer(1, 2 ** 31 - 1), DEFAULT_LIMITS.handshakeTimeout)
-    .option('--max-connections <n>', 'most open AMQP connections; more are refused with 530 (RabbitMQ\'s connection_max; default no limit)', integer(0, 2 ** 31 - 1))
-    .option('--max-message-size <bytes>', 'largest message accepted; larger publishes are refused with 406 (RabbitMQ\'s max_message_size)', integer(1, 512 * MIB), DEFAULT_LIMITS.maxMessageSize)
+    .option(
+      '--handshake-timeout <ms>',
+      "drop clients that have not finished the AMQP handshake in this time (RabbitMQ's handshake_timeout)",
+      integer(1, 2 ** 31 - 1),
+      DEFAULT_LIMITS.handshakeTimeout,
+    )
+    .option(
+      '--max-connections <n>',
+      "most open AMQP connections; more are refused with 530 (RabbitMQ's connection_max; default no limit)",
+      integer(0, 2 ** 31 - 1),
+    )
+    .option(
+      '--max-message-size <bytes>',
+      "largest message accepted; larger publishes are refused with 406 (RabbitMQ's max_message_size)",
+      integer(1, 512 * MIB),
+      DEFAULT_LIMITS.maxMessageSize,
+    )
     .option('--tls-cert <file>', 'serve AMQPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
     .option('--tls-ca <file>', 'CA bundle client certificates are checked against (PEM)')
     .option('--tls-port <port>', 'AMQPS port', integer(0, 65535), 5671)
     .option('--tls-verify <mode>', "'peer' asks for a client certificate and checks it, 'none' does not (RabbitMQ's verify)", tlsVerify, 'none')
     .option('--tls-fail-if-no-peer-cert', 'with --tls-verify peer, refuse clients without a certificate', false)
-    .option('--loopback-users <names>', 'users who may log in over loopback only, on every listener (comma-separated, or none)', parseLoopbackUsers, new Set(DEFAULT_LOOPBACK_USERS))
-    .addOption(new Option('--api-port <port>', 'management web UI and HTTP API port (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_MANAGEMENT_PORT).env('WARREN_API_PORT'))
-    .addOption(new Option('--api-tls-port <port>', 'with --tls-cert/--tls-key: management web UI and HTTP API over HTTPS on this port (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_MANAGEMENT_TLS_PORT).env('WARREN_API_TLS_PORT'))
+    .option(
+      '--loopback-users <names>',
+      'users who may log in over loopback only, on every listener (comma-separated, or none)',
+      parseLoopbackUsers,
+      new Set(DEFAULT_LOOPBACK_USERS),
+    )
+    .addOption(
+      new Option('--api-port <port>', 'management web UI and HTTP API port (0 picks a free one)')
+        .argParser(integer(0, 65535))
+        .default(DEFAULT_MANAGEMENT_PORT)
+        .env('WARREN_API_PORT'),
+    )
+    .addOption(
+      new Option('--api-tls-port <port>', 'with --tls-cert/--tls-key: management web UI and HTTP API over HTTPS on this port (0 picks a free one)')
+        .argParser(integer(0, 65535))
+        .default(DEFAULT_MANAGEMENT_TLS_PORT)
+        .env('WARREN_API_TLS_PORT'),
+    )
     .option('--api-bind <address>', 'address for the management listener (default: the --bind address)')
     .option('--no-management', 'do not serve the management UI and API over TCP (the control socket stays)')
-    .addOption(new Option('--metrics-port <port>', 'Prometheus metrics port, GET /metrics (0 picks a free one)').argParser(integer(0, 65535)).default(DEFAULT_METRICS_PORT).env('WARREN_METRICS_PORT'))
+    .addOption(
+      new Option('--metrics-port <port>', 'Prometheus metrics port, GET /metrics (0 picks a free one)')
+        .argParser(integer(0, 65535))
+        .default(DEFAULT_METRICS_PORT)
+        .env('WARREN_METRICS_PORT'),
+    )
     .option('--no-metrics', 'do not serve Prometheus metrics')
-    .option('--stats-interval <ms>', 'how often message rates are sampled (RabbitMQ collect_statistics_interval)', integer(100, 3_600_000), DEFAULT_STATS_INTERVAL_MS)
+    .option(
+      '--stats-interval <ms>',
+      'how often message rates are sampled (RabbitMQ collect_statistics_interval)',
+      integer(100, 3_600_000),
+      DEFAULT_STATS_INTERVAL_MS,
+    )
     .option('--rates-mode <mode>', 'message rates in the management API: basic or none', ratesMode, 'basic')
     .option('--memory-budget <MiB>', 'memory for ready messages before queues spool to disk', integer(1, 1 << 20), DEFAULT_MEMORY_BUDGET_MIB)
     .option('--memory-high-watermark <MiB>', 'block publishers above this resident memory (default 40% of RAM)', integer(1, 1 << 30))
@@ -302,7 +341,14 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     });
     failing = 'management API (HTTPS)';
     if (opts.management && server.tls) {
-      apiTls = await startManagementHttps({ ctx: control.ctx, port: opts.apiTlsPort, bind: apiBind, tls: server.tls, handshakeTimeoutMs: opts.handshakeTimeout, log });
+      apiTls = await startManagementHttps({
+        ctx: control.ctx,
+        port: opts.apiTlsPort,
+        bind: apiBind,
+        tls: server.tls,
+        handshakeTimeoutMs: opts.handshakeTimeout,
+        log,
+      });
     }
     failing = 'Prometheus metrics';
     if (opts.metrics) metrics = await startMetricsListener({ ctx: control.ctx, port: opts.metricsPort, bind: apiBind, log });
@@ -314,7 +360,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
         : failing === 'management API (HTTPS)'
           ? [opts.apiTlsPort, '--api-tls-port N, or --no-management']
           : [opts.metricsPort, '--metrics-port N, or --no-metrics'];
-    if (e.code === 'EADDRINUSE') process.stderr.write(`error: ${hostPort({ host: apiBind, port })} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
+    if (e.code === 'EADDRINUSE')
+      process.stderr.write(`error: ${hostPort({ host: apiBind, port })} (${failing}) is already in use (is RabbitMQ running?). Use ${flag}.\n`);
     else process.stderr.write(`error: cannot serve the ${failing}: ${e.message}\n`);
     stats?.stop();
     await control?.close();
@@ -329,7 +376,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   log.info(`control socket on ${paths.socket}`);
   // "management API listener on HOST:PORT" stays as it was (scripts and tests read it); the URL is for people.
-  if (control.apiAddress) log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}, web UI on ${httpUrl(control.apiAddress)}`);
+  if (control.apiAddress)
+    log.info(`management API listener on ${control.apiAddress.host}:${control.apiAddress.port}, web UI on ${httpUrl(control.apiAddress)}`);
   if (apiTls) log.info(`management API HTTPS listener on ${hostPort(apiTls.address)}, web UI on https://${hostPort(apiTls.address)}/`);
   if (metrics) log.info(`Prometheus metrics on ${httpUrl(metrics.address)}metrics`);
   if (server.tlsAddress) log.info(`AMQPS listener on ${hostPort(server.tlsAddress)}`);

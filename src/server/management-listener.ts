@@ -95,7 +95,13 @@ export function createManagementServer(opts: ManagementServerOptions): Server {
     const user: User | null = broker.authenticate(creds.user, creds.password);
     if (!user) return unauthorised('Login failed');
     // RabbitMQ's loopback_users: guest only from this machine, on every listener.
-    if (!loginAllowed(user, { transport: 'tcp', localAddress: req.socket.localAddress ?? '', remoteAddress: req.socket.remoteAddress ?? '' }, broker.loopbackUsers)) {
+    if (
+      !loginAllowed(
+        user,
+        { transport: 'tcp', localAddress: req.socket.localAddress ?? '', remoteAddress: req.socket.remoteAddress ?? '' },
+        broker.loopbackUsers,
+      )
+    ) {
       ctx.server.log.warn(`HTTP access denied: user '${user.name}' - User can only log in via localhost`);
       return unauthorised('User can only log in via localhost', 'not_authorised');
     }
@@ -110,7 +116,9 @@ export function createManagementServer(opts: ManagementServerOptions): Server {
       else res.destroy();
     });
   };
-  return opts.tls ? (createHttpsServer(secureServerOptions(opts.tls.settings, opts.tls.handshakeTimeoutMs), listener) as unknown as Server) : createServer(listener);
+  return opts.tls
+    ? (createHttpsServer(secureServerOptions(opts.tls.settings, opts.tls.handshakeTimeoutMs), listener) as unknown as Server)
+    : createServer(listener);
 }
 
 export interface ManagementHttpsOptions {
@@ -130,7 +138,11 @@ export interface ManagementHttpsOptions {
 export async function startManagementHttps(opts: ManagementHttpsOptions): Promise<{ address: { host: string; port: number }; close(): Promise<void> }> {
   const server = createManagementServer({ ctx: opts.ctx, log: opts.log, tls: { settings: opts.tls.settings, handshakeTimeoutMs: opts.handshakeTimeoutMs } });
   const https = server as unknown as HttpsServer;
-  watchPeers(https, () => opts.tls.settings, (socket, why) => opts.log.warn(`HTTPS client ${socket.remoteAddress ?? '?'} refused: ${why}`));
+  watchPeers(
+    https,
+    () => opts.tls.settings,
+    (socket, why) => opts.log.warn(`HTTPS client ${socket.remoteAddress ?? '?'} refused: ${why}`),
+  );
   await listen(server, (cb) => server.listen(opts.port, opts.bind, cb));
   opts.tls.add(https);
   const addr = server.address();

@@ -67,7 +67,14 @@ export function hostPort(a: { host: string; port: number }): string {
 /** An IPv4 peer of a dual-stack listener is ::ffff:a.b.c.d; RabbitMQ names it a.b.c.d. */
 const plainAddress = (address: string | undefined): string => (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 
-export const DEFAULT_LIMITS: ConnectionLimits = { channelMax: 2047, frameMax: 131072, heartbeat: 60, handshakeTimeout: 10_000, maxConnections: Infinity, maxMessageSize: MAX_MESSAGE_SIZE };
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  channelMax: 2047,
+  frameMax: 131072,
+  heartbeat: 60,
+  handshakeTimeout: 10_000,
+  maxConnections: Infinity,
+  maxMessageSize: MAX_MESSAGE_SIZE,
+};
 
 export class WarrenServer implements NodeView {
   readonly connections = new Set<Connection>();

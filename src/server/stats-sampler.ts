@@ -127,7 +127,12 @@ export class StatsSampler implements MessageRates {
     const connectionIds = new Set<string>();
     for (const conn of this.server.connections) {
       connectionIds.add(conn.id);
-      for (const ch of conn.channels.values()) keep(ch, CHANNEL_FIELDS, CHANNEL_FIELDS.map((f) => ch.stats[f]));
+      for (const ch of conn.channels.values())
+        keep(
+          ch,
+          CHANNEL_FIELDS,
+          CHANNEL_FIELDS.map((f) => ch.stats[f]),
+        );
       const c = this.connectionTotals(conn);
       keep(conn, CONNECTION_FIELDS, [...CHANNEL_FIELDS.map((f) => c[f]), conn.recvOctets, conn.sendOctets]);
     }

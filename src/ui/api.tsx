@@ -56,7 +56,12 @@ export async function request<T = unknown>(method: string, path: string, body?: 
   if (body !== undefined) h['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers: h, credentials: 'omit', body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body) });
+    res = await fetch(path, {
+      method,
+      headers: h,
+      credentials: 'omit',
+      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+    });
   } catch (err) {
     throw new ApiError(0, (err as Error).message, path);
   }
@@ -76,9 +81,9 @@ export async function request<T = unknown>(method: string, path: string, body?: 
   return json as T;
 }
 
-export const get = <T = unknown>(path: string): Promise<T> => request<T>('GET', path);
+export const get = <T = unknown,>(path: string): Promise<T> => request<T>('GET', path);
 export const put = (path: string, body: unknown = {}): Promise<unknown> => request('PUT', path, body);
-export const post = <T = unknown>(path: string, body: unknown = {}): Promise<T> => request<T>('POST', path, body);
+export const post = <T = unknown,>(path: string, body: unknown = {}): Promise<T> => request<T>('POST', path, body);
 export const del = (path: string, headers?: Record<string, string>): Promise<unknown> => request('DELETE', path, undefined, headers);
 
 // ---- shapes the pages use (RabbitMQ's API) ----

@@ -87,7 +87,21 @@ export interface Column<T> {
   num?: boolean;
 }
 
-export function Table<T>({ columns, rows, sort, onSort, empty = 'Nothing here.', rowKey }: { columns: Column<T>[]; rows: T[]; sort?: { key: string; reverse: boolean }; onSort?: (key: string) => void; empty?: string; rowKey: (row: T) => string }) {
+export function Table<T>({
+  columns,
+  rows,
+  sort,
+  onSort,
+  empty = 'Nothing here.',
+  rowKey,
+}: {
+  columns: Column<T>[];
+  rows: T[];
+  sort?: { key: string; reverse: boolean };
+  onSort?: (key: string) => void;
+  empty?: string;
+  rowKey: (row: T) => string;
+}) {
   return (
     <table class="list">
       <thead>
@@ -139,18 +153,32 @@ export interface ListQuery {
 }
 
 export function listQueryString(q: ListQuery, extra = ''): string {
-  const p = new URLSearchParams({ page: String(q.page), page_size: String(q.pageSize), name: q.name, use_regex: String(q.regex), sort: q.sort, sort_reverse: String(q.reverse) });
+  const p = new URLSearchParams({
+    page: String(q.page),
+    page_size: String(q.pageSize),
+    name: q.name,
+    use_regex: String(q.regex),
+    sort: q.sort,
+    sort_reverse: String(q.reverse),
+  });
   return `?${p.toString()}${extra}`;
 }
 
 /** Filter box, regex switch, page size and page buttons for the API's paged lists. */
-export function ListControls({ q, set, paged }: { q: ListQuery; set: (q: ListQuery) => void; paged?: { page_count: number; filtered_count: number; total_count: number } }) {
+export function ListControls({
+  q,
+  set,
+  paged,
+}: {
+  q: ListQuery;
+  set: (q: ListQuery) => void;
+  paged?: { page_count: number; filtered_count: number; total_count: number };
+}) {
   const pages = paged?.page_count ?? 1;
   return (
     <div class="controls">
       <label>
-        Filter{' '}
-        <input type="search" value={q.name} placeholder="name" onInput={(e) => set({ ...q, name: (e.target as HTMLInputElement).value, page: 1 })} />
+        Filter <input type="search" value={q.name} placeholder="name" onInput={(e) => set({ ...q, name: (e.target as HTMLInputElement).value, page: 1 })} />
       </label>
       <label>
         <input type="checkbox" checked={q.regex} onChange={(e) => set({ ...q, regex: (e.target as HTMLInputElement).checked, page: 1 })} /> Regex
@@ -263,14 +291,20 @@ export function argsObject(rows: ArgRow[]): Record<string, unknown> {
 /** Rows of key = value (type) for arguments, headers and policy definitions. */
 export function ArgsEditor({ rows, set, label, hints = [] }: { rows: ArgRow[]; set: (rows: ArgRow[]) => void; label: string; hints?: [string, ArgType][] }) {
   const all = rows.length === 0 || rows[rows.length - 1]!.key !== '' ? [...rows, { key: '', value: '', type: 'string' as ArgType }] : rows;
-  const update = (i: number, patch: Partial<ArgRow>): void => set(all.map((r, j) => (j === i ? { ...r, ...patch } : r)).filter((r, j) => r.key !== '' || r.value !== '' || j === i));
+  const update = (i: number, patch: Partial<ArgRow>): void =>
+    set(all.map((r, j) => (j === i ? { ...r, ...patch } : r)).filter((r, j) => r.key !== '' || r.value !== '' || j === i));
   return (
     <fieldset class="args">
       <legend>{label}</legend>
       {all.map((r, i) => (
         <div class="arg" key={i}>
           <input aria-label={`${label} key`} placeholder="key" value={r.key} onInput={(e) => update(i, { key: (e.target as HTMLInputElement).value })} /> ={' '}
-          <input aria-label={`${label} value`} placeholder="value" value={r.value} onInput={(e) => update(i, { value: (e.target as HTMLInputElement).value })} />{' '}
+          <input
+            aria-label={`${label} value`}
+            placeholder="value"
+            value={r.value}
+            onInput={(e) => update(i, { value: (e.target as HTMLInputElement).value })}
+          />{' '}
           <select aria-label={`${label} type`} value={r.type} onChange={(e) => update(i, { type: (e.target as HTMLSelectElement).value as ArgType })}>
             <option value="string">String</option>
             <option value="number">Number</option>
@@ -339,7 +373,17 @@ export function Chart({ title, series, height = 180 }: { title: string; series: 
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [{}, { size: 60, values: (_u, ticks) => ticks.map((t) => (series[0]?.asRate ? `${fmtShort(t)}/s` : fmtShort(t))) }],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false }, fill: `${s.color}14`, value: (_u: uPlot, v: number | null) => (v === null ? '' : s.asRate ? fmtRate(v) : fmtNum(v)) }))],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          points: { show: false },
+          fill: `${s.color}14`,
+          value: (_u: uPlot, v: number | null) => (v === null ? '' : s.asRate ? fmtRate(v) : fmtNum(v)),
+        })),
+      ],
     };
     plot.current = new uPlot(opts, data as uPlot.AlignedData, box.current);
     const resize = (): void => {

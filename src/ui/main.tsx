@@ -94,7 +94,13 @@ function Login({ onLogin }: { onLogin: (c: Credentials, me: Whoami) => void }) {
       </label>
       <label>
         Password
-        <input name="password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+        <input
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          value={password}
+          onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+        />
       </label>
       {error ? (
         <div class="error" role="alert">

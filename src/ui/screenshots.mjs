@@ -22,10 +22,37 @@ if (!existsSync(CHROMIUM)) {
   process.stderr.write(`error: ${CHROMIUM} not found; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH\n`);
   process.exit(69);
 }
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const data = mkdtempSync(join(tmpdir(), 'warren-screens-'));
-const server = spawn(process.execPath, [join(root, 'bin/warren-server'), '--port', '0', '--bind', '127.0.0.1', '--api-port', '0', '--metrics-port', '0', '--stats-interval', '1000', '--data-dir', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(
+  process.execPath,
+  [
+    join(root, 'bin/warren-server'),
+    '--port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--api-port',
+    '0',
+    '--metrics-port',
+    '0',
+    '--stats-interval',
+    '1000',
+    '--data-dir',
+    data,
+  ],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 let log = '';
 server.stdout.on('data', (d) => (log += d));
 server.stderr.on('data', (d) => (log += d));
@@ -44,7 +71,11 @@ const ui = /web UI on (\S+)/.exec(log)[1];
 const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${amqpPort}`, { clientProperties: { connection_name: 'sample publisher' } });
 const ch = await conn.createConfirmChannel();
 await ch.assertExchange('orders', 'topic', { durable: true });
-for (const [q, key] of [['orders.eu', 'orders.eu.*'], ['orders.us', 'orders.us.*'], ['audit', '#']]) {
+for (const [q, key] of [
+  ['orders.eu', 'orders.eu.*'],
+  ['orders.us', 'orders.us.*'],
+  ['audit', '#'],
+]) {
   await ch.assertQueue(q, { durable: true, arguments: q === 'audit' ? { 'x-max-length': 5000 } : {} });
   await ch.bindQueue(q, 'orders', key);
 }
@@ -55,7 +86,11 @@ await cch.prefetch(50);
 await cch.consume('orders.eu', (m) => m && cch.ack(m));
 let n = 0;
 const timer = setInterval(() => {
-  for (let i = 0; i < 40; i++, n++) ch.publish('orders', n % 2 ? `orders.eu.${n}` : `orders.us.${n}`, Buffer.from(JSON.stringify({ order: n, amount: (n * 7) % 100 })), { persistent: true, contentType: 'application/json' });
+  for (let i = 0; i < 40; i++, n++)
+    ch.publish('orders', n % 2 ? `orders.eu.${n}` : `orders.us.${n}`, Buffer.from(JSON.stringify({ order: n, amount: (n * 7) % 100 })), {
+      persistent: true,
+      contentType: 'application/json',
+    });
 }, 100);
 
 const pages = [

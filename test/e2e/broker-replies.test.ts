@@ -37,7 +37,11 @@ for (const spec of MESSAGING_TARGETS) {
 
     it('a missing vhost: the broker reply, exit 65, for publish, get and consume', async () => {
       const missing = uniqueName('nosuch');
-      for (const words of [['publish', '-r', 'q', 'x'], ['get', 'q'], ['consume', 'q', '--count', '1']]) {
+      for (const words of [
+        ['publish', '-r', 'q', 'x'],
+        ['get', 'q'],
+        ['consume', 'q', '--count', '1'],
+      ]) {
         const r = await ctl(['-p', missing, ...words]);
         expect(r.code, r.stderr).toBe(65);
         expect(r.stderr).toBe(`Error: NOT_ALLOWED - vhost ${missing} not found (reply 530)\n`);
@@ -63,7 +67,9 @@ for (const spec of MESSAGING_TARGETS) {
       const rk = uniqueName('nowhere');
       let r = await ctl(['-q', 'publish', '-r', rk, 'x']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toBe(`warning: 1 of 1 message was unroutable: no queue is bound to exchange '' with routing key '${rk}' (312 NO_ROUTE); it was dropped (--mandatory makes this exit 65)\n`);
+      expect(r.stderr).toBe(
+        `warning: 1 of 1 message was unroutable: no queue is bound to exchange '' with routing key '${rk}' (312 NO_ROUTE); it was dropped (--mandatory makes this exit 65)\n`,
+      );
       r = await ctl(['-q', 'publish', '--mandatory', '-r', rk, 'x']);
       expect(r.code).toBe(65);
       expect(r.stderr).toMatch(/^Error: 1 of 1 message was unroutable/);
@@ -76,11 +82,15 @@ for (const spec of MESSAGING_TARGETS) {
         try {
           expect((await ctl(['-q', 'publish', '-r', q, 'held'])).code).toBe(0);
           expect((await ctl(['-q', 'set_vm_memory_high_watermark', 'absolute', '1'])).code).toBe(0);
-          await waitFor(async () => /^alarms\tmemory$/m.test((await ctl(['-q', 'status'])).stdout), 'the memory alarm in the status table', { intervalMs: 200 });
+          await waitFor(async () => /^alarms\tmemory$/m.test((await ctl(['-q', 'status'])).stdout), 'the memory alarm in the status table', {
+            intervalMs: 200,
+          });
           const r = await ctl(['-t', '2', 'publish', '-r', q, '--count', '5', 'x']);
           expect(r.code, r.stderr).toBe(75);
           expect(r.stderr).toContain('blocked by the broker: low on memory\n');
-          expect(r.stderr).toMatch(/Error: blocked by the broker \(low on memory\) for longer than the 2 s timeout; \d of 5 messages? (was|were) confirmed before that/);
+          expect(r.stderr).toMatch(
+            /Error: blocked by the broker \(low on memory\) for longer than the 2 s timeout; \d of 5 messages? (was|were) confirmed before that/,
+          );
         } finally {
           await ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
           await ctl(['-q', 'delete_queue', q]);
@@ -93,17 +103,23 @@ for (const spec of MESSAGING_TARGETS) {
       const work = uniqueName('cli-poison');
       const dlq = `${work}-dlq`;
       expect((await ctl(['-q', 'declare_queue', dlq])).code).toBe(0);
-      expect((await ctl(['-q', 'declare_queue', work, '--arguments', JSON.stringify({ 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq })])).code).toBe(0);
+      expect(
+        (await ctl(['-q', 'declare_queue', work, '--arguments', JSON.stringify({ 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq })])).code,
+      ).toBe(0);
       try {
         expect((await ctl(['-q', 'publish', '-r', work, 'poison'])).code).toBe(0);
         const r = await ctl(['consume', work, '--exec', 'cat > /dev/null; exit 3', '--max-redeliveries', '3', '--idle-timeout', '2']);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stderr.match(/message requeued/g)).toHaveLength(2);
         expect(r.stderr).toContain('command exited with 3, 3 failed runs: message rejected');
-        const got = await waitFor(async () => {
-          const g = await ctl(['-q', 'get', dlq]);
-          return g.code === 0 ? g.stdout : undefined;
-        }, 'the dead-lettered message', { intervalMs: 300 });
+        const got = await waitFor(
+          async () => {
+            const g = await ctl(['-q', 'get', dlq]);
+            return g.code === 0 ? g.stdout : undefined;
+          },
+          'the dead-lettered message',
+          { intervalMs: 300 },
+        );
         expect(got).toBe('poison\n');
       } finally {
         await ctl(['-q', 'delete_queue', work]);
@@ -118,7 +134,11 @@ for (const spec of MESSAGING_TARGETS) {
       try {
         expect((await ctl(['-q', 'publish', '-r', q, 'job'])).code).toBe(0);
         // detached: its own process group, as a terminal's foreground job
-        const child = spawn(process.execPath, [ctlBin, ...args, 'consume', q, '--exec', `touch ${mark}; sleep 1; cat > /dev/null`], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const child = spawn(process.execPath, [ctlBin, ...args, 'consume', q, '--exec', `touch ${mark}; sleep 1; cat > /dev/null`], {
+          env: ctlEnv(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
         let stderr = '';
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
         const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -126,11 +146,15 @@ for (const spec of MESSAGING_TARGETS) {
         process.kill(-child.pid!, 'SIGINT');
         expect(await exited, stderr).toBe(0);
         expect(stderr).not.toContain('requeued');
-        const left = await waitFor(async () => {
-          const rows = parseTsv((await ctl(['-q', 'list_queues', 'name', 'messages'])).stdout);
-          const row = rows.find((x) => x.name === q);
-          return row && row.messages === '0' ? row : undefined;
-        }, 'the message acked', { intervalMs: 500 });
+        const left = await waitFor(
+          async () => {
+            const rows = parseTsv((await ctl(['-q', 'list_queues', 'name', 'messages'])).stdout);
+            const row = rows.find((x) => x.name === q);
+            return row && row.messages === '0' ? row : undefined;
+          },
+          'the message acked',
+          { intervalMs: 500 },
+        );
         expect(left.messages).toBe('0');
       } finally {
         rmSync(mark, { force: true });
@@ -142,17 +166,24 @@ for (const spec of MESSAGING_TARGETS) {
       const q = uniqueName('cli-rep-q');
       expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
       try {
-        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'consume', q], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'consume', q], {
+          env: ctlEnv(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stderr = '';
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
         const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
         await waitFor(() => stderr.includes('Consuming from queue'), 'the consume banner');
         // the banner comes before anything else
         expect(stderr.startsWith(`Consuming from queue '${q}'`)).toBe(true);
-        const name = await waitFor(async () => {
-          const rows = parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout);
-          return rows.find((c) => c.user === user)?.name;
-        }, 'the consume connection listed', { intervalMs: 500 });
+        const name = await waitFor(
+          async () => {
+            const rows = parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout);
+            return rows.find((c) => c.user === user)?.name;
+          },
+          'the consume connection listed',
+          { intervalMs: 500 },
+        );
         expect((await ctl(['-q', 'close_connection', name, 'maintenance window'])).code).toBe(0);
         const code = await exited;
         expect(code).toBe(69);

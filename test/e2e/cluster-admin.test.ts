@@ -53,10 +53,14 @@ for (const spec of MESSAGING_TARGETS) {
       queues.push(q);
       let r = await ctl(['-q', 'declare_queue', '--type', 'quorum', q]);
       expect(r.code, r.stderr).toBe(0);
-      const row = await waitFor(async () => {
-        const rows = parseTsv((await ctl(['-q', 'list_queues', 'name', 'type', 'node', 'leader', 'members', 'online'])).stdout);
-        return rows.find((x) => x.name === q && x.leader);
-      }, 'the quorum queue listed with its leader', { intervalMs: 500 });
+      const row = await waitFor(
+        async () => {
+          const rows = parseTsv((await ctl(['-q', 'list_queues', 'name', 'type', 'node', 'leader', 'members', 'online'])).stdout);
+          return rows.find((x) => x.name === q && x.leader);
+        },
+        'the quorum queue listed with its leader',
+        { intervalMs: 500 },
+      );
       expect(row.type).toBe('quorum');
       expect(row.node).toBe(row.leader);
       expect(row.members).toContain(row.leader);
@@ -78,7 +82,7 @@ for (const spec of MESSAGING_TARGETS) {
       expect((await ctl(['-q', 'rebalance'])).code).toBe(0);
     });
 
-    it('close_all_user_connections closes that user\'s connections with the reason', async () => {
+    it("close_all_user_connections closes that user's connections with the reason", async () => {
       const user = uniqueName('cli-close-u');
       const q = uniqueName('cli-close-q');
       queues.push(q);
@@ -86,11 +90,18 @@ for (const spec of MESSAGING_TARGETS) {
       try {
         expect((await ctl(['-q', 'set_permissions', user, '.*', '.*', '.*'])).code).toBe(0);
         expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
-        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'consume', q], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'consume', q], {
+          env: ctlEnv(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stderr = '';
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
         const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        await waitFor(async () => parseTsv((await ctl(['-q', 'list_connections', 'user'])).stdout).some((c) => c.user === user), 'the consumer connection listed', { intervalMs: 500 });
+        await waitFor(
+          async () => parseTsv((await ctl(['-q', 'list_connections', 'user'])).stdout).some((c) => c.user === user),
+          'the consumer connection listed',
+          { intervalMs: 500 },
+        );
         const r = await ctl(['close_all_user_connections', user, 'rotating credentials']);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stderr).toContain('Closed 1 connection');

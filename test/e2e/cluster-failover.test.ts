@@ -75,7 +75,17 @@ describe('connect timeouts and failover between nodes against warren', { timeout
   it('admin commands skip a node that refuses or does not answer and use the next one', async () => {
     const dead = await refusedPort();
     const live = await apiUrlOf(b);
-    const r = await runCtl(['list_vhosts', '--api-url', `http://127.0.0.1:${dead}`, '--api-url', `http://127.0.0.1:${silent.port}`, '--api-url', live, '--timeout', '2']);
+    const r = await runCtl([
+      'list_vhosts',
+      '--api-url',
+      `http://127.0.0.1:${dead}`,
+      '--api-url',
+      `http://127.0.0.1:${silent.port}`,
+      '--api-url',
+      live,
+      '--timeout',
+      '2',
+    ]);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('/');
@@ -91,7 +101,10 @@ describe('connect timeouts and failover between nodes against warren', { timeout
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.WARREN_API_URL;
     delete env.WARREN_DATA_DIR;
-    const child = spawn(process.execPath, [ctlBin, 'publish', '--lines', '-r', q, '--persistent', '--url', a.url, '--url', b.url], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ctlBin, 'publish', '--lines', '-r', q, '--persistent', '--url', a.url, '--url', b.url], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -124,12 +137,16 @@ describe('connect timeouts and failover between nodes against warren', { timeout
         const ch = await conn.createChannel();
         const { messageCount } = await ch.checkQueue(q);
         let got = 0;
-        await ch.consume(q, (m) => {
-          if (!m) return;
-          const body = m.content.toString();
-          bodies.set(body, (bodies.get(body) ?? 0) + 1);
-          got++;
-        }, { noAck: true });
+        await ch.consume(
+          q,
+          (m) => {
+            if (!m) return;
+            const body = m.content.toString();
+            bodies.set(body, (bodies.get(body) ?? 0) + 1);
+            got++;
+          },
+          { noAck: true },
+        );
         await waitFor(() => got >= messageCount || undefined, `the ${messageCount} messages of ${w.url}`);
       } finally {
         await conn.close();

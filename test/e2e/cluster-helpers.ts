@@ -10,7 +10,10 @@ import { promisify } from 'node:util';
 export const CLUSTER_URLS = (process.env.RABBITMQ_CLUSTER_URLS ?? '').split(',').filter(Boolean);
 export const CLUSTER_API_URLS = (process.env.RABBITMQ_CLUSTER_API_URLS ?? '').split(',').filter(Boolean);
 export const CLUSTER_SKIP = CLUSTER_URLS.length < 3 || CLUSTER_API_URLS.length < 3;
-if (CLUSTER_SKIP) console.warn('[e2e] RABBITMQ_CLUSTER_URLS / RABBITMQ_CLUSTER_API_URLS are not set: skipping the RabbitMQ cluster tests (.ci/rabbitmq-cluster.sh starts the cluster; CI sets them)');
+if (CLUSTER_SKIP)
+  console.warn(
+    '[e2e] RABBITMQ_CLUSTER_URLS / RABBITMQ_CLUSTER_API_URLS are not set: skipping the RabbitMQ cluster tests (.ci/rabbitmq-cluster.sh starts the cluster; CI sets them)',
+  );
 
 const run = promisify(execFile);
 

@@ -49,14 +49,23 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const env = { WARREN_CONFIG: clusterProfile('cluster', [0, 1, 2]) };
-    const row = await waitFor(async () => {
-      const list = await runCtl(['-N', 'cluster', 'list_queues', 'name', 'type', 'leader', 'members', 'online'], { env });
-      const found = parseTsv(list.stdout).find((x) => x.name === q);
-      return found?.leader && found.members?.split(',').length === 3 ? found : undefined;
-    }, `leader and members of ${q} in list_queues`, { intervalMs: 500 });
+    const row = await waitFor(
+      async () => {
+        const list = await runCtl(['-N', 'cluster', 'list_queues', 'name', 'type', 'leader', 'members', 'online'], { env });
+        const found = parseTsv(list.stdout).find((x) => x.name === q);
+        return found?.leader && found.members?.split(',').length === 3 ? found : undefined;
+      },
+      `leader and members of ${q} in list_queues`,
+      { intervalMs: 500 },
+    );
     expect(row.type).toBe('quorum');
     expect(row.leader).toBe(names[1]);
-    const listed = (text: string): string[] => text.replace(/^\[|\]$/g, '').split(',').map((m) => m.trim()).sort();
+    const listed = (text: string): string[] =>
+      text
+        .replace(/^\[|\]$/g, '')
+        .split(',')
+        .map((m) => m.trim())
+        .sort();
     expect(listed(row.members as string)).toEqual([...names].sort());
     expect(listed(row.online as string)).toEqual([...names].sort());
     const status = await runCtl(['-N', 'cluster', 'quorum_status', q], { env });
@@ -74,7 +83,17 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     const q = uniqueName('cluster-lead');
     queues.push(q);
     // declared through node 3: its leader is node 3 (client-local), which is then stopped
-    const declared = await runCtl(['declare_queue', q, '--durable', '--arguments', '{"x-queue-type":"quorum"}', '--url', CLUSTER_URLS[2] as string, '--api-url', CLUSTER_API_URLS[2] as string]);
+    const declared = await runCtl([
+      'declare_queue',
+      q,
+      '--durable',
+      '--arguments',
+      '{"x-queue-type":"quorum"}',
+      '--url',
+      CLUSTER_URLS[2] as string,
+      '--api-url',
+      CLUSTER_API_URLS[2] as string,
+    ]);
     expect(declared.code).toBe(0);
     const leader = (await waitFor(async () => (await queue(q)).leader, `leader of ${q}`)) as string;
     expect(leader).toBe(names[2]);
@@ -85,18 +104,26 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     expect(parseTsv(before.stdout).map((row) => row.name)).toContain(q);
     await stopApp(leader, names[0] as string);
     try {
-      const moved = await waitFor(async () => {
-        const l = (await queue(q)).leader;
-        return l && l !== leader ? l : undefined;
-      }, `a new leader for ${q}`, { timeoutMs: 120_000, intervalMs: 500 });
+      const moved = await waitFor(
+        async () => {
+          const l = (await queue(q)).leader;
+          return l && l !== leader ? l : undefined;
+        },
+        `a new leader for ${q}`,
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
       expect(names).toContain(moved);
-      const during = await waitFor(async () => {
-        const r = await runCtl(['-N', 'cluster', 'list_queues', 'name', 'leader', 'online'], { env, timeoutMs: 120_000 });
-        expect(r.stderr).not.toMatch(/Error/);
-        expect(r.code).toBe(0);
-        const row = parseTsv(r.stdout).find((x) => x.name === q);
-        return row && row.leader === moved && !String(row.online).includes(leader) ? row : undefined;
-      }, `list_queues through the profile to show the new leader of ${q}`, { timeoutMs: 120_000, intervalMs: 1000 });
+      const during = await waitFor(
+        async () => {
+          const r = await runCtl(['-N', 'cluster', 'list_queues', 'name', 'leader', 'online'], { env, timeoutMs: 120_000 });
+          expect(r.stderr).not.toMatch(/Error/);
+          expect(r.code).toBe(0);
+          const row = parseTsv(r.stdout).find((x) => x.name === q);
+          return row && row.leader === moved && !String(row.online).includes(leader) ? row : undefined;
+        },
+        `list_queues through the profile to show the new leader of ${q}`,
+        { timeoutMs: 120_000, intervalMs: 1000 },
+      );
       expect(during.leader).not.toBe(leader);
     } finally {
       await startApp(leader);
@@ -109,7 +136,17 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     const q = uniqueName('cluster-pub');
     queues.push(q);
     // the queue's leader is node 3; publish connects to node 2 first, which is stopped while it runs
-    const declared = await runCtl(['declare_queue', q, '--durable', '--arguments', '{"x-queue-type":"quorum"}', '--url', CLUSTER_URLS[2] as string, '--api-url', CLUSTER_API_URLS[2] as string]);
+    const declared = await runCtl([
+      'declare_queue',
+      q,
+      '--durable',
+      '--arguments',
+      '{"x-queue-type":"quorum"}',
+      '--url',
+      CLUSTER_URLS[2] as string,
+      '--api-url',
+      CLUSTER_API_URLS[2] as string,
+    ]);
     expect(declared.code).toBe(0);
     const total = 100_000;
     const half = (from: number): string => Array.from({ length: total / 2 }, (_, i) => `m${String(from + i).padStart(6, '0')}`).join('\n') + '\n';
@@ -120,10 +157,14 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     input.write(half(0));
     const publishing = runCtl(['-N', 'cluster', 'publish', '--lines', '-r', q, '--persistent'], { env, stdin: input, timeoutMs: 300_000 });
     // its connection is on node 2: stop node 2 under it, then start it again
-    await waitFor(async () => {
-      const conns = await api<{ node: string; client_properties?: { connection_name?: string } }[]>(api1(), '/api/connections');
-      return conns.some((c) => c.node === names[1] && c.client_properties?.connection_name === 'warrenctl publish');
-    }, 'the publish connection on node 2', { intervalMs: 100 });
+    await waitFor(
+      async () => {
+        const conns = await api<{ node: string; client_properties?: { connection_name?: string } }[]>(api1(), '/api/connections');
+        return conns.some((c) => c.node === names[1] && c.client_properties?.connection_name === 'warrenctl publish');
+      },
+      'the publish connection on node 2',
+      { intervalMs: 100 },
+    );
     await stopApp(names[1] as string, names[0] as string);
     input.end(half(total / 2));
     await startApp(names[1] as string);
@@ -148,7 +189,9 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
       });
       await waitFor(() => seen.size >= total || undefined, 'every published message in the queue', { timeoutMs: 300_000, intervalMs: 200 });
       const duplicates = [...seen.values()].reduce((a, n) => a + n - 1, 0);
-      console.log(`[e2e] publish failover: ${total} messages, ${resent} re-sent after the failover, ${duplicates} duplicates in the queue (${received} received)`);
+      console.log(
+        `[e2e] publish failover: ${total} messages, ${resent} re-sent after the failover, ${duplicates} duplicates in the queue (${received} received)`,
+      );
       expect(duplicates).toBeLessThanOrEqual(resent);
     } finally {
       await conn.close();
@@ -159,7 +202,17 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
   it('consume through a multi-node profile goes on through another node when its node stops: every message is printed', async () => {
     const q = uniqueName('cluster-cons');
     queues.push(q);
-    const declared = await runCtl(['declare_queue', q, '--durable', '--arguments', '{"x-queue-type":"quorum"}', '--url', CLUSTER_URLS[2] as string, '--api-url', CLUSTER_API_URLS[2] as string]);
+    const declared = await runCtl([
+      'declare_queue',
+      q,
+      '--durable',
+      '--arguments',
+      '{"x-queue-type":"quorum"}',
+      '--url',
+      CLUSTER_URLS[2] as string,
+      '--api-url',
+      CLUSTER_API_URLS[2] as string,
+    ]);
     expect(declared.code).toBe(0);
     const total = 20_000;
     const lines = Array.from({ length: total }, (_, i) => `c${i}`).join('\n') + '\n';
@@ -167,10 +220,14 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     expect(pub.code).toBe(0);
     const env = { WARREN_CONFIG: clusterProfile('cluster', [1, 2, 0]) };
     const consuming = runCtl(['-N', 'cluster', 'consume', q, '--prefetch', '50', '--idle-timeout', '15'], { env, timeoutMs: 300_000 });
-    await waitFor(async () => {
-      const conns = await api<{ node: string; client_properties?: { connection_name?: string } }[]>(api1(), '/api/connections');
-      return conns.some((c) => c.node === names[1] && c.client_properties?.connection_name === 'warrenctl consume');
-    }, 'the consume connection on node 2', { intervalMs: 100 });
+    await waitFor(
+      async () => {
+        const conns = await api<{ node: string; client_properties?: { connection_name?: string } }[]>(api1(), '/api/connections');
+        return conns.some((c) => c.node === names[1] && c.client_properties?.connection_name === 'warrenctl consume');
+      },
+      'the consume connection on node 2',
+      { intervalMs: 100 },
+    );
     await stopApp(names[1] as string, names[0] as string);
     await startApp(names[1] as string);
     const r = await consuming;

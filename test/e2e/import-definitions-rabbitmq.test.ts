@@ -37,7 +37,9 @@ describe('import_definitions into warren', () => {
     await writeFile(file, JSON.stringify(defs));
     const r = await ctl(['-q', 'import_definitions', file]);
     expect(r.code, r.stderr).toBe(65);
-    expect(r.stderr).toBe(`Error: definitions refused (nothing was imported): invalid arg 'x-max-length' for queue 'bad' in vhost '${vhost}': {value_negative,-1}\n`);
+    expect(r.stderr).toBe(
+      `Error: definitions refused (nothing was imported): invalid arg 'x-max-length' for queue 'bad' in vhost '${vhost}': {value_negative,-1}\n`,
+    );
     expect(parseTsv((await ctl(['-q', 'list_users'])).stdout).map((u) => u.user)).not.toContain(`${vhost}-u`);
     expect(parseTsv((await ctl(['-q', 'list_vhosts'])).stdout).map((v) => v.name)).not.toContain(vhost);
   });

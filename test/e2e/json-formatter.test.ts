@@ -27,7 +27,10 @@ for (const spec of MESSAGING_TARGETS) {
       expect(await json(['ping'])).toEqual({ result: 'ok', message: 'Ping succeeded' });
       expect(await json(['version'])).toEqual({ version: expect.any(String) });
       expect(await json(['authenticate_user', 'guest', 'guest'])).toEqual({ result: 'ok', message: 'Success' });
-      expect(await json(['hash_password', 'foo'])).toEqual({ password_hash: expect.stringMatching(/^[A-Za-z0-9+/]{48}$/), hashing_algorithm: 'rabbit_password_hashing_sha256' });
+      expect(await json(['hash_password', 'foo'])).toEqual({
+        password_hash: expect.stringMatching(/^[A-Za-z0-9+/]{48}$/),
+        hashing_algorithm: 'rabbit_password_hashing_sha256',
+      });
       const q = uniqueName('cli-json-q');
       expect(await json(['declare_queue', q])).toEqual({ name: q, vhost: '/', messages: 0, consumers: 0 });
       expect(await json(['delete_queue', q])).toEqual({ result: 'ok', message: 'Queue was successfully deleted', messages: 0 });

@@ -19,7 +19,12 @@ for (const spec of MESSAGING_TARGETS) {
     beforeAll(async () => {
       target = await spec.make();
       args = spec.args(target);
-      for (const words of [['add_vhost', vhost], ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], ['add_user', user, 'pw'], ['set_permissions', user, '.*', '.*', '.*']]) {
+      for (const words of [
+        ['add_vhost', vhost],
+        ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'],
+        ['add_user', user, 'pw'],
+        ['set_permissions', user, '.*', '.*', '.*'],
+      ]) {
         const r = await ctl(['-q', ...words]);
         expect(r.code, r.stderr).toBe(0);
       }
@@ -59,7 +64,9 @@ for (const spec of MESSAGING_TARGETS) {
       expect(r.code, r.stderr).toBe(0);
       r = await asUser(['-q', 'get', 'nosuch']);
       expect(r.code).toBe(69);
-      expect(r.stderr).toBe(`Error: NOT_ALLOWED - number of channels opened for user '${user}' has reached the maximum allowed user limit of (0) (reply 530)\n`);
+      expect(r.stderr).toBe(
+        `Error: NOT_ALLOWED - number of channels opened for user '${user}' has reached the maximum allowed user limit of (0) (reply 530)\n`,
+      );
       r = await ctl(['-q', 'set_user_limits', user, '{"max-connections": 0}']);
       expect(r.code, r.stderr).toBe(0);
       r = await asUser(['-q', 'get', 'nosuch']);

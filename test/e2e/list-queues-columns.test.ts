@@ -26,7 +26,20 @@ for (const spec of MESSAGING_TARGETS) {
         await c.close();
       }
       const rows = await eventually(async () => {
-        const r = await ctl(['-q', '-p', vhost, 'list_queues', 'name', 'head_message_timestamp', 'messages', 'message_bytes', 'message_bytes_ready', 'message_bytes_unacknowledged', 'messages_ram', 'type']);
+        const r = await ctl([
+          '-q',
+          '-p',
+          vhost,
+          'list_queues',
+          'name',
+          'head_message_timestamp',
+          'messages',
+          'message_bytes',
+          'message_bytes_ready',
+          'message_bytes_unacknowledged',
+          'messages_ram',
+          'type',
+        ]);
         expect(r.code, r.stderr).toBe(0);
         const parsed = parseTsv(r.stdout).sort((a, b) => String(a.name).localeCompare(String(b.name)));
         expect(parsed.map((q) => q.messages)).toEqual(['1', '2']);
@@ -34,8 +47,26 @@ for (const spec of MESSAGING_TARGETS) {
         return parsed;
       }, suite.target.statsLagMs);
       expect(rows).toEqual([
-        { name: 'plain', head_message_timestamp: '', messages: '1', message_bytes: '1', message_bytes_ready: '1', message_bytes_unacknowledged: '0', messages_ram: '1', type: 'classic' },
-        { name: 'stamped', head_message_timestamp: '1700000000', messages: '2', message_bytes: '12', message_bytes_ready: '12', message_bytes_unacknowledged: '0', messages_ram: '2', type: 'classic' },
+        {
+          name: 'plain',
+          head_message_timestamp: '',
+          messages: '1',
+          message_bytes: '1',
+          message_bytes_ready: '1',
+          message_bytes_unacknowledged: '0',
+          messages_ram: '1',
+          type: 'classic',
+        },
+        {
+          name: 'stamped',
+          head_message_timestamp: '1700000000',
+          messages: '2',
+          message_bytes: '12',
+          message_bytes_ready: '12',
+          message_bytes_unacknowledged: '0',
+          messages_ram: '2',
+          type: 'classic',
+        },
       ]);
     });
   });

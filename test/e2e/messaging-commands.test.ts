@@ -48,9 +48,35 @@ for (const spec of MESSAGING_TARGETS) {
     it('publish sets every property option; get --formatter json shows them with routing key, exchange and redelivered', async () => {
       const q = await queue('props');
       const r = await ctl([
-        'publish', '-r', q, '--persistent', '--content-type', 'text/plain', '--content-encoding', 'identity', '--correlation-id', 'c-1',
-        '--reply-to', 'answers', '--expiration', '60000', '--priority', '3', '--message-id', 'm-1', '--type', 't', '--app-id', 'app',
-        '--header', 'a=1', '-H', 'b=two=2', '--properties', '{"user_id": "guest", "timestamp": 1700000000, "headers": {"c": "3"}}', 'hello',
+        'publish',
+        '-r',
+        q,
+        '--persistent',
+        '--content-type',
+        'text/plain',
+        '--content-encoding',
+        'identity',
+        '--correlation-id',
+        'c-1',
+        '--reply-to',
+        'answers',
+        '--expiration',
+        '60000',
+        '--priority',
+        '3',
+        '--message-id',
+        'm-1',
+        '--type',
+        't',
+        '--app-id',
+        'app',
+        '--header',
+        'a=1',
+        '-H',
+        'b=two=2',
+        '--properties',
+        '{"user_id": "guest", "timestamp": 1700000000, "headers": {"c": "3"}}',
+        'hello',
       ]);
       expect(r, r.stderr).toMatchObject({ code: 0, stdout: '' });
       const g = await ctl(['get', q, '--formatter', 'json']);
@@ -59,8 +85,19 @@ for (const spec of MESSAGING_TARGETS) {
       expect(m).toMatchObject({ exchange: '', routing_key: q, redelivered: false, body: 'hello', payload_bytes: 5, message_count: 0 });
       expect(m.body_encoding).toBeUndefined();
       expect(m.properties).toMatchObject({
-        content_type: 'text/plain', content_encoding: 'identity', correlation_id: 'c-1', reply_to: 'answers', expiration: '60000', priority: 3,
-        message_id: 'm-1', type: 't', app_id: 'app', user_id: 'guest', timestamp: 1700000000, delivery_mode: 2, headers: { a: '1', b: 'two=2', c: '3' },
+        content_type: 'text/plain',
+        content_encoding: 'identity',
+        correlation_id: 'c-1',
+        reply_to: 'answers',
+        expiration: '60000',
+        priority: 3,
+        message_id: 'm-1',
+        type: 't',
+        app_id: 'app',
+        user_id: 'guest',
+        timestamp: 1700000000,
+        delivery_mode: 2,
+        headers: { a: '1', b: 'two=2', c: '3' },
       });
       expect(g.stdout.split('\n').filter(Boolean)).toHaveLength(1);
     });
@@ -218,7 +255,11 @@ for (const spec of MESSAGING_TARGETS) {
       await waitFor(() => consumer.stderr().includes('Consuming from queue'), 'the consumer');
       for (const key of ['kern.info', 'user.info', 'app.critical']) expect((await ctl(['publish', '-e', x, '-r', key, key])).code).toBe(0);
       expect(await consumer.exited).toBe(0);
-      const got = consumer.stdout().trim().split('\n').map((l) => JSON.parse(l));
+      const got = consumer
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(got.map((m) => [m.exchange, m.routing_key, m.body])).toEqual([
         [x, 'kern.info', 'kern.info'],
         [x, 'app.critical', 'app.critical'],
@@ -252,7 +293,15 @@ for (const spec of MESSAGING_TARGETS) {
       const started = join(tmp, `sig-${q}.started`);
       const go = join(tmp, `sig-${q}.go`);
       // the command holds the first message until the test has seen the consumer cancelled
-      const consumer = startCtl([...args, 'consume', q, '--prefetch', '3', '--exec', `touch ${started}; while [ ! -e ${go} ]; do sleep 0.02; done; cat >> ${log}; echo >> ${log}`]);
+      const consumer = startCtl([
+        ...args,
+        'consume',
+        q,
+        '--prefetch',
+        '3',
+        '--exec',
+        `touch ${started}; while [ ! -e ${go} ]; do sleep 0.02; done; cat >> ${log}; echo >> ${log}`,
+      ]);
       await waitFor(() => existsSync(started), 'the first message in hand');
       consumer.child.kill('SIGTERM');
       const conn = await amqp.connect(target.amqpUrl());

@@ -15,7 +15,9 @@ export interface MessagingTarget {
 }
 
 if (!RABBITMQ_API_URL) {
-  console.warn('[e2e] RABBITMQ_API_URL is not set: skipping the messaging suites against RabbitMQ (CI sets it; e.g. RABBITMQ_API_URL=http://guest:guest@127.0.0.1:15672 RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672)');
+  console.warn(
+    '[e2e] RABBITMQ_API_URL is not set: skipping the messaging suites against RabbitMQ (CI sets it; e.g. RABBITMQ_API_URL=http://guest:guest@127.0.0.1:15672 RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672)',
+  );
 }
 
 export const MESSAGING_TARGETS: MessagingTarget[] = [

@@ -76,7 +76,9 @@ for (const spec of MESSAGING_TARGETS) {
     it('rpc-serve x4 and rpc-call: 100 concurrent calls from 4 processes each get their own answer', async () => {
       const q = uniqueName('rpc-many');
       queues.push(q);
-      const servers = Array.from({ length: 4 }, (_, i) => startCtl([...args, 'rpc-serve', q, '--exec', `read n; echo "$n squared is $((n * n)) (server ${i})"`]));
+      const servers = Array.from({ length: 4 }, (_, i) =>
+        startCtl([...args, 'rpc-serve', q, '--exec', `read n; echo "$n squared is $((n * n)) (server ${i})"`]),
+      );
       try {
         await waitFor(() => servers.every((s) => s.stderr().includes('Serving requests')), 'four rpc-serve processes');
         const callers = Array.from({ length: 4 }, (_, p) => {

@@ -134,7 +134,10 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl migrate into the RabbitMQ cluster (RABB
     const args = ['--data-dir', dataDir, '-p', vhost, 'migrate', '--to', to, '--queue-type', 'quorum', '--prefetch', '100'];
     // run 1: SIGKILL warrenctl once a fifth has moved (its shovels go on in the cluster)
     const first = startMigrate(args);
-    await waitFor(() => (lastProgress(first.lines)?.moved ?? 0) >= (QUEUES * PER_QUEUE) / 5 || undefined, 'run 1 to move a fifth', { timeoutMs: 300_000, intervalMs: 100 });
+    await waitFor(() => (lastProgress(first.lines)?.moved ?? 0) >= (QUEUES * PER_QUEUE) / 5 || undefined, 'run 1 to move a fifth', {
+      timeoutMs: 300_000,
+      intervalMs: 100,
+    });
     first.kill();
     await first.done;
 
@@ -147,7 +150,8 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl migrate into the RabbitMQ cluster (RABB
     const code = await second.done;
     expect(second.stderr()).not.toMatch(/Error/);
     expect(code).toBe(0);
-    const summary = second.lines.find((l) => l.event === 'summary') as { queues: { queue: string; type: string; source_messages: number; destination_messages: number }[] } | undefined;
+    const summary = second.lines.find((l) => l.event === 'summary') as
+      { queues: { queue: string; type: string; source_messages: number; destination_messages: number }[] } | undefined;
     expect(summary?.queues).toHaveLength(QUEUES);
     for (const q of summary?.queues ?? []) {
       expect(q.source_messages).toBe(0);
@@ -174,8 +178,26 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl migrate into the RabbitMQ cluster (RABB
             const want = e.props;
             if (!m.content.equals(e.body)) mismatches.push(`${id}: body differs`);
             if (m.fields.routingKey !== e.queue) mismatches.push(`${id}: in ${m.fields.routingKey}, expected ${e.queue}`);
-            const got = { deliveryMode: p.deliveryMode, contentType: p.contentType, correlationId: p.correlationId, timestamp: p.timestamp, appId: p.appId, type: p.type, priority: p.priority, headers: p.headers };
-            const exp = { deliveryMode: 2, contentType: want.contentType, correlationId: want.correlationId, timestamp: want.timestamp, appId: want.appId, type: want.type, priority: want.priority, headers: want.headers };
+            const got = {
+              deliveryMode: p.deliveryMode,
+              contentType: p.contentType,
+              correlationId: p.correlationId,
+              timestamp: p.timestamp,
+              appId: p.appId,
+              type: p.type,
+              priority: p.priority,
+              headers: p.headers,
+            };
+            const exp = {
+              deliveryMode: 2,
+              contentType: want.contentType,
+              correlationId: want.correlationId,
+              timestamp: want.timestamp,
+              appId: want.appId,
+              type: want.type,
+              priority: want.priority,
+              headers: want.headers,
+            };
             if (JSON.stringify(got) !== JSON.stringify(exp)) mismatches.push(`${id}: properties ${JSON.stringify(got)} != ${JSON.stringify(exp)}`);
           }
           ch.ack(m);
@@ -186,12 +208,16 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl migrate into the RabbitMQ cluster (RABB
       await dest.close();
     }
     const duplicates = [...seen.values()].reduce((a, n) => a + n - 1, 0);
-    console.log(`[e2e] migrate: ${expected.size} messages moved; warren restarted with ${atRestart} still to move; ${duplicates} duplicate(s) at the destination`);
+    console.log(
+      `[e2e] migrate: ${expected.size} messages moved; warren restarted with ${atRestart} still to move; ${duplicates} duplicate(s) at the destination`,
+    );
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect([...expected.keys()].filter((id) => !seen.has(id))).toEqual([]);
 
     // the user logs in to the cluster with its old password; the policy came along
-    const asUser = await amqp.connect(`amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${new URL(CLUSTER_URLS[0] as string).host}/${encodeURIComponent(vhost)}`);
+    const asUser = await amqp.connect(
+      `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${new URL(CLUSTER_URLS[0] as string).host}/${encodeURIComponent(vhost)}`,
+    );
     await asUser.close();
     const policies = await api<{ name: string }[]>(api1, `/api/policies/${encodeURIComponent(vhost)}`);
     expect(policies.map((p) => p.name)).toContain('cluster-limit');

@@ -20,7 +20,7 @@ for (const spec of MESSAGING_TARGETS) {
     const isWarren = spec.name === 'warren';
     const daemon = (): Warren => (suite.target as Target & { daemon: Warren }).daemon;
 
-    it('environment: the node\'s settings by application, as rabbitmqctl environment names them', async () => {
+    it("environment: the node's settings by application, as rabbitmqctl environment names them", async () => {
       let r = await ctl(['-q', '-p', vhost, 'trace_on']);
       expect(r.code, r.stderr).toBe(0);
       r = await ctl(['--formatter', 'json', 'environment']);
@@ -32,7 +32,14 @@ for (const spec of MESSAGING_TARGETS) {
       expect(env['rabbit']?.['disk_free_limit']).toEqual(expect.any(Number));
       expect(env['rabbitmq_management']?.['rates_mode']).toEqual(expect.stringMatching(/^(basic|none|detailed)$/));
       if (isWarren) {
-        expect(env['rabbit']).toMatchObject({ heartbeat: 60, frame_max: 131072, channel_max: 2047, connection_max: 'infinity', loopback_users: ['guest'], log: { level: 'info' } });
+        expect(env['rabbit']).toMatchObject({
+          heartbeat: 60,
+          frame_max: 131072,
+          channel_max: 2047,
+          connection_max: 'infinity',
+          loopback_users: ['guest'],
+          log: { level: 'info' },
+        });
         expect(env['warren']).toMatchObject({ data_dir: daemon().dataDir, version: expect.any(String) });
         expect(r.stderr).toBe('Application environment of node at control socket ' + `${daemon().socket} ...\n`);
       } else {
@@ -48,11 +55,21 @@ for (const spec of MESSAGING_TARGETS) {
       expect((await ctl(['-q', '-p', vhost, 'trace_off'])).code).toBe(0);
     });
 
-    it('report: status, cluster, environment, connections, channels, and each vhost\'s objects and parameters', async () => {
+    it("report: status, cluster, environment, connections, channels, and each vhost's objects and parameters", async () => {
       let r = await ctl(['report']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/^Reporting server status of node at .* \.\.\.\n$/);
-      for (const banner of ['Status of node at ', 'Cluster status of node at ', 'Application environment of node at ', 'Listing connections ...', 'Listing channels ...', `Listing queues for vhost ${vhost} ...`, `Listing exchanges for vhost ${vhost} ...`, `Listing policies for vhost "${vhost}" ...`, `Listing runtime parameters for vhost "${vhost}" ...`]) {
+      for (const banner of [
+        'Status of node at ',
+        'Cluster status of node at ',
+        'Application environment of node at ',
+        'Listing connections ...',
+        'Listing channels ...',
+        `Listing queues for vhost ${vhost} ...`,
+        `Listing exchanges for vhost ${vhost} ...`,
+        `Listing policies for vhost "${vhost}" ...`,
+        `Listing runtime parameters for vhost "${vhost}" ...`,
+      ]) {
         expect(r.stdout).toContain(banner);
       }
       expect(r.stdout).toContain(`\n${queue}\t`);
@@ -70,7 +87,7 @@ for (const spec of MESSAGING_TARGETS) {
       expect(report.vhosts['/']).toBeDefined();
     });
 
-    it('set_log_level changes the daemon\'s level at run time; RabbitMQ\'s API cannot, and says what to use', async () => {
+    it("set_log_level changes the daemon's level at run time; RabbitMQ's API cannot, and says what to use", async () => {
       if (!isWarren) {
         const r = await ctl(['set_log_level', 'debug']);
         expect(r.code).toBe(69);
@@ -102,7 +119,8 @@ for (const spec of MESSAGING_TARGETS) {
 
     it('set_vhost_tags replaces the tags and keeps the description; no tags clears them', async () => {
       const v = uniqueName('ctl-tags');
-      const show = async () => (JSON.parse((await ctl(['--formatter', 'json', 'list_vhosts', 'name', 'description', 'tags'])).stdout) as Json[]).find((x) => x['name'] === v);
+      const show = async () =>
+        (JSON.parse((await ctl(['--formatter', 'json', 'list_vhosts', 'name', 'description', 'tags'])).stdout) as Json[]).find((x) => x['name'] === v);
       try {
         expect((await ctl(['-q', 'add_vhost', v, '--description', 'kept', '--tags', 'a'])).code).toBe(0);
         let r = await ctl(['set_vhost_tags', v, 'b', 'c']);
@@ -116,16 +134,32 @@ for (const spec of MESSAGING_TARGETS) {
         const nosuch = uniqueName('ctl-nosuch');
         r = await ctl(['set_vhost_tags', nosuch, 'x']);
         expect(r.code).toBe(65);
-        expect(await (async () => (JSON.parse((await ctl(['--formatter', 'json', 'list_vhosts'])).stdout) as Json[]).map((x) => x['name']))()).not.toContain(nosuch);
+        expect(await (async () => (JSON.parse((await ctl(['--formatter', 'json', 'list_vhosts'])).stdout) as Json[]).map((x) => x['name']))()).not.toContain(
+          nosuch,
+        );
       } finally {
         await ctl(['-q', 'delete_vhost', v]);
       }
     });
 
-    it('list_unresponsive_queues: rabbitmqctl\'s columns; every queue answers here', async () => {
+    it("list_unresponsive_queues: rabbitmqctl's columns; every queue answers here", async () => {
       let r = await ctl(['-p', vhost, 'list_unresponsive_queues']);
       expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'name\n', stderr: `Listing unresponsive queues for vhost ${vhost} ...\n` });
-      r = await ctl(['-q', '-p', vhost, 'list_unresponsive_queues', 'name', 'durable', 'auto_delete', 'arguments', 'pid', 'recoverable_slaves', '--queue-timeout', '5', '--local']);
+      r = await ctl([
+        '-q',
+        '-p',
+        vhost,
+        'list_unresponsive_queues',
+        'name',
+        'durable',
+        'auto_delete',
+        'arguments',
+        'pid',
+        'recoverable_slaves',
+        '--queue-timeout',
+        '5',
+        '--local',
+      ]);
       expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'name\tdurable\tauto_delete\targuments\tpid\trecoverable_slaves\n' });
       r = await ctl(['--formatter', 'json', '-p', vhost, 'list_unresponsive_queues']);
       expect(JSON.parse(r.stdout)).toEqual([]);

@@ -31,7 +31,9 @@ for (const spec of MESSAGING_TARGETS) {
       policies.push(name);
       let r = await ctl(['set_policy', '--priority', '5', '--apply-to', 'queues', name, '^pol-match\\.', '{"max-length": 10, "message-ttl": 60000}']);
       expect(r, r.stderr).toMatchObject({ code: 0, stdout: '' });
-      expect(r.stderr).toBe(`Setting policy "${name}" for pattern "^pol-match\\." to "{"max-length": 10, "message-ttl": 60000}" with priority "5" for vhost "/" ...\n`);
+      expect(r.stderr).toBe(
+        `Setting policy "${name}" for pattern "^pol-match\\." to "{"max-length": 10, "message-ttl": 60000}" with priority "5" for vhost "/" ...\n`,
+      );
       r = await ctl(['list_policies']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.split('\n')[0]).toBe('vhost\tname\tpattern\tapply-to\tdefinition\tpriority');
@@ -39,7 +41,14 @@ for (const spec of MESSAGING_TARGETS) {
       expect(row).toMatchObject({ vhost: '/', pattern: '^pol-match\\.', 'apply-to': 'queues', priority: '5' });
       expect(JSON.parse(row?.definition ?? '{}')).toEqual({ 'max-length': 10, 'message-ttl': 60000 });
       r = await ctl(['list_policies', '--formatter', 'json']);
-      expect(JSON.parse(r.stdout)).toContainEqual({ vhost: '/', name, pattern: '^pol-match\\.', 'apply-to': 'queues', definition: { 'max-length': 10, 'message-ttl': 60000 }, priority: 5 });
+      expect(JSON.parse(r.stdout)).toContainEqual({
+        vhost: '/',
+        name,
+        pattern: '^pol-match\\.',
+        'apply-to': 'queues',
+        definition: { 'max-length': 10, 'message-ttl': 60000 },
+        priority: 5,
+      });
       // replacing keeps one policy of that name
       expect((await ctl(['set_policy', name, '^pol-match\\.', '{"max-length": 20}'])).code).toBe(0);
       const after = parseTsv((await ctl(['list_policies'])).stdout).filter((p) => p.name === name);
@@ -148,7 +157,10 @@ for (const spec of MESSAGING_TARGETS) {
       });
     } else {
       it('set_vm_memory_high_watermark and set_disk_free_limit exit 69 on RabbitMQ, naming rabbitmqctl', async () => {
-        for (const words of [['set_vm_memory_high_watermark', '0.4'], ['set_disk_free_limit', '50MB']]) {
+        for (const words of [
+          ['set_vm_memory_high_watermark', '0.4'],
+          ['set_disk_free_limit', '50MB'],
+        ]) {
           const r = await ctl(words);
           expect(r.code).toBe(69);
           expect(r.stderr).toContain(`rabbitmqctl ${words[0]}`);

@@ -15,7 +15,18 @@ const TARGET_INDEPENDENT = new Set(['help', 'version', 'completion', 'hash_passw
 const OWN_SUITES = new Set(['messaging', 'policies']);
 // migrate reads a warren node and writes a RabbitMQ cluster: its suites are the migrate-*.test.ts files; the
 // cluster commands (cluster_status, quorum_status, rebalance) run against the real cluster in cluster-rabbitmq.test.ts
-const SUITES = ['warrenctl-admin.test.ts', 'warrenctl-node.test.ts', 'target-profiles.test.ts', 'migrate-rabbitmq.test.ts', 'migrate-errors.test.ts', 'cluster-rabbitmq.test.ts', 'limits.test.ts', 'trace.test.ts', 'node-diagnostics.test.ts', 'list-queues-columns.test.ts'];
+const SUITES = [
+  'warrenctl-admin.test.ts',
+  'warrenctl-node.test.ts',
+  'target-profiles.test.ts',
+  'migrate-rabbitmq.test.ts',
+  'migrate-errors.test.ts',
+  'cluster-rabbitmq.test.ts',
+  'limits.test.ts',
+  'trace.test.ts',
+  'node-diagnostics.test.ts',
+  'list-queues-columns.test.ts',
+];
 /** Plausible arguments, so that only the target decides (warren-only commands are refused before they run). */
 const SAMPLE_ARGS: Record<string, string[]> = { set_vm_memory_high_watermark: ['0.4'], set_disk_free_limit: ['50MB'], stop: [] };
 

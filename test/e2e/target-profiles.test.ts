@@ -26,7 +26,14 @@ interface RemoteTarget {
 async function warrenTcp(): Promise<RemoteTarget> {
   const w: Warren = await startWarren({ args: ['--api-port', '0'] });
   if (!w.apiUrl) throw new Error(`no API listener:\n${w.output()}`);
-  return { name: 'warren', apiUrl: w.apiUrl.replace(/\/$/, ''), amqpUrl: `amqp://${w.host}:${w.port}`, user: 'guest', password: 'guest', stop: async () => void (await w.stop()) };
+  return {
+    name: 'warren',
+    apiUrl: w.apiUrl.replace(/\/$/, ''),
+    amqpUrl: `amqp://${w.host}:${w.port}`,
+    user: 'guest',
+    password: 'guest',
+    stop: async () => void (await w.stop()),
+  };
 }
 
 function rabbitmq(): RemoteTarget {
@@ -54,7 +61,10 @@ for (const { name: targetName, skip, make } of TARGETS) {
     const secretFile = () => join(dir, 'secret');
     /** a clean environment: no WARREN_* from the developer's shell, config in the temp dir */
     const run = (args: string[], env: NodeJS.ProcessEnv = {}, options: CtlOptions = {}) =>
-      ctlMain(args, { ...options, env: { WARREN_CONFIG: join(dir, 'config.toml'), WARREN_NODE: '', WARREN_USER: '', WARREN_PASSWORD: '', WARREN_URL: '', ...env } });
+      ctlMain(args, {
+        ...options,
+        env: { WARREN_CONFIG: join(dir, 'config.toml'), WARREN_NODE: '', WARREN_USER: '', WARREN_PASSWORD: '', WARREN_URL: '', ...env },
+      });
     const viaEnv = () => ({ WARREN_API_URL: t.apiUrl, WARREN_USER: t.user, WARREN_PASSWORD: t.password });
 
     beforeAll(async () => {
@@ -87,7 +97,9 @@ for (const { name: targetName, skip, make } of TARGETS) {
       expect(made.code, made.stderr).toBe(0);
       const granted = await run(['set_permissions', '-p', vhost, t.user, '.*', '.*', '.*'], viaEnv());
       expect(granted.code, granted.stderr).toBe(0);
-      const conn = await amqp.connect(`${t.amqpUrl.replace('://', `://${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}@`)}/${encodeURIComponent(vhost)}`);
+      const conn = await amqp.connect(
+        `${t.amqpUrl.replace('://', `://${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}@`)}/${encodeURIComponent(vhost)}`,
+      );
       const ch = await conn.createChannel();
       await ch.assertQueue(queue, { durable: true });
       await conn.close();
@@ -155,7 +167,8 @@ for (const { name: targetName, skip, make } of TARGETS) {
         expect(r.code, r.stderr).toBe(0);
         const rows = parseTsv(r.stdout);
         expect(rows).toContainEqual({ key: 'password', value: '********' });
-        for (const row of rows.filter((x) => /password$|url$/.test(x.key ?? ''))) expect(row.value).not.toContain(t.password === 'guest' ? ':guest@' : t.password);
+        for (const row of rows.filter((x) => /password$|url$/.test(x.key ?? '')))
+          expect(row.value).not.toContain(t.password === 'guest' ? ':guest@' : t.password);
       }
       expect((await run(['config', 'frobnicate'])).code).toBe(64);
     });
@@ -166,7 +179,12 @@ for (const { name: targetName, skip, make } of TARGETS) {
         [['-N', 'nopass', 'list_users'], {}, 64, /^Error: no password for user 'somebody' .*WARREN_PASSWORD/],
         [['-N', 'nosuch', 'list_users'], {}, 78, /^Error: no node 'nosuch' in .*config\.toml \(known: main, nopass, wrong\)$/],
         [['-N', 'main', 'list_users'], { WARREN_CONFIG: join(dir, 'missing.toml') }, 78, /does not exist$/],
-        [['--api-url', t.apiUrl, '--user', t.user, '--password-file', join(dir, 'missing'), 'list_users'], {}, 78, /^Error: cannot read the password file .*missing \(--password-file\): ENOENT$/],
+        [
+          ['--api-url', t.apiUrl, '--user', t.user, '--password-file', join(dir, 'missing'), 'list_users'],
+          {},
+          78,
+          /^Error: cannot read the password file .*missing \(--password-file\): ENOENT$/,
+        ],
         [['--url', 'http://not-amqp', 'list_users'], {}, 64, /only amqp:\/\/ and amqps:\/\//],
       ];
       for (const [args, env, code, message] of cases) {
@@ -184,7 +202,10 @@ for (const { name: targetName, skip, make } of TARGETS) {
     it.skipIf(!existsSync('/usr/bin/script'))('asks for the password on a terminal (and not with --yes)', async () => {
       const line = ['node', ctlBin, '--api-url', t.apiUrl, '--user', t.user, '-q', 'list_vhosts'].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
       const out = await new Promise<string>((resolve) => {
-        const child = spawn('script', ['-qec', line, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', WARREN_PASSWORD: '', WARREN_USER: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn('script', ['-qec', line, '/dev/null'], {
+          env: { ...process.env, NO_COLOR: '1', WARREN_PASSWORD: '', WARREN_USER: '' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
         let text = '';
         let answered = false;
         child.stdout.setEncoding('utf8').on('data', (d: string) => {

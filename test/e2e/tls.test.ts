@@ -49,7 +49,23 @@ describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test
   function issue(name: string, cn: string, ca: string, ext: string): void {
     openssl('req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
     writeFileSync(file(`${name}.ext`), ext);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.pem`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   }
 
   beforeAll(async () => {
@@ -109,7 +125,18 @@ describe.skipIf(!OPENSSL)('TLS: https:// and amqps:// with a CA made by the test
 
   it('presents the client certificate of --tls-cert/--tls-key', async () => {
     seen.length = 0;
-    const r = await ctl(['--api-url', url(lenientPort), '--tls-ca', file('ca.pem'), '--tls-cert', file('client.pem'), '--tls-key', file('client.key'), '-q', 'list_users']);
+    const r = await ctl([
+      '--api-url',
+      url(lenientPort),
+      '--tls-ca',
+      file('ca.pem'),
+      '--tls-cert',
+      file('client.pem'),
+      '--tls-key',
+      file('client.key'),
+      '-q',
+      'list_users',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(seen[0]?.clientCn).toBe('warrenctl-client');
   });

@@ -34,17 +34,14 @@ for (const spec of MESSAGING_TARGETS) {
       return {
         ch,
         next: (n) =>
-          waitFor(
-            async () => {
-              while (got.length < n) {
-                const m = await ch.get(q, { noAck: true });
-                if (!m) return false;
-                got.push(m);
-              }
-              return got.splice(0, n);
-            },
-            `${n} trace messages`,
-          ),
+          waitFor(async () => {
+            while (got.length < n) {
+              const m = await ch.get(q, { noAck: true });
+              if (!m) return false;
+              got.push(m);
+            }
+            return got.splice(0, n);
+          }, `${n} trace messages`),
       };
     }
 
@@ -52,7 +49,7 @@ for (const spec of MESSAGING_TARGETS) {
       for (const c of connections) await c.close().catch(() => {});
     });
 
-    it('trace_on copies every publish (publish.<exchange>) and delivery (deliver.<queue>) with RabbitMQ\'s headers', async () => {
+    it("trace_on copies every publish (publish.<exchange>) and delivery (deliver.<queue>) with RabbitMQ's headers", async () => {
       let r = await ctl(['-p', vhost, 'trace_on']);
       expect(r, r.stderr).toMatchObject({ code: 0, stdout: `Trace enabled for vhost ${vhost}\n`, stderr: `Starting tracing for vhost "${vhost}" ...\n` });
       // the vhost's tracing field is set; its description and tags are kept
@@ -64,7 +61,19 @@ for (const spec of MESSAGING_TARGETS) {
       const trace = await traceQueue();
       const pub = await channel();
       await pub.assertQueue('traced', { durable: false });
-      const properties = { contentType: 'text/plain', deliveryMode: 2, priority: 3, correlationId: 'c1', replyTo: 'r1', expiration: '60000', messageId: 'm1', timestamp: 1700000000, type: 't', appId: 'app', headers: { a: 1, s: 'x', CC: ['traced-cc'], BCC: ['traced-bcc'] } };
+      const properties = {
+        contentType: 'text/plain',
+        deliveryMode: 2,
+        priority: 3,
+        correlationId: 'c1',
+        replyTo: 'r1',
+        expiration: '60000',
+        messageId: 'm1',
+        timestamp: 1700000000,
+        type: 't',
+        appId: 'app',
+        headers: { a: 1, s: 'x', CC: ['traced-cc'], BCC: ['traced-bcc'] },
+      };
       pub.publish('', 'traced', Buffer.from('hello'), properties);
       pub.publish('amq.topic', 'no.route', Buffer.from('lost'));
       const [p1, p2] = await trace.next(2);
@@ -98,7 +107,19 @@ for (const spec of MESSAGING_TARGETS) {
         // through the default exchange, the routing keys (a queue need not exist), sorted
         routed_queues: ['traced', 'traced-bcc', 'traced-cc'],
       });
-      expect(Object.keys((h1.properties as Headers) ?? {})).toEqual(['app_id', 'type', 'timestamp', 'message_id', 'expiration', 'reply_to', 'correlation_id', 'priority', 'delivery_mode', 'headers', 'content_type']);
+      expect(Object.keys((h1.properties as Headers) ?? {})).toEqual([
+        'app_id',
+        'type',
+        'timestamp',
+        'message_id',
+        'expiration',
+        'reply_to',
+        'correlation_id',
+        'priority',
+        'delivery_mode',
+        'headers',
+        'content_type',
+      ]);
       // the copy carries nothing but the headers
       expect(p1!.properties).toMatchObject({ contentType: undefined, deliveryMode: undefined, messageId: undefined });
       expect(p2!.fields.routingKey).toBe('publish.amq.topic');
@@ -116,13 +137,24 @@ for (const spec of MESSAGING_TARGETS) {
       });
       await delivered;
       const [d1, d2] = await trace.next(2);
-      for (const [d, redelivered] of [[d1!, 0], [d2!, 1]] as const) {
+      for (const [d, redelivered] of [
+        [d1!, 0],
+        [d2!, 1],
+      ] as const) {
         expect(d.fields.routingKey).toBe('deliver.traced');
         expect(d.content.toString()).toBe('hello');
         const h = d.properties.headers as Headers;
         expect(Object.keys(h)).toEqual(['exchange_name', 'routing_keys', 'properties', 'node', 'redelivered', 'vhost', 'connection', 'channel', 'user']);
         // BCC: gone from the headers, still among the routing keys
-        expect(h).toMatchObject({ exchange_name: '', routing_keys: ['traced', 'traced-cc', 'traced-bcc'], redelivered, vhost, connection, channel: 1, user: 'guest' });
+        expect(h).toMatchObject({
+          exchange_name: '',
+          routing_keys: ['traced', 'traced-cc', 'traced-bcc'],
+          redelivered,
+          vhost,
+          connection,
+          channel: 1,
+          user: 'guest',
+        });
         expect((h.properties as Headers).headers).toEqual({ a: 1, s: 'x', CC: ['traced-cc'] });
       }
       // reading the trace queue is not traced itself: the next trace message is the next publish
@@ -162,7 +194,12 @@ for (const spec of MESSAGING_TARGETS) {
       }
       const v = encodeURIComponent(vhost);
       const opts = (json: unknown) => ({ json, ...(auth ? { auth } : {}) });
-      let r = await call(http, 'POST', `/api/exchanges/${v}/amq.default/publish`, opts({ routing_key: 'api-q', payload: 'via the API', payload_encoding: 'string', properties: {} }));
+      let r = await call(
+        http,
+        'POST',
+        `/api/exchanges/${v}/amq.default/publish`,
+        opts({ routing_key: 'api-q', payload: 'via the API', payload_encoding: 'string', properties: {} }),
+      );
       expect(r.body).toEqual({ routed: true });
       r = await call(http, 'POST', `/api/queues/${v}/api-q/get`, opts({ count: 1, ackmode: 'ack_requeue_false', encoding: 'auto' }));
       expect(r.status).toBe(200);
@@ -174,12 +211,13 @@ for (const spec of MESSAGING_TARGETS) {
       expect(d!.content.toString()).toBe('via the API');
     });
 
-    it('a transaction\'s publishes are traced when published, a rolled-back one too (as RabbitMQ)', async () => {
+    it("a transaction's publishes are traced when published, a rolled-back one too (as RabbitMQ)", async () => {
       const trace = await traceQueue();
       const ch = await channel();
       await ch.assertQueue('tx-q', { durable: false });
       // amqplib has no tx methods: its rpc with the tx class's method ids ((class 90 << 16) | method)
-      const tx = (method: number): Promise<unknown> => (ch as unknown as { rpc(m: number, f: object, expect: number): Promise<unknown> }).rpc((90 << 16) | method, {}, (90 << 16) | (method + 1));
+      const tx = (method: number): Promise<unknown> =>
+        (ch as unknown as { rpc(m: number, f: object, expect: number): Promise<unknown> }).rpc((90 << 16) | method, {}, (90 << 16) | (method + 1));
       await tx(10); // select
       ch.publish('', 'tx-q', Buffer.from('rolled back'));
       await tx(30); // rollback

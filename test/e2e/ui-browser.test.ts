@@ -11,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, startWarren, type Warren } from '../helpers/warren.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = join(projectRoot, 'test-results', 'ui');
 const WAIT = { timeout: 60_000 };
 const have = existsSync(CHROMIUM);
@@ -84,7 +93,7 @@ describe.skipIf(!have)('management UI in headless Chromium against warren', () =
     await page.click('form[aria-label="add queue"] .hints button:has-text("x-max-priority")');
     await page.locator('form[aria-label="add queue"] input[aria-label="Arguments value"]').nth(1).fill('5');
     await page.click('form[aria-label="add queue"] button[type=submit]');
-    await page.waitForSelector('text=Queue \'ui-created\' added.', WAIT);
+    await page.waitForSelector("text=Queue 'ui-created' added.", WAIT);
     const args = await page.evaluate(async () => {
       const r = await fetch('/api/queues/%2F/ui-created', { headers: { authorization: `Basic ${btoa('guest:guest')}` } });
       return ((await r.json()) as { arguments: unknown }).arguments;

@@ -11,7 +11,9 @@ import { ctlBin } from '../helpers/warren.js';
 import { eventually, parseTsv, RABBITMQ_API_URL, rabbitmqTarget, runCtl, uniqueName, warrenTarget, type CtlOptions, type Target } from './ctl.js';
 
 if (!RABBITMQ_API_URL) {
-  console.warn('[e2e] RABBITMQ_API_URL is not set: skipping the warrenctl suite against RabbitMQ (CI sets it; e.g. RABBITMQ_API_URL=http://guest:guest@127.0.0.1:15672)');
+  console.warn(
+    '[e2e] RABBITMQ_API_URL is not set: skipping the warrenctl suite against RabbitMQ (CI sets it; e.g. RABBITMQ_API_URL=http://guest:guest@127.0.0.1:15672)',
+  );
 }
 
 const TARGETS: { name: 'warren' | 'rabbitmq'; skip: boolean; make: () => Promise<Target> }[] = [
@@ -144,7 +146,14 @@ for (const { name: targetName, skip, make } of TARGETS) {
       expect(full).toContainEqual({ name: 'amq.fanout', type: 'fanout', durable: true, auto_delete: false, internal: false });
 
       const bindings = parseTsv((await ctl(['list_bindings'])).stdout);
-      expect(bindings).toContainEqual({ source_name: '', source_kind: 'exchange', destination_name: queue, destination_kind: 'queue', routing_key: queue, arguments: '{}' });
+      expect(bindings).toContainEqual({
+        source_name: '',
+        source_kind: 'exchange',
+        destination_name: queue,
+        destination_kind: 'queue',
+        routing_key: queue,
+        arguments: '{}',
+      });
     });
 
     it('users: errors and passwords', async () => {
@@ -178,7 +187,13 @@ for (const { name: targetName, skip, make } of TARGETS) {
       expect((await ctl(['authenticate_user', extra, 'viastdin'])).code).toBe(65);
 
       const missing = uniqueName('wctl-nobody');
-      for (const args of [['delete_user', missing], ['set_user_tags', missing, 'administrator'], ['change_password', missing, 'x'], ['clear_password', missing], ['list_user_permissions', missing]]) {
+      for (const args of [
+        ['delete_user', missing],
+        ['set_user_tags', missing, 'administrator'],
+        ['change_password', missing, 'x'],
+        ['clear_password', missing],
+        ['list_user_permissions', missing],
+      ]) {
         const res = await ctl(args);
         expect(res.code, args.join(' ')).toBe(67);
         expect(res.stderr).toContain(`Error: user '${missing}' does not exist`);
@@ -190,7 +205,11 @@ for (const { name: targetName, skip, make } of TARGETS) {
     it('vhosts and permissions', async () => {
       let r = await ctl(['add_vhost', vhost, '--description', 'e2e vhost', '--tags', 'a,b']);
       expect(r.code, r.stderr).toBe(0);
-      const vhosts = JSON.parse((await ctl(['list_vhosts', '--formatter', 'json', 'name', 'description', 'tags'])).stdout) as { name: string; description: string; tags: string[] }[];
+      const vhosts = JSON.parse((await ctl(['list_vhosts', '--formatter', 'json', 'name', 'description', 'tags'])).stdout) as {
+        name: string;
+        description: string;
+        tags: string[];
+      }[];
       expect(vhosts).toContainEqual({ name: vhost, description: 'e2e vhost', tags: ['a', 'b'] });
       expect(parseTsv((await ctl(['list_vhosts'])).stdout)).toContainEqual({ name: '/' });
 
@@ -207,7 +226,13 @@ for (const { name: targetName, skip, make } of TARGETS) {
       expect(parseTsv(after.stdout).map((p) => p.user)).not.toContain(user);
 
       const missingVhost = uniqueName('wctl-novhost');
-      for (const args of [['list_queues', '-p', missingVhost], ['list_permissions', '-p', missingVhost], ['delete_vhost', missingVhost], ['set_permissions', '-p', missingVhost, user, '.*', '.*', '.*'], ['purge_queue', '-p', missingVhost, 'q']]) {
+      for (const args of [
+        ['list_queues', '-p', missingVhost],
+        ['list_permissions', '-p', missingVhost],
+        ['delete_vhost', missingVhost],
+        ['set_permissions', '-p', missingVhost, user, '.*', '.*', '.*'],
+        ['purge_queue', '-p', missingVhost, 'q'],
+      ]) {
         const res = await ctl(args);
         expect(res.code, args.join(' ')).toBe(65);
         expect(res.stderr.trim().split('\n').at(-1)).toMatch(/^Error: /);
@@ -225,8 +250,18 @@ for (const { name: targetName, skip, make } of TARGETS) {
       let r = await ctl(['set_topic_permissions', user, 'amq.topic', '^logs\\.{username}\\.', '^logs\\.']);
       expect(r.code, r.stderr).toBe(0);
       expect((await ctl(['set_topic_permissions', user, 'amq.fanout', '.*', '.*'])).code).toBe(0);
-      expect(parseTsv((await ctl(['list_topic_permissions'])).stdout)).toContainEqual({ user, exchange: 'amq.topic', write: '^logs\\.{username}\\.', read: '^logs\\.' });
-      expect(parseTsv((await ctl(['list_user_topic_permissions', user])).stdout)).toContainEqual({ vhost: '/', exchange: 'amq.topic', write: '^logs\\.{username}\\.', read: '^logs\\.' });
+      expect(parseTsv((await ctl(['list_topic_permissions'])).stdout)).toContainEqual({
+        user,
+        exchange: 'amq.topic',
+        write: '^logs\\.{username}\\.',
+        read: '^logs\\.',
+      });
+      expect(parseTsv((await ctl(['list_user_topic_permissions', user])).stdout)).toContainEqual({
+        vhost: '/',
+        exchange: 'amq.topic',
+        write: '^logs\\.{username}\\.',
+        read: '^logs\\.',
+      });
 
       const conn = await amqp.connect(target.amqpUrl(user, 'pass'));
       conn.on('error', () => {});
@@ -236,7 +271,9 @@ for (const { name: targetName, skip, make } of TARGETS) {
         await ch.waitForConfirms();
         const refused = new Promise<Error>((resolve) => ch.once('error', resolve));
         ch.publish('amq.topic', 'logs.someone-else.info', Buffer.from('refused'));
-        expect((await refused).message).toMatch(/ACCESS_REFUSED - access to topic 'logs.someone-else.info' in exchange 'amq.topic' in vhost '\/' refused for user/);
+        expect((await refused).message).toMatch(
+          /ACCESS_REFUSED - access to topic 'logs.someone-else.info' in exchange 'amq.topic' in vhost '\/' refused for user/,
+        );
       } finally {
         await conn.close().catch(() => {});
       }
@@ -262,14 +299,26 @@ for (const { name: targetName, skip, make } of TARGETS) {
       const connRow = await eventually(async () => {
         const r = await ctl(['list_connections', '--formatter', 'json', 'name', 'user', 'peer_host', 'peer_port', 'state', 'vhost', 'channels']);
         expect(r.code, r.stderr).toBe(0);
-        const row = (JSON.parse(r.stdout) as { name: string; user: string; vhost: string; state: string; peer_host: string; channels: number }[]).find((c) => c.user === user);
+        const row = (JSON.parse(r.stdout) as { name: string; user: string; vhost: string; state: string; peer_host: string; channels: number }[]).find(
+          (c) => c.user === user,
+        );
         expect(row).toMatchObject({ user, vhost: '/', state: 'running', peer_host: '127.0.0.1', channels: 1 });
         return row as { name: string };
       }, target.statsLagMs);
       expect(parseTsv((await ctl(['list_connections'])).stdout)[0]).toHaveProperty('peer_port');
 
       await eventually(async () => {
-        const r = await ctl(['list_channels', '--formatter', 'json', 'pid', 'user', 'consumer_count', 'messages_unacknowledged', 'prefetch_count', 'connection']);
+        const r = await ctl([
+          'list_channels',
+          '--formatter',
+          'json',
+          'pid',
+          'user',
+          'consumer_count',
+          'messages_unacknowledged',
+          'prefetch_count',
+          'connection',
+        ]);
         const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
         expect(rows.find((c) => c.user === user)).toMatchObject({ user, consumer_count: 1, prefetch_count: 7, connection: connRow.name });
       }, target.statsLagMs);
@@ -332,7 +381,11 @@ for (const { name: targetName, skip, make } of TARGETS) {
 
       imp = await ctl(['import_definitions'], { input: JSON.stringify({ ...small, queues: [{ ...small.queues[0], name: `${importedQueue}-2` }] }) });
       expect(imp.code, imp.stderr).toBe(0);
-      expect(parseTsv((await ctl(['list_queues', '-p', importedVhost])).stdout).map((q) => q.name).sort()).toEqual([importedQueue, `${importedQueue}-2`]);
+      expect(
+        parseTsv((await ctl(['list_queues', '-p', importedVhost])).stdout)
+          .map((q) => q.name)
+          .sort(),
+      ).toEqual([importedQueue, `${importedQueue}-2`]);
 
       expect((await ctl(['import_definitions', '-'], { input: 'not json' })).code).toBe(65);
       expect((await ctl(['import_definitions', join(tmp, 'missing.json')])).code).toBe(65);

@@ -53,7 +53,11 @@ describe('warrenctl help, version and completion', () => {
     const script = (await ctlMain(['completion', 'bash'])).stdout;
     // the generated function, run by a real bash with the words a user typed
     const complete = (...words: string[]): string[] => {
-      const r = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _warrenctl; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', ...words], { encoding: 'utf8' });
+      const r = spawnSync(
+        'bash',
+        ['-c', `${script}\nCOMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _warrenctl; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', ...words],
+        { encoding: 'utf8' },
+      );
       expect(r.status).toBe(0);
       return r.stdout.split('\n').filter((l) => l !== '');
     };

@@ -84,7 +84,9 @@ describe('warren node life cycle: stop_app, reset, start_app, force_reset, stop'
     expect(exited).toBe(0);
     const after = await ctl(['list_queues']);
     expect(after.code).toBe(69);
-    expect(after.stderr.trim().split('\n').at(-1)).toMatch(/^Error: warren-server is not running \(no control socket at .*warren\.sock\)\. Start it with: warren-server --data-dir /);
+    expect(after.stderr.trim().split('\n').at(-1)).toMatch(
+      /^Error: warren-server is not running \(no control socket at .*warren\.sock\)\. Start it with: warren-server --data-dir /,
+    );
   });
 });
 
@@ -112,7 +114,9 @@ describe('unreachable targets and timeouts', () => {
     const r = await runCtl(['--data-dir', dir, 'list_queues']);
     expect(r.code).toBe(69);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`Listing queues for vhost / ...\nError: warren-server is not running (no control socket at ${join(dir, 'warren.sock')}). Start it with: warren-server --data-dir ${dir}\n`);
+    expect(r.stderr).toBe(
+      `Listing queues for vhost / ...\nError: warren-server is not running (no control socket at ${join(dir, 'warren.sock')}). Start it with: warren-server --data-dir ${dir}\n`,
+    );
     const env = await runCtl(['-q', 'list_users'], { env: { WARREN_DATA_DIR: dir } });
     expect(env.code).toBe(69);
     expect(env.stderr).not.toMatch(/\n\s+at /);
@@ -185,7 +189,11 @@ describe.skipIf(!RABBITMQ_API_URL)('definitions move between warren and RabbitMQ
     expect((await rabbit(['authenticate_user', user, 'moved-pw'])).code).toBe(0);
     expect(parseTsv((await rabbit(['list_queues', '-p', vhost, 'name', 'durable'])).stdout)).toContainEqual({ name: 'moved-q', durable: 'true' });
     expect(parseTsv((await rabbit(['list_exchanges', '-p', vhost, 'name', 'type'])).stdout)).toContainEqual({ name: 'moved-x', type: 'topic' });
-    expect(parseTsv((await rabbit(['list_bindings', '-p', vhost, 'source_name', 'destination_name', 'routing_key'])).stdout)).toContainEqual({ source_name: 'moved-x', destination_name: 'moved-q', routing_key: 'a.#' });
+    expect(parseTsv((await rabbit(['list_bindings', '-p', vhost, 'source_name', 'destination_name', 'routing_key'])).stdout)).toContainEqual({
+      source_name: 'moved-x',
+      destination_name: 'moved-q',
+      routing_key: 'a.#',
+    });
 
     // export again from RabbitMQ: the same user, vhost, permissions, queues, exchanges and bindings
     const again = await rabbit(['export_definitions', '-']);

@@ -78,17 +78,28 @@ class Gen {
   }
   scalar(): FieldValue {
     switch (this.int(0, 11)) {
-      case 0: return null;
-      case 1: return this.chance(0.5);
-      case 2: return this.pick([0, -1, 127, -128, 32767, -32768, 2 ** 31 - 1, -(2 ** 31), 2 ** 32 - 1]);
-      case 3: return this.pick([2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -(2n ** 53n) - 1n]);
-      case 4: return this.pick([NaN, Infinity, -Infinity, -0, 1e308, 5e-324, 0.1]);
-      case 5: return this.timestamp();
-      case 6: return new Decimal(this.int(0, 255), this.pick([0, -1, 2 ** 31 - 1, -(2 ** 31), this.int(-1000, 1000)]));
-      case 7: return this.string(20_000);
-      case 8: return Buffer.alloc(this.chance(0.9) ? this.int(0, 32) : this.int(0, 20_000), this.int(0, 255));
-      case 9: return this.pick([MAX_EXPIRY, 3_000_000_000, 2 ** 31, 2 ** 31 - 1]);
-      default: return this.int(-1e9, 1e9);
+      case 0:
+        return null;
+      case 1:
+        return this.chance(0.5);
+      case 2:
+        return this.pick([0, -1, 127, -128, 32767, -32768, 2 ** 31 - 1, -(2 ** 31), 2 ** 32 - 1]);
+      case 3:
+        return this.pick([2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -(2n ** 53n) - 1n]);
+      case 4:
+        return this.pick([NaN, Infinity, -Infinity, -0, 1e308, 5e-324, 0.1]);
+      case 5:
+        return this.timestamp();
+      case 6:
+        return new Decimal(this.int(0, 255), this.pick([0, -1, 2 ** 31 - 1, -(2 ** 31), this.int(-1000, 1000)]));
+      case 7:
+        return this.string(20_000);
+      case 8:
+        return Buffer.alloc(this.chance(0.9) ? this.int(0, 32) : this.int(0, 20_000), this.int(0, 255));
+      case 9:
+        return this.pick([MAX_EXPIRY, 3_000_000_000, 2 ** 31, 2 ** 31 - 1]);
+      default:
+        return this.int(-1e9, 1e9);
     }
   }
   /** a value nested `depth` levels deep (tables and arrays), at most MAX_FIELD_NESTING */
@@ -213,7 +224,11 @@ export async function extremeStream(port: number, n: number, seed: number, frame
     durable: true,
     arguments: { 'x-message-ttl': 20, 'x-max-length': 50, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlx },
   });
-  method(setup, MethodId.QUEUE_DECLARE, { queue: long, durable: true, arguments: { 'x-expires': 3_000_000_000, 'x-message-ttl': 3_000_000_000, 'x-max-length': 100 } });
+  method(setup, MethodId.QUEUE_DECLARE, {
+    queue: long,
+    durable: true,
+    arguments: { 'x-expires': 3_000_000_000, 'x-message-ttl': 3_000_000_000, 'x-max-length': 100 },
+  });
   method(setup, MethodId.BASIC_RECOVER, { requeue: true });
   send(setup);
   await sync();

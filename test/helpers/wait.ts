@@ -17,11 +17,7 @@ export interface WaitOptions {
  * Polls `get` until it returns something other than `false`/`undefined` and returns that value.
  * Errors thrown by `get` count as "not yet" (the last one is reported on timeout).
  */
-export async function waitFor<T>(
-  get: () => Promise<T | false | undefined> | T | false | undefined,
-  what: string,
-  options: WaitOptions = {},
-): Promise<T> {
+export async function waitFor<T>(get: () => Promise<T | false | undefined> | T | false | undefined, what: string, options: WaitOptions = {}): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? WAIT_DEADLINE_MS);
   const interval = options.intervalMs ?? 20;
   let lastError: unknown;

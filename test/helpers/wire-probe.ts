@@ -14,7 +14,13 @@ export interface Target {
 
 export function targetFromUrl(name: string, url: string): Target {
   const u = new URL(url);
-  return { name, host: u.hostname, port: Number(u.port || 5672), user: decodeURIComponent(u.username || 'guest'), password: decodeURIComponent(u.password || 'guest') };
+  return {
+    name,
+    host: u.hostname,
+    port: Number(u.port || 5672),
+    user: decodeURIComponent(u.username || 'guest'),
+    password: decodeURIComponent(u.password || 'guest'),
+  };
 }
 
 interface Got {
@@ -61,7 +67,12 @@ export class WireProbe {
     const p = new WireProbe(socket);
     socket.write(PROTOCOL_HEADER);
     await p.expect(MethodId.CONNECTION_START);
-    p.send(0, MethodId.CONNECTION_START_OK, { clientProperties: {}, mechanism: 'PLAIN', response: Buffer.from(`\u0000${t.user}\u0000${t.password}`), locale: 'en_US' });
+    p.send(0, MethodId.CONNECTION_START_OK, {
+      clientProperties: {},
+      mechanism: 'PLAIN',
+      response: Buffer.from(`\u0000${t.user}\u0000${t.password}`),
+      locale: 'en_US',
+    });
     const tune = (await p.expect(MethodId.CONNECTION_TUNE)) as { channelMax: number; frameMax: number };
     p.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax: tune.channelMax, frameMax: tune.frameMax, heartbeat: 0 });
     p.send(0, MethodId.CONNECTION_OPEN, { virtualHost: vhost });

@@ -77,7 +77,9 @@ describe('topic permissions', () => {
     const ch = await channelAs('topical', 't');
     const q = (await ch.assertQueue('', { exclusive: true })).queue;
     await ch.bindQueue(q, 'amq.topic', 'public.#');
-    await expect(ch.bindQueue(q, 'amq.topic', 'private.#')).rejects.toThrow(/ACCESS_REFUSED - access to topic 'private.#' in exchange 'amq.topic' in vhost '\/' refused for user 'topical'/);
+    await expect(ch.bindQueue(q, 'amq.topic', 'private.#')).rejects.toThrow(
+      /ACCESS_REFUSED - access to topic 'private.#' in exchange 'amq.topic' in vhost '\/' refused for user 'topical'/,
+    );
     const pub = await channelAs('topical', 't');
     // other exchanges and other types are not affected
     pub.publish('amq.direct', 'anything', Buffer.from('x'));
@@ -94,7 +96,7 @@ describe('topic permissions', () => {
 });
 
 describe('deleting a user', () => {
-  it('closes that user\'s connections with 320', async () => {
+  it("closes that user's connections with 320", async () => {
     const api = { socketPath: warren.socket };
     await call(api, 'PUT', '/api/users/leaving', { json: { password: 'l', tags: '' } });
     await call(api, 'PUT', '/api/permissions/%2F/leaving', { json: { configure: '.*', write: '.*', read: '.*' } });

@@ -122,14 +122,21 @@ function toolsSuite(getUrl: () => string): void {
     await ch.assertQueue(name);
     const pub = await tool('amqp-publish', [
       ...u(),
-      '-r', name,
+      '-r',
+      name,
       '-p',
-      '-C', 'application/json',
-      '-E', 'utf-8',
-      '-t', 'reply-here',
-      '-H', 'x-a: 1',
-      '-H', 'x-trace: abc def',
-      '-b', '{"k":1,"s":"é"}',
+      '-C',
+      'application/json',
+      '-E',
+      'utf-8',
+      '-t',
+      'reply-here',
+      '-H',
+      'x-a: 1',
+      '-H',
+      'x-trace: abc def',
+      '-b',
+      '{"k":1,"s":"é"}',
     ]);
     expect(pub.code, pub.stderr).toBe(0);
     const msg = await ch.get(name, { noAck: true });
@@ -217,7 +224,18 @@ function toolsSuite(getUrl: () => string): void {
     expect(d.code, d.stderr).toBe(0);
     expect((await tool('amqp-publish', [...conn, '-r', name, '-b', 'via --server'])).code).toBe(0);
     expect((await tool('amqp-get', [...conn, '-q', name])).stdout.toString()).toBe('via --server');
-    const bad = await tool('amqp-get', ['--server', target.hostname, '--port', target.port || '5672', '--username', 'guest', '--password', 'wrong', '-q', name]);
+    const bad = await tool('amqp-get', [
+      '--server',
+      target.hostname,
+      '--port',
+      target.port || '5672',
+      '--username',
+      'guest',
+      '--password',
+      'wrong',
+      '-q',
+      name,
+    ]);
     expect(bad.code).not.toBe(0);
   });
 

@@ -29,14 +29,31 @@ describe.skipIf(!OPENSSL)('AMQPS listener', () => {
   function issue(name: string, cn: string, ca: string, days: number, ext = ''): void {
     openssl('req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
     writeFileSync(file(`${name}.ext`), ext);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', String(days), '-extfile', `${name}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.pem`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      String(days),
+      '-extfile',
+      `${name}.ext`,
+    );
   }
   const serverExt = 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n';
   const clientExt = 'extendedKeyUsage=clientAuth\n';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'warren-amqps-'));
-    for (const ca of ['ca', 'other-ca']) openssl('req', '-x509', ...ecKey, '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=warren test ${ca}`);
+    for (const ca of ['ca', 'other-ca'])
+      openssl('req', '-x509', ...ecKey, '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=warren test ${ca}`);
     issue('server', 'localhost', 'ca', 2, serverExt);
     issue('server2', 'localhost', 'ca', 3, serverExt);
     issue('client', 'amqps-client', 'ca', 2, clientExt);
@@ -45,7 +62,19 @@ describe.skipIf(!OPENSSL)('AMQPS listener', () => {
     copyFileSync(file('server.pem'), file('live.pem'));
     copyFileSync(file('server.key'), file('live.key'));
     warren = await startWarren({
-      args: ['--tls-port', '0', '--tls-cert', file('live.pem'), '--tls-key', file('live.key'), '--tls-ca', file('ca.pem'), '--tls-verify', 'peer', '--tls-fail-if-no-peer-cert'],
+      args: [
+        '--tls-port',
+        '0',
+        '--tls-cert',
+        file('live.pem'),
+        '--tls-key',
+        file('live.key'),
+        '--tls-ca',
+        file('ca.pem'),
+        '--tls-verify',
+        'peer',
+        '--tls-fail-if-no-peer-cert',
+      ],
     });
     port = Number(/AMQPS listener on \S+:(\d+)/.exec(warren.output())![1]);
   });
@@ -128,7 +157,9 @@ conn.close()
   });
 
   it('with --tls-verify peer alone, admits a client without a certificate but still refuses a bad one', async () => {
-    const lenient = await startWarren({ args: ['--tls-port', '0', '--tls-cert', file('server.pem'), '--tls-key', file('server.key'), '--tls-ca', file('ca.pem'), '--tls-verify', 'peer'] });
+    const lenient = await startWarren({
+      args: ['--tls-port', '0', '--tls-cert', file('server.pem'), '--tls-key', file('server.key'), '--tls-ca', file('ca.pem'), '--tls-verify', 'peer'],
+    });
     const strictPort = port;
     try {
       port = Number(/AMQPS listener on \S+:(\d+)/.exec(lenient.output())![1]);
@@ -196,7 +227,8 @@ describe.skipIf(!OPENSSL)('AMQPS options', () => {
     const { serverBin } = await import('../helpers/warren.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'warren-amqps-opt-'));
     try {
-      const run = (...args: string[]) => spawnSync(process.execPath, [serverBin, '--port', '0', '--no-management', '--no-metrics', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, [serverBin, '--port', '0', '--no-management', '--no-metrics', '--data-dir', dataDir, ...args], { encoding: 'utf8' });
       const half = run('--tls-cert', '/nonexistent.pem');
       expect(half.status).toBe(64);
       expect(half.stderr).toBe('error: --tls-cert and --tls-key go together\n');

@@ -81,7 +81,14 @@ describe('connections, channels and consumers', () => {
         active: true,
         activity_status: 'up',
         arguments: {},
-        channel_details: expect.objectContaining({ name: `${c.name} (1)`, number: 1, connection_name: c.name, peer_host: '127.0.0.1', peer_port: c.peer_port, user: 'guest' }),
+        channel_details: expect.objectContaining({
+          name: `${c.name} (1)`,
+          number: 1,
+          connection_name: c.name,
+          peer_host: '127.0.0.1',
+          peer_port: c.peer_port,
+          user: 'guest',
+        }),
       },
     ]);
     expect((await api.get('/api/consumers')).body).toHaveLength(1);
@@ -114,7 +121,7 @@ describe('connections, channels and consumers', () => {
     expect((await api.del(`/api/connections/${encodeURIComponent(name)}`)).status).toBe(404);
   });
 
-  it('uses RabbitMQ\'s default explanation without X-Reason', async () => {
+  it("uses RabbitMQ's default explanation without X-Reason", async () => {
     const conn = await amqp.connect(w.url);
     const closed = new Promise<Error>((resolve) => conn.on('close', resolve));
     conn.on('error', () => undefined);

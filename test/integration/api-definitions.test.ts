@@ -38,15 +38,36 @@ describe('definitions', () => {
   it('exports RabbitMQ-compatible JSON with durable objects only', async () => {
     const defs = (await apiA.get('/api/definitions')).body;
     expect(Object.keys(defs)).toEqual(
-      expect.arrayContaining(['rabbit_version', 'users', 'vhosts', 'permissions', 'topic_permissions', 'parameters', 'global_parameters', 'policies', 'queues', 'exchanges', 'bindings']),
+      expect.arrayContaining([
+        'rabbit_version',
+        'users',
+        'vhosts',
+        'permissions',
+        'topic_permissions',
+        'parameters',
+        'global_parameters',
+        'policies',
+        'queues',
+        'exchanges',
+        'bindings',
+      ]),
     );
     expect(defs.users).toContainEqual(expect.objectContaining({ name: 'app', hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['monitoring'] }));
     expect(defs.vhosts).toContainEqual(expect.objectContaining({ name: 'prod', description: 'production', tags: ['blue'] }));
     expect(defs.permissions).toContainEqual({ user: 'app', vhost: 'prod', configure: '^app-', write: '.*', read: '.*' });
-    expect(defs.queues).toEqual([{ vhost: 'prod', name: 'orders', durable: true, auto_delete: false, arguments: { 'x-max-length': 1000, 'x-queue-mode': 'lazy' } }]);
+    expect(defs.queues).toEqual([
+      { vhost: 'prod', name: 'orders', durable: true, auto_delete: false, arguments: { 'x-max-length': 1000, 'x-queue-mode': 'lazy' } },
+    ]);
     expect(defs.exchanges.map((x: { name: string }) => x.name).sort()).toEqual(['events', 'fanout-out']);
     expect(defs.bindings).toHaveLength(2);
-    expect(defs.bindings).toContainEqual({ vhost: 'prod', source: 'events', destination: 'orders', destination_type: 'queue', routing_key: 'order.*', arguments: { 'x-extra': 'yes' } });
+    expect(defs.bindings).toContainEqual({
+      vhost: 'prod',
+      source: 'events',
+      destination: 'orders',
+      destination_type: 'queue',
+      routing_key: 'order.*',
+      arguments: { 'x-extra': 'yes' },
+    });
   });
 
   it('imports into a second daemon: same definitions, and the imported user can log in', async () => {
@@ -152,7 +173,12 @@ describe.skipIf(!RABBIT)('against RabbitMQ (RABBITMQ_API_URL)', () => {
       expectSubsetShape(ours, latest, ignore);
     };
     const first = (b: unknown) => (b as unknown[])[0];
-    await compare(`/api/queues/${V}/cmp-q`, `/api/queues/${vhost}/cmp-q`, ['message_bytes_ready', 'message_bytes_unacknowledged', 'messages_ram', 'message_bytes_ram']);
+    await compare(`/api/queues/${V}/cmp-q`, `/api/queues/${vhost}/cmp-q`, [
+      'message_bytes_ready',
+      'message_bytes_unacknowledged',
+      'messages_ram',
+      'message_bytes_ram',
+    ]);
     await compare(`/api/exchanges/${V}/cmp-x`, `/api/exchanges/${vhost}/cmp-x`, ['policy']);
     await compare(`/api/bindings/${V}/e/cmp-x/q/cmp-q`, `/api/bindings/${vhost}/e/cmp-x/q/cmp-q`, [], first);
     await compare('/api/users/guest', '/api/users/guest');

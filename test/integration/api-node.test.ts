@@ -176,7 +176,9 @@ describe('daemon lifetime', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'warren-api-'));
     // A socket file left by a process killed with SIGKILL.
     const sock = join(dataDir, 'warren.sock');
-    const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => console.log('up'))`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise((r) => holder.stdout!.once('data', r));
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
@@ -187,7 +189,9 @@ describe('daemon lifetime', () => {
     expect((await api.get('/api/warren/status')).status).toBe(200);
 
     // A second daemon on the same data directory must not take the live socket over.
-    const second = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--no-management', '--no-metrics'], { stdio: 'ignore' });
+    const second = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--no-management', '--no-metrics'], {
+      stdio: 'ignore',
+    });
     const code = await new Promise<number | null>((resolve) => second.once('exit', (c) => resolve(c)));
     expect(code).not.toBe(0);
     expect((await api.get('/api/warren/status')).body.pid).toBe(w.process.pid);

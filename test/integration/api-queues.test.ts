@@ -20,7 +20,10 @@ describe('queues, exchanges and bindings', () => {
     expect((await api.put(`/api/queues/${V}/q1`, { durable: true, arguments: { 'x-max-length': 10 } })).status).toBe(204);
     const bad = await api.put(`/api/queues/${V}/q1`, { durable: false });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ error: 'bad_request', reason: "inequivalent arg 'durable' for queue 'q1' in vhost '/': received 'false' but current is 'true'" });
+    expect(bad.body).toEqual({
+      error: 'bad_request',
+      reason: "inequivalent arg 'durable' for queue 'q1' in vhost '/': received 'false' but current is 'true'",
+    });
     const q = (await api.get(`/api/queues/${V}/q1`)).body;
     expect(q).toMatchObject({
       name: 'q1',
@@ -54,14 +57,39 @@ describe('queues, exchanges and bindings', () => {
       properties: { delivery_mode: 2, headers: { h: 'v' }, content_type: 'text/plain' },
     });
     expect(pub.body).toEqual({ routed: true });
-    await api.post(`/api/exchanges/${V}/amq.default/publish`, { routing_key: 'pg', payload: Buffer.from([0xff, 0, 1]).toString('base64'), payload_encoding: 'base64', properties: {} });
-    expect((await api.post(`/api/exchanges/${V}/amq.default/publish`, { routing_key: 'none', payload: 'x', payload_encoding: 'string', properties: {} })).body).toEqual({ routed: false });
+    await api.post(`/api/exchanges/${V}/amq.default/publish`, {
+      routing_key: 'pg',
+      payload: Buffer.from([0xff, 0, 1]).toString('base64'),
+      payload_encoding: 'base64',
+      properties: {},
+    });
+    expect(
+      (await api.post(`/api/exchanges/${V}/amq.default/publish`, { routing_key: 'none', payload: 'x', payload_encoding: 'string', properties: {} })).body,
+    ).toEqual({ routed: false });
 
     const peek = await api.post(`/api/queues/${V}/pg/get`, { count: 5, ackmode: 'ack_requeue_true', encoding: 'auto', truncate: 3 });
     expect(peek.status).toBe(200);
     expect(peek.body).toEqual([
-      { payload_bytes: 5, redelivered: false, exchange: '', routing_key: 'pg', message_count: 1, properties: { delivery_mode: 2, headers: { h: 'v' }, content_type: 'text/plain' }, payload: 'hel', payload_encoding: 'string' },
-      { payload_bytes: 3, redelivered: false, exchange: '', routing_key: 'pg', message_count: 0, properties: {}, payload: Buffer.from([0xff, 0, 1]).toString('base64'), payload_encoding: 'base64' },
+      {
+        payload_bytes: 5,
+        redelivered: false,
+        exchange: '',
+        routing_key: 'pg',
+        message_count: 1,
+        properties: { delivery_mode: 2, headers: { h: 'v' }, content_type: 'text/plain' },
+        payload: 'hel',
+        payload_encoding: 'string',
+      },
+      {
+        payload_bytes: 3,
+        redelivered: false,
+        exchange: '',
+        routing_key: 'pg',
+        message_count: 0,
+        properties: {},
+        payload: Buffer.from([0xff, 0, 1]).toString('base64'),
+        payload_encoding: 'base64',
+      },
     ]);
     expect((await api.get(`/api/queues/${V}/pg`)).body.messages).toBe(2);
 
@@ -74,7 +102,9 @@ describe('queues, exchanges and bindings', () => {
 
     expect((await api.post(`/api/queues/${V}/pg/get`, { count: 1, ackmode: 'bogus', encoding: 'auto' })).status).toBe(400);
     expect((await api.post(`/api/queues/${V}/missing/get`, { count: 1, ackmode: 'ack_requeue_true', encoding: 'auto' })).status).toBe(404);
-    expect((await api.post(`/api/exchanges/${V}/missing/publish`, { routing_key: '', payload: 'x', payload_encoding: 'string', properties: {} })).status).toBe(404);
+    expect((await api.post(`/api/exchanges/${V}/missing/publish`, { routing_key: '', payload: 'x', payload_encoding: 'string', properties: {} })).status).toBe(
+      404,
+    );
   });
 
   it('purges, and deletes with if-empty / if-unused', async () => {
@@ -103,7 +133,15 @@ describe('queues, exchanges and bindings', () => {
     expect((await api.put(`/api/exchanges/${V}/x1`, { type: 'fanout', durable: true })).status).toBe(400);
     const unknown = await api.put(`/api/exchanges/${V}/x2`, { type: 'bogus' });
     expect(unknown.body).toEqual({ error: 'bad_request', reason: "unknown exchange type 'bogus'" });
-    expect((await api.get(`/api/exchanges/${V}/x1`)).body).toMatchObject({ name: 'x1', vhost: '/', type: 'topic', durable: true, auto_delete: false, internal: false, arguments: {} });
+    expect((await api.get(`/api/exchanges/${V}/x1`)).body).toMatchObject({
+      name: 'x1',
+      vhost: '/',
+      type: 'topic',
+      durable: true,
+      auto_delete: false,
+      internal: false,
+      arguments: {},
+    });
     expect((await api.get(`/api/exchanges/${V}/amq.default`)).body).toMatchObject({ name: '', type: 'direct', durable: true });
     expect((await api.put(`/api/exchanges/${V}/amq.mine`, { type: 'direct' })).status).toBe(401);
     expect((await api.del(`/api/exchanges/${V}/amq.direct`)).status).toBe(401);
@@ -131,16 +169,42 @@ describe('queues, exchanges and bindings', () => {
 
     const between = (await api.get(`/api/bindings/${V}/e/bx/q/bq`)).body;
     expect(between).toHaveLength(3);
-    expect(between).toContainEqual({ source: 'bx', vhost: '/', destination: 'bq', destination_type: 'queue', routing_key: '', arguments: {}, properties_key: '~' });
+    expect(between).toContainEqual({
+      source: 'bx',
+      vhost: '/',
+      destination: 'bq',
+      destination_type: 'queue',
+      routing_key: '',
+      arguments: {},
+      properties_key: '~',
+    });
     expect((await api.get(`/api/bindings/${V}/e/bx/q/bq/${encodeURIComponent(argsKey)}`)).body).toMatchObject({ routing_key: 'k2', arguments: { a: 1 } });
     const all = (await api.get(`/api/bindings/${V}`)).body;
-    expect(all).toContainEqual({ source: '', vhost: '/', destination: 'bq', destination_type: 'queue', routing_key: 'bq', arguments: {}, properties_key: 'bq' });
-    expect(all).toContainEqual({ source: 'bx', vhost: '/', destination: 'bx2', destination_type: 'exchange', routing_key: 'to-x', arguments: {}, properties_key: 'to-x' });
+    expect(all).toContainEqual({
+      source: '',
+      vhost: '/',
+      destination: 'bq',
+      destination_type: 'queue',
+      routing_key: 'bq',
+      arguments: {},
+      properties_key: 'bq',
+    });
+    expect(all).toContainEqual({
+      source: 'bx',
+      vhost: '/',
+      destination: 'bx2',
+      destination_type: 'exchange',
+      routing_key: 'to-x',
+      arguments: {},
+      properties_key: 'to-x',
+    });
     expect((await api.get(`/api/queues/${V}/bq/bindings`)).body).toHaveLength(4);
     expect((await api.get(`/api/exchanges/${V}/bx/bindings/source`)).body).toHaveLength(4);
     expect((await api.get(`/api/exchanges/${V}/bx2/bindings/destination`)).body).toHaveLength(1);
 
-    expect((await api.post(`/api/exchanges/${V}/bx/publish`, { routing_key: 'k1', payload: 'routed', payload_encoding: 'string', properties: {} })).body).toEqual({ routed: true });
+    expect(
+      (await api.post(`/api/exchanges/${V}/bx/publish`, { routing_key: 'k1', payload: 'routed', payload_encoding: 'string', properties: {} })).body,
+    ).toEqual({ routed: true });
     expect((await api.del(`/api/bindings/${V}/e/bx/q/bq/~`)).status).toBe(204);
     expect((await api.del(`/api/bindings/${V}/e/bx/q/bq/k1`)).status).toBe(204);
     expect((await api.del(`/api/bindings/${V}/e/bx/q/bq/${encodeURIComponent(argsKey)}`)).status).toBe(204);

@@ -152,10 +152,12 @@ describe('exchanges', () => {
         await c.checkQueue('never');
       }),
     ).toMatch(/ACCESS_REFUSED - cannot publish to internal exchange 'internal-x'/);
-    expect(await channelError(async (c) => {
-      c.publish('no-such-x', '', Buffer.from('x'));
-      await c.checkQueue('never');
-    })).toMatch(/NOT_FOUND - no exchange 'no-such-x' in vhost '\/'/);
+    expect(
+      await channelError(async (c) => {
+        c.publish('no-such-x', '', Buffer.from('x'));
+        await c.checkQueue('never');
+      }),
+    ).toMatch(/NOT_FOUND - no exchange 'no-such-x' in vhost '\/'/);
   });
 
   it('delete if-unused refuses while bound; auto-delete exchanges go with their last binding', async () => {

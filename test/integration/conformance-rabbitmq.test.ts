@@ -29,11 +29,15 @@ const shortstr = (s: string | Buffer): Buffer => {
   const b = Buffer.isBuffer(s) ? s : Buffer.from(s);
   return Buffer.concat([Buffer.from([b.length]), b]);
 };
-const frame = (type: number, channel: number, payload: Buffer): Buffer => Buffer.concat([Buffer.from([type]), u16(channel), u32(payload.length), payload, Buffer.from([0xce])]);
+const frame = (type: number, channel: number, payload: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([type]), u16(channel), u32(payload.length), payload, Buffer.from([0xce])]);
 const method = (channel: number, cls: number, mid: number, args: Buffer[]): Buffer => frame(1, channel, Buffer.concat([u16(cls), u16(mid), ...args]));
-const queueDeclare = (name: string, extra: Buffer[] = [], bits = 8): Buffer => method(1, 50, 10, [u16(0), shortstr(name), Buffer.from([bits]), u32(0), ...extra]);
-const publish = (bits = 0, extra: Buffer[] = []): Buffer => method(1, 60, 40, [u16(0), shortstr(''), shortstr(`${suffix}-nowhere`), Buffer.from([bits]), ...extra]);
-const header = (cls: number, size: number, flags: number, props: Buffer = Buffer.alloc(0)): Buffer => frame(2, 1, Buffer.concat([u16(cls), u16(0), u64(size), u16(flags), props]));
+const queueDeclare = (name: string, extra: Buffer[] = [], bits = 8): Buffer =>
+  method(1, 50, 10, [u16(0), shortstr(name), Buffer.from([bits]), u32(0), ...extra]);
+const publish = (bits = 0, extra: Buffer[] = []): Buffer =>
+  method(1, 60, 40, [u16(0), shortstr(''), shortstr(`${suffix}-nowhere`), Buffer.from([bits]), ...extra]);
+const header = (cls: number, size: number, flags: number, props: Buffer = Buffer.alloc(0)): Buffer =>
+  frame(2, 1, Buffer.concat([u16(cls), u16(0), u64(size), u16(flags), props]));
 const body = (s: string): Buffer => frame(3, 1, Buffer.from(s));
 
 interface MalformedCase {
@@ -46,11 +50,31 @@ interface MalformedCase {
 }
 
 const MALFORMED: MalformedCase[] = [
-  { name: 'trailing bytes after queue.declare arguments', bytes: () => queueDeclare(`${suffix}-t1`, [Buffer.from([1, 2, 3])]), rabbitmq: 'connection 501 50.10' },
-  { name: 'a trailing byte after basic.qos arguments', bytes: () => method(1, 60, 10, [u32(0), u16(0), Buffer.from([0, 9])]), rabbitmq: 'connection 501 60.10' },
-  { name: 'trailing bytes after basic.publish arguments', bytes: () => Buffer.concat([publish(0, [Buffer.from([7, 7])]), header(60, 1, 0), body('x')]), rabbitmq: 'connection 501 60.40' },
-  { name: 'a shortstr longer than the payload', bytes: () => method(1, 50, 10, [u16(0), Buffer.from([200]), Buffer.from('abc')]), rabbitmq: 'connection 501 50.10' },
-  { name: 'a table longer than the payload', bytes: () => method(1, 50, 10, [u16(0), shortstr(`${suffix}-t2`), Buffer.from([8]), u32(1000)]), rabbitmq: 'connection 501 50.10' },
+  {
+    name: 'trailing bytes after queue.declare arguments',
+    bytes: () => queueDeclare(`${suffix}-t1`, [Buffer.from([1, 2, 3])]),
+    rabbitmq: 'connection 501 50.10',
+  },
+  {
+    name: 'a trailing byte after basic.qos arguments',
+    bytes: () => method(1, 60, 10, [u32(0), u16(0), Buffer.from([0, 9])]),
+    rabbitmq: 'connection 501 60.10',
+  },
+  {
+    name: 'trailing bytes after basic.publish arguments',
+    bytes: () => Buffer.concat([publish(0, [Buffer.from([7, 7])]), header(60, 1, 0), body('x')]),
+    rabbitmq: 'connection 501 60.40',
+  },
+  {
+    name: 'a shortstr longer than the payload',
+    bytes: () => method(1, 50, 10, [u16(0), Buffer.from([200]), Buffer.from('abc')]),
+    rabbitmq: 'connection 501 50.10',
+  },
+  {
+    name: 'a table longer than the payload',
+    bytes: () => method(1, 50, 10, [u16(0), shortstr(`${suffix}-t2`), Buffer.from([8]), u32(1000)]),
+    rabbitmq: 'connection 501 50.10',
+  },
   {
     name: 'an unknown field type in a table',
     bytes: () => method(1, 50, 10, [u16(0), shortstr(`${suffix}-t3`), Buffer.from([8]), u32(3), Buffer.from([1, 0x61, 0x5a])]),
@@ -62,7 +86,12 @@ const MALFORMED: MalformedCase[] = [
   { name: 'a heartbeat frame with a payload', bytes: () => frame(8, 0, Buffer.from([1, 2, 3])), rabbitmq: 'connection 501 0.0' },
   { name: 'a content header for class 50', bytes: () => Buffer.concat([publish(), header(50, 1, 0), body('x')]), rabbitmq: 'connection 505 60.40' },
   { name: 'a body longer than its header declared', bytes: () => Buffer.concat([publish(), header(60, 1, 0), body('xyz')]), rabbitmq: 'connection 505 60.40' },
-  { name: 'a body after a header declaring size 0', bytes: () => Buffer.concat([publish(), header(60, 0, 0), body('x')]), rabbitmq: 'connection 505 0.0', warren: { outcome: 'connection 505 60.40', why: 'warren names the method the content belonged to' } },
+  {
+    name: 'a body after a header declaring size 0',
+    bytes: () => Buffer.concat([publish(), header(60, 0, 0), body('x')]),
+    rabbitmq: 'connection 505 0.0',
+    warren: { outcome: 'connection 505 60.40', why: 'warren names the method the content belonged to' },
+  },
   {
     name: 'trailing bytes after content-header properties',
     bytes: () => Buffer.concat([publish(), header(60, 1, 0, Buffer.from([1, 2])), body('x')]),
@@ -80,16 +109,32 @@ const MALFORMED: MalformedCase[] = [
   { name: 'reserved basic.publish bits set', bytes: () => Buffer.concat([publish(0xfc), header(60, 1, 0), body('x')]), rabbitmq: 'accepted' },
   { name: 'reserved queue.declare bits set', bytes: () => queueDeclare(`${suffix}-t4`, [], 0xe8), rabbitmq: 'accepted' },
   { name: 'basic.publish with immediate=true (16.1)', bytes: () => Buffer.concat([publish(2), header(60, 0, 0)]), rabbitmq: 'connection 540 60.40' },
-  { name: 'an unknown exchange type (16.3)', bytes: () => method(1, 40, 10, [u16(0), shortstr(`${suffix}-x`), shortstr('x-delayed-message'), Buffer.from([0]), u32(0)]), rabbitmq: 'connection 503 40.10' },
-  { name: 'a connection method on channel 1', bytes: () => method(1, 10, 40, [shortstr('/'), shortstr(''), Buffer.from([0])]), rabbitmq: 'connection 503 10.40' },
+  {
+    name: 'an unknown exchange type (16.3)',
+    bytes: () => method(1, 40, 10, [u16(0), shortstr(`${suffix}-x`), shortstr('x-delayed-message'), Buffer.from([0]), u32(0)]),
+    rabbitmq: 'connection 503 40.10',
+  },
+  {
+    name: 'a connection method on channel 1',
+    bytes: () => method(1, 10, 40, [shortstr('/'), shortstr(''), Buffer.from([0])]),
+    rabbitmq: 'connection 503 10.40',
+  },
   { name: 'channel.open on channel 0', bytes: () => method(0, 20, 10, [shortstr('')]), rabbitmq: 'connection 504 20.10' },
-  { name: 'queue.declare on channel 0', bytes: () => method(0, 50, 10, [u16(0), shortstr(`${suffix}-t5`), Buffer.from([8]), u32(0)]), rabbitmq: 'connection 504 50.10' },
+  {
+    name: 'queue.declare on channel 0',
+    bytes: () => method(0, 50, 10, [u16(0), shortstr(`${suffix}-t5`), Buffer.from([8]), u32(0)]),
+    rabbitmq: 'connection 504 50.10',
+  },
   {
     name: 'a body frame on channel 0',
     bytes: () => frame(3, 0, Buffer.from('x')),
     rabbitmq: 'connection 505 0.0',
   },
-  { name: 'a queue name that is not UTF-8', bytes: () => method(1, 50, 10, [u16(0), shortstr(Buffer.from([0x61, 0xff, 0xfe])), Buffer.from([8]), u32(0)]), rabbitmq: 'connection 501 0.0' },
+  {
+    name: 'a queue name that is not UTF-8',
+    bytes: () => method(1, 50, 10, [u16(0), shortstr(Buffer.from([0x61, 0xff, 0xfe])), Buffer.from([8]), u32(0)]),
+    rabbitmq: 'connection 501 0.0',
+  },
 ];
 
 /** Reply texts clients match on, which must be RabbitMQ's word for word. */
@@ -152,7 +197,8 @@ function suite(getTarget: () => { target: Target; url: string }, isRabbit: boole
       rows.push(`  ${c.name.padEnd(50)} ${outcome.padEnd(22)} ${text.slice(0, 90)}`);
       const want = isRabbit ? c.rabbitmq : (c.warren?.outcome ?? c.rabbitmq);
       if (outcome !== want) mismatches.push(`${c.name}: got '${outcome}' (${text}), want '${want}'`);
-      if (TEXTS[c.name] !== undefined && outcome !== 'accepted' && text !== TEXTS[c.name]) mismatches.push(`${c.name}: text '${text}', want '${TEXTS[c.name]}'`);
+      if (TEXTS[c.name] !== undefined && outcome !== 'accepted' && text !== TEXTS[c.name])
+        mismatches.push(`${c.name}: text '${text}', want '${TEXTS[c.name]}'`);
     }
     console.log(`[conformance] malformed input on ${target.name}:\n${rows.join('\n')}`);
     expect(mismatches).toEqual([]);

@@ -124,9 +124,13 @@ describe('--max-message-size', () => {
 describe('out of file descriptors', () => {
   it('keeps running when accept() has no descriptor left, and serves again once some are free', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'warren-fd-'));
-    const child = spawn('sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${serverBin}" --port 0 --bind 127.0.0.1 --no-management --no-metrics --data-dir "${dataDir}"`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'sh',
+      ['-c', `ulimit -n 64 && exec "${process.execPath}" "${serverBin}" --port 0 --bind 127.0.0.1 --no-management --no-metrics --data-dir "${dataDir}"`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));

@@ -23,7 +23,9 @@ describe('warren-server daemon', () => {
   it('exits 69 with one clear line when the port is taken', async () => {
     const w = await startWarren();
     const dir = mkdtempSync(join(tmpdir(), 'warren-test-'));
-    const r = spawnSync(process.execPath, [serverBin, '--port', String(w.port), '--bind', '127.0.0.1', '--data-dir', dir, '--no-management', '--no-metrics'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [serverBin, '--port', String(w.port), '--bind', '127.0.0.1', '--data-dir', dir, '--no-management', '--no-metrics'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(69);
     expect(r.stderr).toMatch(new RegExp(`127.0.0.1:${w.port} is already in use`));
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -52,7 +54,11 @@ describe('warren-server daemon', () => {
 
   it('--detached returns once the broker listens and leaves a pid file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warren-test-'));
-    const r = spawnSync(process.execPath, [serverBin, '--detached', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dir, '--no-management', '--no-metrics'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [serverBin, '--detached', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dir, '--no-management', '--no-metrics'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/started in the background, pid \d+/);
     const pid = Number(readFileSync(join(dir, 'warren.pid'), 'utf8'));

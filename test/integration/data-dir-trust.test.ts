@@ -25,7 +25,9 @@ function tempDir(): string {
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--no-management', '--no-metrics', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--no-management', '--no-metrics', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     // A daemon that starts when it should have refused is stopped at once (the test then fails).
@@ -58,7 +60,9 @@ describe('a data directory others could change', () => {
     chmodSync(dir, parseInt(mode, 8));
     const r = await run(['--data-dir', dir]);
     expect(r.code).toBe(EX_CONFIG);
-    expect(r.stderr).toBe(`error: data directory ${dir} is writable by ${who} (mode ${mode}), so the control socket in it could be replaced; run: chmod go-w ${dir}\n`);
+    expect(r.stderr).toBe(
+      `error: data directory ${dir} is writable by ${who} (mode ${mode}), so the control socket in it could be replaced; run: chmod go-w ${dir}\n`,
+    );
     expect(readdirSync(dir)).toEqual([]); // nothing was created in it
   });
 

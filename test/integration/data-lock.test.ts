@@ -25,7 +25,9 @@ function tempDir(): string {
 
 /** A live process that is not warren-server; with `holding`, it keeps that file open. */
 async function bystander(holding?: string): Promise<number> {
-  const code = holding ? `require('fs').openSync(${JSON.stringify(holding)}, 'r'); console.log('ready'); setInterval(() => {}, 1000)` : `console.log('ready'); setInterval(() => {}, 1000)`;
+  const code = holding
+    ? `require('fs').openSync(${JSON.stringify(holding)}, 'r'); console.log('ready'); setInterval(() => {}, 1000)`
+    : `console.log('ready'); setInterval(() => {}, 1000)`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(child);
   let out = '';
@@ -54,7 +56,9 @@ describe('the data directory lock', () => {
     const dir = tempDir();
     const w = await startWarren({ dataDir: dir });
     try {
-      const r = spawnSync(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--no-management', '--no-metrics', '--data-dir', dir], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [serverBin, '--port', '0', '--bind', '127.0.0.1', '--no-management', '--no-metrics', '--data-dir', dir], {
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(EX_UNAVAILABLE);
       expect(r.stderr).toBe(`error: data directory ${dir} is in use by another warren-server (pid ${w.process.pid})\n`);
     } finally {

@@ -141,7 +141,9 @@ describe('TTL and dead-lettering', () => {
     const ch2 = await channel();
     await expect(ch2.assertQueue(name('bad'), { arguments: { 'x-overflow': 'explode' } })).rejects.toThrow(/invalid arg 'x-overflow'/);
     const ch3 = await channel();
-    await expect(ch3.assertQueue(name('s'), { durable: true, arguments: { 'x-queue-type': 'stream' } })).rejects.toThrow(/406.*x-queue-type.*stream queues are not supported/);
+    await expect(ch3.assertQueue(name('s'), { durable: true, arguments: { 'x-queue-type': 'stream' } })).rejects.toThrow(
+      /406.*x-queue-type.*stream queues are not supported/,
+    );
     const ch4 = await channel();
     await ch4.assertQueue(name('quorum'), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await ch4.assertQueue(name('classic'), { arguments: { 'x-queue-type': 'classic' } });
@@ -162,18 +164,20 @@ describe('routing extensions', () => {
     ch.publish(main, 'known', Buffer.from('k'));
     ch.publish(main, 'unknown', Buffer.from('u'));
     await ch.waitForConfirms();
-    expect((await ch.get(routed, { noAck: true }) as amqp.GetMessage).content.toString()).toBe('k');
-    expect((await ch.get(caught, { noAck: true }) as amqp.GetMessage).content.toString()).toBe('u');
+    expect(((await ch.get(routed, { noAck: true })) as amqp.GetMessage).content.toString()).toBe('k');
+    expect(((await ch.get(caught, { noAck: true })) as amqp.GetMessage).content.toString()).toBe('u');
     expect(await ch.get(caught)).toBe(false);
   });
 
   it('routes by CC and BCC headers and strips BCC', async () => {
     const ch = await confirmChannel();
-    const qs = await Promise.all(['to', 'cc', 'bcc'].map(async (k) => {
-      const q = (await ch.assertQueue('', { exclusive: true })).queue;
-      await ch.bindQueue(q, 'amq.direct', `${k}-${n}`);
-      return q;
-    }));
+    const qs = await Promise.all(
+      ['to', 'cc', 'bcc'].map(async (k) => {
+        const q = (await ch.assertQueue('', { exclusive: true })).queue;
+        await ch.bindQueue(q, 'amq.direct', `${k}-${n}`);
+        return q;
+      }),
+    );
     ch.publish('amq.direct', `to-${n}`, Buffer.from('memo'), { headers: { CC: [`cc-${n}`], BCC: [`bcc-${n}`] } });
     await ch.waitForConfirms();
     for (const q of qs) {
@@ -220,7 +224,13 @@ describe('consumers', () => {
     const ch = await confirmChannel();
     const q = name('prio-q');
     await ch.assertQueue(q, { arguments: { 'x-max-priority': 10 } });
-    for (const [body, priority] of [['p1', 1], ['p5a', 5], ['p9', 9], ['p5b', 5]] as const) ch.sendToQueue(q, Buffer.from(body), { priority });
+    for (const [body, priority] of [
+      ['p1', 1],
+      ['p5a', 5],
+      ['p9', 9],
+      ['p5b', 5],
+    ] as const)
+      ch.sendToQueue(q, Buffer.from(body), { priority });
     await ch.waitForConfirms();
     const first = (await ch.get(q)) as amqp.GetMessage;
     const second = (await ch.get(q)) as amqp.GetMessage;
@@ -277,7 +287,9 @@ describe('policies', () => {
     const ch = await confirmChannel();
     const before = name('pol');
     await ch.assertQueue(before);
-    const put = await call(api, 'PUT', '/api/policies/%2F/cap', { json: { pattern: '^pol-', definition: { 'max-length': 1 }, 'apply-to': 'queues', priority: 1 } });
+    const put = await call(api, 'PUT', '/api/policies/%2F/cap', {
+      json: { pattern: '^pol-', definition: { 'max-length': 1 }, 'apply-to': 'queues', priority: 1 },
+    });
     expect(put.status).toBe(201);
     const after = name('pol');
     await ch.assertQueue(after);

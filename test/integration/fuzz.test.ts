@@ -125,19 +125,15 @@ function method(channel: number, classId: number, methodId: number, args: Buffer
   return frame(FRAME_METHOD, channel, methodPayload(classId, methodId, args));
 }
 
-const startOk = (): Buffer =>
-  method(0, CLASS_CONNECTION, CONNECTION_START_OK, [emptyTable(), shortstr('PLAIN'), longstr('\0guest\0guest'), shortstr('en_US')]);
-const tuneOk = (channelMax: number, frameMax: number): Buffer =>
-  method(0, CLASS_CONNECTION, CONNECTION_TUNE_OK, [u16(channelMax), u32(frameMax), u16(0)]);
+const startOk = (): Buffer => method(0, CLASS_CONNECTION, CONNECTION_START_OK, [emptyTable(), shortstr('PLAIN'), longstr('\0guest\0guest'), shortstr('en_US')]);
+const tuneOk = (channelMax: number, frameMax: number): Buffer => method(0, CLASS_CONNECTION, CONNECTION_TUNE_OK, [u16(channelMax), u32(frameMax), u16(0)]);
 const connectionOpen = (): Buffer => method(0, CLASS_CONNECTION, CONNECTION_OPEN, [shortstr('/'), shortstr(''), u8(0)]);
 const channelOpen = (ch: number): Buffer => method(ch, CLASS_CHANNEL, CHANNEL_OPEN, [shortstr('')]);
 const connectionClose = (): Buffer => method(0, CLASS_CONNECTION, CONNECTION_CLOSE, [u16(200), shortstr('bye'), u16(0), u16(0)]);
 const connectionCloseOk = (): Buffer => method(0, CLASS_CONNECTION, CONNECTION_CLOSE_OK);
 const channelCloseOk = (ch: number): Buffer => method(ch, CLASS_CHANNEL, CHANNEL_CLOSE_OK);
-const queueDeclarePayload = (name: string, bits = 0): Buffer =>
-  methodPayload(CLASS_QUEUE, QUEUE_DECLARE, [u16(0), shortstr(name), u8(bits), emptyTable()]);
-const publishPayload = (exchange: string, key: string): Buffer =>
-  methodPayload(CLASS_BASIC, BASIC_PUBLISH, [u16(0), shortstr(exchange), shortstr(key), u8(0)]);
+const queueDeclarePayload = (name: string, bits = 0): Buffer => methodPayload(CLASS_QUEUE, QUEUE_DECLARE, [u16(0), shortstr(name), u8(bits), emptyTable()]);
+const publishPayload = (exchange: string, key: string): Buffer => methodPayload(CLASS_BASIC, BASIC_PUBLISH, [u16(0), shortstr(exchange), shortstr(key), u8(0)]);
 const contentHeaderPayload = (bodySize: number): Buffer => Buffer.concat([u16(CLASS_BASIC), u16(0), u64(bodySize), u16(0)]);
 
 // --- a raw client ---------------------------------------------------------------------
@@ -221,7 +217,10 @@ class RawClient {
     for (;;) {
       const i = this.frames.findIndex((f) => f.type === FRAME_METHOD && f.payload.readUInt16BE(0) === classId && f.payload.readUInt16BE(2) === methodId);
       if (i >= 0) return this.frames.splice(i, 1)[0]!;
-      if (this.ended) throw new Error(`connection closed while waiting for method ${classId}.${methodId}${this.connectionClose ? ': ' + JSON.stringify(this.connectionClose) : ''}`);
+      if (this.ended)
+        throw new Error(
+          `connection closed while waiting for method ${classId}.${methodId}${this.connectionClose ? ': ' + JSON.stringify(this.connectionClose) : ''}`,
+        );
       if (Date.now() > deadline) throw new Error(`no method ${classId}.${methodId} within ${ms} ms`);
       await this.waitEvent(deadline - Date.now());
     }
@@ -366,7 +365,11 @@ function makeCase(rng: Rng, id: number): Case {
     }
     case 'bit-flip-publish': {
       // bits flipped anywhere in the payloads of publish + content header + body
-      const frames = [frame(FRAME_METHOD, 1, publishPayload('', `fuzz-nowhere-${id}`)), frame(FRAME_HEADER, 1, contentHeaderPayload(body.length)), frame(FRAME_BODY, 1, body)];
+      const frames = [
+        frame(FRAME_METHOD, 1, publishPayload('', `fuzz-nowhere-${id}`)),
+        frame(FRAME_HEADER, 1, contentHeaderPayload(body.length)),
+        frame(FRAME_BODY, 1, body),
+      ];
       const which = rng.int(0, 2);
       frames[which] = flipBits(rng, frames[which]!, 7, frames[which]!.length - 1);
       return { id, kind, expect: 'lenient', handshake: true, bytes: () => Buffer.concat([...frames, connectionClose()]) };
@@ -381,7 +384,14 @@ function makeCase(rng: Rng, id: number): Case {
     }
     case 'huge-size': {
       const size = rng.int(0x10000000, 0xffffffff);
-      return { id, kind, expect: 'strict', codes: [501], handshake: true, bytes: () => Buffer.concat([u8(rng.pick([FRAME_METHOD, FRAME_HEADER, FRAME_BODY])), u16(1), u32(size), rng.bytes(16)]) };
+      return {
+        id,
+        kind,
+        expect: 'strict',
+        codes: [501],
+        handshake: true,
+        bytes: () => Buffer.concat([u8(rng.pick([FRAME_METHOD, FRAME_HEADER, FRAME_BODY])), u16(1), u32(size), rng.bytes(16)]),
+      };
     }
     case 'size-above-frame-max': {
       // a body frame over the negotiated frame_max (frame_max counts the 8 bytes of framing, so the
@@ -394,11 +404,12 @@ function makeCase(rng: Rng, id: number): Case {
         expect: 'strict',
         codes: [501],
         handshake: true,
-        bytes: ({ frameMax }) => Buffer.concat([
-          frame(FRAME_METHOD, 1, publishPayload('', `fuzz-${id}`)),
-          frame(FRAME_HEADER, 1, contentHeaderPayload(frameMax * 2)),
-          frame(FRAME_BODY, 1, Buffer.alloc(frameMax - 8 + over, 0x61)),
-        ]),
+        bytes: ({ frameMax }) =>
+          Buffer.concat([
+            frame(FRAME_METHOD, 1, publishPayload('', `fuzz-${id}`)),
+            frame(FRAME_HEADER, 1, contentHeaderPayload(frameMax * 2)),
+            frame(FRAME_BODY, 1, Buffer.alloc(frameMax - 8 + over, 0x61)),
+          ]),
       };
     }
     case 'bad-frame-end': {
@@ -411,15 +422,26 @@ function makeCase(rng: Rng, id: number): Case {
       return { id, kind, expect: 'strict', codes: [501], handshake: true, bytes: () => frame(type, rng.int(0, 1), rng.bytes(rng.int(0, 32))) };
     }
     case 'unopened-channel': {
-      const f = rng.next() < 0.5
-        ? frame(FRAME_METHOD, unopened, queueDeclarePayload(`fuzz-${id}`, 8))
-        : Buffer.concat([frame(FRAME_METHOD, unopened, publishPayload('', 'x')), frame(FRAME_HEADER, unopened, contentHeaderPayload(body.length)), frame(FRAME_BODY, unopened, body)]);
+      const f =
+        rng.next() < 0.5
+          ? frame(FRAME_METHOD, unopened, queueDeclarePayload(`fuzz-${id}`, 8))
+          : Buffer.concat([
+              frame(FRAME_METHOD, unopened, publishPayload('', 'x')),
+              frame(FRAME_HEADER, unopened, contentHeaderPayload(body.length)),
+              frame(FRAME_BODY, unopened, body),
+            ]);
       return { id, kind, expect: 'strict', codes: [504], handshake: true, bytes: () => f };
     }
     case 'unknown-class': {
       const classId = rng.pick([0, 1, 11, 30, 70, 80, 99, 1000, 0xffff]);
       // RabbitMQ drops these connections without a connection.close; a 5xx close (503/540) is better
-      return { id, kind, expect: 'closes', handshake: true, bytes: () => frame(FRAME_METHOD, 1, methodPayload(classId, rng.int(0, 100), [rng.bytes(rng.int(0, 16))])) };
+      return {
+        id,
+        kind,
+        expect: 'closes',
+        handshake: true,
+        bytes: () => frame(FRAME_METHOD, 1, methodPayload(classId, rng.int(0, 100), [rng.bytes(rng.int(0, 16))])),
+      };
     }
     case 'unknown-method': {
       const [classId, methodId] = rng.pick([
@@ -429,7 +451,13 @@ function makeCase(rng: Rng, id: number): Case {
         [CLASS_CHANNEL, 77],
         [CLASS_QUEUE, 0xffff],
       ] as const);
-      return { id, kind, expect: 'closes', handshake: true, bytes: () => frame(FRAME_METHOD, 1, methodPayload(classId, methodId, [rng.bytes(rng.int(0, 16))])) };
+      return {
+        id,
+        kind,
+        expect: 'closes',
+        handshake: true,
+        bytes: () => frame(FRAME_METHOD, 1, methodPayload(classId, methodId, [rng.bytes(rng.int(0, 16))])),
+      };
     }
     case 'body-without-header':
       return { id, kind, expect: 'strict', codes: [505], handshake: true, bytes: () => frame(FRAME_BODY, 1, body) };
@@ -480,16 +508,24 @@ async function runCase(port: number, c: Case): Promise<Outcome> {
         : client.protocolHeaderReply
           ? `header ${client.protocolHeaderReply.toString('hex')}`
           : 'no connection.close';
-    if (!closed) return { c, ok: false, detail: `still open after ${CLOSE_WITHIN_MS} ms (${what}); sent ${c.bytes({ frameMax }).toString('hex').slice(0, 120)}` };
+    if (!closed)
+      return { c, ok: false, detail: `still open after ${CLOSE_WITHIN_MS} ms (${what}); sent ${c.bytes({ frameMax }).toString('hex').slice(0, 120)}` };
     const took = `${client.endedAt - started} ms`;
     if (c.kind === 'garbage-header') {
       const ok = client.protocolHeaderReply?.equals(PROTOCOL_HEADER) ?? false;
-      return { c, ok, detail: ok ? `refused with AMQP0091 header, ${took}` : `expected the AMQP 0-9-1 protocol header back, got ${Buffer.concat(client.raw).toString('hex') || 'nothing'}` };
+      return {
+        c,
+        ok,
+        detail: ok
+          ? `refused with AMQP0091 header, ${took}`
+          : `expected the AMQP 0-9-1 protocol header back, got ${Buffer.concat(client.raw).toString('hex') || 'nothing'}`,
+      };
     }
     if (c.expect === 'strict' && !close) return { c, ok: false, detail: `socket closed without connection.close (${took})` };
     if (c.expect !== 'lenient' && close) {
       if (close.replyCode < 500 || close.replyCode > 599) return { c, ok: false, detail: `reply code ${close.replyCode} is not 5xx: ${close.replyText}` };
-      if (c.codes && !c.codes.includes(close.replyCode)) return { c, ok: false, detail: `reply code ${close.replyCode}, expected ${c.codes.join(' or ')}: ${close.replyText}` };
+      if (c.codes && !c.codes.includes(close.replyCode))
+        return { c, ok: false, detail: `reply code ${close.replyCode}, expected ${c.codes.join(' or ')}: ${close.replyText}` };
     }
     return { c, ok: true, detail: `${what}, ${took}` };
   } catch (err) {
@@ -554,7 +590,10 @@ function fuzzSuite(getTarget: () => { url: string; port: number; daemon?: Warren
     }
     console.log(
       `[fuzz] seed ${SEED}\n` +
-        [...byKind].sort().map(([k, v]) => `  ${k.padEnd(24)} ${String(v.n).padStart(3)} cases, ${v.failed} failed   e.g. ${v.sample}`).join('\n'),
+        [...byKind]
+          .sort()
+          .map(([k, v]) => `  ${k.padEnd(24)} ${String(v.n).padStart(3)} cases, ${v.failed} failed   e.g. ${v.sample}`)
+          .join('\n'),
     );
     const failures = outcomes.filter((o) => !o.ok);
 

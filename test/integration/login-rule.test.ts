@@ -39,7 +39,10 @@ afterAll(async () => {
 async function amqpLogin(user: { user: string; password: string }, host: string, localAddress?: string): Promise<string> {
   const h = host.includes(':') ? `[${host}]` : host;
   try {
-    const c = await amqp.connect(`amqp://${user.user}:${user.password}@${h}:${warren.port}`, (localAddress ? { localAddress } : {}) as amqp.Options.Connect & object);
+    const c = await amqp.connect(
+      `amqp://${user.user}:${user.password}@${h}:${warren.port}`,
+      (localAddress ? { localAddress } : {}) as amqp.Options.Connect & object,
+    );
     c.on('error', () => {});
     await c.close();
     return 'ok';

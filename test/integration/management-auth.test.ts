@@ -28,32 +28,128 @@ const made = 201;
 const no = 401;
 
 const CASES: Case[] = [
-  { what: 'read: overview', method: 'GET', path: () => '/api/overview', expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no } },
+  {
+    what: 'read: overview',
+    method: 'GET',
+    path: () => '/api/overview',
+    expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no },
+  },
   { what: 'read: whoami', method: 'GET', path: () => '/api/whoami', expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no } },
-  { what: 'read: queues list', method: 'GET', path: () => '/api/queues', expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no } },
-  { what: 'read: own vhost queues', method: 'GET', path: () => `/api/queues/${A}`, expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no } },
-  { what: 'read: other vhost queues', method: 'GET', path: () => `/api/queues/${B}`, expect: { administrator: ok, monitoring: ok, policymaker: no, management: no, none: no } },
-  { what: 'read: other vhost', method: 'GET', path: () => `/api/vhosts/${B}`, expect: { administrator: ok, monitoring: ok, policymaker: no, management: no, none: no } },
+  {
+    what: 'read: queues list',
+    method: 'GET',
+    path: () => '/api/queues',
+    expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no },
+  },
+  {
+    what: 'read: own vhost queues',
+    method: 'GET',
+    path: () => `/api/queues/${A}`,
+    expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no },
+  },
+  {
+    what: 'read: other vhost queues',
+    method: 'GET',
+    path: () => `/api/queues/${B}`,
+    expect: { administrator: ok, monitoring: ok, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'read: other vhost',
+    method: 'GET',
+    path: () => `/api/vhosts/${B}`,
+    expect: { administrator: ok, monitoring: ok, policymaker: no, management: no, none: no },
+  },
   { what: 'read: nodes', method: 'GET', path: () => '/api/nodes', expect: { administrator: ok, monitoring: ok, policymaker: no, management: no, none: no } },
-  { what: 'read: warren status', method: 'GET', path: () => '/api/warren/status', expect: { administrator: ok, monitoring: ok, policymaker: no, management: no, none: no } },
-  { what: 'write: declare queue in own vhost', method: 'PUT', path: (t) => `/api/queues/${A}/q-${t}`, json: () => ({ durable: false }), expect: { administrator: made, monitoring: made, policymaker: made, management: made, none: no } },
-  { what: 'write: publish in own vhost', method: 'POST', path: () => `/api/exchanges/${A}/amq.default/publish`, json: (t) => ({ routing_key: `q-${t}`, payload: 'hi', payload_encoding: 'string', properties: {} }), expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no } },
-  { what: 'write: declare queue in other vhost', method: 'PUT', path: (t) => `/api/queues/${B}/q-${t}`, json: () => ({ durable: false }), expect: { administrator: made, monitoring: no, policymaker: no, management: no, none: no } },
-  { what: 'policy: set in own vhost', method: 'PUT', path: (t) => `/api/policies/${A}/p-${t}`, json: () => ({ pattern: '^nothing$', definition: { 'max-length': 10 } }), expect: { administrator: made, monitoring: no, policymaker: made, management: no, none: no } },
-  { what: 'policy: list', method: 'GET', path: () => `/api/policies/${A}`, expect: { administrator: ok, monitoring: no, policymaker: ok, management: no, none: no } },
-  { what: 'admin: list users', method: 'GET', path: () => '/api/users', expect: { administrator: ok, monitoring: no, policymaker: no, management: no, none: no } },
-  { what: 'admin: add user', method: 'PUT', path: (t) => `/api/users/made-by-${t}`, json: () => ({ password: 'x', tags: '' }), expect: { administrator: made, monitoring: no, policymaker: no, management: no, none: no } },
-  { what: 'admin: add vhost', method: 'PUT', path: (t) => `/api/vhosts/vh-${t}`, json: () => ({}), expect: { administrator: made, monitoring: no, policymaker: no, management: no, none: no } },
-  { what: 'admin: permissions', method: 'GET', path: () => '/api/permissions', expect: { administrator: ok, monitoring: no, policymaker: no, management: no, none: no } },
-  { what: 'admin: export definitions', method: 'GET', path: () => '/api/definitions', expect: { administrator: ok, monitoring: no, policymaker: no, management: no, none: no } },
-  { what: 'admin: node operation (start_app)', method: 'POST', path: () => '/api/warren/start_app', expect: { administrator: 204, monitoring: no, policymaker: no, management: no, none: no } },
+  {
+    what: 'read: warren status',
+    method: 'GET',
+    path: () => '/api/warren/status',
+    expect: { administrator: ok, monitoring: ok, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'write: declare queue in own vhost',
+    method: 'PUT',
+    path: (t) => `/api/queues/${A}/q-${t}`,
+    json: () => ({ durable: false }),
+    expect: { administrator: made, monitoring: made, policymaker: made, management: made, none: no },
+  },
+  {
+    what: 'write: publish in own vhost',
+    method: 'POST',
+    path: () => `/api/exchanges/${A}/amq.default/publish`,
+    json: (t) => ({ routing_key: `q-${t}`, payload: 'hi', payload_encoding: 'string', properties: {} }),
+    expect: { administrator: ok, monitoring: ok, policymaker: ok, management: ok, none: no },
+  },
+  {
+    what: 'write: declare queue in other vhost',
+    method: 'PUT',
+    path: (t) => `/api/queues/${B}/q-${t}`,
+    json: () => ({ durable: false }),
+    expect: { administrator: made, monitoring: no, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'policy: set in own vhost',
+    method: 'PUT',
+    path: (t) => `/api/policies/${A}/p-${t}`,
+    json: () => ({ pattern: '^nothing$', definition: { 'max-length': 10 } }),
+    expect: { administrator: made, monitoring: no, policymaker: made, management: no, none: no },
+  },
+  {
+    what: 'policy: list',
+    method: 'GET',
+    path: () => `/api/policies/${A}`,
+    expect: { administrator: ok, monitoring: no, policymaker: ok, management: no, none: no },
+  },
+  {
+    what: 'admin: list users',
+    method: 'GET',
+    path: () => '/api/users',
+    expect: { administrator: ok, monitoring: no, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'admin: add user',
+    method: 'PUT',
+    path: (t) => `/api/users/made-by-${t}`,
+    json: () => ({ password: 'x', tags: '' }),
+    expect: { administrator: made, monitoring: no, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'admin: add vhost',
+    method: 'PUT',
+    path: (t) => `/api/vhosts/vh-${t}`,
+    json: () => ({}),
+    expect: { administrator: made, monitoring: no, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'admin: permissions',
+    method: 'GET',
+    path: () => '/api/permissions',
+    expect: { administrator: ok, monitoring: no, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'admin: export definitions',
+    method: 'GET',
+    path: () => '/api/definitions',
+    expect: { administrator: ok, monitoring: no, policymaker: no, management: no, none: no },
+  },
+  {
+    what: 'admin: node operation (start_app)',
+    method: 'POST',
+    path: () => '/api/warren/start_app',
+    expect: { administrator: 204, monitoring: no, policymaker: no, management: no, none: no },
+  },
 ];
 
 describe('management user tags against warren', () => {
   let w: Warren;
   let target: { host: string; port: number };
   const as = (tag: Tag, method: string, path: string, json?: unknown): Promise<HttpResult> =>
-    call(target, method, path, json === undefined ? { auth: { user: `u-${tag}`, password: PASSWORD } } : { auth: { user: `u-${tag}`, password: PASSWORD }, json });
+    call(
+      target,
+      method,
+      path,
+      json === undefined ? { auth: { user: `u-${tag}`, password: PASSWORD } } : { auth: { user: `u-${tag}`, password: PASSWORD }, json },
+    );
 
   beforeAll(async () => {
     w = await startWarren();

@@ -102,7 +102,12 @@ describe('management and metrics listeners against warren', () => {
     expect(agg.get('rabbitmq_global_messages_received_total')!.type).toBe('COUNTER');
     expect(agg.get('rabbitmq_global_messages_received_total')!.metrics[0]!.labels).toEqual({ protocol: 'amqp091' });
     expect(value(agg, 'rabbitmq_process_resident_memory_bytes')).toBeGreaterThan(0);
-    for (const name of ['rabbitmq_alarms_memory_used_watermark', 'rabbitmq_alarms_free_disk_space_watermark', 'rabbitmq_resident_memory_limit_bytes', 'rabbitmq_build_info']) {
+    for (const name of [
+      'rabbitmq_alarms_memory_used_watermark',
+      'rabbitmq_alarms_free_disk_space_watermark',
+      'rabbitmq_resident_memory_limit_bytes',
+      'rabbitmq_build_info',
+    ]) {
       expect(agg.has(name), name).toBe(true);
     }
     const per = await read('/metrics/per-object');
@@ -118,7 +123,9 @@ describe('listener options of warren-server', () => {
     try {
       const r = runServer(['--api-port', String(port), '--no-metrics']);
       expect(r.status).toBe(69);
-      expect(r.stderr.trim().split('\n')).toEqual([`error: 127.0.0.1:${port} (management API) is already in use (is RabbitMQ running?). Use --api-port N, or --no-management.`]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `error: 127.0.0.1:${port} (management API) is already in use (is RabbitMQ running?). Use --api-port N, or --no-management.`,
+      ]);
     } finally {
       server.close();
     }
@@ -129,7 +136,9 @@ describe('listener options of warren-server', () => {
     try {
       const r = runServer(['--api-port', '0', '--metrics-port', String(port)]);
       expect(r.status).toBe(69);
-      expect(r.stderr.trim().split('\n')).toEqual([`error: 127.0.0.1:${port} (Prometheus metrics) is already in use (is RabbitMQ running?). Use --metrics-port N, or --no-metrics.`]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `error: 127.0.0.1:${port} (Prometheus metrics) is already in use (is RabbitMQ running?). Use --metrics-port N, or --no-metrics.`,
+      ]);
     } finally {
       server.close();
     }

@@ -34,7 +34,7 @@ describe(`paged queue lists against warren (${N} queues)`, () => {
     await w.stop();
   });
 
-  it('pages with counts in RabbitMQ\'s shape', async () => {
+  it("pages with counts in RabbitMQ's shape", async () => {
     const p = await get('/api/queues?page=2&page_size=100');
     expect(p).toMatchObject({ page: 2, page_size: 100, page_count: N / 100, item_count: 100, filtered_count: N, total_count: N });
     expect(p.items[0].name).toBe('page.0100');
@@ -42,7 +42,9 @@ describe(`paged queue lists against warren (${N} queues)`, () => {
     expect(p.items[0]).toHaveProperty('message_stats');
     const last = await get(`/api/queues?page=${N / 100}&page_size=100`);
     expect(last.items[99].name).toBe(`page.${N - 1}`);
-    const r = await call({ host: new URL(w.apiUrl!).hostname, port: Number(new URL(w.apiUrl!).port) }, 'GET', `/api/queues?page=${N / 100 + 1}&page_size=100`, { auth: GUEST });
+    const r = await call({ host: new URL(w.apiUrl!).hostname, port: Number(new URL(w.apiUrl!).port) }, 'GET', `/api/queues?page=${N / 100 + 1}&page_size=100`, {
+      auth: GUEST,
+    });
     expect(r.status).toBe(400);
   });
 

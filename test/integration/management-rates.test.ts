@@ -69,7 +69,17 @@ describe('message rates against warren (--stats-interval 200)', () => {
 
     const chans = await get('/api/channels');
     expect(chans).toHaveLength(1);
-    expect(chans[0].message_stats).toMatchObject({ publish: N + 2, confirm: N + 2, return_unroutable: 1, drop_unroutable: 1, get: 10, get_empty: 1, deliver: N - 9, ack: N, redeliver: 1 });
+    expect(chans[0].message_stats).toMatchObject({
+      publish: N + 2,
+      confirm: N + 2,
+      return_unroutable: 1,
+      drop_unroutable: 1,
+      get: 10,
+      get_empty: 1,
+      deliver: N - 9,
+      ack: N,
+      redeliver: 1,
+    });
 
     const conns = await get('/api/connections');
     expect(conns[0].message_stats).toMatchObject({ publish: N + 2, ack: N });
@@ -79,7 +89,16 @@ describe('message rates against warren (--stats-interval 200)', () => {
     // Counts of closed channels stay with the vhost and the node.
     const o = await get('/api/overview');
     expect(o.rates_mode).toBe('basic');
-    expect(o.message_stats).toMatchObject({ publish: N + 2, confirm: N + 2, return_unroutable: 1, drop_unroutable: 1, get: 10, deliver: N - 9, ack: N, redeliver: 1 });
+    expect(o.message_stats).toMatchObject({
+      publish: N + 2,
+      confirm: N + 2,
+      return_unroutable: 1,
+      drop_unroutable: 1,
+      get: 10,
+      deliver: N - 9,
+      ack: N,
+      redeliver: 1,
+    });
     expect(o.message_stats.deliver_get).toBe(N + 1);
     const v = await get('/api/vhosts/%2F');
     expect(v.message_stats).toMatchObject({ publish: N + 2, ack: N });

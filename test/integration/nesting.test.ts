@@ -48,7 +48,12 @@ describe('field-table nesting (issue 10.3)', () => {
     for (const depth of [MAX_FIELD_NESTING + 1, 3000]) {
       c.sendBytes(declareNested(`too-deep-${depth}`, depth));
       const close = await c.expect(MethodId.CONNECTION_CLOSE);
-      expect(close.method).toMatchObject({ replyCode: 501, replyText: `FRAME_ERROR - cannot decode: field table nested deeper than ${MAX_FIELD_NESTING} levels`, classId: 50, methodId: 10 });
+      expect(close.method).toMatchObject({
+        replyCode: 501,
+        replyText: `FRAME_ERROR - cannot decode: field table nested deeper than ${MAX_FIELD_NESTING} levels`,
+        classId: 50,
+        methodId: 10,
+      });
       c.close();
       c = await RawClient.login(w.port);
       await c.openChannel(1);

@@ -56,7 +56,10 @@ async function setUp(b: Broker): Promise<void> {
   await ok(b.api('PUT', `/api/vhosts/${V}`), 'create vhost');
   await ok(b.api('PUT', `/api/permissions/${V}/guest`, { configure: '.*', write: '.*', read: '.*' }), 'guest permissions');
   await ok(b.api('PUT', `/api/users/${USER}`, { password: PASSWORD, tags: '' }), 'create user');
-  await ok(b.api('PUT', `/api/permissions/${V}/${USER}`, { configure: '^pm\\.mine', write: '^pm\\.(mine|open)', read: '^pm\\.(mine|open|topic)' }), 'user permissions');
+  await ok(
+    b.api('PUT', `/api/permissions/${V}/${USER}`, { configure: '^pm\\.mine', write: '^pm\\.(mine|open)', read: '^pm\\.(mine|open|topic)' }),
+    'user permissions',
+  );
   await ok(b.api('PUT', `/api/topic-permissions/${V}/${USER}`, { exchange: 'pm.topic', write: '^allowed\\.', read: '^allowed\\.' }), 'topic permissions');
   await ok(b.api('PUT', `/api/users/${IMPERSONATOR.user}`, { password: IMPERSONATOR.password, tags: 'impersonator' }), 'create impersonator');
   await ok(b.api('PUT', `/api/permissions/${V}/${IMPERSONATOR.user}`, { configure: '.*', write: '.*', read: '.*' }), 'impersonator permissions');
@@ -157,15 +160,29 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
   ['declare the default exchange, as administrator', (ch) => ch.assertExchange('', 'direct'), defaultRefused, 'admin'],
   ['declare the default exchange passively', (ch) => ch.checkExchange(''), defaultRefused, 'admin'],
   ['delete the default exchange', (ch) => ch.deleteExchange(''), defaultRefused, 'admin'],
-  ['delete a system exchange', (ch) => ch.deleteExchange('amq.direct'), `403 ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '${VHOST}' not allowed`, 'admin'],
-  ['delete a system exchange outside configure', (ch) => ch.deleteExchange('amq.direct'), `403 ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '${VHOST}' not allowed`],
+  [
+    'delete a system exchange',
+    (ch) => ch.deleteExchange('amq.direct'),
+    `403 ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '${VHOST}' not allowed`,
+    'admin',
+  ],
+  [
+    'delete a system exchange outside configure',
+    (ch) => ch.deleteExchange('amq.direct'),
+    `403 ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '${VHOST}' not allowed`,
+  ],
   ['bind exchanges: the default exchange as destination, not writable', (ch) => ch.bindExchange('', 'pm.open', 'k'), refused("exchange 'amq.default'")],
   ['bind exchanges: the default exchange as destination', (ch) => ch.bindExchange('', 'pm.open', 'k'), defaultRefused, 'admin'],
   ['bind exchanges: the default exchange as source', (ch) => ch.bindExchange('pm.mine.ae-open', '', 'k'), defaultRefused],
   ['unbind exchanges: the default exchange as source', (ch) => ch.unbindExchange('pm.mine.ae-open', '', 'k'), defaultRefused],
   ['bind a queue to the default exchange', (ch) => ch.bindQueue('pm.theirs', '', 'k'), defaultRefused, 'admin'],
   ['bind a missing queue to the default exchange', (ch) => ch.bindQueue('pm.missing', '', 'k'), defaultRefused, 'admin'],
-  ['bind a missing queue to a missing exchange', (ch) => ch.bindQueue('pm.missing', 'pm.nx', 'k'), `404 NOT_FOUND - no exchange 'pm.nx' in vhost '${VHOST}'`, 'admin'],
+  [
+    'bind a missing queue to a missing exchange',
+    (ch) => ch.bindQueue('pm.missing', 'pm.nx', 'k'),
+    `404 NOT_FOUND - no exchange 'pm.nx' in vhost '${VHOST}'`,
+    'admin',
+  ],
   ['bind missing exchanges', (ch) => ch.bindExchange('pm.nx1', 'pm.nx2', 'k'), `404 NOT_FOUND - no exchange 'pm.nx2' in vhost '${VHOST}'`, 'admin'],
   ['unbind a binding that does not exist', (ch) => ch.unbindQueue('pm.theirs', 'pm.open', 'nothing'), 'ok', 'admin'],
   // the exchange type is checked before anything else
@@ -183,15 +200,31 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
     (ch) => ch.assertQueue('pm.mine.dlx-default', { durable: false, arguments: { 'x-dead-letter-exchange': '' } }),
     refused("exchange 'amq.default'"),
   ],
-  ['declare a queue whose dead-letter exchange is writable', (ch) => ch.assertQueue('pm.mine.dlx-open', { durable: false, arguments: { 'x-dead-letter-exchange': 'pm.open' } }), 'ok'],
-  ['redeclare an existing queue with an unwritable dead-letter exchange', (ch) => ch.assertQueue('pm.mine.pre', { durable: false, arguments: { 'x-dead-letter-exchange': 'pm.closed' } }), 'ok'],
+  [
+    'declare a queue whose dead-letter exchange is writable',
+    (ch) => ch.assertQueue('pm.mine.dlx-open', { durable: false, arguments: { 'x-dead-letter-exchange': 'pm.open' } }),
+    'ok',
+  ],
+  [
+    'redeclare an existing queue with an unwritable dead-letter exchange',
+    (ch) => ch.assertQueue('pm.mine.pre', { durable: false, arguments: { 'x-dead-letter-exchange': 'pm.closed' } }),
+    'ok',
+  ],
   [
     'declare an exchange whose alternate exchange is not writable',
     (ch) => ch.assertExchange('pm.mine.ae-closed', 'direct', { durable: false, arguments: { 'alternate-exchange': 'pm.closed' } }),
     refused("exchange 'pm.closed'"),
   ],
-  ['declare an exchange whose alternate exchange is writable', (ch) => ch.assertExchange('pm.mine.ae-open', 'direct', { durable: false, arguments: { 'alternate-exchange': 'pm.open' } }), 'ok'],
-  ['redeclare an existing exchange with an unwritable alternate', (ch) => ch.assertExchange('pm.mine.prex', 'direct', { durable: false, arguments: { 'alternate-exchange': 'pm.closed' } }), 'ok'],
+  [
+    'declare an exchange whose alternate exchange is writable',
+    (ch) => ch.assertExchange('pm.mine.ae-open', 'direct', { durable: false, arguments: { 'alternate-exchange': 'pm.open' } }),
+    'ok',
+  ],
+  [
+    'redeclare an existing exchange with an unwritable alternate',
+    (ch) => ch.assertExchange('pm.mine.prex', 'direct', { durable: false, arguments: { 'alternate-exchange': 'pm.closed' } }),
+    'ok',
+  ],
   // write and read
   ['publish to an exchange outside write', (ch) => void ch.publish('pm.closed', 'k', body), refused("exchange 'pm.closed'")],
   ['publish to the default exchange outside write', (ch) => void ch.sendToQueue('pm.mine.q', body), refused("exchange 'amq.default'")],
@@ -213,9 +246,22 @@ const MATRIX: [string, Op, string, 'admin'?][] = [
   ['consume from a permitted queue', (ch) => ch.consume('pm.mine.q', () => {}), 'ok'],
   ['get from a permitted queue', (ch) => ch.get('pm.mine.q'), 'ok'],
   ['purge a permitted queue', (ch) => ch.purgeQueue('pm.mine.q'), 'ok'],
-  ['publish to an internal exchange', (ch) => void ch.publish('pm.internal', 'k', body), `403 ACCESS_REFUSED - cannot publish to internal exchange 'pm.internal' in vhost '${VHOST}'`, 'admin'],
-  ['declare and delete a permitted exchange', async (ch) => (await ch.assertExchange('pm.mine.gone', 'fanout', { durable: false }), await ch.deleteExchange('pm.mine.gone')), 'ok'],
-  ['declare and delete a permitted queue', async (ch) => (await ch.assertQueue('pm.mine.gone', { durable: false }), await ch.deleteQueue('pm.mine.gone')), 'ok'],
+  [
+    'publish to an internal exchange',
+    (ch) => void ch.publish('pm.internal', 'k', body),
+    `403 ACCESS_REFUSED - cannot publish to internal exchange 'pm.internal' in vhost '${VHOST}'`,
+    'admin',
+  ],
+  [
+    'declare and delete a permitted exchange',
+    async (ch) => (await ch.assertExchange('pm.mine.gone', 'fanout', { durable: false }), await ch.deleteExchange('pm.mine.gone')),
+    'ok',
+  ],
+  [
+    'declare and delete a permitted queue',
+    async (ch) => (await ch.assertQueue('pm.mine.gone', { durable: false }), await ch.deleteQueue('pm.mine.gone')),
+    'ok',
+  ],
   // topic permissions
   ['bind with a permitted topic', (ch) => ch.bindQueue('pm.mine.q', 'pm.topic', 'allowed.x'), 'ok'],
   [
@@ -245,7 +291,8 @@ const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
 /** queue.declare passive (class 50, method 10): reserved short, queue, bits, empty table. */
 const passiveQueueDeclare = (name: Buffer) => methodFrame(50, 10, Buffer.concat([u16(0), shortstr(name), Buffer.from([1, 0, 0, 0, 0])]));
 /** exchange.declare passive (class 40, method 10): reserved short, exchange, type, bits, empty table. */
-const passiveExchangeDeclare = (name: Buffer) => methodFrame(40, 10, Buffer.concat([u16(0), shortstr(name), shortstr(Buffer.from('direct')), Buffer.from([1, 0, 0, 0, 0])]));
+const passiveExchangeDeclare = (name: Buffer) =>
+  methodFrame(40, 10, Buffer.concat([u16(0), shortstr(name), shortstr(Buffer.from('direct')), Buffer.from([1, 0, 0, 0, 0])]));
 
 /** Sends one hand-made frame as guest and describes the answer. */
 async function rawOutcome(b: Broker, frame: Buffer): Promise<string> {
@@ -284,7 +331,12 @@ async function openVhost(b: Broker, as: { user: string; password: string }, vhos
   try {
     c.sendBytes(PROTOCOL_HEADER);
     await c.expect(MethodId.CONNECTION_START, WAIT_MS);
-    c.send(0, MethodId.CONNECTION_START_OK, { clientProperties: {}, mechanism: 'PLAIN', response: Buffer.from(`\u0000${as.user}\u0000${as.password}`), locale: 'en_US' });
+    c.send(0, MethodId.CONNECTION_START_OK, {
+      clientProperties: {},
+      mechanism: 'PLAIN',
+      response: Buffer.from(`\u0000${as.user}\u0000${as.password}`),
+      locale: 'en_US',
+    });
     const tune = (await c.expect(MethodId.CONNECTION_TUNE, WAIT_MS)).method as { channelMax: number; frameMax: number };
     c.send(0, MethodId.CONNECTION_TUNE_OK, { channelMax: tune.channelMax, frameMax: tune.frameMax, heartbeat: 0 });
     c.send(0, MethodId.CONNECTION_OPEN, { virtualHost: vhost });
@@ -374,4 +426,3 @@ describe.skipIf(!RABBITMQ_URL || !RABBITMQ_API_URL)('permission matrix on Rabbit
   });
   runMatrix(() => broker);
 });
-

@@ -151,7 +151,7 @@ describe('crash safety', () => {
     const dir = dataDir();
     const seed = Date.now() % 100000;
     let rand = seed;
-    const random = () => ((rand = (rand * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (rand = (rand * 1103515245 + 12345) % 2147483648) / 2147483648;
     // the daemon restarted to check a round is the one the next round kills
     let w = await start(dir);
     for (let round = 0; round < 10; round++) {
@@ -164,17 +164,19 @@ describe('crash safety', () => {
       let stop = false;
       // the kill ends these with errors (a closed channel, a dead socket): expected, caught at once (a rejection
       // left for later counts as unhandled)
-      const publishers = [0, 1, 2].map(async (p) => {
-        const ch = await confirmChannel(w);
-        for (let n = 0; !stop; n++) {
-          const id = `${round}-${p}-${n}`;
-          published.add(id);
-          ch.sendToQueue('crash-q', Buffer.from(id), { persistent: true }, (err) => {
-            if (!err) confirmed.add(id);
-          });
-          if (n % 50 === 49) await ch.waitForConfirms().catch(() => (stop = true));
-        }
-      }).map((p) => p.catch(() => undefined));
+      const publishers = [0, 1, 2]
+        .map(async (p) => {
+          const ch = await confirmChannel(w);
+          for (let n = 0; !stop; n++) {
+            const id = `${round}-${p}-${n}`;
+            published.add(id);
+            ch.sendToQueue('crash-q', Buffer.from(id), { persistent: true }, (err) => {
+              if (!err) confirmed.add(id);
+            });
+            if (n % 50 === 49) await ch.waitForConfirms().catch(() => (stop = true));
+          }
+        })
+        .map((p) => p.catch(() => undefined));
       const consumer = (async () => {
         const ch = await confirmChannel(w);
         await ch.prefetch(100);
@@ -188,7 +190,10 @@ describe('crash safety', () => {
             const batch = pending;
             pending = [];
             // The declare-ok comes back after the server has processed (and written) the acks.
-            ch.checkQueue('crash-q').then(() => batch.forEach((id) => surelyAcked.add(id)), () => {});
+            ch.checkQueue('crash-q').then(
+              () => batch.forEach((id) => surelyAcked.add(id)),
+              () => {},
+            );
           }
         });
       })().catch(() => undefined);
@@ -260,8 +265,14 @@ describe('compaction under SIGKILL', () => {
       expect(new Set(ids).size, `duplicates after round ${round}`).toBe(ids.length);
       // every kept (never acknowledged) message is back; every confirmed one is back unless its ack was sent
       const present = new Set(ids);
-      expect([...kept].filter((id) => confirmed.has(id) && !present.has(id)), `kept messages lost in round ${round}`).toEqual([]);
-      expect([...confirmed].filter((id) => !present.has(id) && !acked.has(id)), `confirmed messages lost in round ${round}`).toEqual([]);
+      expect(
+        [...kept].filter((id) => confirmed.has(id) && !present.has(id)),
+        `kept messages lost in round ${round}`,
+      ).toEqual([]);
+      expect(
+        [...confirmed].filter((id) => !present.has(id) && !acked.has(id)),
+        `confirmed messages lost in round ${round}`,
+      ).toEqual([]);
     }
     // with everything drained, compaction and deletion leave about nothing on disk
     await waitFor(() => readdirSync(join(dir, 'messages')).filter((f) => f.endsWith('.seg')).length <= 3, 'segments compacted away');
@@ -385,7 +396,11 @@ describe('damage never destroys intact data', () => {
     for (let i = 0; i < 1000; i++) ch.sendToQueue('big-q', body, { persistent: true });
     await ch.waitForConfirms();
     await w.stop('SIGKILL');
-    const segment = join(dir, 'messages', readdirSync(join(dir, 'messages')).find((f) => f.endsWith('.seg'))!);
+    const segment = join(
+      dir,
+      'messages',
+      readdirSync(join(dir, 'messages')).find((f) => f.endsWith('.seg'))!,
+    );
     const buf = readFileSync(segment);
     buf[Math.floor(buf.length / 3)]! ^= 0x01;
     writeFileSync(segment, buf);

@@ -186,7 +186,10 @@ function seedSuite(getTarget: () => Target): void {
     await b.waitFor(/Waiting for messages/);
     for (let i = 1; i <= 6; i++) expect(await run('seed000_new_task.py', `task${i}`)).toContain(` [x] Sent 'task${i}'`);
     const got = (p: Program): number[] => p.lines(/Received/).map((l) => Number(/task(\d+)/.exec(l)?.[1]));
-    await waitUntil(() => got(a).length + got(b).length === 6, () => `a:\n${a.out}\nb:\n${b.out}`);
+    await waitUntil(
+      () => got(a).length + got(b).length === 6,
+      () => `a:\n${a.out}\nb:\n${b.out}`,
+    );
     const [odd, even] = got(a)[0] === 1 ? [got(a), got(b)] : [got(b), got(a)];
     expect(odd).toEqual([1, 3, 5]);
     expect(even).toEqual([2, 4, 6]);
@@ -198,7 +201,10 @@ function seedSuite(getTarget: () => Target): void {
     await a.waitFor(/Waiting for messages/);
     await b.waitFor(/Waiting for messages/);
     await run('seed000_new_task.py', 'long........'); // eight seconds of work
-    await waitUntil(() => /Received b'long/.test(a.out + b.out), () => a.out + b.out);
+    await waitUntil(
+      () => /Received b'long/.test(a.out + b.out),
+      () => a.out + b.out,
+    );
     const [busy, idle] = /Received b'long/.test(a.out) ? [a, b] : [b, a];
     // the quick tasks as new_task.py sends them (persistent, to task_queue), all at once: milliseconds against
     // the eight seconds the busy worker is held, however slow the machine is at starting processes
@@ -220,7 +226,10 @@ function seedSuite(getTarget: () => Target): void {
     await w2.waitFor(/Waiting for messages/);
     await withChannel((ch) => waitFor(async () => (await ch.checkQueue('task_queue')).consumerCount === 2, 'two workers consuming'));
     await run('seed000_new_task.py', 'kill....'); // four seconds of work
-    await waitUntil(() => /Received b'kill/.test(w1.out + w2.out), () => w1.out + w2.out);
+    await waitUntil(
+      () => /Received b'kill/.test(w1.out + w2.out),
+      () => w1.out + w2.out,
+    );
     const [a, b] = /Received b'kill/.test(w1.out) ? [w1, w2] : [w2, w1];
     await a.kill('SIGKILL');
     await b.waitFor(/ \[x\] Done/);

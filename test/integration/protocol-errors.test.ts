@@ -56,8 +56,16 @@ describe('handshake', () => {
     expect((start.method as { mechanisms: Buffer }).mechanisms.toString()).toContain('AMQPLAIN');
     // AMQPLAIN's response is a field table without its length prefix
     const table = Buffer.concat([
-      Buffer.from([5]), Buffer.from('LOGIN'), Buffer.from('S'), Buffer.from([0, 0, 0, 5]), Buffer.from('guest'),
-      Buffer.from([8]), Buffer.from('PASSWORD'), Buffer.from('S'), Buffer.from([0, 0, 0, 5]), Buffer.from('guest'),
+      Buffer.from([5]),
+      Buffer.from('LOGIN'),
+      Buffer.from('S'),
+      Buffer.from([0, 0, 0, 5]),
+      Buffer.from('guest'),
+      Buffer.from([8]),
+      Buffer.from('PASSWORD'),
+      Buffer.from('S'),
+      Buffer.from([0, 0, 0, 5]),
+      Buffer.from('guest'),
     ]);
     c.send(0, MethodId.CONNECTION_START_OK, { mechanism: 'AMQPLAIN', response: table, locale: 'en_US' });
     await c.expect(MethodId.CONNECTION_TUNE);
@@ -72,10 +80,20 @@ describe('connection errors', () => {
     ['a bad frame-end octet', (c) => c.sendBytes(Buffer.from([Frame.HEARTBEAT, 0, 0, 0, 0, 0, 0, 0x00])), 501, /FRAME_ERROR/],
     ['a frame over frame_max', (c) => c.sendBytes(Buffer.from([Frame.BODY, 0, 1, 0, 0x10, 0, 0])), 501, /FRAME_ERROR - frame size/],
     ['an unknown method', (c) => c.sendBytes(Buffer.from([Frame.METHOD, 0, 1, 0, 0, 0, 4, 0, 99, 0, 99, Frame.END])), 540, /NOT_IMPLEMENTED/],
-    ['a truncated method', (c) => c.sendBytes(Buffer.from([Frame.METHOD, 0, 1, 0, 0, 0, 6, 0, 50, 0, 10, 0, 0, Frame.END])), 501, /FRAME_ERROR - cannot decode <<0,0>>/],
+    [
+      'a truncated method',
+      (c) => c.sendBytes(Buffer.from([Frame.METHOD, 0, 1, 0, 0, 0, 6, 0, 50, 0, 10, 0, 0, Frame.END])),
+      501,
+      /FRAME_ERROR - cannot decode <<0,0>>/,
+    ],
     ['a second channel.open', (c) => c.send(1, MethodId.CHANNEL_OPEN), 504, /CHANNEL_ERROR - second 'channel.open' seen/],
     ['basic.qos with prefetch_size', (c) => c.send(1, MethodId.BASIC_QOS, { prefetchSize: 10 }), 540, /NOT_IMPLEMENTED - prefetch_size!=0/],
-    ['an unknown exchange type', (c) => c.send(1, MethodId.EXCHANGE_DECLARE, { exchange: 'x', type: 'bogus' }), 503, /COMMAND_INVALID - unknown exchange type 'bogus'/],
+    [
+      'an unknown exchange type',
+      (c) => c.send(1, MethodId.EXCHANGE_DECLARE, { exchange: 'x', type: 'bogus' }),
+      503,
+      /COMMAND_INVALID - unknown exchange type 'bogus'/,
+    ],
   ];
   for (const [what, send, code, text] of cases) {
     it(`closes the connection with ${code} for ${what}, and the daemon keeps serving`, async () => {
@@ -155,7 +173,7 @@ describe('heartbeats', () => {
   });
 });
 
-describe('found by client libraries\' own test suites', () => {
+describe("found by client libraries' own test suites", () => {
   it('treats an empty queue name as the last queue declared on the channel (amqp-client, rabbitmq-client)', async () => {
     const c = await RawClient.login(warren.port);
     await c.openChannel(1);

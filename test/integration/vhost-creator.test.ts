@@ -32,7 +32,9 @@ async function createThenUse(side: Side, who: { user: string; password: string }
   const put = await req(side, 'PUT', `/api/vhosts/${encodeURIComponent(vhost)}`, {}, auth);
   if (put.status !== 201) return `PUT ${put.status} ${put.text}`;
   try {
-    const c = await amqp.connect(`amqp://${encodeURIComponent(who.user)}:${encodeURIComponent(who.password)}@${side.amqpHost}:${side.amqpPort}/${encodeURIComponent(vhost)}`);
+    const c = await amqp.connect(
+      `amqp://${encodeURIComponent(who.user)}:${encodeURIComponent(who.password)}@${side.amqpHost}:${side.amqpPort}/${encodeURIComponent(vhost)}`,
+    );
     c.on('error', () => {});
     const ch = await c.createChannel();
     const q = (await ch.assertQueue('', { exclusive: true })).queue;

@@ -26,7 +26,9 @@ if (command.length === 0) {
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
-    process.stderr.write(`[busy] ${command.join(' ')}: exit ${code ?? signal} after ${((Date.now() - started) / 1000).toFixed(1)} s under ${threads} busy loop(s)\n`);
+    process.stderr.write(
+      `[busy] ${command.join(' ')}: exit ${code ?? signal} after ${((Date.now() - started) / 1000).toFixed(1)} s under ${threads} busy loop(s)\n`,
+    );
     void stop(code ?? 1);
   });
 }

@@ -76,7 +76,9 @@ describe('main', () => {
     const r = await run(['--data-dir', dir, 'list_queues']);
     expect(r.code).toBe(69);
     const lines = r.err.trim().split('\n');
-    expect(lines.at(-1)).toBe(`Error: warren-server is not running (no control socket at ${join(dir, 'warren.sock')}). Start it with: warren-server --data-dir ${dir}`);
+    expect(lines.at(-1)).toBe(
+      `Error: warren-server is not running (no control socket at ${join(dir, 'warren.sock')}). Start it with: warren-server --data-dir ${dir}`,
+    );
     expect(r.out).toBe('');
   });
 

@@ -41,7 +41,9 @@ describe('HTTP/1.1 response parser', () => {
 
   it('serializes requests with Host, Connection: close and Content-Length', () => {
     const text = serializeRequest({ method: 'PUT', path: '/api/users/a%2Fb', headers: { 'content-type': 'application/json' }, body: '{"é":1}' }, 'localhost');
-    expect(text).toBe('PUT /api/users/a%2Fb HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 8\r\n\r\n{"é":1}');
+    expect(text).toBe(
+      'PUT /api/users/a%2Fb HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 8\r\n\r\n{"é":1}',
+    );
     expect(() => serializeRequest({ method: 'GET', path: '/', headers: { 'x-reason': 'a\r\nb' } }, 'h')).toThrow();
   });
 });

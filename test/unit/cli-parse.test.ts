@@ -14,7 +14,12 @@ async function def(name: string): Promise<CommandDefinition> {
 
 describe('splitArgv', () => {
   it('finds the command word around global options', () => {
-    expect(splitArgv(['-p', 'vh', '--formatter', 'json', 'list_queues', 'name'])).toEqual({ command: 'list_queues', rest: ['-p', 'vh', '--formatter', 'json', 'name'], help: false, version: false });
+    expect(splitArgv(['-p', 'vh', '--formatter', 'json', 'list_queues', 'name'])).toEqual({
+      command: 'list_queues',
+      rest: ['-p', 'vh', '--formatter', 'json', 'name'],
+      help: false,
+      version: false,
+    });
     expect(splitArgv(['--data-dir', '/d', 'add-user', 'u', 'p']).command).toBe('add-user');
     expect(splitArgv(['--vhost=/', 'status']).command).toBe('status');
     expect(splitArgv(['-q', '-t', '5', 'ping'])).toMatchObject({ command: 'ping', rest: ['-q', '-t', '5'] });
@@ -101,12 +106,16 @@ describe('info items', () => {
   });
 
   it('maps API objects onto info items', () => {
-    expect(toRows(CONSUMER_ITEMS, ['queue_name', 'channel_pid', 'consumer_tag'], [{ queue: { name: 'q' }, channel_details: { name: 'ch 1' }, consumer_tag: 'c1' }])).toEqual([
-      { queue_name: 'q', channel_pid: 'ch 1', consumer_tag: 'c1' },
-    ]);
-    expect(toRows(BINDING_ITEMS, ['source_name', 'source_kind', 'destination_name', 'destination_kind'], [{ source: 'amq.direct', destination: 'q', destination_type: 'queue' }])).toEqual([
-      { source_name: 'amq.direct', source_kind: 'exchange', destination_name: 'q', destination_kind: 'queue' },
-    ]);
+    expect(
+      toRows(CONSUMER_ITEMS, ['queue_name', 'channel_pid', 'consumer_tag'], [{ queue: { name: 'q' }, channel_details: { name: 'ch 1' }, consumer_tag: 'c1' }]),
+    ).toEqual([{ queue_name: 'q', channel_pid: 'ch 1', consumer_tag: 'c1' }]);
+    expect(
+      toRows(
+        BINDING_ITEMS,
+        ['source_name', 'source_kind', 'destination_name', 'destination_kind'],
+        [{ source: 'amq.direct', destination: 'q', destination_type: 'queue' }],
+      ),
+    ).toEqual([{ source_name: 'amq.direct', source_kind: 'exchange', destination_name: 'q', destination_kind: 'queue' }]);
   });
 
   it('asks the API only for the fields the items read (columns=)', () => {

@@ -11,11 +11,43 @@ import { entryWords, findEntry, REGISTRY, visibleEntries } from '../../src/cli/r
 import { VERSION } from '../../src/common/version.js';
 
 const REQUIRED = [
-  'add_user', 'delete_user', 'change_password', 'clear_password', 'authenticate_user', 'set_user_tags', 'list_users', 'hash_password',
-  'add_vhost', 'delete_vhost', 'list_vhosts', 'set_permissions', 'clear_permissions', 'list_permissions', 'list_user_permissions',
-  'list_queues', 'list_exchanges', 'list_bindings', 'list_connections', 'list_channels', 'list_consumers', 'purge_queue', 'delete_queue',
-  'close_connection', 'status', 'ping', 'await_startup', 'stop_app', 'start_app', 'reset', 'force_reset', 'stop',
-  'export_definitions', 'import_definitions', 'help', 'version', 'completion',
+  'add_user',
+  'delete_user',
+  'change_password',
+  'clear_password',
+  'authenticate_user',
+  'set_user_tags',
+  'list_users',
+  'hash_password',
+  'add_vhost',
+  'delete_vhost',
+  'list_vhosts',
+  'set_permissions',
+  'clear_permissions',
+  'list_permissions',
+  'list_user_permissions',
+  'list_queues',
+  'list_exchanges',
+  'list_bindings',
+  'list_connections',
+  'list_channels',
+  'list_consumers',
+  'purge_queue',
+  'delete_queue',
+  'close_connection',
+  'status',
+  'ping',
+  'await_startup',
+  'stop_app',
+  'start_app',
+  'reset',
+  'force_reset',
+  'stop',
+  'export_definitions',
+  'import_definitions',
+  'help',
+  'version',
+  'completion',
 ];
 
 const defs = new Map<string, CommandDefinition>();
@@ -142,7 +174,13 @@ describe('module boundaries', () => {
   });
 
   it('heavy packages are loaded lazily: chalk/cli-table3 only in output/table.ts, commander only in parse.ts, inquirer/amqplib never statically', () => {
-    const allowed: Record<string, string[]> = { chalk: ['src/cli/output/table.ts'], 'cli-table3': ['src/cli/output/table.ts'], commander: ['src/cli/parse.ts'], inquirer: [], amqplib: [] };
+    const allowed: Record<string, string[]> = {
+      chalk: ['src/cli/output/table.ts'],
+      'cli-table3': ['src/cli/output/table.ts'],
+      commander: ['src/cli/parse.ts'],
+      inquirer: [],
+      amqplib: [],
+    };
     for (const file of files) {
       for (const spec of staticImports(file)) {
         if (spec in allowed) expect(allowed[spec], `${file} imports ${spec}`).toContain(file);

@@ -189,7 +189,14 @@ describe('frame parser', () => {
       expect(show(parseAll(bytes, splits))).toBe(whole);
     }
     // one byte at a time
-    expect(show(parseAll(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1)))).toBe(whole);
+    expect(
+      show(
+        parseAll(
+          bytes,
+          Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+        ),
+      ),
+    ).toBe(whole);
   });
 
   it('refuses a frame larger than frame_max and a bad frame-end octet', () => {

@@ -41,7 +41,9 @@ describe('containment of timer-path failures', () => {
     vhost.publish(direct, message('ttl', { headers: { fine: 1 } }, 'ok'));
     await waitFor(() => ttl.messageCount === 0 && dead.messageCount === 1, 'both messages to expire');
     expect(faults).toHaveLength(1);
-    expect(faults[0]).toMatch(/^queue 'ttl' in vhost '\/': dead-lettering a message to exchange '' \(the copy is dropped\) failed \(RangeError: .*\).*; contained$/);
+    expect(faults[0]).toMatch(
+      /^queue 'ttl' in vhost '\/': dead-lettering a message to exchange '' \(the copy is dropped\) failed \(RangeError: .*\).*; contained$/,
+    );
     const copy = dead.take(false)!;
     expect(copy.message.body.toString()).toBe('ok');
     // the queue still works afterwards

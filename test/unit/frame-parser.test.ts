@@ -46,7 +46,7 @@ function parse(bytes: Buffer, splits: number[]): { shown: string[]; parser: Fram
 /** Chunk boundaries of random sizes, 1 byte to 128 KiB, as socket reads give. */
 function randomSplits(r: Rand, length: number): number[] {
   const splits: number[] = [];
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const kind = r.int(4);
     at += 1 + (kind === 0 ? r.int(16) : kind === 1 ? r.int(2000) : kind === 2 ? r.int(65_536) : r.int(131_072));
     if (at >= length) return splits;

@@ -74,7 +74,6 @@ function publish(s: Setup, queues: Queue[], m: Message): void {
   for (const q of queues) q.enqueue(m);
 }
 
-
 for (const [name, make] of implementations) {
   describe(`storage contract: ${name} store`, () => {
     it('gives back every message in publish order, most of them read back from disk past a small budget', async () => {
@@ -198,11 +197,21 @@ describe('disk store recovery', () => {
     for (const q of queues) for (let e = q.take(true); e; e = q.take(true)) q.settle(e);
     await store.flush();
     const files = readdirSync(dir);
-    const seg = readFileSync(join(dir, files.find((f) => f.endsWith('.seg'))!));
+    const seg = readFileSync(
+      join(
+        dir,
+        files.find((f) => f.endsWith('.seg'))!,
+      ),
+    );
     // ten bodies of 1000 bytes, each once (plus headers, three queue records and framing)
     expect(seg.length).toBeGreaterThan(10_000);
     expect(seg.length).toBeLessThan(11_500);
-    const acks = readFileSync(join(dir, files.find((f) => f.endsWith('.acks'))!));
+    const acks = readFileSync(
+      join(
+        dir,
+        files.find((f) => f.endsWith('.acks'))!,
+      ),
+    );
     // per message and queue: one delivered and one removed record of ACK_BYTES each
     expect(acks.length).toBe(FILE_HEADER + 10 * 3 * 2 * ACK_BYTES);
     await store.close();

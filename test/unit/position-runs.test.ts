@@ -110,10 +110,14 @@ describe('disk store runs', () => {
       q.enqueue(m);
       keep.enqueue(m);
     }
-    const acksBefore = readdirSync(dir).filter((f) => f.endsWith('.acks')).reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
+    const acksBefore = readdirSync(dir)
+      .filter((f) => f.endsWith('.acks'))
+      .reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
     expect(q.purge()).toBe(3000);
     await s.store.flush();
-    const acksAfter = readdirSync(dir).filter((f) => f.endsWith('.acks')).reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
+    const acksAfter = readdirSync(dir)
+      .filter((f) => f.endsWith('.acks'))
+      .reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
     // a few runs, not 3,000 removals (and an ack file header)
     expect(acksAfter - acksBefore).toBeLessThan(100 * 20);
     await s.store.close();
@@ -159,7 +163,9 @@ describe('segment index files', () => {
   it('an index that does not match its segment (damaged, or for another size) is ignored and the segment read instead', async () => {
     const dir = tmp();
     const expected = await filled(dir);
-    const indexes = readdirSync(dir).filter((f) => f.endsWith('.idx')).sort();
+    const indexes = readdirSync(dir)
+      .filter((f) => f.endsWith('.idx'))
+      .sort();
     expect(indexes.length).toBeGreaterThan(1);
     // a flipped byte inside the first, the second swapped for the first's (another segment, another size)
     const first = readFileSync(join(dir, indexes[0]!));
@@ -191,7 +197,10 @@ describe('read cache', () => {
     const { store } = DiskMessageStore.open(dir, new GroupCommit());
     closers.push(() => store.close());
     const budget = new MemoryBudget(4096, null, store);
-    const queues = Array.from({ length: 20 }, (_, i) => new Queue(`fan${i}`, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget));
+    const queues = Array.from(
+      { length: 20 },
+      (_, i) => new Queue(`fan${i}`, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget),
+    );
     const properties = {};
     const sent = bodies(2000, 'fan-message-');
     for (const b of sent) {

@@ -31,17 +31,28 @@ export class Rand {
   }
   value(depth: number): FieldValue {
     switch (this.int(depth > 2 ? 9 : 11)) {
-      case 0: return null;
-      case 1: return this.next() < 0.5;
-      case 2: return this.int(2 ** 31) - 2 ** 30;
-      case 3: return (this.int(2 ** 20) + 1) * 2 ** 32 * (this.next() < 0.5 ? -1 : 1);
-      case 4: return this.next() * 1e6 + 0.5;
-      case 5: return this.string(20);
-      case 6: return this.bytes(20);
-      case 7: return this.timestamp();
-      case 8: return new Decimal(this.int(10), this.int(2 ** 31) - 2 ** 30);
-      case 9: return Array.from({ length: this.int(4) }, () => this.value(depth + 1));
-      default: return this.table(depth + 1);
+      case 0:
+        return null;
+      case 1:
+        return this.next() < 0.5;
+      case 2:
+        return this.int(2 ** 31) - 2 ** 30;
+      case 3:
+        return (this.int(2 ** 20) + 1) * 2 ** 32 * (this.next() < 0.5 ? -1 : 1);
+      case 4:
+        return this.next() * 1e6 + 0.5;
+      case 5:
+        return this.string(20);
+      case 6:
+        return this.bytes(20);
+      case 7:
+        return this.timestamp();
+      case 8:
+        return new Decimal(this.int(10), this.int(2 ** 31) - 2 ** 30);
+      case 9:
+        return Array.from({ length: this.int(4) }, () => this.value(depth + 1));
+      default:
+        return this.table(depth + 1);
     }
   }
   /** Any 64-bit timestamp: ordinary dates, and the extremes no Date can hold. */

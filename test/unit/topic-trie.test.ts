@@ -6,7 +6,13 @@ import type { Binding } from '../../src/broker/binding.js';
 import { TopicTrie } from '../../src/broker/topic-trie.js';
 import { prng } from './random.js';
 
-const binding = (routingKey: string): Binding => ({ source: 'x', destination: { kind: 'queue', name: routingKey } as never, routingKey, arguments: {}, key: routingKey });
+const binding = (routingKey: string): Binding => ({
+  source: 'x',
+  destination: { kind: 'queue', name: routingKey } as never,
+  routingKey,
+  arguments: {},
+  key: routingKey,
+});
 
 /** Reference: does the pattern match the key ('*' one word, '#' zero or more), by DP over word indexes. */
 function reference(pattern: string, key: string): boolean {

@@ -11,12 +11,26 @@ export const outputPath = here('../generated/methods.ts');
 export const constantsPath = here('../generated/constants.ts');
 
 const TS_TYPE = {
-  octet: 'number', short: 'number', long: 'number', longlong: 'number',
-  shortstr: 'string', longstr: 'Buffer', bit: 'boolean', table: 'FieldTable', timestamp: 'Timestamp',
+  octet: 'number',
+  short: 'number',
+  long: 'number',
+  longlong: 'number',
+  shortstr: 'string',
+  longstr: 'Buffer',
+  bit: 'boolean',
+  table: 'FieldTable',
+  timestamp: 'Timestamp',
 };
 const DEFAULT = {
-  octet: '0', short: '0', long: '0', longlong: '0',
-  shortstr: "''", longstr: 'EMPTY', bit: 'false', table: '{}', timestamp: 'new Timestamp(0n)',
+  octet: '0',
+  short: '0',
+  long: '0',
+  longlong: '0',
+  shortstr: "''",
+  longstr: 'EMPTY',
+  bit: 'false',
+  table: '{}',
+  timestamp: 'new Timestamp(0n)',
 };
 
 // Methods a busy client sends once per message: with `reuse`, decodeMethod() fills one object per
@@ -43,11 +57,19 @@ export function parseSpec(text) {
     if (words[0] === 'constant') constants.push({ name: words[1], value: Number(words[2]) });
     else if (words[0] === 'class') classes.push({ name: words[1], id: Number(words[2]), methods: [] });
     else if (words[0] === 'method') {
-      const fields = tail ? tail.split(/\s+/).map((f) => { const [name, type] = f.split(':'); return { name, type }; }) : [];
+      const fields = tail
+        ? tail.split(/\s+/).map((f) => {
+            const [name, type] = f.split(':');
+            return { name, type };
+          })
+        : [];
       for (const f of fields) if (!TS_TYPE[f.type]) throw new Error(`unknown type ${f.type} in: ${line}`);
       classes.at(-1).methods.push({
-        name: words[1], id: Number(words[2]),
-        sync: words.includes('sync'), content: words.includes('content'), fields,
+        name: words[1],
+        id: Number(words[2]),
+        sync: words.includes('sync'),
+        content: words.includes('content'),
+        fields,
       });
     } else if (words[0] === 'property') properties.push({ name: words[1], type: words[2] });
     else throw new Error(`cannot parse spec line: ${line}`);
@@ -149,15 +171,17 @@ export function generate(text) {
   L.push('');
   L.push('/** Method ids combined with their class id: (classId << 16) | methodId. */');
   L.push('export const MethodId = {');
-  for (const c of spec.classes) for (const m of c.methods) {
-    L.push(`  ${upper(c.name)}_${upper(m.name)}: 0x${((c.id << 16) | m.id).toString(16).padStart(8, '0')},`);
-  }
+  for (const c of spec.classes)
+    for (const m of c.methods) {
+      L.push(`  ${upper(c.name)}_${upper(m.name)}: 0x${((c.id << 16) | m.id).toString(16).padStart(8, '0')},`);
+    }
   L.push('} as const;');
   L.push('');
   L.push('export const METHOD_NAMES: Record<number, string> = {');
-  for (const c of spec.classes) for (const m of c.methods) {
-    L.push(`  0x${((c.id << 16) | m.id).toString(16).padStart(8, '0')}: '${c.name}.${m.name}',`);
-  }
+  for (const c of spec.classes)
+    for (const m of c.methods) {
+      L.push(`  0x${((c.id << 16) | m.id).toString(16).padStart(8, '0')}: '${c.name}.${m.name}',`);
+    }
   L.push('};');
   L.push('');
   L.push('/** Methods that carry content (a header frame and body frames follow). */');
@@ -167,41 +191,46 @@ export function generate(text) {
   L.push('');
 
   const union = [];
-  for (const c of spec.classes) for (const m of c.methods) {
-    const T = pascal(c.name) + pascal(m.name);
-    const idRef = `typeof MethodId.${upper(c.name)}_${upper(m.name)}`;
-    union.push(T);
-    L.push(`/** ${c.name}.${m.name}${m.sync ? ' (synchronous)' : ''}${m.content ? ' (carries content)' : ''} */`);
-    L.push(`export interface ${T} {`);
-    L.push(`  id: ${idRef};`);
-    for (const f of m.fields) L.push(`  ${camel(f.name)}: ${TS_TYPE[f.type]};`);
-    L.push('}');
-    L.push('');
-    L.push(`function decode${T}(${m.fields.length ? 'r' : '_r'}: Reader): ${T} {`);
-    L.push(...readFields(m.fields, !m.content));
-    L.push(`  return { id: MethodId.${upper(c.name)}_${upper(m.name)}${m.fields.map((f) => (local(f.name) === camel(f.name) ? ', ' + camel(f.name) : `, ${camel(f.name)}: ${local(f.name)}`)).join('')} };`);
-    L.push('}');
-    L.push('');
-    if (REUSED.has(`${c.name}.${m.name}`)) {
-      L.push(`const reused${T}: ${T} = { id: MethodId.${upper(c.name)}_${upper(m.name)}${m.fields.map((f) => `, ${camel(f.name)}: ${DEFAULT[f.type]}`).join('')} };`);
+  for (const c of spec.classes)
+    for (const m of c.methods) {
+      const T = pascal(c.name) + pascal(m.name);
+      const idRef = `typeof MethodId.${upper(c.name)}_${upper(m.name)}`;
+      union.push(T);
+      L.push(`/** ${c.name}.${m.name}${m.sync ? ' (synchronous)' : ''}${m.content ? ' (carries content)' : ''} */`);
+      L.push(`export interface ${T} {`);
+      L.push(`  id: ${idRef};`);
+      for (const f of m.fields) L.push(`  ${camel(f.name)}: ${TS_TYPE[f.type]};`);
+      L.push('}');
       L.push('');
-      L.push(`function decode${T}Reusing(r: Reader): ${T} {`);
+      L.push(`function decode${T}(${m.fields.length ? 'r' : '_r'}: Reader): ${T} {`);
       L.push(...readFields(m.fields, !m.content));
-      L.push(`  const m = reused${T};`);
-      for (const f of m.fields) L.push(`  m.${camel(f.name)} = ${local(f.name)};`);
-      L.push('  return m;');
+      L.push(
+        `  return { id: MethodId.${upper(c.name)}_${upper(m.name)}${m.fields.map((f) => (local(f.name) === camel(f.name) ? ', ' + camel(f.name) : `, ${camel(f.name)}: ${local(f.name)}`)).join('')} };`,
+      );
+      L.push('}');
+      L.push('');
+      if (REUSED.has(`${c.name}.${m.name}`)) {
+        L.push(
+          `const reused${T}: ${T} = { id: MethodId.${upper(c.name)}_${upper(m.name)}${m.fields.map((f) => `, ${camel(f.name)}: ${DEFAULT[f.type]}`).join('')} };`,
+        );
+        L.push('');
+        L.push(`function decode${T}Reusing(r: Reader): ${T} {`);
+        L.push(...readFields(m.fields, !m.content));
+        L.push(`  const m = reused${T};`);
+        for (const f of m.fields) L.push(`  m.${camel(f.name)} = ${local(f.name)};`);
+        L.push('  return m;');
+        L.push('}');
+        L.push('');
+      }
+      const params = m.fields.map((f) => `${local(f.name)}: ${TS_TYPE[f.type]}`);
+      L.push(`export function write${T}(w: Writer, channel: number${params.map((p) => ', ' + p).join('')}): void {`);
+      L.push('  w.begin(Frame.METHOD, channel);');
+      L.push(`  w.long(MethodId.${upper(c.name)}_${upper(m.name)});`);
+      L.push(...writeFields(m.fields));
+      L.push('  w.end();');
       L.push('}');
       L.push('');
     }
-    const params = m.fields.map((f) => `${local(f.name)}: ${TS_TYPE[f.type]}`);
-    L.push(`export function write${T}(w: Writer, channel: number${params.map((p) => ', ' + p).join('')}): void {`);
-    L.push('  w.begin(Frame.METHOD, channel);');
-    L.push(`  w.long(MethodId.${upper(c.name)}_${upper(m.name)});`);
-    L.push(...writeFields(m.fields));
-    L.push('  w.end();');
-    L.push('}');
-    L.push('');
-  }
   L.push(`export type Method =\n${union.map((t) => `  | ${t}`).join('\n')};`);
   L.push('');
   L.push('/**');
@@ -228,20 +257,22 @@ export function generate(text) {
   L.push('/** Writes any method as a complete frame. */');
   L.push('export function writeMethod(w: Writer, channel: number, m: Method): void {');
   L.push('  switch (m.id) {');
-  for (const c of spec.classes) for (const m of c.methods) {
-    L.push(`    case MethodId.${upper(c.name)}_${upper(m.name)}:`);
-    L.push(`      return write${pascal(c.name) + pascal(m.name)}(w, channel${m.fields.map((f) => ', m.' + camel(f.name)).join('')});`);
-  }
+  for (const c of spec.classes)
+    for (const m of c.methods) {
+      L.push(`    case MethodId.${upper(c.name)}_${upper(m.name)}:`);
+      L.push(`      return write${pascal(c.name) + pascal(m.name)}(w, channel${m.fields.map((f) => ', m.' + camel(f.name)).join('')});`);
+    }
   L.push('  }');
   L.push('}');
   L.push('');
   L.push('/** One method object with every field at its default, for building methods by hand. */');
   L.push('export function defaultsOf(id: number): Method | null {');
   L.push('  switch (id) {');
-  for (const c of spec.classes) for (const m of c.methods) {
-    L.push(`    case MethodId.${upper(c.name)}_${upper(m.name)}:`);
-    L.push(`      return { id${m.fields.map((f) => `, ${camel(f.name)}: ${DEFAULT[f.type]}`).join('')} };`);
-  }
+  for (const c of spec.classes)
+    for (const m of c.methods) {
+      L.push(`    case MethodId.${upper(c.name)}_${upper(m.name)}:`);
+      L.push(`      return { id${m.fields.map((f) => `, ${camel(f.name)}: ${DEFAULT[f.type]}`).join('')} };`);
+    }
   L.push('    default:');
   L.push('      return null;');
   L.push('  }');

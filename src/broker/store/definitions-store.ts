@@ -41,7 +41,8 @@ function apply(state: DefinitionState, c: Change): void {
     for (const [key, value] of state[kind]) if (test(key, value)) state[kind].delete(key);
   };
   if (c.k === 'vhost') {
-    for (const kind of ['permission', 'topic_permission', 'exchange', 'queue', 'binding', 'policy'] as const) drop(kind, (key) => key.startsWith(`${c.id}\u0000`));
+    for (const kind of ['permission', 'topic_permission', 'exchange', 'queue', 'binding', 'policy'] as const)
+      drop(kind, (key) => key.startsWith(`${c.id}\u0000`));
   } else if (c.k === 'user') {
     drop('permission', (key) => key.endsWith(`\u0000${c.id}`));
     drop('topic_permission', (_key, p) => (p as { user: string }).user === c.id);

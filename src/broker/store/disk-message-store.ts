@@ -212,7 +212,9 @@ export class DiskMessageStore implements MessageStore, Overflow {
       this.drop(seg);
       syncDirectory(this.dir);
     } catch (err) {
-      process.stderr.write(`${new Date().toISOString()} [warning] compaction of ${this.path(seg.id, 'seg')} stopped (${(err as Error).message}); it is kept as it is\n`);
+      process.stderr.write(
+        `${new Date().toISOString()} [warning] compaction of ${this.path(seg.id, 'seg')} stopped (${(err as Error).message}); it is kept as it is\n`,
+      );
     }
   }
 
@@ -442,5 +444,4 @@ export class DiskMessageStore implements MessageStore, Overflow {
       }
     }
   }
-
 }

@@ -31,7 +31,19 @@ import { readSegmentIndex } from './segment-index.js';
 import { appendDurably, countMarks, keepAside, readHead, Segment, SEGMENT_NAME, segmentPath } from './segment.js';
 
 /** One record's index data, filled in place (shared: recovery and compaction run one at a time). */
-export const indexRecord: IndexRecord = { type: 0, source: Buffer.alloc(0), words: null, next: 0, id: 0, queuesAt: 0, queueCount: 0, bodySize: 0, from: 0, vhost: '', name: '' };
+export const indexRecord: IndexRecord = {
+  type: 0,
+  source: Buffer.alloc(0),
+  words: null,
+  next: 0,
+  id: 0,
+  queuesAt: 0,
+  queueCount: 0,
+  bodySize: 0,
+  from: 0,
+  vhost: '',
+  name: '',
+};
 
 export class Recovery {
   /** above every segment id in use or named by a moved record */
@@ -78,7 +90,9 @@ export class Recovery {
       const path = segmentPath(this.dir, segId, 'seg');
       const header = checkHeader(readHead(path), SEGMENT_MAGIC);
       if (header.kind === 'version') {
-        throw new StoreFormatError(`${path}: message store format version ${header.version} is not one this warren reads (version 1); use the warren that wrote it`);
+        throw new StoreFormatError(
+          `${path}: message store format version ${header.version} is not one this warren reads (version 1); use the warren that wrote it`,
+        );
       }
       if (header.kind !== 'ok') {
         const why = header.kind === 'empty' ? 'empty (0 bytes): whatever it held is lost' : 'not a warren message segment (no valid header)';
@@ -191,13 +205,7 @@ export class Recovery {
   }
 
   /** Calls `each` for every intact record; names damage and steps over it; truncates only a torn tail. */
-  private scanSegment(
-    buf: Buffer,
-    path: string,
-    isLast: boolean,
-    problems: string[],
-    each: (r: IndexRecord, offset: number) => void,
-  ): void {
+  private scanSegment(buf: Buffer, path: string, isLast: boolean, problems: string[], each: (r: IndexRecord, offset: number) => void): void {
     let pos = FILE_HEADER;
     const r = indexRecord;
     for (;;) {
@@ -236,7 +244,14 @@ export class Recovery {
       if (state & REMOVED) return null;
       const queue = numbersOf.get(table.seg(i))?.get(table.queue(i));
       if (queue === undefined) return null;
-      return { queue, segment: table.seg(i), offset: table.offset(i), length: table.recordLength(i), bodySize: table.bodySize(i), redelivered: (state & DELIVERED) !== 0 };
+      return {
+        queue,
+        segment: table.seg(i),
+        offset: table.offset(i),
+        length: table.recordLength(i),
+        bodySize: table.bodySize(i),
+        redelivered: (state & DELIVERED) !== 0,
+      };
     };
     for (let i = 0; i < pairs.length; i++) {
       const id = pairs.id(i);
@@ -266,7 +281,9 @@ export function scanAcks(dir: string, segId: number, tables: [Pairs, number, Pai
   const buf = readFileSync(path);
   const header = checkHeader(buf, ACKS_MAGIC);
   if (header.kind === 'version') {
-    throw new StoreFormatError(`${path}: message store format version ${header.version} is not one this warren reads (version 1); use the warren that wrote it`);
+    throw new StoreFormatError(
+      `${path}: message store format version ${header.version} is not one this warren reads (version 1); use the warren that wrote it`,
+    );
   }
   if (header.kind === 'empty') return; // created, then the process stopped before its first write
   if (header.kind === 'foreign') {
@@ -287,7 +304,8 @@ export function scanAcks(dir: string, segId: number, tables: [Pairs, number, Pai
     const range = a.end !== a.offset + 1;
     if ((!pairs.markRange(from, to, a.offset, a.end, a.queue, bit) || range) && other) other.markRange(otherFrom!, otherTo, a.offset, a.end, a.queue, bit);
   }
-  if (damaged > 0) problems.push(`${path}: ${damaged} damaged ack record${damaged === 1 ? '' : 's'} skipped (the first at byte ${firstDamaged}); the rest kept`);
+  if (damaged > 0)
+    problems.push(`${path}: ${damaged} damaged ack record${damaged === 1 ? '' : 's'} skipped (the first at byte ${firstDamaged}); the rest kept`);
   if (whole < buf.length) {
     problems.push(`${path}: torn ack record at byte ${whole} (a write cut short by a crash); truncated ${buf.length - whole} bytes`);
     truncateSync(path, whole);
@@ -321,7 +339,7 @@ export function liveRecords(dir: string, seg: Segment): { buf: Buffer; records: 
   scanAcks(dir, seg.id, [pairs, 0], problems);
   if (problems.length > 0) return null;
   const records: LiveRecord[] = [];
-  for (let i = 0; i < pairs.length; ) {
+  for (let i = 0; i < pairs.length;) {
     const offset = pairs.offset(i);
     const live: LiveRecord['live'] = [];
     for (; i < pairs.length && pairs.offset(i) === offset; i++) {

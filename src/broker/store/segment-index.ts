@@ -43,7 +43,15 @@ export class IndexBuilder {
     this.queueCount++;
   }
 
-  record(type: typeof RECORD_PUBLISH | typeof RECORD_MOVED, offset: number, length: number, bodySize: number, id: number, from: number, queues: readonly number[]): void {
+  record(
+    type: typeof RECORD_PUBLISH | typeof RECORD_MOVED,
+    offset: number,
+    length: number,
+    bodySize: number,
+    id: number,
+    from: number,
+    queues: readonly number[],
+  ): void {
     const size = 6 + (type === RECORD_MOVED ? 1 : 0) + queues.length;
     if (this.used + size > this.words.length) {
       const bigger = new Uint32Array(Math.max(this.words.length * 2, this.used + size));
@@ -119,7 +127,7 @@ export function readSegmentIndex(path: string, segment: number, segmentSize: num
     p += 6 + vl + nl;
     each(r, 0);
   }
-  for (let i = first; i < last; ) {
+  for (let i = first; i < last;) {
     const head = w[i]!;
     const type = head & 0xff;
     const offset = w[i + 1]!;

@@ -40,7 +40,8 @@ export class SegmentReader {
       // Compacted: its live records (all of this run) went forward one by one; read them where they are.
       const map = this.locator.relocations(piece.segment);
       const positions: HeldPosition[] = [];
-      for (const [offset, r] of map ?? []) if (offset >= piece.start && offset < piece.end) positions.push({ segment: piece.segment, offset, length: r.length, durable: piece.durable });
+      for (const [offset, r] of map ?? [])
+        if (offset >= piece.start && offset < piece.end) positions.push({ segment: piece.segment, offset, length: r.length, durable: piece.durable });
       positions.sort((a, b) => a.offset - b.offset);
       this.read(positions, sync, (messages) => {
         const found = messages.filter((m): m is Message => m !== null);
@@ -78,7 +79,13 @@ export class SegmentReader {
       const r = readRecord(buf, pos);
       if (r.kind === 'record') {
         if (r.record.type !== RECORD_QUEUE) {
-          const m = this.messageAt(seg, buf, pos, { segment: piece.segment, offset: piece.start + pos, length: r.next - pos, durable: piece.durable }, piece.durable);
+          const m = this.messageAt(
+            seg,
+            buf,
+            pos,
+            { segment: piece.segment, offset: piece.start + pos, length: r.next - pos, durable: piece.durable },
+            piece.durable,
+          );
           if (m) {
             messages.push(m);
             bodyBytes += m.size;
@@ -271,6 +278,8 @@ export class SegmentReader {
   }
 
   private readFailed(seg: Segment, why: string): void {
-    process.stderr.write(`${new Date().toISOString()} [warning] damage: ${this.locator.path(seg.id)}: a message could not be read back (${why}); it is skipped\n`);
+    process.stderr.write(
+      `${new Date().toISOString()} [warning] damage: ${this.locator.path(seg.id)}: a message could not be read back (${why}); it is skipped\n`,
+    );
   }
 }

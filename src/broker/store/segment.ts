@@ -94,7 +94,7 @@ export function refOf(key: string): QueueRef {
 /** How many record marks lie in [from, to): about how many records a damaged stretch held. */
 export function countMarks(buf: Buffer, from: number, to: number): number {
   let n = 0;
-  for (let pos = from; pos < to; ) {
+  for (let pos = from; pos < to;) {
     const at = buf.indexOf(MARK, pos);
     if (at < 0 || at >= to) break;
     n++;

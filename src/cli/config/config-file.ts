@@ -22,7 +22,8 @@ export interface NodeProfile {
 
 /** Every key a [nodes.NAME] table may hold, and what it means (for errors and the man page). */
 export const NODE_KEYS = {
-  api_url: 'management API URL, http://host:15672 or https://host:15671; several nodes of a cluster as an array ["http://a:15672", "http://b:15672"] (tried in turn)',
+  api_url:
+    'management API URL, http://host:15672 or https://host:15671; several nodes of a cluster as an array ["http://a:15672", "http://b:15672"] (tried in turn)',
   url: 'AMQP URL for the messaging commands, amqp://host:5672 or amqps://host:5671; several nodes as an array (failover)',
   user: 'user name for both (default guest)',
   password_file: 'file whose first line is the password (relative paths are relative to the config file)',
@@ -85,7 +86,8 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv):
   }
   const nodes = new Map<string, NodeProfile>();
   for (const [top, value] of Object.entries(doc)) {
-    if (top !== 'nodes' || typeof value !== 'object' || Array.isArray(value)) throw new CliError(ExitCode.CONFIG, `${path}: unknown setting '${top}' (nodes are tables named [nodes.NAME])`);
+    if (top !== 'nodes' || typeof value !== 'object' || Array.isArray(value))
+      throw new CliError(ExitCode.CONFIG, `${path}: unknown setting '${top}' (nodes are tables named [nodes.NAME])`);
     for (const [name, table] of Object.entries(value)) {
       if (typeof table !== 'object' || Array.isArray(table)) throw new CliError(ExitCode.CONFIG, `${path}: nodes.${name} must be a table [nodes.${name}]`);
       nodes.set(name, toProfile(name, table, path, env));

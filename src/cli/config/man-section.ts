@@ -6,7 +6,7 @@ const r = (text: string): string => text.replace(/\\/g, '\\e').replace(/-/g, '\\
 export const TARGETS_SECTION: readonly string[] = [
   '.SH TARGETS',
   'Without \\fB\\-\\-api\\-url\\fR, \\fB\\-\\-url\\fR or \\fB\\-N\\fR, \\fBwarrenctl\\fR talks to the local daemon over its control socket.',
-  'With them it talks to a RabbitMQ node (or warren\'s TCP API listener): admin commands over the management HTTP API,',
+  "With them it talks to a RabbitMQ node (or warren's TCP API listener): admin commands over the management HTTP API,",
   'messaging commands over AMQP. When only one of the two URLs is known, the other is derived: same host, port 15672 for',
   'http://, 15671 for https://, 5672 for amqp://, 5671 for amqps://. \\fBwarrenctl config show\\fR prints the effective target.',
   '.PP',
@@ -14,12 +14,12 @@ export const TARGETS_SECTION: readonly string[] = [
   'config file; an environment variable; the default. \\fB\\-\\-socket\\fR or \\fB\\-\\-data\\-dir\\fR select the local daemon and make the',
   'environment variables be ignored.',
   '.SS Credentials',
-  'The user is \\fB\\-\\-user\\fR, the profile\'s \\fBuser\\fR, \\fBWARREN_USER\\fR, the user in a URL, else \\fBguest\\fR (with password guest).',
-  'The password is read from \\fB\\-\\-password\\-file\\fR, the profile\'s \\fBpassword_file\\fR or \\fBpassword\\fR, or \\fBWARREN_PASSWORD\\fR;',
+  "The user is \\fB\\-\\-user\\fR, the profile's \\fBuser\\fR, \\fBWARREN_USER\\fR, the user in a URL, else \\fBguest\\fR (with password guest).",
+  "The password is read from \\fB\\-\\-password\\-file\\fR, the profile's \\fBpassword_file\\fR or \\fBpassword\\fR, or \\fBWARREN_PASSWORD\\fR;",
   'without any, \\fBwarrenctl\\fR asks for it on a terminal (never with \\fB\\-\\-yes\\fR) and exits 64 otherwise. None of these put the',
   'password on the command line, where \\fBps\\fR(1) shows it. A URL with \\fIuser\\fR:\\fIpassword\\fR@ uses those for itself.',
   '.SS TLS',
-  '\\fBhttps://\\fR and \\fBamqps://\\fR verify the server\'s certificate against the system CAs, or the PEM file of \\fB\\-\\-tls\\-ca\\fR',
+  "\\fBhttps://\\fR and \\fBamqps://\\fR verify the server's certificate against the system CAs, or the PEM file of \\fB\\-\\-tls\\-ca\\fR",
   '(\\fBca\\fR in a profile); \\fB\\-\\-tls\\-cert\\fR and \\fB\\-\\-tls\\-key\\fR present a client certificate. \\fB\\-\\-insecure\\fR',
   '(\\fBinsecure = true\\fR) skips verification, and is never the default. A certificate that cannot be verified, a refused',
   'handshake or an unreadable file exits 78 with one line that says which.',
@@ -46,14 +46,30 @@ export const TARGETS_SECTION: readonly string[] = [
 ];
 
 export const TARGET_ENVIRONMENT: readonly string[] = [
-  '.TP', '.B WARREN_API_URL', 'Management API URL of a RabbitMQ node, used when neither \\fB\\-\\-api\\-url\\fR nor a profile gives one.',
-  '.TP', '.B WARREN_URL', 'AMQP URL of a RabbitMQ node, used when neither \\fB\\-\\-url\\fR nor a profile gives one.',
-  '.TP', '.B WARREN_NODE', 'Name of the config file node to use when \\fB\\-N\\fR is not given.',
-  '.TP', '.B WARREN_USER', 'User name for a RabbitMQ target (see TARGETS).',
-  '.TP', '.B WARREN_PASSWORD', 'Password for a RabbitMQ target; kept out of the command line.',
-  '.TP', '.B WARREN_CONFIG', 'Path of the config file (default ~/.config/warren/config.toml).',
+  '.TP',
+  '.B WARREN_API_URL',
+  'Management API URL of a RabbitMQ node, used when neither \\fB\\-\\-api\\-url\\fR nor a profile gives one.',
+  '.TP',
+  '.B WARREN_URL',
+  'AMQP URL of a RabbitMQ node, used when neither \\fB\\-\\-url\\fR nor a profile gives one.',
+  '.TP',
+  '.B WARREN_NODE',
+  'Name of the config file node to use when \\fB\\-N\\fR is not given.',
+  '.TP',
+  '.B WARREN_USER',
+  'User name for a RabbitMQ target (see TARGETS).',
+  '.TP',
+  '.B WARREN_PASSWORD',
+  'Password for a RabbitMQ target; kept out of the command line.',
+  '.TP',
+  '.B WARREN_CONFIG',
+  'Path of the config file (default ~/.config/warren/config.toml).',
 ];
 
 export const TARGET_FILES: readonly string[] = ['.TP', '.I ~/.config/warren/config.toml', 'Named nodes for \\fB\\-N\\fR (see TARGETS).'];
 
-export const CONFIG_EXIT_STATUS: readonly string[] = ['.TP', '.B 78', 'Configuration error: bad config file or unknown node, unreadable TLS or password file, a TLS certificate that cannot be verified.'];
+export const CONFIG_EXIT_STATUS: readonly string[] = [
+  '.TP',
+  '.B 78',
+  'Configuration error: bad config file or unknown node, unreadable TLS or password file, a TLS certificate that cannot be verified.',
+];

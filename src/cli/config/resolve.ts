@@ -20,7 +20,10 @@ export const SOCKET_NAME = 'warren.sock';
 
 export const DEFAULT_PORTS = { 'http:': 15672, 'https:': 15671, 'amqp:': 5672, 'amqps:': 5671 } as const;
 
-export type TargetGlobals = Pick<GlobalOptions, 'apiUrl' | 'socket' | 'dataDir' | 'url' | 'node' | 'user' | 'passwordFile' | 'tlsCa' | 'tlsCert' | 'tlsKey' | 'insecure' | 'vhost'>;
+export type TargetGlobals = Pick<
+  GlobalOptions,
+  'apiUrl' | 'socket' | 'dataDir' | 'url' | 'node' | 'user' | 'passwordFile' | 'tlsCa' | 'tlsCert' | 'tlsKey' | 'insecure' | 'vhost'
+>;
 
 export interface TlsSettings {
   /** PEM files */
@@ -31,10 +34,7 @@ export interface TlsSettings {
   insecure: boolean;
 }
 
-export type PasswordSource =
-  | { from: 'value'; value: string; where: string }
-  | { from: 'file'; file: string; where: string }
-  | { from: 'prompt' };
+export type PasswordSource = { from: 'value'; value: string; where: string } | { from: 'file'; file: string; where: string } | { from: 'prompt' };
 
 export interface Credential {
   user: string;
@@ -96,7 +96,10 @@ export function resolveTarget(g: TargetGlobals, env: NodeJS.ProcessEnv): Resolve
     node = config.nodes.get(nodeChoice[0]);
     if (!node) {
       const known = [...config.nodes.keys()];
-      throw new CliError(ExitCode.CONFIG, `no node '${nodeChoice[0]}' in ${path}${known.length ? ` (known: ${known.join(', ')})` : ' (it defines no [nodes.NAME] tables)'}`);
+      throw new CliError(
+        ExitCode.CONFIG,
+        `no node '${nodeChoice[0]}' in ${path}${known.length ? ` (known: ${known.join(', ')})` : ' (it defines no [nodes.NAME] tables)'}`,
+      );
     }
   }
   const inNode = `node '${node?.name ?? ''}' in ${path}`;
@@ -131,7 +134,8 @@ export function resolveTarget(g: TargetGlobals, env: NodeJS.ProcessEnv): Resolve
   if (ca) tls.ca = ca[0];
   if (cert) tls.cert = cert[0];
   if (key) tls.key = key[0];
-  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new CliError(ExitCode.USAGE, 'a client certificate needs both --tls-cert and --tls-key (or cert and key in the profile)');
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw new CliError(ExitCode.USAGE, 'a client certificate needs both --tls-cert and --tls-key (or cert and key in the profile)');
 
   const target: RemoteTarget = {
     kind: 'remote',
@@ -158,7 +162,10 @@ function joinFlag(value: string | string[] | undefined): string | undefined {
 
 /** `a, b` -> [a, b]; empty entries are dropped */
 export function splitList(text: string): string[] {
-  const parts = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const parts = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
   return parts.length ? parts : [text];
 }
 
@@ -167,10 +174,16 @@ function parseUrl(text: string, from: string, protocols: readonly string[], exam
   try {
     url = new URL(text);
   } catch {
-    throw new CliError(from.startsWith('--') ? ExitCode.USAGE : ExitCode.CONFIG, `invalid ${from === '--url' || from === '--api-url' ? from : `URL from ${from}`} '${maskUrlText(text)}': expected ${example}`);
+    throw new CliError(
+      from.startsWith('--') ? ExitCode.USAGE : ExitCode.CONFIG,
+      `invalid ${from === '--url' || from === '--api-url' ? from : `URL from ${from}`} '${maskUrlText(text)}': expected ${example}`,
+    );
   }
   if (!protocols.includes(url.protocol)) {
-    throw new CliError(from.startsWith('--') ? ExitCode.USAGE : ExitCode.CONFIG, `invalid URL '${maskUrlText(text)}' from ${from}: only ${protocols.map((p) => `${p}//`).join(' and ')} are supported`);
+    throw new CliError(
+      from.startsWith('--') ? ExitCode.USAGE : ExitCode.CONFIG,
+      `invalid URL '${maskUrlText(text)}' from ${from}: only ${protocols.map((p) => `${p}//`).join(' and ')} are supported`,
+    );
   }
   return url;
 }

@@ -10,7 +10,11 @@ import { amqpFailure, closeFailure } from './errors.js';
 
 /** --url, --user and --password-file are global options (target.ts); --password is the messaging commands' own. */
 export const CONNECTION_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--password <password>', description: 'AMQP password (default: --password-file, the -N profile, $WARREN_PASSWORD, else guest for guest); prefer those, a command line is visible in ps' },
+  {
+    flags: '--password <password>',
+    description:
+      'AMQP password (default: --password-file, the -N profile, $WARREN_PASSWORD, else guest for guest); prefer those, a command line is visible in ps',
+  },
 ];
 
 export interface AmqpEndpoint {
@@ -48,7 +52,10 @@ export async function localEndpoint(ctx: Context, options: OptionValues): Promis
     try {
       password = firstLine(await readFile(ctx.globals.passwordFile, 'utf8'));
     } catch (e) {
-      throw new CliError(ExitCode.DATA_ERROR, `cannot read the password file ${ctx.globals.passwordFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new CliError(
+        ExitCode.DATA_ERROR,
+        `cannot read the password file ${ctx.globals.passwordFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   if (user !== undefined) endpoint.username = user;
@@ -134,7 +141,11 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
       const u = new URL(alt.url);
       const socketOptions: Record<string, unknown> = { ...base, ...remote.socketOptions };
       if (u.protocol === 'amqps:') socketOptions.servername = u.hostname.replace(/^\[|\]$/g, '');
-      candidates.push({ target: withHeartbeat(alt.url), socketOptions, info: { endpoint: alt.display, user: decodeURIComponent(u0.username), vhost: remote.vhost } });
+      candidates.push({
+        target: withHeartbeat(alt.url),
+        socketOptions,
+        info: { endpoint: alt.display, user: decodeURIComponent(u0.username), vhost: remote.vhost },
+      });
     }
   } else {
     const e = await localEndpoint(ctx, options);
@@ -191,7 +202,10 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
       await conn.model.close().catch(() => {});
     },
     async failure(e) {
-      const generic = !(e instanceof CliError) && typeof (e as { code?: unknown })?.code !== 'number' && /Channel ended|Connection closed|Socket closed|channel closed/i.test(String((e as Error)?.message));
+      const generic =
+        !(e instanceof CliError) &&
+        typeof (e as { code?: unknown })?.code !== 'number' &&
+        /Channel ended|Connection closed|Socket closed|channel closed/i.test(String((e as Error)?.message));
       if (generic && closeError === undefined) await new Promise((r) => setImmediate(r)); // the connection's error event may follow
       return amqpFailure(generic && closeError !== undefined ? closeError : e);
     },
@@ -214,7 +228,14 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
           if (!isNodeDown(e)) throw e;
           seen.push(e as CliError);
         }
-        if (Date.now() >= deadline) throw new CliError(ExitCode.UNAVAILABLE, `lost the connection to ${lost}, and no node answered within ${windowMs / 1000} s: ${seen.slice(-candidates.length).map((f) => f.message).join('; ')}`);
+        if (Date.now() >= deadline)
+          throw new CliError(
+            ExitCode.UNAVAILABLE,
+            `lost the connection to ${lost}, and no node answered within ${windowMs / 1000} s: ${seen
+              .slice(-candidates.length)
+              .map((f) => f.message)
+              .join('; ')}`,
+          );
         // a whole round failed: the cluster may be restarting a node; wait a little before the next round
         if (k % candidates.length === 0) await new Promise((r) => setTimeout(r, 1000));
       }
@@ -227,7 +248,10 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
 function connectFailure(e: unknown, c: Candidate, timeoutMs: number): CliError {
   // amqplib's connect timeout is `Error('connect ETIMEDOUT')`: a node that accepted but never answered
   if (e instanceof Error && /\bETIMEDOUT\b/.test(e.message)) {
-    return new CliError(ExitCode.TEMP_FAIL, `timed out after ${timeoutMs / 1000} s connecting to the AMQP broker at ${c.info.endpoint}: no answer (--timeout to wait longer)`);
+    return new CliError(
+      ExitCode.TEMP_FAIL,
+      `timed out after ${timeoutMs / 1000} s connecting to the AMQP broker at ${c.info.endpoint}: no answer (--timeout to wait longer)`,
+    );
   }
   const close = takeHandshakeClose();
   if (close && e instanceof Error && /ConnectionClose/.test(e.message)) return closeFailure(close.code, close.text, c.info.vhost, c.info.user);

@@ -46,7 +46,11 @@ export function killRunningCommands(): void {
  */
 export function runCommand(command: string, input: Buffer, env: NodeJS.ProcessEnv, capture: boolean): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', capture ? 'pipe' : 'inherit', 'inherit'], env: { ...process.env, ...env }, detached: true });
+    const child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['pipe', capture ? 'pipe' : 'inherit', 'inherit'],
+      env: { ...process.env, ...env },
+      detached: true,
+    });
     running.add(child);
     child.on('close', () => running.delete(child));
     const chunks: Buffer[] = [];

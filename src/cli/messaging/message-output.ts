@@ -16,8 +16,6 @@ export function utf8Text(body: Buffer): string | undefined {
   }
 }
 
-
-
 /** Field-table values as JSON: byte arrays as base64, nested tables and arrays kept. */
 function jsonValue(v: unknown): unknown {
   if (Buffer.isBuffer(v)) return utf8Text(v) ?? v.toString('base64');

@@ -35,7 +35,10 @@ export function intOption(options: OptionValues, key: string, flag: string, { mi
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new CliError(ExitCode.USAGE, `invalid ${flag} '${text}': expected ${max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a whole number' : `a whole number from ${min}`) : `a whole number from ${min} to ${max}`}`);
+    throw new CliError(
+      ExitCode.USAGE,
+      `invalid ${flag} '${text}': expected ${max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a whole number' : `a whole number from ${min}`) : `a whole number from ${min} to ${max}`}`,
+    );
   }
   return n;
 }
@@ -45,7 +48,8 @@ export function secondsOption(options: OptionValues, key: string, flag: string):
   const text = str(options, key);
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError(ExitCode.USAGE, `invalid ${flag} '${text}': expected a positive number of seconds`);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new CliError(ExitCode.USAGE, `invalid ${flag} '${text}': expected a positive number of seconds`);
   return Math.round(n * 1000);
 }
 
@@ -63,7 +67,8 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
   } catch (e) {
     throw new CliError(ExitCode.DATA_ERROR, `${what} is not valid JSON: ${(e as Error).message}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CliError(ExitCode.DATA_ERROR, `${what} must be a JSON object, e.g. {"x-max-length": 10}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new CliError(ExitCode.DATA_ERROR, `${what} must be a JSON object, e.g. {"x-max-length": 10}`);
   return value as Record<string, unknown>;
 }
 

@@ -208,7 +208,10 @@ export class Publisher {
   async finish(mandatory = true): Promise<void> {
     await this.until(this.published);
     if (this.nacked > 0) {
-      throw new CliError(ExitCode.TEMP_FAIL, `the broker rejected (nacked) ${this.nacked} of ${this.published} message${this.published === 1 ? '' : 's'}; they were not stored (queue full with overflow reject-publish, or a resource alarm?)`);
+      throw new CliError(
+        ExitCode.TEMP_FAIL,
+        `the broker rejected (nacked) ${this.nacked} of ${this.published} message${this.published === 1 ? '' : 's'}; they were not stored (queue full with overflow reject-publish, or a resource alarm?)`,
+      );
     }
     if (this.returned > 0 && mandatory) throw new CliError(ExitCode.DATA_ERROR, this.unroutableText());
   }

@@ -78,7 +78,15 @@ export function toQuorum(defs: Definitions, notes: string[]): { definitions: Def
 
 export function summarize(defs: Definitions): string {
   const n = (k: keyof Definitions, word: string): string => `${defs[k].length} ${word}${defs[k].length === 1 ? '' : 's'}`;
-  return [n('users', 'user'), n('vhosts', 'vhost'), n('permissions', 'permission'), n('policies', 'policy'), n('exchanges', 'exchange'), n('queues', 'queue'), n('bindings', 'binding')]
+  return [
+    n('users', 'user'),
+    n('vhosts', 'vhost'),
+    n('permissions', 'permission'),
+    n('policies', 'policy'),
+    n('exchanges', 'exchange'),
+    n('queues', 'queue'),
+    n('bindings', 'binding'),
+  ]
     .join(', ')
     .replace('policys', 'policies');
 }

@@ -57,9 +57,14 @@ export async function migrate(ctx: Context, opts: MigrateOptions): Promise<Queue
   const overview = await dest.get<{ rabbitmq_version?: string; cluster_name?: string }>('/api/overview');
   const warrenDest = await dest.request('GET', '/api/warren/status');
   if (warrenDest.status === 200 || !overview.rabbitmq_version) {
-    throw new CliError(ExitCode.UNAVAILABLE, `--to ${opts.to} is not a RabbitMQ node: migrate moves a warren node into RabbitMQ (its shovel plugin carries the messages)`);
+    throw new CliError(
+      ExitCode.UNAVAILABLE,
+      `--to ${opts.to} is not a RabbitMQ node: migrate moves a warren node into RabbitMQ (its shovel plugin carries the messages)`,
+    );
   }
-  report.event('destination', { message: `destination: RabbitMQ ${overview.rabbitmq_version} cluster '${overview.cluster_name ?? '?'}' at ${dest.describe()}` });
+  report.event('destination', {
+    message: `destination: RabbitMQ ${overview.rabbitmq_version} cluster '${overview.cluster_name ?? '?'}' at ${dest.describe()}`,
+  });
 
   // 1. definitions
   const notes: string[] = [];
@@ -71,11 +76,16 @@ export async function migrate(ctx: Context, opts: MigrateOptions): Promise<Queue
     await dest.post('/api/definitions', { json: defs });
   } catch (e) {
     if (e instanceof ApiError) {
-      throw new CliError(ExitCode.DATA_ERROR, `the destination refused the definitions: ${e.reason || e.error}${/inequivalent|precondition/i.test(e.reason) ? ' (a queue of that name exists there with other properties or type)' : ''}`);
+      throw new CliError(
+        ExitCode.DATA_ERROR,
+        `the destination refused the definitions: ${e.reason || e.error}${/inequivalent|precondition/i.test(e.reason) ? ' (a queue of that name exists there with other properties or type)' : ''}`,
+      );
     }
     throw e;
   }
-  report.event('definitions', { message: `definitions imported: ${summarize(defs)}${converted ? `; ${converted} queue${converted === 1 ? '' : 's'} as quorum queues` : ''}` });
+  report.event('definitions', {
+    message: `definitions imported: ${summarize(defs)}${converted ? `; ${converted} queue${converted === 1 ? '' : 's'} as quorum queues` : ''}`,
+  });
   const wanted = defs.queues.map((q) => ({ vhost: q.vhost, name: q.name }));
   if (!opts.messages) return finalCounts(source, dest, wanted, new Map(), report, false);
 
@@ -99,7 +109,12 @@ export async function migrate(ctx: Context, opts: MigrateOptions): Promise<Queue
   const resumed = [...existing.values()].filter((s) => wanted.some((q) => q.vhost === s.vhost && q.name === s.queue)).length;
   const declared = await ensureShovels(start, existing);
   const total = [...atStart.values()].reduce((a, b) => a + b, 0);
-  report.event('shovels', { message: `moving ${total} message${total === 1 ? '' : 's'} of ${wanted.length} queue${wanted.length === 1 ? '' : 's'}: ${declared} shovel${declared === 1 ? '' : 's'} declared${resumed ? `, ${resumed} already running (an earlier run)` : ''}`, declared, resumed, total });
+  report.event('shovels', {
+    message: `moving ${total} message${total === 1 ? '' : 's'} of ${wanted.length} queue${wanted.length === 1 ? '' : 's'}: ${declared} shovel${declared === 1 ? '' : 's'} declared${resumed ? `, ${resumed} already running (an earlier run)` : ''}`,
+    declared,
+    resumed,
+    total,
+  });
   if (opts.detach) {
     report.event('detached', { message: 'the shovels go on in the cluster; run migrate again to follow them and print the final counts' });
     return finalCounts(source, dest, wanted, atStart, report, false);
@@ -157,10 +172,14 @@ async function sourceBase(ctx: Context, given: string | undefined): Promise<URL>
     return u;
   }
   const status = await ctx.client.request('GET', '/api/warren/status');
-  if (status.status !== 200) throw new CliError(ExitCode.USAGE, `the source (${ctx.client.describe()}) is not a warren node: give its AMQP URL with --source-url`);
-  const listeners = ((status.body as { listeners?: { protocol?: string; host?: string; ip_address?: string; port?: number }[] }).listeners ?? []).filter((l) => l.protocol === 'amqp');
+  if (status.status !== 200)
+    throw new CliError(ExitCode.USAGE, `the source (${ctx.client.describe()}) is not a warren node: give its AMQP URL with --source-url`);
+  const listeners = ((status.body as { listeners?: { protocol?: string; host?: string; ip_address?: string; port?: number }[] }).listeners ?? []).filter(
+    (l) => l.protocol === 'amqp',
+  );
   const l = listeners[0];
-  if (!l || typeof l.port !== 'number') throw new CliError(ExitCode.UNAVAILABLE, 'the warren node has no AMQP listener (app stopped?): start it with warrenctl start_app');
+  if (!l || typeof l.port !== 'number')
+    throw new CliError(ExitCode.UNAVAILABLE, 'the warren node has no AMQP listener (app stopped?): start it with warrenctl start_app');
   const host = l.host ?? l.ip_address ?? '';
   const hostname = ['', '0.0.0.0', '::', '[::]'].includes(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return new URL(`amqp://guest:guest@${hostname}:${l.port}`);
@@ -175,9 +194,18 @@ async function sourceCounts(source: AdminClient, vhost: string | undefined): Pro
 }
 
 /** Per-queue counts on both sides. RabbitMQ refreshes its counts every 5 s: wait until they stop changing. */
-async function finalCounts(source: AdminClient, dest: AdminClient, wanted: { vhost: string; name: string }[], atStart: Map<string, number>, report: Reporter, settle: boolean): Promise<QueueResult[]> {
+async function finalCounts(
+  source: AdminClient,
+  dest: AdminClient,
+  wanted: { vhost: string; name: string }[],
+  atStart: Map<string, number>,
+  report: Reporter,
+  settle: boolean,
+): Promise<QueueResult[]> {
   const read = async (): Promise<Map<string, { messages: number | undefined; type: string }>> => {
-    const list = await dest.get<{ vhost: string; name: string; messages?: number; type?: string }[]>('/api/queues', { query: { columns: 'vhost,name,messages,type' } });
+    const list = await dest.get<{ vhost: string; name: string; messages?: number; type?: string }[]>('/api/queues', {
+      query: { columns: 'vhost,name,messages,type' },
+    });
     // messages is absent until RabbitMQ has emitted the queue's first statistics
     return new Map((list ?? []).map((q) => [key(q.vhost, q.name), { messages: q.messages, type: q.type ?? 'classic' }]));
   };
@@ -200,7 +228,15 @@ async function finalCounts(source: AdminClient, dest: AdminClient, wanted: { vho
     const d = counts.get(k);
     const begin = atStart.get(k) ?? 0;
     const left = src.get(k)?.messages ?? 0;
-    return { vhost: q.vhost, queue: q.name, type: d?.type ?? 'missing', source_at_start: begin, source_messages: left, destination_messages: d?.messages ?? 0, moved: Math.max(begin - left, 0) };
+    return {
+      vhost: q.vhost,
+      queue: q.name,
+      type: d?.type ?? 'missing',
+      source_at_start: begin,
+      source_messages: left,
+      destination_messages: d?.messages ?? 0,
+      moved: Math.max(begin - left, 0),
+    };
   });
   report.summary(rows);
   return rows;
@@ -208,7 +244,11 @@ async function finalCounts(source: AdminClient, dest: AdminClient, wanted: { vho
 
 async function restartTerminated(dest: AdminClient, shovels: Map<string, ShovelState>, report: Reporter): Promise<void> {
   for (const s of [...shovels.values()].filter((x) => x.state === 'terminated')) {
-    report.event('restarting', { message: `shovel for queue '${s.queue}' (vhost '${s.vhost}') of an earlier run terminated${s.reason ? ` (${oneLine(s.reason)})` : ''}: starting it again`, vhost: s.vhost, queue: s.queue });
+    report.event('restarting', {
+      message: `shovel for queue '${s.queue}' (vhost '${s.vhost}') of an earlier run terminated${s.reason ? ` (${oneLine(s.reason)})` : ''}: starting it again`,
+      vhost: s.vhost,
+      queue: s.queue,
+    });
     await deleteShovel(dest, s.vhost, s.name);
     shovels.delete(key(s.vhost, s.name));
   }
@@ -247,7 +287,9 @@ class Reporter {
     this.lastMoved = moved;
     this.lastAt = now;
     if (this.ctx.out.isJson) {
-      this.ctx.io.stdout.write(`${JSON.stringify({ event: 'progress', elapsed_s: Math.round((now - this.started) / 100) / 10, moved, remaining, total, rate, queues: rows })}\n`);
+      this.ctx.io.stdout.write(
+        `${JSON.stringify({ event: 'progress', elapsed_s: Math.round((now - this.started) / 100) / 10, moved, remaining, total, rate, queues: rows })}\n`,
+      );
       return;
     }
     const done = rows.filter((r) => r.remaining === 0).length;

@@ -42,7 +42,10 @@ export async function declareShovel(dest: AdminClient, vhost: string, queue: str
     });
   } catch (e) {
     if (e instanceof ApiError && /component|shovel/i.test(`${e.error} ${e.reason}`) && e.status === 400) {
-      throw new CliError(ExitCode.UNAVAILABLE, `the destination cannot run shovels (${e.reason || e.error}): enable the plugin on every node with: rabbitmq-plugins enable rabbitmq_shovel rabbitmq_shovel_management`);
+      throw new CliError(
+        ExitCode.UNAVAILABLE,
+        `the destination cannot run shovels (${e.reason || e.error}): enable the plugin on every node with: rabbitmq-plugins enable rabbitmq_shovel rabbitmq_shovel_management`,
+      );
     }
     throw e;
   }
@@ -51,7 +54,8 @@ export async function declareShovel(dest: AdminClient, vhost: string, queue: str
 /** Deletes a shovel (its parameter); the shovel's unacked messages go back to the source queue. */
 export async function deleteShovel(dest: AdminClient, vhost: string, name: string): Promise<void> {
   const res = await dest.request('DELETE', `/api/parameters/shovel/${seg(vhost)}/${seg(name)}`);
-  if (res.status !== 204 && res.status !== 200 && res.status !== 404) throw new ApiError(res.status, 'delete shovel', res.text.slice(0, 200), 'DELETE', `/api/parameters/shovel/${vhost}/${name}`);
+  if (res.status !== 204 && res.status !== 200 && res.status !== 404)
+    throw new ApiError(res.status, 'delete shovel', res.text.slice(0, 200), 'DELETE', `/api/parameters/shovel/${vhost}/${name}`);
 }
 
 export interface ShovelState {

@@ -22,7 +22,8 @@ export function exchangeDeclare(ch: ChannelContext, m: ExchangeDeclare): void {
   if (!m.passive) {
     check(ch, 'configure', 'exchange', m.exchange);
     // The alternate exchange of new exchanges only (reserved names fail first).
-    if (!ch.vhost.exchanges.has(m.exchange) && !m.exchange.startsWith('amq.')) checkNewExchangeAccess(ch.broker, ch.vhost.name, ch.user.name, m.exchange, m.arguments);
+    if (!ch.vhost.exchanges.has(m.exchange) && !m.exchange.startsWith('amq.'))
+      checkNewExchangeAccess(ch.broker, ch.vhost.name, ch.user.name, m.exchange, m.arguments);
   }
   ch.vhost.declareExchange({
     name: m.exchange,

@@ -27,7 +27,9 @@ export function AdminPage({ section, item, me }: { section: string; item: string
         ))}
       </aside>
       <div class="admin-body">
-        {!admin && section !== 'policies' ? <div class="note">Most of this page needs the administrator tag; the broker refuses what your tags do not allow.</div> : null}
+        {!admin && section !== 'policies' ? (
+          <div class="note">Most of this page needs the administrator tag; the broker refuses what your tags do not allow.</div>
+        ) : null}
         {section === 'users' ? item !== undefined ? <UserPage name={item} /> : <Users /> : null}
         {section === 'vhosts' ? <Vhosts /> : null}
         {section === 'permissions' ? <Permissions /> : null}
@@ -59,7 +61,24 @@ function TagPicker({ tags, set }: { tags: string; set: (t: string) => void }) {
     <span>
       <input name="tags" value={tags} onInput={(e) => set((e.target as HTMLInputElement).value)} placeholder="comma-separated" />{' '}
       {TAGS.map((t) => (
-        <button type="button" class="link" key={t} onClick={() => set([...new Set([...tags.split(',').map((s) => s.trim()).filter((s) => s), t])].join(', '))}>
+        <button
+          type="button"
+          class="link"
+          key={t}
+          onClick={() =>
+            set(
+              [
+                ...new Set([
+                  ...tags
+                    .split(',')
+                    .map((s) => s.trim())
+                    .filter((s) => s),
+                  t,
+                ]),
+              ].join(', '),
+            )
+          }
+        >
           {t}
         </button>
       ))}
@@ -153,7 +172,10 @@ function UserPage({ name }: { name: string }) {
               onSubmit={async (e) => {
                 e.preventDefault();
                 // PUT replaces the user: keep the stored hash unless a new password is given.
-                const body = password !== '' ? { password, tags: currentTags } : { password_hash: u.password_hash, hashing_algorithm: u.hashing_algorithm, tags: currentTags };
+                const body =
+                  password !== ''
+                    ? { password, tags: currentTags }
+                    : { password_hash: u.password_hash, hashing_algorithm: u.hashing_algorithm, tags: currentTags };
                 await update.run(() => put(`/api/users/${enc(name)}`, body), 'User updated.');
               }}
             >
@@ -161,7 +183,14 @@ function UserPage({ name }: { name: string }) {
                 Tags <TagPicker tags={currentTags} set={setTags} />
               </label>
               <label>
-                New password <input type="password" name="password" value={password} placeholder="unchanged" onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+                New password{' '}
+                <input
+                  type="password"
+                  name="password"
+                  value={password}
+                  placeholder="unchanged"
+                  onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+                />
               </label>
               <div>
                 <button type="submit">Update user</button>
@@ -179,7 +208,14 @@ function UserPage({ name }: { name: string }) {
                 { title: 'Configure', cell: (p) => <code>{p.configure}</code> },
                 { title: 'Write', cell: (p) => <code>{p.write}</code> },
                 { title: 'Read', cell: (p) => <code>{p.read}</code> },
-                { title: '', cell: (p) => <button class="small" onClick={async () => (await perm.run(() => del(`/api/permissions/${enc(p.vhost)}/${enc(name)}`))) && reload()}>Clear</button> },
+                {
+                  title: '',
+                  cell: (p) => (
+                    <button class="small" onClick={async () => (await perm.run(() => del(`/api/permissions/${enc(p.vhost)}/${enc(name)}`))) && reload()}>
+                      Clear
+                    </button>
+                  ),
+                },
               ]}
             />
             <form
@@ -187,7 +223,8 @@ function UserPage({ name }: { name: string }) {
               aria-label="set permission"
               onSubmit={async (e) => {
                 e.preventDefault();
-                if (await perm.run(() => put(`/api/permissions/${enc(vhost)}/${enc(name)}`, { configure: '.*', write: '.*', read: '.*' }), 'Permission set.')) reload();
+                if (await perm.run(() => put(`/api/permissions/${enc(vhost)}/${enc(name)}`, { configure: '.*', write: '.*', read: '.*' }), 'Permission set.'))
+                  reload();
               }}
             >
               Give full access to <VhostSelect value={vhost} set={setVhost} /> <button type="submit">Set permission</button>
@@ -233,7 +270,17 @@ function Vhosts() {
           { title: 'Ready', num: true, cell: (v) => fmtNum(v.messages_ready) },
           { title: 'Unacked', num: true, cell: (v) => fmtNum(v.messages_unacknowledged) },
           { title: 'Total', num: true, cell: (v) => fmtNum(v.messages) },
-          { title: '', cell: (v) => <button class="small danger" onClick={async () => (await run(() => del(`/api/vhosts/${enc(v.name)}`), `Virtual host '${v.name}' deleted.`)) && reload()}>Delete</button> },
+          {
+            title: '',
+            cell: (v) => (
+              <button
+                class="small danger"
+                onClick={async () => (await run(() => del(`/api/vhosts/${enc(v.name)}`), `Virtual host '${v.name}' deleted.`)) && reload()}
+              >
+                Delete
+              </button>
+            ),
+          },
         ]}
       />
       <Section title="Add a virtual host">
@@ -278,7 +325,17 @@ function Permissions() {
           { title: 'Configure', cell: (x) => <code>{x.configure}</code> },
           { title: 'Write', cell: (x) => <code>{x.write}</code> },
           { title: 'Read', cell: (x) => <code>{x.read}</code> },
-          { title: '', cell: (x) => <button class="small" onClick={async () => (await run(() => del(`/api/permissions/${enc(x.vhost)}/${enc(x.user)}`), 'Permission cleared.')) && reload()}>Clear</button> },
+          {
+            title: '',
+            cell: (x) => (
+              <button
+                class="small"
+                onClick={async () => (await run(() => del(`/api/permissions/${enc(x.vhost)}/${enc(x.user)}`), 'Permission cleared.')) && reload()}
+              >
+                Clear
+              </button>
+            ),
+          },
         ]}
       />
       <Section title="Set permission">
@@ -339,7 +396,17 @@ function TopicPermissions() {
           { title: 'Exchange', cell: (x) => x.exchange },
           { title: 'Write', cell: (x) => <code>{x.write}</code> },
           { title: 'Read', cell: (x) => <code>{x.read}</code> },
-          { title: '', cell: (x) => <button class="small" onClick={async () => (await run(() => del(`/api/topic-permissions/${enc(x.vhost)}/${enc(x.user)}`), 'Topic permissions cleared.')) && reload()}>Clear</button> },
+          {
+            title: '',
+            cell: (x) => (
+              <button
+                class="small"
+                onClick={async () => (await run(() => del(`/api/topic-permissions/${enc(x.vhost)}/${enc(x.user)}`), 'Topic permissions cleared.')) && reload()}
+              >
+                Clear
+              </button>
+            ),
+          },
         ]}
       />
       <Section title="Set topic permission">
@@ -359,7 +426,8 @@ function TopicPermissions() {
           </label>
           {(['exchange', 'write', 'read'] as const).map((k) => (
             <label key={k}>
-              {k === 'exchange' ? 'Exchange' : `${k[0]!.toUpperCase() + k.slice(1)} regexp`} <input value={t[k]} onInput={(e) => setT({ ...t, [k]: (e.target as HTMLInputElement).value })} />
+              {k === 'exchange' ? 'Exchange' : `${k[0]!.toUpperCase() + k.slice(1)} regexp`}{' '}
+              <input value={t[k]} onInput={(e) => setT({ ...t, [k]: (e.target as HTMLInputElement).value })} />
             </label>
           ))}
           <div>
@@ -405,7 +473,14 @@ function Policies() {
           { title: 'Apply to', cell: (p) => p['apply-to'] },
           { title: 'Definition', cell: (p) => <Json value={p.definition} /> },
           { title: 'Priority', num: true, cell: (p) => p.priority },
-          { title: '', cell: (p) => <button class="small" onClick={async () => (await run(() => del(`/api/policies/${enc(p.vhost)}/${enc(p.name)}`), 'Policy deleted.')) && reload()}>Delete</button> },
+          {
+            title: '',
+            cell: (p) => (
+              <button class="small" onClick={async () => (await run(() => del(`/api/policies/${enc(p.vhost)}/${enc(p.name)}`), 'Policy deleted.')) && reload()}>
+                Delete
+              </button>
+            ),
+          },
         ]}
       />
       <Section title="Add or update a policy">
@@ -414,7 +489,16 @@ function Policies() {
           aria-label="add policy"
           onSubmit={async (e) => {
             e.preventDefault();
-            const ok = await run(() => put(`/api/policies/${enc(vhost)}/${enc(name)}`, { pattern, 'apply-to': applyTo, priority: Number(priority), definition: argsObject(definition) }), `Policy '${name}' set.`);
+            const ok = await run(
+              () =>
+                put(`/api/policies/${enc(vhost)}/${enc(name)}`, {
+                  pattern,
+                  'apply-to': applyTo,
+                  priority: Number(priority),
+                  definition: argsObject(definition),
+                }),
+              `Policy '${name}' set.`,
+            );
             if (ok) reload();
           }}
         >

@@ -1,7 +1,20 @@
 // Channels: the list with message rates, and one channel's details and consumers.
 import { useState } from 'preact/hooks';
 import { enc, rate, type MessageStats, type Paged } from '../api';
-import { ErrorBox, KeyValues, ListControls, Section, Table, fmtNum, fmtRate, listQueryString, rangeQuery, useApi, type Column, type ListQuery } from '../components';
+import {
+  ErrorBox,
+  KeyValues,
+  ListControls,
+  Section,
+  Table,
+  fmtNum,
+  fmtRate,
+  listQueryString,
+  rangeQuery,
+  useApi,
+  type Column,
+  type ListQuery,
+} from '../components';
 import { MessageRateChart } from './overview';
 
 export interface ChannelRow {

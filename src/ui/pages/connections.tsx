@@ -1,7 +1,24 @@
 // Connections: the list with rates, one connection's details and channels, and force-close with a reason.
 import { useState } from 'preact/hooks';
 import { del, enc, rate, type Details, type MessageStats, type Paged } from '../api';
-import { Chart, ErrorBox, Json, KeyValues, ListControls, Section, Table, color, fmtBytes, fmtNum, fmtRate, listQueryString, rangeQuery, useAction, useApi, type ListQuery } from '../components';
+import {
+  Chart,
+  ErrorBox,
+  Json,
+  KeyValues,
+  ListControls,
+  Section,
+  Table,
+  color,
+  fmtBytes,
+  fmtNum,
+  fmtRate,
+  listQueryString,
+  rangeQuery,
+  useAction,
+  useApi,
+  type ListQuery,
+} from '../components';
 import { MessageRateChart } from './overview';
 import { channelColumns, type ChannelRow } from './channels';
 

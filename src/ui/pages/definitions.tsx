@@ -45,7 +45,8 @@ export function DefinitionsPage() {
       </Section>
       <Section title="Import definitions">
         <form class="inline" onSubmit={upload} aria-label="import definitions">
-          <input type="file" name="file" accept=".json,application/json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} /> <button type="submit">Upload and import</button>
+          <input type="file" name="file" accept=".json,application/json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />{' '}
+          <button type="submit">Upload and import</button>
         </form>
         {imp.status}
       </Section>

@@ -1,7 +1,25 @@
 // Exchanges: the paged list, add, one exchange's rates, bindings, publish and delete.
 import { useState } from 'preact/hooks';
 import { del, enc, put, rate, type Details, type MessageStats, type Paged } from '../api';
-import { ArgsEditor, Chart, ErrorBox, Json, KeyValues, ListControls, Section, Table, argsObject, color, fmtRate, listQueryString, rangeQuery, useAction, useApi, type ArgRow, type ListQuery } from '../components';
+import {
+  ArgsEditor,
+  Chart,
+  ErrorBox,
+  Json,
+  KeyValues,
+  ListControls,
+  Section,
+  Table,
+  argsObject,
+  color,
+  fmtRate,
+  listQueryString,
+  rangeQuery,
+  useAction,
+  useApi,
+  type ArgRow,
+  type ListQuery,
+} from '../components';
 import { argumentHints } from '../argument-hints';
 import { Bindings, PublishForm, VhostSelect } from './shared';
 
@@ -140,7 +158,13 @@ export function ExchangePage({ vhost, name }: { vhost: string; name: string }) {
               ]}
             />
           </Section>
-          <Section title="Bindings">{realName === '' ? <p class="muted">The default exchange is bound to every queue by its name.</p> : <Bindings vhost={vhost} name={realName} kind="source" />}</Section>
+          <Section title="Bindings">
+            {realName === '' ? (
+              <p class="muted">The default exchange is bound to every queue by its name.</p>
+            ) : (
+              <Bindings vhost={vhost} name={realName} kind="source" />
+            )}
+          </Section>
           <Section title="Publish message">
             <PublishForm vhost={vhost} exchange={realName} />
           </Section>

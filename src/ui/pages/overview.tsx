@@ -1,7 +1,21 @@
 // Overview: totals, live charts of message rates and queued messages, and node facts.
 import { useState } from 'preact/hooks';
 import type { Details, MessageStats, Whoami } from '../api';
-import { Chart, ErrorBox, KeyValues, MESSAGE_RATE_SERIES, RANGES, Section, color, fmtBytes, fmtDuration, fmtNum, fmtRate, rangeQuery, useApi } from '../components';
+import {
+  Chart,
+  ErrorBox,
+  KeyValues,
+  MESSAGE_RATE_SERIES,
+  RANGES,
+  Section,
+  color,
+  fmtBytes,
+  fmtDuration,
+  fmtNum,
+  fmtRate,
+  rangeQuery,
+  useApi,
+} from '../components';
 
 interface Overview {
   product_name: string;
@@ -9,7 +23,14 @@ interface Overview {
   node: string;
   rates_mode: string;
   message_stats: MessageStats;
-  queue_totals: { messages: number; messages_ready: number; messages_unacknowledged: number; messages_details?: Details; messages_ready_details?: Details; messages_unacknowledged_details?: Details };
+  queue_totals: {
+    messages: number;
+    messages_ready: number;
+    messages_unacknowledged: number;
+    messages_details?: Details;
+    messages_ready_details?: Details;
+    messages_unacknowledged_details?: Details;
+  };
   object_totals: { connections: number; channels: number; exchanges: number; queues: number; consumers: number };
   listeners: { protocol: string; ip_address: string; port: number }[];
 }
@@ -45,10 +66,21 @@ export function MessageRateChart({ stats, title = 'Message rates' }: { stats: Me
     return samples.length > 1 && samples[0]!.sample !== samples[samples.length - 1]!.sample;
   };
   const shown = MESSAGE_RATE_SERIES.filter(([k]) => ALWAYS.includes(k) || (stats?.[`${k}_details`] !== undefined && moved(k)));
-  return <Chart title={title} series={shown.map(([k, label], i) => ({ label, color: color(i), details: stats?.[`${k}_details`] as Details | undefined, asRate: true }))} />;
+  return (
+    <Chart
+      title={title}
+      series={shown.map(([k, label], i) => ({ label, color: color(i), details: stats?.[`${k}_details`] as Details | undefined, asRate: true }))}
+    />
+  );
 }
 
-export function DepthChart({ totals, title = 'Queued messages' }: { totals: { messages_ready_details?: Details; messages_unacknowledged_details?: Details; messages_details?: Details }; title?: string }) {
+export function DepthChart({
+  totals,
+  title = 'Queued messages',
+}: {
+  totals: { messages_ready_details?: Details; messages_unacknowledged_details?: Details; messages_details?: Details };
+  title?: string;
+}) {
   return (
     <Chart
       title={title}
@@ -108,7 +140,8 @@ export function OverviewPage({ me }: { me: Whoami }) {
           </div>
           <div class="chart-head">
             <span>
-              Publish {fmtRate((ms?.['publish_details'] as Details | undefined)?.rate ?? 0)} · Deliver/get {fmtRate((ms?.['deliver_get_details'] as Details | undefined)?.rate ?? 0)} · Ack{' '}
+              Publish {fmtRate((ms?.['publish_details'] as Details | undefined)?.rate ?? 0)} · Deliver/get{' '}
+              {fmtRate((ms?.['deliver_get_details'] as Details | undefined)?.rate ?? 0)} · Ack{' '}
               {fmtRate((ms?.['ack_details'] as Details | undefined)?.rate ?? 0)}
             </span>
             <RangePicker value={range} set={setRange} />
@@ -129,8 +162,22 @@ export function OverviewPage({ me }: { me: Whoami }) {
                       ['Version', `${o.product_name} ${s.version}`],
                       ['Uptime', fmtDuration(s.uptime_ms)],
                       ['Process', `pid ${s.pid}`],
-                      ['Memory', <Meter used={s.limits.memory_used ?? s.memory.rss} limit={s.limits.memory_high_watermark} label={`${fmtBytes(s.limits.memory_used ?? s.memory.rss)} of ${fmtBytes(s.limits.memory_high_watermark)} high watermark`} />],
-                      ['Disk free', s.limits.disk_free === undefined ? <span class="muted">unknown</span> : `${fmtBytes(s.limits.disk_free)} (limit ${fmtBytes(s.limits.disk_free_limit)})`],
+                      [
+                        'Memory',
+                        <Meter
+                          used={s.limits.memory_used ?? s.memory.rss}
+                          limit={s.limits.memory_high_watermark}
+                          label={`${fmtBytes(s.limits.memory_used ?? s.memory.rss)} of ${fmtBytes(s.limits.memory_high_watermark)} high watermark`}
+                        />,
+                      ],
+                      [
+                        'Disk free',
+                        s.limits.disk_free === undefined ? (
+                          <span class="muted">unknown</span>
+                        ) : (
+                          `${fmtBytes(s.limits.disk_free)} (limit ${fmtBytes(s.limits.disk_free_limit)})`
+                        ),
+                      ],
                       ['Alarms', s.alarms.length === 0 ? <span class="ok">none</span> : <span class="bad">{s.alarms.join(', ')}</span>],
                       ['Data directory', <code>{s.data_dir}</code>],
                     ]}

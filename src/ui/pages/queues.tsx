@@ -2,7 +2,25 @@
 // arguments, and one queue: charts, details, consumers, bindings, publish, get, move, purge, delete.
 import { useState } from 'preact/hooks';
 import { del, enc, post, put, rate, type Details, type MessageStats, type Paged } from '../api';
-import { ArgsEditor, ErrorBox, Json, KeyValues, ListControls, Section, Table, argsObject, fmtBytes, fmtNum, fmtRate, listQueryString, rangeQuery, useAction, useApi, type ArgRow, type ListQuery } from '../components';
+import {
+  ArgsEditor,
+  ErrorBox,
+  Json,
+  KeyValues,
+  ListControls,
+  Section,
+  Table,
+  argsObject,
+  fmtBytes,
+  fmtNum,
+  fmtRate,
+  listQueryString,
+  rangeQuery,
+  useAction,
+  useApi,
+  type ArgRow,
+  type ListQuery,
+} from '../components';
 import { argumentHints } from '../argument-hints';
 import { DepthChart, MessageRateChart } from './overview';
 import { Bindings, PublishForm, VhostSelect } from './shared';
@@ -29,20 +47,30 @@ interface QueueRow {
   messages_details?: Details;
   messages_ready_details?: Details;
   messages_unacknowledged_details?: Details;
-  consumer_details?: { consumer_tag: string; ack_required: boolean; prefetch_count: number; exclusive: boolean; activity_status: string; channel_details: { name: string; connection_name: string } }[];
+  consumer_details?: {
+    consumer_tag: string;
+    ack_required: boolean;
+    prefetch_count: number;
+    exclusive: boolean;
+    activity_status: string;
+    channel_details: { name: string; connection_name: string };
+  }[];
 }
 
 export const queueHref = (vhost: string, name: string): string => `#/queues/${enc(vhost)}/${enc(name)}`;
 
 function features(q: QueueRow): string {
-  return [q.durable ? 'D' : '', q.auto_delete ? 'AD' : '', q.exclusive ? 'Excl' : '', Object.keys(q.arguments).length > 0 ? 'Args' : ''].filter((s) => s).join(' ');
+  return [q.durable ? 'D' : '', q.auto_delete ? 'AD' : '', q.exclusive ? 'Excl' : '', Object.keys(q.arguments).length > 0 ? 'Args' : '']
+    .filter((s) => s)
+    .join(' ');
 }
 
 const QUEUE_ARGS = argumentHints('queue');
 
 export function QueuesPage() {
   const [q, setQ] = useState<ListQuery>({ page: 1, pageSize: 100, name: '', regex: false, sort: 'name', reverse: false });
-  const columns = 'name,vhost,type,durable,auto_delete,exclusive,arguments,policy,state,consumers,messages,messages_ready,messages_unacknowledged,message_stats';
+  const columns =
+    'name,vhost,type,durable,auto_delete,exclusive,arguments,policy,state,consumers,messages,messages_ready,messages_unacknowledged,message_stats';
   const { data, error, reload } = useApi<Paged<QueueRow>>(`/api/queues${listQueryString(q, `&columns=${columns}`)}`);
   return (
     <div>
@@ -65,7 +93,12 @@ export function QueuesPage() {
           { title: 'Unacked', sort: 'messages_unacknowledged', num: true, cell: (x) => fmtNum(x.messages_unacknowledged) },
           { title: 'Total', sort: 'messages', num: true, cell: (x) => fmtNum(x.messages) },
           { title: 'Incoming', sort: 'message_stats.publish_details.rate', num: true, cell: (x) => fmtRate(rate(x.message_stats, 'publish') ?? 0) },
-          { title: 'Deliver / get', sort: 'message_stats.deliver_get_details.rate', num: true, cell: (x) => fmtRate(rate(x.message_stats, 'deliver_get') ?? 0) },
+          {
+            title: 'Deliver / get',
+            sort: 'message_stats.deliver_get_details.rate',
+            num: true,
+            cell: (x) => fmtRate(rate(x.message_stats, 'deliver_get') ?? 0),
+          },
           { title: 'Ack', num: true, cell: (x) => fmtRate(rate(x.message_stats, 'ack') ?? 0) },
         ]}
       />

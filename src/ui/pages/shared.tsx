@@ -44,7 +44,12 @@ export function PublishForm({ vhost, exchange, routingKey = '' }: { vhost: strin
       const properties: Record<string, unknown> = { ...argsObject(props), delivery_mode: persistent ? 2 : 1 };
       const h = argsObject(headers);
       if (Object.keys(h).length > 0) properties['headers'] = h;
-      const r = await post<{ routed: boolean }>(`/api/exchanges/${enc(vhost)}/${enc(exchange === '' ? 'amq.default' : exchange)}/publish`, { routing_key: key, properties, payload, payload_encoding: encoding });
+      const r = await post<{ routed: boolean }>(`/api/exchanges/${enc(vhost)}/${enc(exchange === '' ? 'amq.default' : exchange)}/publish`, {
+        routing_key: key,
+        properties,
+        payload,
+        payload_encoding: encoding,
+      });
       if (!r.routed) throw new Error('Message published, but not routed: no queue is bound for this routing key.');
     }, 'Message published.');
   };
@@ -91,7 +96,12 @@ export interface BindingRow {
 
 /** Bindings from an exchange (kind 'source') or to a queue/exchange, with add and unbind. */
 export function Bindings({ vhost, name, kind }: { vhost: string; name: string; kind: 'source' | 'queue' | 'exchange-destination' }) {
-  const path = kind === 'source' ? `/api/exchanges/${enc(vhost)}/${enc(name)}/bindings/source` : kind === 'queue' ? `/api/queues/${enc(vhost)}/${enc(name)}/bindings` : `/api/exchanges/${enc(vhost)}/${enc(name)}/bindings/destination`;
+  const path =
+    kind === 'source'
+      ? `/api/exchanges/${enc(vhost)}/${enc(name)}/bindings/source`
+      : kind === 'queue'
+        ? `/api/queues/${enc(vhost)}/${enc(name)}/bindings`
+        : `/api/exchanges/${enc(vhost)}/${enc(name)}/bindings/destination`;
   const { data, error, reload } = useApi<BindingRow[] | Paged<BindingRow>>(path);
   const rows = Array.isArray(data) ? data : (data?.items ?? []);
   const [other, setOther] = useState('');
@@ -121,11 +131,31 @@ export function Bindings({ vhost, name, kind }: { vhost: string; name: string; k
         rows={rows}
         empty="No bindings."
         columns={[
-          { title: kind === 'source' ? 'To' : 'From', cell: (b) => (kind === 'source' ? <a href={`#/${b.destination_type === 'queue' ? 'queues' : 'exchanges'}/${v}/${enc(b.destination)}`}>{b.destination}</a> : b.source === '' ? '(AMQP default)' : <a href={`#/exchanges/${v}/${enc(b.source)}`}>{b.source}</a>) },
+          {
+            title: kind === 'source' ? 'To' : 'From',
+            cell: (b) =>
+              kind === 'source' ? (
+                <a href={`#/${b.destination_type === 'queue' ? 'queues' : 'exchanges'}/${v}/${enc(b.destination)}`}>{b.destination}</a>
+              ) : b.source === '' ? (
+                '(AMQP default)'
+              ) : (
+                <a href={`#/exchanges/${v}/${enc(b.source)}`}>{b.source}</a>
+              ),
+          },
           ...(kind === 'source' ? [{ title: 'Type', cell: (b: BindingRow) => b.destination_type }] : []),
           { title: 'Routing key', cell: (b) => <code>{b.routing_key}</code> },
           { title: 'Arguments', cell: (b) => <Json value={b.arguments} /> },
-          { title: '', cell: (b) => (b.source === '' ? <span class="muted">default binding</span> : <button class="small" onClick={() => void unbind(b)}>Unbind</button>) },
+          {
+            title: '',
+            cell: (b) =>
+              b.source === '' ? (
+                <span class="muted">default binding</span>
+              ) : (
+                <button class="small" onClick={() => void unbind(b)}>
+                  Unbind
+                </button>
+              ),
+          },
         ]}
       />
       <form class="stacked" onSubmit={bind} aria-label="add binding">
