@@ -3,7 +3,7 @@
 // queue 65 (even when its name says 'timeout'); an unroutable publish warns (or, with --mandatory, exits 65);
 // a consume closed by close_connection prints the broker's reason.
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,12 +85,39 @@ for (const spec of MESSAGING_TARGETS) {
           await waitFor(async () => /^alarms\tmemory$/m.test((await ctl(['-q', 'status'])).stdout), 'the memory alarm in the status table', {
             intervalMs: 200,
           });
-          const r = await ctl(['-t', '2', 'publish', '-r', q, '--count', '5', 'x']);
+          // 1 MiB bodies: the daemon blocks the connection after the first whole publish it reads, so the others
+          // cannot all arrive in the chunk it was reading (5 tiny publishes could, on a slow machine, and be confirmed)
+          const body = join(tmpdir(), `${q}.body`);
+          writeFileSync(body, Buffer.alloc(1 << 20, 0x78));
+          const r = await ctl(['-t', '2', 'publish', '-r', q, '--count', '5', '-f', body]).finally(() => rmSync(body, { force: true }));
           expect(r.code, r.stderr).toBe(75);
           expect(r.stderr).toContain('blocked by the broker: low on memory\n');
           expect(r.stderr).toMatch(
             /Error: blocked by the broker \(low on memory\) for longer than the 2 s timeout; \d of 5 messages? (was|were) confirmed before that/,
           );
+        } finally {
+          await ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
+          await ctl(['-q', 'delete_queue', q]);
+        }
+        await waitFor(async () => /^alarms\tnone$/m.test((await ctl(['-q', 'status'])).stdout), 'the alarm cleared', { intervalMs: 200 });
+      });
+    }
+
+    if (spec.name === 'warren') {
+      it('a publish the broker confirmed before blocking the connection ends (exit 0): the unanswered close does not hang it', async () => {
+        const q = uniqueName('cli-block-close');
+        expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
+        try {
+          expect((await ctl(['-q', 'publish', '-r', q, 'held'])).code).toBe(0);
+          expect((await ctl(['-q', 'set_vm_memory_high_watermark', 'absolute', '1'])).code).toBe(0);
+          await waitFor(async () => /^alarms\tmemory$/m.test((await ctl(['-q', 'status'])).stdout), 'the memory alarm in the status table', {
+            intervalMs: 200,
+          });
+          // the first publish of a connection is taken (and confirmed), then the connection is blocked: the broker
+          // reads nothing more from it, connection.close included
+          const r = await ctl(['-t', '2', 'publish', '-r', q, 'x']);
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.stderr).toContain('blocked by the broker: low on memory');
         } finally {
           await ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
           await ctl(['-q', 'delete_queue', q]);

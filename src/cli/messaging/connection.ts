@@ -34,6 +34,8 @@ interface Listener {
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '', '[::]']);
+/** longest wait for the broker's close-ok before the socket is dropped */
+const CLOSE_TIMEOUT_MS = 5000;
 
 function str(options: OptionValues, key: string): string | undefined {
   const v = options[key];
@@ -199,7 +201,15 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
     async close() {
       if (closed) return;
       closed = true;
-      await conn.model.close().catch(() => {});
+      // A broker that blocked this connection (a resource alarm) does not read it, so its close-ok may never
+      // come: past the timeout the command goes on without it. The socket is dropped either way, so nothing left
+      // open keeps the process alive.
+      const m = conn.model;
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(ctx.timeoutMs ?? CLOSE_TIMEOUT_MS, CLOSE_TIMEOUT_MS))));
+      await Promise.race([m.close().catch(() => {}), gaveUp]);
+      clearTimeout(timer);
+      (m as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     },
     async failure(e) {
       const generic =
