@@ -156,18 +156,22 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     const input = new PassThrough();
     input.write(half(0));
     const publishing = runCtl(['-N', 'cluster', 'publish', '--lines', '-r', q, '--persistent'], { env, stdin: input, timeoutMs: 300_000 });
-    // its connection is on node 2: stop node 2 under it, then start it again
+    // its connection is on node 2 (the profile's first node; node 3 when node 2 was not yet accepting, after the
+    // restart in the test before): stop that node under it, then start it again
+    let publishNode = '';
     await waitFor(
       async () => {
         const conns = await api<{ node: string; client_properties?: { connection_name?: string } }[]>(api1(), '/api/connections');
-        return conns.some((c) => c.node === names[1] && c.client_properties?.connection_name === 'warrenctl publish');
+        const found = conns.find((c) => (c.node === names[1] || c.node === names[2]) && c.client_properties?.connection_name === 'warrenctl publish');
+        if (found) publishNode = found.node;
+        return found !== undefined;
       },
-      'the publish connection on node 2',
+      'the publish connection on node 2 or 3',
       { intervalMs: 100 },
     );
-    await stopApp(names[1] as string, names[0] as string);
+    await stopApp(publishNode, names[0] as string);
     input.end(half(total / 2));
-    await startApp(names[1] as string);
+    await startApp(publishNode);
     const r = await publishing;
     expect(r.stderr).toMatch(/failover to another node; \d+ messages? (was|were) re-sent/);
     expect(r.code).toBe(0);
