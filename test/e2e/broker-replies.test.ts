@@ -76,8 +76,9 @@ for (const spec of MESSAGING_TARGETS) {
     });
 
     if (spec.name === 'warren') {
-      it('a publisher blocked by a memory alarm says so on stderr, and with -t exits 75; status shows the alarm', async () => {
-        const q = uniqueName('cli-blocked');
+      /** Runs `during` with a memory alarm raised (a queue holding one message, a 1-byte watermark), then clears it. */
+      const underMemoryAlarm = async (name: string, during: (q: string) => Promise<void>): Promise<void> => {
+        const q = uniqueName(name);
         expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
         try {
           expect((await ctl(['-q', 'publish', '-r', q, 'held'])).code).toBe(0);
@@ -85,6 +86,16 @@ for (const spec of MESSAGING_TARGETS) {
           await waitFor(async () => /^alarms\tmemory$/m.test((await ctl(['-q', 'status'])).stdout), 'the memory alarm in the status table', {
             intervalMs: 200,
           });
+          await during(q);
+        } finally {
+          await ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
+          await ctl(['-q', 'delete_queue', q]);
+        }
+        await waitFor(async () => /^alarms\tnone$/m.test((await ctl(['-q', 'status'])).stdout), 'the alarm cleared', { intervalMs: 200 });
+      };
+
+      it('a publisher blocked by a memory alarm says so on stderr, and with -t exits 75; status shows the alarm', async () => {
+        await underMemoryAlarm('cli-blocked', async (q) => {
           // 1 MiB bodies: the daemon blocks the connection after the first whole publish it reads, so the others
           // cannot all arrive in the chunk it was reading (5 tiny publishes could, on a slow machine, and be confirmed)
           const body = join(tmpdir(), `${q}.body`);
@@ -95,34 +106,17 @@ for (const spec of MESSAGING_TARGETS) {
           expect(r.stderr).toMatch(
             /Error: blocked by the broker \(low on memory\) for longer than the 2 s timeout; \d of 5 messages? (was|were) confirmed before that/,
           );
-        } finally {
-          await ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
-          await ctl(['-q', 'delete_queue', q]);
-        }
-        await waitFor(async () => /^alarms\tnone$/m.test((await ctl(['-q', 'status'])).stdout), 'the alarm cleared', { intervalMs: 200 });
+        });
       });
-    }
 
-    if (spec.name === 'warren') {
       it('a publish the broker confirmed before blocking the connection ends (exit 0): the unanswered close does not hang it', async () => {
-        const q = uniqueName('cli-block-close');
-        expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
-        try {
-          expect((await ctl(['-q', 'publish', '-r', q, 'held'])).code).toBe(0);
-          expect((await ctl(['-q', 'set_vm_memory_high_watermark', 'absolute', '1'])).code).toBe(0);
-          await waitFor(async () => /^alarms\tmemory$/m.test((await ctl(['-q', 'status'])).stdout), 'the memory alarm in the status table', {
-            intervalMs: 200,
-          });
+        await underMemoryAlarm('cli-block-close', async (q) => {
           // the first publish of a connection is taken (and confirmed), then the connection is blocked: the broker
           // reads nothing more from it, connection.close included
           const r = await ctl(['-t', '2', 'publish', '-r', q, 'x']);
           expect(r.code, r.stderr).toBe(0);
           expect(r.stderr).toContain('blocked by the broker: low on memory');
-        } finally {
-          await ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
-          await ctl(['-q', 'delete_queue', q]);
-        }
-        await waitFor(async () => /^alarms\tnone$/m.test((await ctl(['-q', 'status'])).stdout), 'the alarm cleared', { intervalMs: 200 });
+        });
       });
     }
 
