@@ -19,6 +19,19 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
   let names: string[] = [];
   const queues: string[] = [];
   const api1 = (): string => CLUSTER_API_URLS[0] as string;
+  /** A durable quorum queue declared through node 3, so that node 3 is its leader (client-local). */
+  const declareOnNode3 = (name: string) =>
+    runCtl([
+      'declare_queue',
+      name,
+      '--durable',
+      '--arguments',
+      '{"x-queue-type":"quorum"}',
+      '--url',
+      CLUSTER_URLS[2] as string,
+      '--api-url',
+      CLUSTER_API_URLS[2] as string,
+    ]);
   const queue = (name: string): Promise<QueueInfo> => api<QueueInfo>(api1(), `/api/queues/%2F/${encodeURIComponent(name)}`);
 
   beforeAll(async () => {
@@ -83,18 +96,7 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
     const q = uniqueName('cluster-lead');
     queues.push(q);
     // declared through node 3: its leader is node 3 (client-local), which is then stopped
-    const declared = await runCtl([
-      'declare_queue',
-      q,
-      '--durable',
-      '--arguments',
-      '{"x-queue-type":"quorum"}',
-      '--url',
-      CLUSTER_URLS[2] as string,
-      '--api-url',
-      CLUSTER_API_URLS[2] as string,
-    ]);
-    expect(declared.code).toBe(0);
+    expect((await declareOnNode3(q)).code).toBe(0);
     const leader = (await waitFor(async () => (await queue(q)).leader, `leader of ${q}`)) as string;
     expect(leader).toBe(names[2]);
     // the profile names node 3 first: once it is stopped, warrenctl must go on with the next node
@@ -135,19 +137,9 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
   it('publish of 100,000 confirmed messages through a multi-node profile while its node is stopped and started: every message arrives', async () => {
     const q = uniqueName('cluster-pub');
     queues.push(q);
-    // the queue's leader is node 3; publish connects to node 2 first, which is stopped while it runs
-    const declared = await runCtl([
-      'declare_queue',
-      q,
-      '--durable',
-      '--arguments',
-      '{"x-queue-type":"quorum"}',
-      '--url',
-      CLUSTER_URLS[2] as string,
-      '--api-url',
-      CLUSTER_API_URLS[2] as string,
-    ]);
-    expect(declared.code).toBe(0);
+    // the queue's leader is node 3; publish connects to node 2 first (node 3 if node 2 is not accepting yet), and
+    // that node is stopped while it runs
+    expect((await declareOnNode3(q)).code).toBe(0);
     const total = 100_000;
     const half = (from: number): string => Array.from({ length: total / 2 }, (_, i) => `m${String(from + i).padStart(6, '0')}`).join('\n') + '\n';
     const env = { WARREN_CONFIG: clusterProfile('cluster', [1, 2, 0]) };
@@ -206,18 +198,7 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl against the RabbitMQ cluster (RABBITMQ_
   it('consume through a multi-node profile goes on through another node when its node stops: every message is printed', async () => {
     const q = uniqueName('cluster-cons');
     queues.push(q);
-    const declared = await runCtl([
-      'declare_queue',
-      q,
-      '--durable',
-      '--arguments',
-      '{"x-queue-type":"quorum"}',
-      '--url',
-      CLUSTER_URLS[2] as string,
-      '--api-url',
-      CLUSTER_API_URLS[2] as string,
-    ]);
-    expect(declared.code).toBe(0);
+    expect((await declareOnNode3(q)).code).toBe(0);
     const total = 20_000;
     const lines = Array.from({ length: total }, (_, i) => `c${i}`).join('\n') + '\n';
     const pub = await runCtl(['publish', '--lines', '-r', q, '--url', CLUSTER_URLS[2] as string], { input: lines, timeoutMs: 120_000 });
