@@ -4,7 +4,7 @@
 // index file (segment-index.ts). A segment whose messages have all left their queues is deleted
 // with its files; a mostly dead one is compacted. Formats: records.ts. Recovery: recovery.ts.
 // Reading back: segment-reader.ts.
-import { closeSync, existsSync, fsyncSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, fsyncSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import type { DiskPosition, Message } from '../message.js';
 import { AppendFile, GroupCommit } from './group-commit.js';
 import {
@@ -333,8 +333,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     for (const seg of this.segments.values()) {
       if (seg.file) this.commit.retire(seg.file);
       if (seg.acks) this.commit.retire(seg.acks);
-      if (seg.readFd >= 0) closeSync(seg.readFd);
-      seg.readFd = -1;
+      closeReadFd(seg);
     }
     await this.commit.drain();
   }
