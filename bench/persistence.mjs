@@ -117,7 +117,9 @@ async function unackedFlowRun(amqp, startWarren) {
     const pub = await conn.createConfirmChannel();
     const sub = await conn.createChannel();
     await pub.assertQueue('flow', { durable: true });
-    await sub.prefetch(2000);
+    // Room for the kept ones, set before consume: a basic.qos without global applies only to the
+    // consumers started after it (RabbitMQ's rule), so raising it later would not reach this one.
+    await sub.prefetch(2000 + Math.ceil(n / 1000));
     let received = 0;
     let kept = 0;
     const done = new Promise((resolve) => {
@@ -129,7 +131,6 @@ async function unackedFlowRun(amqp, startWarren) {
         if (received === n) resolve();
       });
     });
-    await sub.prefetch(2000 + Math.ceil(n / 1000)); // room for the kept ones
     process.stderr.write(`  flowing ${n} persistent messages, 1 in 1,000 left unacked ... `);
     const started = Date.now();
     for (let i = 0; i < n; i++) {

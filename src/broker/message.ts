@@ -160,6 +160,24 @@ export class Message {
     return (this.bodyView ??= this.bodyBytes.subarray(this.bodyStart, this.bodyStart + this.size));
   }
 
+  /**
+   * Copies the header payload to buf[headerAt] and the body to buf[bodyAt] (bodyAt >= headerAt +
+   * headerSize), with no buffer made on the way (the message store encodes records with it). The
+   * bytes between the two may be overwritten: the caller fills them in afterwards.
+   */
+  writeContent(buf: Buffer, headerAt: number, bodyAt: number): void {
+    const text = this.text;
+    if (text !== null) {
+      // The whole text so that its body lands at bodyAt (its header part then lies just before,
+      // over bytes the header write below puts right), then the header's characters in place.
+      buf.write(text, bodyAt - this.headerSize, 'latin1');
+      buf.write(text, headerAt, this.headerSize, 'latin1');
+      return;
+    }
+    this.headerBytes.copy(buf, headerAt, this.headerStart, this.headerStart + this.headerSize);
+    this.bodyBytes.copy(buf, bodyAt, this.bodyStart, this.bodyStart + this.size);
+  }
+
   /** Per-message TTL from the expiration property, in ms; null when absent. */
   get ttl(): number | null {
     const e = this.properties.expiration;

@@ -10,7 +10,7 @@ import type { Envelope, Message } from './message.js';
 import { QueueLevel } from './queue-level.js';
 import { queueSettings, type QueueSettings } from './queue-settings.js';
 import { QueueCounters } from './message-stats.js';
-import type { MessageStore } from './store/message-store.js';
+import { queueKey, type MessageStore } from './store/message-store.js';
 import { MemoryBudget } from './store/memory-budget.js';
 
 export interface QueueOptions {
@@ -50,6 +50,8 @@ export class Queue {
   hooks: QueueHooks | null = null;
   /** message counters for the management API (sampled by the server) */
   readonly stats = new QueueCounters();
+  /** this queue's key in the message store (queueKey) */
+  readonly storeKey: string;
   /** set for durable queues when the broker persists: told when stored messages leave */
   private storeRef: MessageStore | null = null;
   private expiryTimer: LongTimeout | null = null;
@@ -61,6 +63,7 @@ export class Queue {
     readonly options: QueueOptions,
     private readonly budget: MemoryBudget | null = null,
   ) {
+    this.storeKey = queueKey(this);
     this.settings = queueSettings(options.arguments, null);
     this.consumerSet = new ConsumerSet(this.settings.singleActiveConsumer);
     this.levels = this.makeLevels();

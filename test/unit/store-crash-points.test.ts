@@ -49,7 +49,7 @@ function start(dir: string): Run {
 /** SIGKILL: appends not yet written out are lost, and the dead store touches no file again. */
 function kill(run: Run): void {
   const commit = run.commit as unknown as Record<string, unknown>;
-  for (const m of ['writeOut', 'append', 'appendLazy', 'retire']) commit[m] = () => {};
+  for (const m of ['writeOut', 'append', 'retire']) commit[m] = () => {};
   commit.sync = async () => {};
   const store = run.store as unknown as Record<string, unknown>;
   for (const m of ['compact', 'drop', 'roll']) store[m] = () => {};

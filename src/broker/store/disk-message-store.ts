@@ -19,11 +19,11 @@ import {
 } from './message-store.js';
 import {
   ACKS_MAGIC,
-  encodeAck,
-  encodePublish,
+  ACK_BYTES,
+  bufferContent,
   encodeQueue,
-  encodeRangeAck,
   fileHeader,
+  publishSize,
   readRecord,
   RECORD_DELIVERED,
   RECORD_MOVED,
@@ -31,11 +31,24 @@ import {
   RECORD_REMOVED,
   RECORD_TRANSIENT,
   SEGMENT_MAGIC,
+  writeAck,
+  writePublish,
+  writeRangeAck,
 } from './records.js';
 import { liveRecords, Recovery } from './recovery.js';
 import { IndexBuilder } from './segment-index.js';
 import { SegmentReader } from './segment-reader.js';
 import { closeReadFd, refOf, Segment, SEGMENT_BYTES, SEGMENT_NAME, segmentPath, syncDirectory, type Relocation, type StoreFile } from './segment.js';
+
+const NO_QUEUES: readonly number[] = [];
+
+function syncQuietly(fd: number): void {
+  try {
+    fsyncSync(fd);
+  } catch {
+    // a file that cannot be synced at a stop: what it held reaches the disk with the kernel's writeback
+  }
+}
 
 /** Compact a full segment once fewer than 1 in this many of its pairs are live. */
 const COMPACT_BELOW = 10;
@@ -52,6 +65,8 @@ export class DiskMessageStore implements MessageStore, Overflow {
   /** above every segment id in use or named by a moved record */
   private nextSegmentId = 1;
   private lastId = 0;
+  /** persist()'s queue numbers (used again for every message) */
+  private readonly numbers: number[] = [];
 
   private readonly reader = new SegmentReader({
     segment: (id) => this.segments.get(id),
@@ -112,21 +127,28 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const id = ++this.lastId;
     const seg = this.current;
     const file = seg.file!;
-    const numbers: number[] = [];
-    for (const q of queues) numbers.push(this.numberIn(seg, q));
+    const numbers = this.numbers;
+    numbers.length = 0;
+    for (let i = 0; i < queues.length; i++) numbers.push(this.numberIn(seg, queues[i]!));
     if (seg.firstId === 0) seg.firstId = id;
     seg.live += queues.length;
     seg.pairs += queues.length;
-    const record = encodePublish(id, message.arrival, numbers, message.exchange, message.routingKey, message.header, message.body);
-    message.stored = { id, handle: seg, segment: seg.id, offset: file.size, length: record.length };
-    seg.index?.record(RECORD_PUBLISH, file.size, record.length, message.body.length, id, 0, numbers);
-    this.commit.append(file, record);
+    const size = publishSize(RECORD_PUBLISH, numbers.length, message.exchange, message.routingKey, message);
+    const offset = file.size;
+    const at = this.commit.reserve(file, size, true);
+    writePublish(file.chunk, at, size, RECORD_PUBLISH, 0, id, message.arrival, numbers, message.exchange, message.routingKey, message);
+    message.stored = { id, handle: seg, segment: seg.id, offset, length: size };
+    seg.index?.record(RECORD_PUBLISH, offset, size, message.size, id, 0, numbers);
     return this.commit.currentBatch;
   }
 
   delivered(message: Message, queue: QueueRef): void {
     const stored = message.stored;
-    const at = stored && this.resolve(stored.segment, stored.offset);
+    if (!stored) return;
+    // (a record not moved by compaction is where it was stored: no lookup object to make)
+    const seg = this.segments.get(stored.segment);
+    if (seg) return this.ack(seg, RECORD_DELIVERED, stored.offset, queue);
+    const at = this.resolve(stored.segment, stored.offset);
     if (at) this.ack(at.seg, RECORD_DELIVERED, at.offset, queue);
   }
 
@@ -136,14 +158,18 @@ export class DiskMessageStore implements MessageStore, Overflow {
   }
 
   removedAt(segment: number, offset: number, queue: QueueRef): void {
-    const at = this.resolve(segment, offset, true);
-    if (!at) return;
-    const seg = at.seg;
+    let seg = this.segments.get(segment);
+    if (!seg) {
+      const at = this.resolve(segment, offset, true);
+      if (!at) return;
+      seg = at.seg;
+      offset = at.offset;
+    }
     if (--seg.live === 0 && seg !== this.current) {
       this.drop(seg);
       return;
     }
-    this.ack(seg, RECORD_REMOVED, at.offset, queue);
+    this.ack(seg, RECORD_REMOVED, offset, queue);
     this.compactIfSparse(seg);
   }
 
@@ -195,11 +221,13 @@ export class DiskMessageStore implements MessageStore, Overflow {
         const refs = live.map((l) => refOf(l.key));
         const numbers = refs.map((q) => this.numberIn(target, q));
         const newOffset = file.size;
-        const copy = encodePublish(p.id, p.arrival, numbers, p.exchange, p.routingKey, p.header, p.body, RECORD_MOVED, seg.id);
-        target.index?.record(RECORD_MOVED, newOffset, copy.length, p.body.length, p.id, seg.id, numbers);
-        this.commit.append(file, copy);
+        const content = bufferContent(p.header, p.body);
+        const size = publishSize(RECORD_MOVED, numbers.length, p.exchange, p.routingKey, content);
+        const at = this.commit.reserve(file, size, true);
+        writePublish(file.chunk, at, size, RECORD_MOVED, seg.id, p.id, p.arrival, numbers, p.exchange, p.routingKey, content);
+        target.index?.record(RECORD_MOVED, newOffset, size, p.body.length, p.id, seg.id, numbers);
         live.forEach((l, k) => l.delivered && this.ack(target, RECORD_DELIVERED, newOffset, refs[k]!));
-        map.set(offset, { segment: target.id, offset: newOffset, length: copy.length, holders: live.length });
+        map.set(offset, { segment: target.id, offset: newOffset, length: size, holders: live.length });
         target.live += live.length;
         target.pairs += live.length;
       }
@@ -265,9 +293,10 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (this.current.file!.size >= this.segmentBytes) this.roll();
     const current = this.current;
     const file = current.file!;
-    const record = encodePublish(0, message.arrival, [], message.exchange, message.routingKey, message.header, message.body, RECORD_TRANSIENT);
-    const position = { segment: current.id, offset: file.size, length: record.length };
-    this.commit.appendLazy(file, record);
+    const size = publishSize(RECORD_TRANSIENT, 0, message.exchange, message.routingKey, message);
+    const position = { segment: current.id, offset: file.size, length: size };
+    const at = this.commit.reserve(file, size, false);
+    writePublish(file.chunk, at, size, RECORD_TRANSIENT, 0, 0, message.arrival, NO_QUEUES, message.exchange, message.routingKey, message);
     current.live++;
     current.transientLive++;
     message.spilled = position;
@@ -300,7 +329,9 @@ export class DiskMessageStore implements MessageStore, Overflow {
     }
     const n = seg.numbers.get(queueKey(queue));
     const acks = n === undefined ? null : this.acksOf(seg);
-    if (acks) this.commit.append(acks, encodeRangeAck(n!, start, end));
+    if (!acks) return this.compactIfSparse(seg);
+    const at = this.commit.reserve(acks, ACK_BYTES, false); // (before reading acks.chunk: it may change)
+    writeRangeAck(acks.chunk, at, n!, start, end);
     this.compactIfSparse(seg);
   }
 
@@ -331,6 +362,8 @@ export class DiskMessageStore implements MessageStore, Overflow {
     // A current segment that holds nothing live goes, so the next start's last segment is one with data.
     if (this.current.live === 0) this.drop(this.current);
     for (const seg of this.segments.values()) {
+      // acks are never fsynced for themselves (see ack()): at a clean stop they are
+      if (seg.acks && !seg.acks.closed) syncQuietly(seg.acks.fd);
       if (seg.file) this.commit.retire(seg.file);
       if (seg.acks) this.commit.retire(seg.acks);
       closeReadFd(seg);
@@ -342,7 +375,12 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const n = seg.numbers.get(queueKey(queue));
     if (n === undefined) return;
     const acks = this.acksOf(seg);
-    if (acks) this.commit.append(acks, encodeAck(type, n, offset));
+    // Acks are not fsynced for themselves (a confirm never waits on one): one lost to a power cut
+    // brings its message back once, as RabbitMQ's queue index may. They reach the kernel with the
+    // next flush, so a killed process loses none.
+    if (!acks) return;
+    const at = this.commit.reserve(acks, ACK_BYTES, false); // (before reading acks.chunk: it may change)
+    writeAck(acks.chunk, at, type, n, offset);
   }
 
   private path(id: number, ext: StoreFile): string {

@@ -12,8 +12,14 @@ import { datasync, writePending } from './io.js';
 
 /** How soon a faulted commit tries again. */
 const RETRY_MS = 500;
-/** lazy appends are written out once this many bytes wait (they are heap until then) */
+/** records nothing fsyncs for (reserve(..., false)) are written out once this many bytes wait */
 const LAZY_WRITE_BYTES = 256 * 1024;
+/**
+ * Records are encoded straight into a file's chunk of this size (see GroupCommit.reserve): no
+ * buffer per record, and one contiguous write per flush. A chunk whose bytes are all written is
+ * used again, so a steady stream of small records allocates nothing.
+ */
+const CHUNK_BYTES = 256 * 1024;
 
 export class AppendFile {
   readonly fd: number;
@@ -22,9 +28,13 @@ export class AppendFile {
   size: number;
   /** bytes in `pending` */
   pendingBytes = 0;
-  /** appends made that a sync round must fsync (appendLazy ones need none) */
+  /** appends made that a sync round must fsync (reserve(..., false) ones need none) */
   needsSync = false;
   closed = false;
+  /** where reserve() puts records: bytes [chunkFrom, chunkUsed) are appended but not yet in `pending` */
+  chunk: Buffer = EMPTY;
+  chunkFrom = 0;
+  chunkUsed = 0;
 
   constructor(
     readonly path: string,
@@ -33,6 +43,15 @@ export class AppendFile {
     this.fd = openSync(path, 'a', 0o600);
     this.size = initialSize;
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Moves the chunk's appended bytes into `pending` (in order after what is there). */
+function sealChunk(file: AppendFile): void {
+  if (file.chunkUsed === file.chunkFrom) return;
+  file.pending.push(file.chunk.subarray(file.chunkFrom, file.chunkUsed));
+  file.chunkFrom = file.chunkUsed;
 }
 
 /** Called when a batch settles: durable, or failed (nothing in it may be confirmed). */
@@ -73,6 +92,7 @@ export class GroupCommit {
   }
 
   append(file: AppendFile, bytes: Buffer): void {
+    sealChunk(file);
     file.pending.push(bytes);
     file.size += bytes.length;
     file.pendingBytes += bytes.length;
@@ -81,19 +101,37 @@ export class GroupCommit {
     this.schedule();
   }
 
-  /** An append nothing waits on the durability of (a transient overflow copy): written out, never fsynced for itself. */
-  appendLazy(file: AppendFile, bytes: Buffer): void {
-    file.pending.push(bytes);
-    file.size += bytes.length;
-    file.pendingBytes += bytes.length;
+  /**
+   * Room for an `n`-byte record at the end of `file`: returns where in `file.chunk` (read it after
+   * this call) the caller encodes it, at once. The bytes count as appended. `fsync`: the batch that
+   * is open now is durable only once they are fsynced (a publish); false for records nothing waits
+   * on the durability of (acks, transient copies): they reach the kernel at the next flush point or
+   * sync round, and a kill of the process loses none of them, but no fsync is made for them alone.
+   */
+  reserve(file: AppendFile, n: number, fsync: boolean): number {
+    // (before the reservation: the bytes reserved are encoded only after this returns)
+    if (!fsync && file.pendingBytes >= LAZY_WRITE_BYTES) this.writeOut();
+    if (file.chunkUsed + n > file.chunk.length) {
+      sealChunk(file);
+      // The old chunk may still be referenced by `pending` (not yet written): a new one.
+      file.chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, n));
+      file.chunkFrom = file.chunkUsed = 0;
+    }
+    const at = file.chunkUsed;
+    file.chunkUsed += n;
+    file.size += n;
+    file.pendingBytes += n;
+    if (fsync) file.needsSync = true;
     this.dirty.add(file);
-    if (file.pendingBytes >= LAZY_WRITE_BYTES) this.writeOut();
+    this.schedule();
+    return at;
   }
 
   /** Writes every pending append to the kernel (no fsync). Cheap: one writev per dirty file. Never throws. */
   writeOut(): void {
     if (this.fault !== null && !this.syncing) return; // the retry round writes
     for (const file of this.dirty) {
+      sealChunk(file);
       if (file.closed || file.pending.length === 0) {
         this.dirty.delete(file);
         continue;
@@ -101,6 +139,8 @@ export class GroupCommit {
       try {
         writePending(file.fd, file.pending);
         file.pendingBytes = 0;
+        // Nothing refers to the chunk's bytes any more: the next records go to its start again.
+        file.chunkFrom = file.chunkUsed = 0;
         this.dirty.delete(file);
       } catch (err) {
         // What was not written stays pending (the file stays dirty) for the retry.
@@ -115,6 +155,8 @@ export class GroupCommit {
   retire(file: AppendFile): void {
     file.closed = true;
     file.pending = [];
+    file.chunk = EMPTY;
+    file.chunkFrom = file.chunkUsed = 0;
     file.pendingBytes = 0;
     this.dirty.delete(file);
     this.toClose.push(file);

@@ -6,6 +6,8 @@ import type { DiskPosition, Message } from '../message.js';
 export interface QueueRef {
   readonly vhost: string;
   readonly name: string;
+  /** queueKey(this), kept by a long-lived ref (a Queue) so the store's hot path need not build it */
+  readonly storeKey?: string;
 }
 
 /** A live message found by recovery: its position, not its bytes (queues read them back when needed). */
@@ -112,7 +114,7 @@ export interface MessageStore {
 /** A store file written in a format this warren cannot read (the daemon exits 78 naming it). */
 export class StoreFormatError extends Error {}
 
-export const queueKey = (q: QueueRef): string => `${q.vhost}\u0000${q.name}`;
+export const queueKey = (q: QueueRef): string => q.storeKey ?? `${q.vhost}\u0000${q.name}`;
 
 /** Keeps nothing: every persist is "durable" at once. */
 export class MemoryMessageStore implements MessageStore {

@@ -70,17 +70,62 @@ function putShortstr(buf: Buffer, pos: number, s: string): number {
   return pos + 1 + len;
 }
 
-function putU64(buf: Buffer, pos: number, n: number): number {
-  buf.writeUInt32BE(Math.floor(n / 0x100000000), pos);
-  buf.writeUInt32BE(n >>> 0, pos + 4);
-  return pos + 8;
+function putU32(buf: Buffer, pos: number, n: number): number {
+  buf[pos] = n >>> 24;
+  buf[pos + 1] = n >>> 16;
+  buf[pos + 2] = n >>> 8;
+  buf[pos + 3] = n;
+  return pos + 4;
 }
 
-function seal(buf: Buffer): Buffer {
-  buf.writeUInt32BE(RECORD_MARK, 0);
-  buf.writeUInt32BE(buf.length - FRAME, 4);
-  buf.writeUInt32BE(crc32(buf.subarray(FRAME)), 8);
-  return buf;
+function putU64(buf: Buffer, pos: number, n: number): number {
+  return putU32(buf, putU32(buf, pos, Math.floor(n / 0x100000000)), n >>> 0);
+}
+
+/** crc32 tables for slicing by 8 (the zlib polynomial: the same values as zlib's crc32) */
+const CRC = new Int32Array(8 * 256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC[n] = c;
+}
+for (let n = 0; n < 256; n++) {
+  let c = CRC[n]!;
+  for (let k = 1; k < 8; k++) {
+    c = CRC[c & 0xff]! ^ (c >>> 8);
+    CRC[k * 256 + n] = c;
+  }
+}
+/** Below this many bytes the JavaScript crc32 is faster than zlib's (no view to make, no native call). */
+const JS_CRC_BELOW = 256;
+
+/** crc32 of buf[start, end), as zlib computes it. */
+export function crcOf(buf: Buffer, start: number, end: number): number {
+  if (end - start >= JS_CRC_BELOW) return crc32(buf.subarray(start, end));
+  const t = CRC;
+  let c = -1;
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    const a = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
+    c =
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + buf[i + 4]!]! ^
+      t[512 + buf[i + 5]!]! ^
+      t[256 + buf[i + 6]!]! ^
+      t[buf[i + 7]!]!;
+  }
+  for (; i < end; i++) c = t[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** Frames the record of `size` bytes encoded at `at` (its payload already in place). */
+function seal(buf: Buffer, at: number, size: number): void {
+  putU32(buf, at, RECORD_MARK);
+  putU32(buf, at + 4, size - FRAME);
+  putU32(buf, at + 8, crcOf(buf, at + FRAME, at + size));
 }
 
 export function encodeQueue(number: number, vhost: string, name: string): Buffer {
@@ -88,7 +133,68 @@ export function encodeQueue(number: number, vhost: string, name: string): Buffer
   buf[FRAME] = RECORD_QUEUE;
   buf.writeUInt32BE(number, FRAME + 1);
   putShortstr(buf, putShortstr(buf, FRAME + 5, vhost), name);
-  return seal(buf);
+  seal(buf, 0, buf.length);
+  return buf;
+}
+
+/** A message's content as a record takes it: header payload then body, copied straight into place. */
+export interface RecordContent {
+  readonly headerSize: number;
+  /** body size */
+  readonly size: number;
+  /** Puts the header payload at headerAt and the body at bodyAt (bodyAt >= headerAt + headerSize). */
+  writeContent(buf: Buffer, headerAt: number, bodyAt: number): void;
+}
+
+/** Content given as two buffers (a record read back, for compaction). */
+export function bufferContent(header: Buffer, body: Buffer): RecordContent {
+  return {
+    headerSize: header.length,
+    size: body.length,
+    writeContent(buf: Buffer, headerAt: number, bodyAt: number): void {
+      header.copy(buf, headerAt);
+      body.copy(buf, bodyAt);
+    },
+  };
+}
+
+type PublishType = typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT | typeof RECORD_MOVED;
+
+/** The size of a publish (or transient, or moved) record. */
+export function publishSize(type: PublishType, queueCount: number, exchange: string, routingKey: string, content: RecordContent): number {
+  const moved = type === RECORD_MOVED ? 4 : 0;
+  return moved + FRAME + 1 + 8 + 8 + 2 + 4 * queueCount + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + content.headerSize + 4 + content.size;
+}
+
+/** Encodes a publish record of `size` bytes (publishSize) at `at`. `from`: a moved record's old segment. */
+export function writePublish(
+  buf: Buffer,
+  at: number,
+  size: number,
+  type: PublishType,
+  from: number,
+  id: number,
+  arrival: number,
+  queues: readonly number[],
+  exchange: string,
+  routingKey: string,
+  content: RecordContent,
+): void {
+  let pos = at + FRAME;
+  buf[pos++] = type;
+  if (type === RECORD_MOVED) pos = putU32(buf, pos, from);
+  pos = putU64(buf, pos, id);
+  pos = putU64(buf, pos, arrival);
+  buf[pos] = queues.length >>> 8;
+  buf[pos + 1] = queues.length;
+  pos += 2;
+  for (let i = 0; i < queues.length; i++) pos = putU32(buf, pos, queues[i]!);
+  pos = putShortstr(buf, putShortstr(buf, pos, exchange), routingKey);
+  const headerAt = putU32(buf, pos, content.headerSize);
+  const bodyAt = headerAt + content.headerSize + 4;
+  content.writeContent(buf, headerAt, bodyAt);
+  putU32(buf, bodyAt - 4, content.size);
+  seal(buf, at, size);
 }
 
 export function encodePublish(
@@ -99,45 +205,39 @@ export function encodePublish(
   routingKey: string,
   header: Buffer,
   body: Buffer,
-  type: typeof RECORD_PUBLISH | typeof RECORD_TRANSIENT | typeof RECORD_MOVED = RECORD_PUBLISH,
+  type: PublishType = RECORD_PUBLISH,
   from = 0,
 ): Buffer {
-  const moved = type === RECORD_MOVED ? 4 : 0;
-  const size = moved + FRAME + 1 + 8 + 8 + 2 + 4 * queues.length + 1 + byteLen(exchange) + 1 + byteLen(routingKey) + 4 + header.length + 4 + body.length;
+  const content = bufferContent(header, body);
+  const size = publishSize(type, queues.length, exchange, routingKey, content);
   const buf = Buffer.allocUnsafe(size);
-  let pos = FRAME;
-  buf[pos++] = type;
-  if (moved) pos = buf.writeUInt32BE(from, pos);
-  pos = putU64(buf, pos, id);
-  pos = putU64(buf, pos, arrival);
-  pos = buf.writeUInt16BE(queues.length, pos);
-  for (const q of queues) pos = buf.writeUInt32BE(q, pos);
-  pos = putShortstr(buf, putShortstr(buf, pos, exchange), routingKey);
-  pos = buf.writeUInt32BE(header.length, pos);
-  pos += header.copy(buf, pos);
-  pos = buf.writeUInt32BE(body.length, pos);
-  body.copy(buf, pos);
-  return seal(buf);
+  writePublish(buf, 0, size, type, from, id, arrival, queues, exchange, routingKey, content);
+  return buf;
+}
+
+/** Encodes a delivered or removed ack record (ACK_BYTES) at `at`. */
+export function writeAck(buf: Buffer, at: number, type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, queue: number, offset: number): void {
+  buf[at + 4] = type;
+  buf[at + 5] = buf[at + 6] = buf[at + 7] = 0;
+  putU32(buf, at + 8, queue);
+  putU64(buf, at + 12, offset);
+  putU32(buf, at, crcOf(buf, at + 4, at + ACK_BYTES));
 }
 
 export function encodeAck(type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, queue: number, offset: number): Buffer {
-  const buf = Buffer.alloc(ACK_BYTES);
-  buf[4] = type;
-  buf.writeUInt32BE(queue, 8);
-  putU64(buf, 12, offset);
-  buf.writeUInt32BE(crc32(buf.subarray(4)), 0);
+  const buf = Buffer.allocUnsafe(ACK_BYTES);
+  writeAck(buf, 0, type, queue, offset);
   return buf;
 }
 
-/** The ack record removing a queue's messages in the records from `start` to `end`. */
-export function encodeRangeAck(queue: number, start: number, end: number): Buffer {
-  const buf = Buffer.alloc(ACK_BYTES);
-  buf[4] = RECORD_REMOVED_RANGE;
-  buf.writeUInt32BE(queue, 8);
-  buf.writeUInt32BE(start, 12);
-  buf.writeUInt32BE(end, 16);
-  buf.writeUInt32BE(crc32(buf.subarray(4)), 0);
-  return buf;
+/** Encodes the ack record removing a queue's messages in the records from `start` to `end`, at `at`. */
+export function writeRangeAck(buf: Buffer, at: number, queue: number, start: number, end: number): void {
+  buf[at + 4] = RECORD_REMOVED_RANGE;
+  buf[at + 5] = buf[at + 6] = buf[at + 7] = 0;
+  putU32(buf, at + 8, queue);
+  putU32(buf, at + 12, start);
+  putU32(buf, at + 16, end);
+  putU32(buf, at, crcOf(buf, at + 4, at + ACK_BYTES));
 }
 
 export interface AckRecord {
@@ -152,8 +252,8 @@ export interface AckRecord {
 
 /** The ack record at `pos`, or null when its checksum or contents are wrong. */
 export function readAck(buf: Buffer, pos: number): AckRecord | null {
+  if (crcOf(buf, pos + 4, pos + ACK_BYTES) !== buf.readUInt32BE(pos)) return null;
   const rec = buf.subarray(pos, pos + ACK_BYTES);
-  if (crc32(rec.subarray(4)) !== rec.readUInt32BE(0)) return null;
   const type = rec[4];
   if (type === RECORD_REMOVED_RANGE) return { type: RECORD_REMOVED, queue: rec.readUInt32BE(8), offset: rec.readUInt32BE(12), end: rec.readUInt32BE(16) };
   if (type !== RECORD_DELIVERED && type !== RECORD_REMOVED) return null;
@@ -194,8 +294,8 @@ export function readRecord(buf: Buffer, pos: number): ScanResult {
   if (buf.readUInt32BE(pos) !== RECORD_MARK) return { kind: 'corrupt' };
   const end = pos + FRAME + buf.readUInt32BE(pos + 4);
   if (end > buf.length) return { kind: 'short' };
+  if (crcOf(buf, pos + FRAME, end) !== buf.readUInt32BE(pos + 8)) return { kind: 'corrupt' };
   const payload = buf.subarray(pos + FRAME, end);
-  if (crc32(payload) !== buf.readUInt32BE(pos + 8)) return { kind: 'corrupt' };
   try {
     return { kind: 'record', record: parsePayload(payload), next: end };
   } catch {
