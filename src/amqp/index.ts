@@ -7,6 +7,7 @@ export { Reader } from './reader.js';
 export { decodeMethodFrame, erlangBinary, unknownFrame } from './method-frame.js';
 export { Timestamp } from './timestamp.js';
 export { Writer } from './writer.js';
+export { writeDeliverText } from './deliver-frames.js';
 
 /** "AMQP" 0 0 9 1: the only protocol header this broker speaks. */
 export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);

@@ -12,6 +12,7 @@ import {
   type Writer,
   writeBasicCancel,
   writeBasicDeliver,
+  writeDeliverText,
   writeBasicGetOk,
   writeBasicReturn,
 } from '../amqp/index.js';
@@ -309,8 +310,11 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     }
     const m = envelope.message;
     countDeliver(this.stats, consumer.queue.stats, consumer.noAck, envelope.redelivered);
-    writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
-    this.writeContent(m);
+    const text = m.text;
+    if (text === null || !writeDeliverText(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey, text, m.headerSize)) {
+      writeBasicDeliver(this.writer, this.number, consumer.tag, tag, envelope.redelivered, m.exchange, m.routingKey);
+      this.writeContent(m);
+    }
     this.host.scheduleFlush();
     if (this.vhost.tracing) traceDeliver(this.vhost, consumer.queue, envelope, this);
   }
