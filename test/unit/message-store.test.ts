@@ -274,6 +274,56 @@ describe('disk store compaction', () => {
     expect(again.report.problems).toEqual([]);
   }, 60_000);
 
+  it('a compaction stopped by a disk fault after writing its copies: the copies count as dead, and never come back', async () => {
+    const dir = tmp();
+    const commit = new GroupCommit();
+    const { store } = DiskMessageStore.open(dir, commit, SEGMENT);
+    // The first compaction meets a fault after appending its copies (its second write-out), as a
+    // full disk would; the fault clears at once, and later compactions run as usual.
+    const hooks = store as unknown as { compact: (seg: unknown) => void };
+    const realCompact = hooks.compact.bind(store);
+    const realWriteOut = commit.writeOut.bind(commit);
+    let aborted = 0;
+    hooks.compact = (seg) => {
+      let calls = 0;
+      commit.writeOut = () => {
+        realWriteOut();
+        if (++calls === 2 && aborted === 0) commit.fault = 'injected: no space left on device';
+      };
+      try {
+        realCompact(seg);
+      } finally {
+        commit.writeOut = realWriteOut;
+        if (commit.fault?.startsWith('injected')) {
+          aborted++;
+          commit.fault = null;
+        }
+      }
+    };
+    const budget = new MemoryBudget(1 << 30, null, store);
+    const q = durableQueue('compact3', {}, budget, store);
+    const s = { store, budget, queue: () => q };
+    const N = 1200;
+    for (let i = 0; i < N; i++) publish(s, [q], message(`${String(i).padStart(5, '0')}${BODY}`));
+    await store.flush();
+    const kept = [];
+    for (let e = q.take(true); e; e = q.take(true)) {
+      if (Number(e.message.body.subarray(0, 5).toString()) % 50 === 0) kept.push(e);
+      else q.settle(e);
+    }
+    await waitUntil(() => aborted === 1 && readdirSync(dir).filter((f) => f.endsWith('.seg')).length <= 2);
+    await store.flush();
+    for (const e of kept.reverse()) q.requeue(e);
+    const back = takeAll(q);
+    expect(back.map((b) => Number(b.slice(0, 5)))).toEqual(Array.from({ length: N / 50 }, (_, i) => i * 50));
+    await store.close();
+    // Everything was acknowledged: no copy of the stopped compaction comes back.
+    const again = DiskMessageStore.open(dir, new GroupCommit(), SEGMENT);
+    closers.push(() => again.store.close());
+    expect([...again.report.replay()]).toEqual([]);
+    expect(again.report.problems).toEqual([]);
+  }, 60_000);
+
   it('a restart after compaction brings back each live message exactly once, with its redelivered flag', async () => {
     const dir = tmp();
     const { store } = DiskMessageStore.open(dir, new GroupCommit(), SEGMENT);

@@ -205,13 +205,19 @@ export class DiskMessageStore implements MessageStore, Overflow {
       this.scheduleCompaction(seg);
       return;
     }
+    // Copies appended by a compaction that then stops (a disk fault) are dead: nobody is pointed at
+    // them. They get removal acks (else, once the original is compacted or deleted later, recovery
+    // would take them for live moved records: duplicates) and leave the count of live pairs, so
+    // their segment can still be deleted or compacted.
+    let target: Segment | null = null;
+    const copies: { offset: number; refs: QueueRef[] }[] = [];
     try {
       this.commit.writeOut();
       const found = liveRecords(this.dir, seg);
       if (!found) return; // damaged: leave the segment as it is
       const { buf, records } = found;
       if (this.current.file!.size >= this.segmentBytes) this.roll();
-      const target = this.current;
+      target = this.current;
       const file = target.file!;
       const map = new Map<number, Relocation>();
       for (const { offset, live } of records) {
@@ -219,31 +225,38 @@ export class DiskMessageStore implements MessageStore, Overflow {
         if (rec.kind !== 'record' || rec.record.type !== RECORD_PUBLISH) continue;
         const p = rec.record;
         const refs = live.map((l) => refOf(l.key));
-        const numbers = refs.map((q) => this.numberIn(target, q));
+        const numbers = refs.map((q) => this.numberIn(target!, q));
         const newOffset = file.size;
         const content = bufferContent(p.header, p.body);
         const size = publishSize(RECORD_MOVED, numbers.length, p.exchange, p.routingKey, content);
         const at = this.commit.reserve(file, size, true);
         writePublish(file.chunk, at, size, RECORD_MOVED, seg.id, p.id, p.arrival, numbers, p.exchange, p.routingKey, content);
         target.index?.record(RECORD_MOVED, newOffset, size, p.body.length, p.id, seg.id, numbers);
-        live.forEach((l, k) => l.delivered && this.ack(target, RECORD_DELIVERED, newOffset, refs[k]!));
+        live.forEach((l, k) => l.delivered && this.ack(target!, RECORD_DELIVERED, newOffset, refs[k]!));
         map.set(offset, { segment: target.id, offset: newOffset, length: size, holders: live.length });
         target.live += live.length;
         target.pairs += live.length;
+        copies.push({ offset: newOffset, refs });
       }
       // The copies are durable before the original goes.
       this.commit.writeOut();
-      if (this.commit.fault !== null) return;
+      if (this.commit.fault !== null) throw new Error(this.commit.fault);
       fsyncSync(file.fd);
       if (target.acks) fsyncSync(target.acks.fd);
       this.relocated.set(seg.id, map);
       this.drop(seg);
       syncDirectory(this.dir);
     } catch (err) {
+      if (target && copies.length > 0 && !this.relocated.has(seg.id)) this.abandonCopies(target, copies);
       process.stderr.write(
         `${new Date().toISOString()} [warning] compaction of ${this.path(seg.id, 'seg')} stopped (${(err as Error).message}); it is kept as it is\n`,
       );
     }
+  }
+
+  /** The copies a stopped compaction made in `target` are dead: removed, as if consumed. */
+  private abandonCopies(target: Segment, copies: readonly { offset: number; refs: QueueRef[] }[]): void {
+    for (const { offset, refs } of copies) for (const ref of refs) this.removedAt(target.id, offset, ref);
   }
 
   /** The number `target` uses for queue `q`, writing its queue record on first use. */
