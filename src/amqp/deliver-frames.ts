@@ -22,15 +22,19 @@ function asciiShortstr(buf: Buffer, p: number, s: string): number {
   return p;
 }
 
+function putU32(buf: Buffer, p: number, n: number): number {
+  buf[p] = n >>> 24;
+  buf[p + 1] = n >>> 16;
+  buf[p + 2] = n >>> 8;
+  buf[p + 3] = n;
+  return p + 4;
+}
+
 function frameHeader(buf: Buffer, p: number, type: number, channel: number, size: number): number {
   buf[p] = type;
   buf[p + 1] = channel >>> 8;
   buf[p + 2] = channel;
-  buf[p + 3] = size >>> 24;
-  buf[p + 4] = size >>> 16;
-  buf[p + 5] = size >>> 8;
-  buf[p + 6] = size;
-  return p + 7;
+  return putU32(buf, p + 3, size);
 }
 
 /**
@@ -56,25 +60,11 @@ export function writeDeliverText(
   w.ensure(8 + methodSize + 8 + headerSize + (bodySize > 0 ? 8 + bodySize : 0));
   const buf = w.buf;
   let p = frameHeader(buf, w.pos, Frame.METHOD, channel, methodSize);
-  const id = MethodId.BASIC_DELIVER;
-  buf[p] = id >>> 24;
-  buf[p + 1] = id >>> 16;
-  buf[p + 2] = id >>> 8;
-  buf[p + 3] = id;
-  p = asciiShortstr(buf, p + 4, consumerTag);
+  p = asciiShortstr(buf, putU32(buf, p, MethodId.BASIC_DELIVER), consumerTag);
   if (p < 0) return false;
-  const hi = Math.floor(deliveryTag / 0x100000000);
-  const lo = deliveryTag >>> 0;
-  buf[p] = hi >>> 24;
-  buf[p + 1] = hi >>> 16;
-  buf[p + 2] = hi >>> 8;
-  buf[p + 3] = hi;
-  buf[p + 4] = lo >>> 24;
-  buf[p + 5] = lo >>> 16;
-  buf[p + 6] = lo >>> 8;
-  buf[p + 7] = lo;
-  buf[p + 8] = redelivered ? 1 : 0;
-  p = asciiShortstr(buf, p + 9, exchange);
+  p = putU32(buf, putU32(buf, p, Math.floor(deliveryTag / 0x100000000)), deliveryTag >>> 0);
+  buf[p] = redelivered ? 1 : 0;
+  p = asciiShortstr(buf, p + 1, exchange);
   if (p < 0) return false;
   p = asciiShortstr(buf, p, routingKey);
   if (p < 0) return false;
