@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contentHeaderPayload } from '../../src/amqp/index.js';
 import { Message } from '../../src/broker/message.js';
 import { AppendFile, GroupCommit } from '../../src/broker/store/group-commit.js';
+import { prng } from './random.js';
 import { bufferContent, crcOf, encodePublish, publishSize, RECORD_PUBLISH, writePublish } from '../../src/broker/store/records.js';
 
 const dirs: string[] = [];
@@ -22,18 +23,9 @@ function tempFile(): string {
   return join(dir, 'f');
 }
 
-/** A deterministic pseudo-random sequence (the test must fail the same way every time). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 0x100000000;
-  };
-}
-
 describe('crcOf', () => {
   it('gives zlib crc32 values at every length from 0 to 600 and at odd offsets', () => {
-    const next = rng(7);
+    const next = prng(7);
     const buf = Buffer.alloc(1024);
     for (let i = 0; i < buf.length; i++) buf[i] = Math.floor(next() * 256);
     for (let len = 0; len <= 600; len++) {
@@ -49,7 +41,7 @@ describe('records encoded into chunks', () => {
     const commit = new GroupCommit();
     const file = new AppendFile(path);
     const expected: Buffer[] = [];
-    const next = rng(42);
+    const next = prng(42);
     for (let i = 0; i < 5000; i++) {
       const roll = next();
       if (roll < 0.1) {
