@@ -1,6 +1,7 @@
 // Helpers for the tests against the three-node RabbitMQ cluster of .ci/rabbitmq-cluster.sh
-// (RABBITMQ_CLUSTER_URLS / RABBITMQ_CLUSTER_API_URLS, node 1 first). Node 1 is the machine's shared node:
-// these tests never stop it; they stop nodes 2 or 3 and always start them again (restartAll in afterAll).
+// (RABBITMQ_CLUSTER_URLS / RABBITMQ_CLUSTER_API_URLS, node 1 first), three nodes apart from the single RabbitMQ node
+// of RABBITMQ_URL. Node 1 is every suite's entry point: these tests never stop it; they stop nodes 2 or 3 and always
+// start them again (restartAll in afterAll).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,15 +44,15 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
 
 const stopped = new Set<string>();
 
-/** stop_app on node 2 or 3 (never node 1: other suites share it) */
+/** stop_app on node 2 or 3 (never node 1: the other cluster suites enter through it) */
 export async function stopApp(node: string, node1: string): Promise<void> {
-  if (node === node1) throw new Error(`refusing to stop ${node}: it is the shared node 1`);
+  if (node === node1) throw new Error(`refusing to stop ${node}: it is the cluster's node 1, which the other suites enter through`);
   stopped.add(node);
   await rabbitmqctl('-n', node, 'stop_app');
 }
 
 /**
- * start_app, tried again when it fails: node 1 is shared, and a vhost another suite deletes while this node boots
+ * start_app, tried again when it fails: a vhost another cluster suite deletes while this node boots
  * makes RabbitMQ 3.10's boot fail ({no_such_vhost, ...}); the next attempt starts cleanly.
  */
 export async function startApp(node: string): Promise<void> {

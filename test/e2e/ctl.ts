@@ -73,8 +73,8 @@ export function rabbitmqTarget(apiUrl: string): Target {
   const amqp = new URL(process.env.RABBITMQ_URL ?? `amqp://guest:guest@${api.hostname}:5672`);
   return {
     name: 'rabbitmq',
-    // RabbitMQ is node 1 of the test cluster, whose tests stop and start nodes 2 and 3: while one boots, RabbitMQ
-    // answers some calls (add_vhost waits for the vhost on every node) only after it is up, later than the 30 s default
+    // a busy CI machine runs four RabbitMQ nodes (this one and the cluster's three) beside the tests: some calls
+    // (add_vhost waits for the vhost to start) have answered later than the 30 s default
     args: ['--api-url', apiUrl, '--timeout', '90'],
     amqpUrl: (user = 'guest', password = 'guest') => {
       const u = new URL(amqp.href);

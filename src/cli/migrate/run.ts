@@ -210,19 +210,25 @@ async function finalCounts(
     return new Map((list ?? []).map((q) => [key(q.vhost, q.name), { messages: q.messages, type: q.type ?? 'classic' }]));
   };
   let counts = await read();
+  let src = await sourceCounts(source, undefined).catch(() => new Map<string, QueueInfo>());
   if (settle) {
-    for (let i = 0; i < 6; i++) {
+    // settled: every count present, unchanged over a refresh, and holding at least what left the source in this run
+    // (two stale reads of a busy node's statistics agree too, and would report 0 for a queue just filled)
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
       await sleep(5500);
       const next = await read();
-      const same = wanted.every((q) => {
-        const now = next.get(key(q.vhost, q.name))?.messages;
-        return now !== undefined && now === counts.get(key(q.vhost, q.name))?.messages;
+      src = await sourceCounts(source, undefined).catch(() => src);
+      const settled = wanted.every((q) => {
+        const k = key(q.vhost, q.name);
+        const now = next.get(k)?.messages;
+        const moved = (atStart.get(k) ?? 0) - (src.get(k)?.messages ?? 0);
+        return now !== undefined && now === counts.get(k)?.messages && now >= moved;
       });
       counts = next;
-      if (same) break;
+      if (settled) break;
     }
   }
-  const src = await sourceCounts(source, undefined).catch(() => new Map<string, QueueInfo>());
   const rows: QueueResult[] = wanted.map((q) => {
     const k = key(q.vhost, q.name);
     const d = counts.get(k);
