@@ -84,3 +84,42 @@ describe('records encoded into chunks', () => {
     }
   });
 });
+
+describe('sync rounds', () => {
+  it('overlap (a round starts while an earlier fsync runs), yet every batch settles once, in order, after its bytes are in the file', async () => {
+    const commit = new GroupCommit();
+    const files = [new AppendFile(tempFile()), new AppendFile(tempFile()), new AppendFile(tempFile())];
+    const settled: number[] = [];
+    /** batch -> bytes each file held when the batch was closed */
+    const sizesAt = new Map<number, number[]>();
+    commit.onDurable((batch, failed) => {
+      expect(failed).toBe(false);
+      settled.push(batch);
+      // what the batch covers is on disk now
+      const want = sizesAt.get(batch);
+      if (want) files.forEach((f, i) => expect(readFileSync(f.path).length).toBeGreaterThanOrEqual(want[i]!));
+    });
+    let overlapped = 0;
+    const next = prng(3);
+    for (let i = 0; i < 300; i++) {
+      const file = files[Math.floor(next() * files.length)]!;
+      // big enough that an fdatasync takes real time
+      const n = 16 * 1024 + Math.floor(next() * 64 * 1024);
+      const at = commit.reserve(file, n, true);
+      file.chunk.fill(i & 0xff, at, at + n);
+      sizesAt.set(
+        commit.currentBatch,
+        files.map((f) => f.size),
+      );
+      // two rounds in the kernel at once: the open batch is 3 past the settled one
+      if (commit.currentBatch - commit.durableBatch >= 3) overlapped++;
+      await new Promise((r) => setImmediate(r));
+    }
+    await commit.drain();
+    for (const f of files) commit.retire(f);
+    await commit.drain();
+    expect(overlapped).toBeGreaterThan(0);
+    expect(settled).toEqual(Array.from({ length: settled.length }, (_, k) => k + 1));
+    expect(settled.at(-1)).toBe(commit.durableBatch);
+  });
+});

@@ -1,6 +1,9 @@
 // Group commit for append-only files. Appends are buffered, written to the kernel at the next
 // flush point (so a killed process loses nothing already answered for), and fdatasync'ed in
-// batches in the background: one fsync covers every append made while the previous one ran.
+// batches in the background: one fsync covers every append made since the round before began.
+// A round may start while the one before is still in the kernel (at most MAX_ROUNDS at once): the
+// appends of a read that came in during an fsync then wait for their own fsync only, not for the
+// one running to end first. Batches still settle in order.
 //
 // Faults never end the process. A write that fails (a full disk) keeps what it could not write
 // and retries it; an fsync that fails cannot promise anything about the data it covered. Either
@@ -20,6 +23,8 @@ const LAZY_WRITE_BYTES = 256 * 1024;
  * used again, so a steady stream of small records allocates nothing.
  */
 const CHUNK_BYTES = 256 * 1024;
+/** sync rounds in flight at once (a faulted commit runs one at a time) */
+const MAX_ROUNDS = 3;
 
 export class AppendFile {
   readonly fd: number;
@@ -68,7 +73,10 @@ export class GroupCommit {
   private openBatch = 1;
   /** highest batch settled (durable, or failed and reported as such) */
   durableBatch = 0;
-  private syncing = false;
+  /** sync rounds started and not yet finished */
+  private rounds = 0;
+  /** rounds finished ahead of an earlier one: batch -> failed */
+  private readonly finished = new Map<number, Error | null>();
   private scheduled = false;
   private readonly listeners: DurableListener[] = [];
   private readonly faultListeners: FaultListener[] = [];
@@ -129,7 +137,7 @@ export class GroupCommit {
 
   /** Writes every pending append to the kernel (no fsync). Cheap: one writev per dirty file. Never throws. */
   writeOut(): void {
-    if (this.fault !== null && !this.syncing) return; // the retry round writes
+    if (this.fault !== null && this.rounds === 0) return; // the retry round writes
     for (const file of this.dirty) {
       sealChunk(file);
       if (file.closed || file.pending.length === 0) {
@@ -175,7 +183,7 @@ export class GroupCommit {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.syncing) return;
+    if (this.scheduled || this.rounds >= (this.fault === null ? MAX_ROUNDS : 1)) return;
     this.scheduled = true;
     if (this.fault === null) setImmediate(() => void this.sync());
     else setTimeout(() => void this.sync(), RETRY_MS).unref();
@@ -183,7 +191,8 @@ export class GroupCommit {
 
   private async sync(): Promise<void> {
     this.scheduled = false;
-    this.syncing = true;
+    if (this.rounds > 0 && this.dirty.size === 0 && this.unsynced.size === 0) return; // the round running covers it all
+    this.rounds++;
     const batch = this.openBatch++;
     let error: Error | null = null;
     try {
@@ -202,24 +211,33 @@ export class GroupCommit {
           files[i]!.needsSync = true;
         }
       });
+    } catch (err) {
+      error ??= err as Error;
+    }
+    this.rounds--;
+    this.finished.set(batch, error);
+    // settle in order: a batch whose round ended before an earlier one's waits for it
+    while (this.finished.has(this.durableBatch + 1)) {
+      const settled = ++this.durableBatch;
+      const failed = this.finished.get(settled)!;
+      this.finished.delete(settled);
+      this.setFault(failed ? `message store cannot write to disk (${failed.message}): publishes are nacked until it can` : null);
+      for (const listener of this.listeners) {
+        try {
+          listener(settled, failed !== null);
+        } catch {
+          // a listener's failure is its own; the commit goes on
+        }
+      }
+    }
+    // a descriptor is closed only when no fsync can be using it (nor a queued one get its number reused)
+    if (this.rounds === 0) {
       for (const f of this.toClose.splice(0)) {
         try {
           closeSync(f.fd);
         } catch {
           // already closed or never usable: nothing to release
         }
-      }
-    } catch (err) {
-      error ??= err as Error;
-    }
-    this.durableBatch = batch;
-    this.syncing = false;
-    this.setFault(error ? `message store cannot write to disk (${error.message}): publishes are nacked until it can` : null);
-    for (const listener of this.listeners) {
-      try {
-        listener(batch, error !== null);
-      } catch {
-        // a listener's failure is its own; the commit goes on
       }
     }
     if (this.dirty.size > 0 || this.unsynced.size > 0 || this.toClose.length > 0 || this.fault !== null) this.schedule();
