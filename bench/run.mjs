@@ -11,6 +11,11 @@
 //   BENCH_MESSAGES   messages per AMQP run (default 200000)
 //   BENCH_SIZE       message size in bytes (default 100)
 //   BENCH_MODES      comma-separated AMQP modes (default plain,confirm,persistent)
+//   BENCH_WARMUP     messages of an unmeasured amqp-bench run per mode and broker first (default 20000;
+//                    0: none). Both brokers are then warm: a long-running RabbitMQ node is, and a daemon
+//                    started by this script would otherwise be measured while its JIT compiles
+//   BENCH_REPEAT     measured amqp-bench runs per mode and broker; the one with the median rate is
+//                    reported (default 1)
 //   BENCH_SECTIONS   comma-separated section names to run (default: all)
 //   RABBITMQ_URL     amqp://user:pass@host:port of a RabbitMQ to compare with
 //   BENCH_JSON       if set, also print every result as one JSON line
@@ -35,6 +40,8 @@ const MODES = (process.env.BENCH_MODES ?? 'plain,confirm,persistent')
   .filter(Boolean);
 const ONLY = process.env.BENCH_SECTIONS ? new Set(process.env.BENCH_SECTIONS.split(',').map((s) => s.trim())) : null;
 const RUN_TIMEOUT_MS = 15 * 60_000;
+const WARMUP = nonNegativeInt(process.env.BENCH_WARMUP, 20_000);
+const REPEAT = positiveInt(process.env.BENCH_REPEAT, 1);
 const FANOUT_MESSAGES = positiveInt(process.env.BENCH_FANOUT_MESSAGES, 10_000);
 
 // ---------------------------------------------------------------------------
@@ -79,7 +86,11 @@ async function amqpThroughput(ctx) {
     for (const t of targets) {
       process.stderr.write(`  ${mode} against ${t.label} ... `);
       try {
-        const r = await runAmqpBench(t.url, mode, t.pid);
+        if (WARMUP > 0) await runAmqpBench(t.url, mode, t.pid, WARMUP);
+        const runs = [];
+        for (let i = 0; i < REPEAT; i++) runs.push(await runAmqpBench(t.url, mode, t.pid));
+        runs.sort((a, b) => a.end_to_end_rate - b.end_to_end_rate);
+        const r = runs[(runs.length - 1) >> 1];
         results[mode][t.label] = r;
         process.stderr.write(`${r.end_to_end_rate} msg/s\n`);
         if (process.env.BENCH_JSON) console.log(JSON.stringify({ section: 'amqp', target: t.label, ...r }));
@@ -153,12 +164,12 @@ function lat(r) {
 }
 
 /** Runs the shared amqp-bench tool once; cwd = project root (it loads amqplib from there). */
-function runAmqpBench(url, mode, brokerPid) {
+function runAmqpBench(url, mode, brokerPid, messages = MESSAGES) {
   return new Promise((resolvePromise, reject) => {
     const env = { ...process.env };
     if (brokerPid) env.BROKER_PID = String(brokerPid);
     else delete env.BROKER_PID;
-    const child = spawn(process.execPath, [benchTool, url, String(MESSAGES), String(SIZE), mode], {
+    const child = spawn(process.execPath, [benchTool, url, String(messages), String(SIZE), mode], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -270,6 +281,10 @@ function printTable({ title, columns, rows, notes = [] }) {
 function positiveInt(v, dflt) {
   const n = Number(v);
   return v !== undefined && Number.isInteger(n) && n > 0 ? n : dflt;
+}
+function nonNegativeInt(v, dflt) {
+  const n = Number(v);
+  return v !== undefined && Number.isInteger(n) && n >= 0 ? n : dflt;
 }
 function firstLine(s) {
   return String(s).split('\n')[0];

@@ -39,11 +39,12 @@ export class QueueLevel {
   /** Requeued envelopes. Everything ready was published after them, so they always go first. */
   private readonly requeued = new MinHeap<Envelope>((e) => e.seq);
   /** ready messages younger than the window, on disk */
-  private readonly disk = new PositionQueue();
+  private readonly disk = new PositionQueue(() => this.overflow?.positionPages() ?? null);
   /** positions being read back (taken from `disk`, not yet in `ready`) */
   private inflight: Load | null = null;
   private nextSeq = 0;
   private readonly scratch: Run = emptyRun();
+  private readonly lostPage = { messages: 0, bodyBytes: 0 };
 
   constructor(
     private readonly budget: MemoryBudget | null,
@@ -190,6 +191,7 @@ export class QueueLevel {
         break;
       }
     }
+    this.reportLostPages();
     if (load.pieces.length === 0) return;
     // What is on its way counts against the budget now, so many queues reading at once see it fill.
     load.charge = bytes + this.loadingEstimate(load) * MESSAGE_OVERHEAD;
@@ -265,6 +267,14 @@ export class QueueLevel {
     }
     this.inflight = null;
     this.disk.clear(forget);
+    this.disk.takeLost(this.lostPage); // (gone with the rest)
+  }
+
+  /** Positions whose page could not be read back (store/position-pages.ts) leave the queue's count. */
+  private reportLostPages(): void {
+    this.disk.takeLost(this.lostPage);
+    const { messages, bodyBytes } = this.lostPage;
+    if (messages > 0) queueMicrotask(() => this.loaded(messages, bodyBytes));
   }
 
   private pushReady(message: Message, redelivered: boolean): void {

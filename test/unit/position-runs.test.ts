@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHeaderPayload } from '../../src/amqp/index.js';
 import { Message } from '../../src/broker/message.js';
-import { emptyRun, FLAG_DURABLE, PositionQueue } from '../../src/broker/position-queue.js';
+import { emptyRun, FLAG_DURABLE, PositionQueue, type Run } from '../../src/broker/position-queue.js';
 import { Queue } from '../../src/broker/queue.js';
 import { DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
 import { GroupCommit } from '../../src/broker/store/group-commit.js';
 import { MemoryBudget } from '../../src/broker/store/memory-budget.js';
+import { PAGES_FILE, PositionPages } from '../../src/broker/store/position-pages.js';
+import { prng } from './random.js';
 import { bodies, takeAll } from './store-helpers.js';
 
 const dirs: string[] = [];
@@ -77,7 +79,88 @@ describe('PositionQueue runs', () => {
   });
 });
 
+describe('PositionQueue pages', () => {
+  /** Positions of records out of line (every other record: a queue published to in turn): one run each. */
+  const at = (i: number): [number, number, number, number, number] => [7, 16 + i * 300, 150, FLAG_DURABLE, i % 97];
+
+  it('a FIFO of 30,000 runs keeps four chunks in memory, writes the middle out and gives every run back in order', async () => {
+    const dir = tmp();
+    const pool = new PositionPages(dir, 1024 * 20);
+    closers.push(async () => pool.close());
+    const pq = new PositionQueue(() => pool);
+    const next = prng(11);
+    const run = emptyRun();
+    let pushed = 0;
+    let shifted = 0;
+    let mostOut = 0;
+    const check = (r: Run): void => {
+      const [segment, start, length, flags, body] = at(shifted++);
+      expect([r.segment, r.start, r.end, r.count, r.flags, r.bodyBytes]).toEqual([segment, start, start + length, 1, flags, body]);
+    };
+    // mostly pushes, with shifts and event-loop turns (read-aheads arrive) between
+    while (pushed < 30_000) {
+      for (let k = Math.floor(next() * 500); k > 0 && pushed < 30_000; k--) pq.push(...at(pushed++));
+      for (let k = Math.floor(next() * 150); k > 0 && pq.shift(run); k--) check(run);
+      mostOut = Math.max(mostOut, pool.out);
+      expect(pq.runs - pq.pagedOut * 1024).toBeLessThanOrEqual(4 * 1024);
+      if (next() < 0.5) await new Promise((r) => setImmediate(r));
+    }
+    expect(mostOut).toBeGreaterThan(10);
+    expect(readdirSync(dir)).toContain(PAGES_FILE);
+    while (pq.shift(run)) {
+      check(run);
+      if (shifted % 700 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(shifted).toBe(30_000);
+    expect([pq.length, pq.runs, pool.out]).toEqual([0, 0, 0]);
+    pool.close();
+    expect(readdirSync(dir)).not.toContain(PAGES_FILE);
+  });
+
+  it('a page that cannot be read back loses its own runs only, and says how many messages they held', () => {
+    const dir = tmp();
+    const pool = new PositionPages(dir, 1024 * 20);
+    closers.push(async () => pool.close());
+    const pq = new PositionQueue(() => pool);
+    for (let i = 0; i < 6 * 1024; i++) pq.push(...at(i));
+    expect(pq.pagedOut).toBeGreaterThan(0);
+    // the pages file loses everything: every chunk written out is gone
+    writeFileSync(join(dir, PAGES_FILE), '');
+    const out = pq.pagedOut;
+    const run = emptyRun();
+    const got: number[] = [];
+    while (pq.shift(run)) got.push(run.start);
+    const lost = { messages: 0, bodyBytes: 0 };
+    pq.takeLost(lost);
+    expect(lost.messages).toBe(out * 1024);
+    expect(got).toHaveLength(6 * 1024 - out * 1024);
+    // the chunks in memory (the first two and the tail) came back whole and in order
+    expect(got.slice(0, 2048)).toEqual(Array.from({ length: 2048 }, (_, i) => at(i)[1]));
+    expect(got.at(-1)).toBe(at(6 * 1024 - 1)[1]);
+  });
+});
+
 describe('disk store runs', () => {
+  it('two durable queues published to in turn past a tiny budget keep their positions in pages and give back 2 x 15,000 in order', async () => {
+    const dir = tmp();
+    const s = open(dir);
+    const a = s.queue('a');
+    const b = s.queue('b');
+    const names = bodies(15_000);
+    for (const n of names) {
+      for (const q of [a, b]) {
+        const m = message(`${q.name}-${n}`);
+        s.store.persist(m, [q]);
+        q.enqueue(m);
+      }
+    }
+    const pages = s.store.positionPages() as PositionPages;
+    expect(pages.out).toBeGreaterThan(15);
+    expect(takeAll(a)).toEqual(names.map((n) => `a-${n}`));
+    expect(takeAll(b)).toEqual(names.map((n) => `b-${n}`));
+    expect(pages.out).toBe(0);
+  });
+
   it('gives back 20,000 messages held as runs past a tiny budget, in order, and a restart brings back what was left', async () => {
     const dir = tmp();
     const s = open(dir, 256 * 1024);

@@ -6,6 +6,8 @@
 // Reading back: segment-reader.ts.
 import { existsSync, fsyncSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import type { DiskPosition, Message } from '../message.js';
+import { CHUNK_BYTES } from '../position-queue.js';
+import { type PagePool, PositionPages } from './position-pages.js';
 import { AppendFile, GroupCommit } from './group-commit.js';
 import {
   queueKey,
@@ -76,11 +78,22 @@ export class DiskMessageStore implements MessageStore, Overflow {
     path: (id) => this.path(id, 'seg'),
   });
 
+  /** where long position FIFOs put their middle pages (a scratch file, made on first use) */
+  private readonly pages: PositionPages;
+
   private constructor(
     readonly dir: string,
     private readonly commit: GroupCommit,
     private readonly segmentBytes = SEGMENT_BYTES,
-  ) {}
+  ) {
+    this.pages = new PositionPages(dir, CHUNK_BYTES);
+    // what an earlier run left there means nothing now (positions are rebuilt from the segments)
+    this.pages.close();
+  }
+
+  positionPages(): PagePool {
+    return this.pages;
+  }
 
   /** Opens the store in `dir`, recovering what an earlier run left; `commit` batches its fsyncs. */
   static open(dir: string, commit: GroupCommit, segmentBytes = SEGMENT_BYTES): { store: DiskMessageStore; report: RecoveryReport } {
@@ -382,6 +395,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       closeReadFd(seg);
     }
     await this.commit.drain();
+    this.pages.close();
   }
 
   private ack(seg: Segment, type: typeof RECORD_DELIVERED | typeof RECORD_REMOVED, offset: number, queue: QueueRef): void {

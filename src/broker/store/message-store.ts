@@ -1,6 +1,7 @@
 // Where persistent messages in durable queues are kept. The broker talks to this interface;
 // the disk store and the memory store (no persistence, for tests and transient-only use) implement it.
 import type { DiskPosition, Message } from '../message.js';
+import type { PagePool } from './position-pages.js';
 
 /** A durable queue as the store names it. */
 export interface QueueRef {
@@ -57,6 +58,8 @@ export interface Overflow {
    * A position that cannot be read comes back as null (the damage is logged by the store).
    */
   read(positions: readonly HeldPosition[], sync: boolean, done: (messages: (Message | null)[]) => void): void;
+  /** Where a long queue's position FIFO puts its middle pages. */
+  positionPages(): PagePool;
 }
 
 /** A stretch of consecutive records of one segment that a queue holds (see PositionQueue). */
