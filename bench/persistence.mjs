@@ -2,6 +2,8 @@
 //  - rss-transient:  BENCH_RSS_MESSAGES (10,000,000) transient 100-byte messages queued, no consumer,
 //                    default budget: peak RSS (VmHWM) of the daemon;
 //  - rss-persistent: the same count, persistent, in a durable queue: peak RSS;
+//  - rss-in-turn:    the same count of transient messages published in turn to two queues (their
+//                    records alternate, so each message is a position run of its own): peak RSS;
 //  - recovery:       BENCH_RECOVERY_MESSAGES (1,000,000) persistent 100-byte messages, a clean stop,
 //                    then start to listening of the restarted daemon, and its RSS after;
 //  - recovery-queues: BENCH_QUEUES x BENCH_QUEUE_MESSAGES (1,000 x 1,000) the same way;
@@ -58,16 +60,17 @@ function diskMiB(dir) {
   return total / MIB;
 }
 
-async function rssRun(amqp, startWarren, persistent) {
+async function rssRun(amqp, startWarren, persistent, inTurn = false) {
   const n = count('BENCH_RSS_MESSAGES', 10_000_000);
   const w = await startWarren();
   try {
-    process.stderr.write(`  queueing ${n} ${persistent ? 'persistent' : 'transient'} messages ... `);
-    const rate = await publish(amqp, w.url, ['memory'], n, { persistent, durable: persistent });
+    process.stderr.write(`  queueing ${n} ${persistent ? 'persistent' : 'transient'} messages${inTurn ? ' in turn to two queues' : ''} ... `);
+    const queues = inTurn ? ['turn-a', 'turn-b'] : ['memory'];
+    const rate = await publish(amqp, w.url, queues, n / queues.length, { persistent, durable: persistent });
     process.stderr.write(`${Math.round(rate)} msg/s\n`);
     return [
-      persistent ? 'peak RSS, persistent' : 'peak RSS, transient',
-      `${n} x 100 B queued, ${persistent ? 'durable queue' : 'transient queue'}, no consumer`,
+      inTurn ? 'peak RSS, two queues in turn' : persistent ? 'peak RSS, persistent' : 'peak RSS, transient',
+      `${n} x 100 B queued, ${persistent ? 'durable queue' : inTurn ? 'two transient queues published to in turn' : 'transient queue'}, no consumer`,
       `VmHWM ${status(w.pid, 'VmHWM').toFixed(0)} MiB (VmRSS ${status(w.pid, 'VmRSS').toFixed(0)} MiB at the end)`,
       `default budget; publish ${Math.round(rate)} msg/s`,
     ];
@@ -188,5 +191,6 @@ export async function persistence(ctx, startWarren) {
   await run('disk-unacked', () => unackedFlowRun(amqp, startWarren));
   await run('rss-transient', () => rssRun(amqp, startWarren, false));
   await run('rss-persistent', () => rssRun(amqp, startWarren, true));
+  await run('rss-in-turn', () => rssRun(amqp, startWarren, false, true));
   return { title: this?.title ?? 'persistence', columns: ['what', 'size', 'result', 'notes'], rows };
 }
