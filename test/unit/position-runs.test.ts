@@ -275,6 +275,33 @@ async function takeAsync(q: Queue): Promise<string[]> {
 }
 
 describe('read cache', () => {
+  it('queues missing the same blocks at the same moment wait for one read of them, not one read each', async () => {
+    const dir = tmp();
+    const { store } = DiskMessageStore.open(dir, new GroupCommit());
+    closers.push(() => store.close());
+    const budget = new MemoryBudget(4096, null, store);
+    const queues = Array.from(
+      { length: 8 },
+      (_, i) => new Queue(`same${i}`, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget),
+    );
+    const properties = {};
+    const sent = bodies(3000, 'same-message-');
+    for (const b of sent) {
+      const m = new Message('amq.fanout', '', properties, contentHeaderPayload(b.length, properties), Buffer.from(b));
+      for (const q of queues) q.enqueue(m);
+    }
+    await store.flush();
+    const before = store.readStats.diskBytes;
+    // all eight read back at once, each batch asked for by every queue in the same turn
+    const got = await Promise.all(queues.map((q) => takeAsync(q)));
+    for (const g of got) expect(g).toEqual(sent);
+    const segmentBytes = readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
+    // about one read of what was spilled (a block read again when the file grew past it), not eight
+    expect(store.readStats.diskBytes - before).toBeLessThan(2 * segmentBytes);
+  });
+
   it('twenty queues holding the same spilled copies past the budget read them from disk about once, not twenty times', async () => {
     const dir = tmp();
     const { store } = DiskMessageStore.open(dir, new GroupCommit());

@@ -3,7 +3,8 @@
 // one spilled copy, many queues; a run read in pieces, whose pieces share a block) get them from
 // memory instead of issuing another read. A block is kept as far as the file was written when it
 // was read (segments are append-only: bytes once written never change); a read that needs more of
-// it reads it again. A deleted segment's blocks go with it.
+// it reads it again. A deleted segment's blocks go with it. A block already on its way from the
+// disk (another queue missed it a moment earlier) is waited for, not read a second time.
 // Its bytes are a fixed overhead outside the memory budget (READ_CACHE_BYTES).
 
 export const BLOCK = 64 * 1024;
@@ -13,6 +14,8 @@ export const READ_CACHE_BYTES = 8 * 1024 * 1024;
 export class ReadCache {
   /** key: segment * 65536 + block index (a segment stays far below 4 GiB), in use order */
   private readonly blocks = new Map<number, Buffer>();
+  /** blocks an asynchronous read is bringing in -> who waits for it */
+  private readonly coming = new Map<number, (() => void)[]>();
   /** reads that went to the disk, the bytes they read, and blocks found here */
   diskReads = 0;
   diskBytes = 0;
@@ -50,6 +53,38 @@ export class ReadCache {
     const copy = Buffer.allocUnsafeSlow(Math.min(BLOCK, bytes.length));
     bytes.copy(copy, 0, 0, copy.length);
     this.blocks.set(key, copy);
+  }
+
+  /**
+   * When `block` is being read already, `retry` runs once that read has ended (its blocks are then
+   * here, unless pushed out since) and true is returned; false: nobody is reading it.
+   */
+  waitFor(segment: number, block: number, retry: () => void): boolean {
+    const waiting = this.coming.get(ReadCache.key(segment, block));
+    if (waiting === undefined) return false;
+    waiting.push(retry);
+    return true;
+  }
+
+  /** An asynchronous read of blocks `first` to `last` begins: later readers of them wait (waitFor). */
+  reading(segment: number, first: number, last: number): void {
+    for (let b = first; b <= last; b++) {
+      const key = ReadCache.key(segment, b);
+      if (!this.coming.has(key)) this.coming.set(key, []);
+    }
+  }
+
+  /** That read has ended (and put what it read): its waiters go on. */
+  readEnded(segment: number, first: number, last: number): void {
+    const go: (() => void)[] = [];
+    for (let b = first; b <= last; b++) {
+      const key = ReadCache.key(segment, b);
+      const waiting = this.coming.get(key);
+      if (waiting === undefined) continue;
+      this.coming.delete(key);
+      go.push(...waiting);
+    }
+    for (const retry of go) retry();
   }
 
   /** Drops a deleted segment's blocks. */

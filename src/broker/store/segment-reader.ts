@@ -191,6 +191,8 @@ export class SegmentReader {
       return out;
     };
     if (firstMissing < 0) return done(null, assemble());
+    // another reader is bringing the first missing block in: read again once it has (from the cache)
+    if (!sync && cache.waitFor(seg.id, firstMissing, () => this.readBytes(seg, length, position, false, done))) return;
     const fill = (err: Error | null): void => {
       if (err) return done(err, raw);
       cache.diskReads++;
@@ -218,9 +220,14 @@ export class SegmentReader {
       return fill(null);
     }
     seg.reading++;
+    cache.reading(seg.id, firstMissing, lastMissing);
     readAsync(fd, raw, start, (err) => {
       if (--seg.reading === 0 && seg.dropped) closeReadFd(seg);
-      fill(err && this.readAgain(seg, raw, start, err));
+      try {
+        fill(err && this.readAgain(seg, raw, start, err));
+      } finally {
+        cache.readEnded(seg.id, firstMissing, lastMissing);
+      }
     });
   }
 
