@@ -170,8 +170,11 @@ export class Message {
     if (text !== null) {
       // The whole text so that its body lands at bodyAt (its header part then lies just before,
       // over bytes the header write below puts right), then the header's characters in place.
-      buf.write(text, bodyAt - this.headerSize, 'latin1');
-      buf.write(text, headerAt, this.headerSize, 'latin1');
+      const headerSize = this.headerSize;
+      buf.write(text, bodyAt - headerSize, 'latin1');
+      // (a short header by plain byte stores: cheaper than a second call into the string writer)
+      if (headerSize <= 64) for (let i = 0; i < headerSize; i++) buf[headerAt + i] = text.charCodeAt(i);
+      else buf.write(text, headerAt, headerSize, 'latin1');
       return;
     }
     this.headerBytes.copy(buf, headerAt, this.headerStart, this.headerStart + this.headerSize);
