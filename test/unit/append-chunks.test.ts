@@ -69,9 +69,14 @@ describe('records encoded into chunks', () => {
   });
 
   it('a message written from its text (a small one) or its buffers gives the same record bytes as encodePublish', () => {
-    for (const body of [Buffer.from('hello'), Buffer.alloc(0), Buffer.alloc(5000, 7)]) {
-      const header = contentHeaderPayload(body.length, { deliveryMode: 2, contentType: 'text/plain' });
-      const m = new Message('amq.direct', 'rk', { deliveryMode: 2, contentType: 'text/plain' }, header, body);
+    // short and long (over 64 bytes) content headers: a small message's header is written two ways
+    const shapes = [
+      { deliveryMode: 2, contentType: 'text/plain' },
+      { deliveryMode: 2, contentType: 'text/plain', correlationId: 'c'.repeat(60), headers: { trace: 'x'.repeat(40) } },
+    ];
+    for (const [body, properties] of [Buffer.from('hello'), Buffer.alloc(0), Buffer.alloc(5000, 7)].flatMap((b) => shapes.map((p) => [b, p] as const))) {
+      const header = contentHeaderPayload(body.length, properties);
+      const m = new Message('amq.direct', 'rk', properties, header, body);
       const want = encodePublish(9, m.arrival, [0, 3], 'amq.direct', 'rk', header, body);
       const size = publishSize(RECORD_PUBLISH, 2, 'amq.direct', 'rk', m);
       const buf = Buffer.alloc(size + 10, 0xee);
