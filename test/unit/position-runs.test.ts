@@ -182,6 +182,57 @@ describe('disk store runs', () => {
     expect(takeAll(q2)).toEqual(bodies(20_000).slice(5000));
   });
 
+  it('a queue whose positions are paged out is purged whole: its pages are let go, and after a restart only the other queue comes back', async () => {
+    const dir = tmp();
+    const s = open(dir);
+    const a = s.queue('pa');
+    const b = s.queue('pb');
+    const names = bodies(12_000);
+    for (const n of names) {
+      for (const q of [a, b]) {
+        const m = message(`${q.name}-${n}`);
+        s.store.persist(m, [q]);
+        q.enqueue(m);
+      }
+    }
+    const pages = s.store.positionPages() as PositionPages;
+    const out = pages.out;
+    expect(out).toBeGreaterThan(10);
+    expect(a.purge()).toBe(12_000);
+    // about half the pages were the purged queue's
+    expect(pages.out).toBeLessThan(out * 0.6);
+    await s.store.close();
+    const again = open(dir);
+    expect(again.report.problems).toEqual([]);
+    const b2 = again.queue('pb');
+    const left = [...again.report.replay()];
+    expect(left.every((r) => r.queue === '/\u0000pb')).toBe(true);
+    for (const r of left) b2.enqueueStored(r.segment, r.offset, r.length, r.bodySize, r.redelivered);
+    expect(takeAll(b2)).toEqual(names.map((n) => `pb-${n}`));
+  });
+
+  it('transient messages published in turn to two queues past the budget come back in order through paged positions, read in the background', async () => {
+    const dir = tmp();
+    const { store } = DiskMessageStore.open(dir, new GroupCommit());
+    closers.push(() => store.close());
+    const budget = new MemoryBudget(4096, null, store);
+    const queues = ['ta', 'tb'].map((n) => new Queue(n, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget));
+    const names = bodies(10_000);
+    const properties = {};
+    for (const n of names) {
+      for (const q of queues) {
+        const body = `${q.name}-${n}`;
+        q.enqueue(new Message('', q.name, properties, contentHeaderPayload(body.length, properties), Buffer.from(body)));
+      }
+    }
+    const pages = store.positionPages() as PositionPages;
+    expect(pages.out).toBeGreaterThan(10);
+    const got = await Promise.all(queues.map((q) => takeAsync(q)));
+    expect(got[0]).toEqual(names.map((n) => `ta-${n}`));
+    expect(got[1]).toEqual(names.map((n) => `tb-${n}`));
+    expect(pages.out).toBe(0);
+  });
+
   it('a purge removes each run with one fixed-width range record: nothing comes back after a restart', async () => {
     const dir = tmp();
     const s = open(dir);
