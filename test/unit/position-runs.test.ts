@@ -140,21 +140,23 @@ describe('PositionQueue pages', () => {
   });
 });
 
+/** Two durable queues published to in turn (their records alternate): `${queue}-${name}` for each name. */
+function inTurn(s: ReturnType<typeof open>, queueNames: [string, string], names: string[]): { a: Queue; b: Queue; pages: PositionPages } {
+  const [a, b] = queueNames.map((n) => s.queue(n)) as [Queue, Queue];
+  for (const n of names) {
+    for (const q of [a, b]) {
+      const m = message(`${q.name}-${n}`);
+      s.store.persist(m, [q]);
+      q.enqueue(m);
+    }
+  }
+  return { a, b, pages: s.store.positionPages() as PositionPages };
+}
+
 describe('disk store runs', () => {
   it('two durable queues published to in turn past a tiny budget keep their positions in pages and give back 2 x 15,000 in order', async () => {
-    const dir = tmp();
-    const s = open(dir);
-    const a = s.queue('a');
-    const b = s.queue('b');
     const names = bodies(15_000);
-    for (const n of names) {
-      for (const q of [a, b]) {
-        const m = message(`${q.name}-${n}`);
-        s.store.persist(m, [q]);
-        q.enqueue(m);
-      }
-    }
-    const pages = s.store.positionPages() as PositionPages;
+    const { a, b, pages } = inTurn(open(tmp()), ['a', 'b'], names);
     expect(pages.out).toBeGreaterThan(15);
     expect(takeAll(a)).toEqual(names.map((n) => `a-${n}`));
     expect(takeAll(b)).toEqual(names.map((n) => `b-${n}`));
@@ -185,17 +187,8 @@ describe('disk store runs', () => {
   it('a queue whose positions are paged out is purged whole: its pages are let go, and after a restart only the other queue comes back', async () => {
     const dir = tmp();
     const s = open(dir);
-    const a = s.queue('pa');
-    const b = s.queue('pb');
     const names = bodies(12_000);
-    for (const n of names) {
-      for (const q of [a, b]) {
-        const m = message(`${q.name}-${n}`);
-        s.store.persist(m, [q]);
-        q.enqueue(m);
-      }
-    }
-    const pages = s.store.positionPages() as PositionPages;
+    const { a, pages } = inTurn(s, ['pa', 'pb'], names);
     const out = pages.out;
     expect(out).toBeGreaterThan(10);
     expect(a.purge()).toBe(12_000);
@@ -325,59 +318,51 @@ async function takeAsync(q: Queue): Promise<string[]> {
   return out;
 }
 
+/** `count` transient queues past a tiny budget, each holding the same `sent` messages (one spilled copy each). */
+function fanned(prefix: string, count: number, sent: string[]) {
+  const dir = tmp();
+  const { store } = DiskMessageStore.open(dir, new GroupCommit());
+  closers.push(() => store.close());
+  const budget = new MemoryBudget(4096, null, store);
+  const queues = Array.from(
+    { length: count },
+    (_, i) => new Queue(`${prefix}${i}`, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget),
+  );
+  const properties = {};
+  for (const b of sent) {
+    const m = new Message('amq.fanout', '', properties, contentHeaderPayload(b.length, properties), Buffer.from(b));
+    for (const q of queues) q.enqueue(m);
+  }
+  const segmentBytes = (): number =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
+  return { store, queues, segmentBytes };
+}
+
 describe('read cache', () => {
   it('queues missing the same blocks at the same moment wait for one read of them, not one read each', async () => {
-    const dir = tmp();
-    const { store } = DiskMessageStore.open(dir, new GroupCommit());
-    closers.push(() => store.close());
-    const budget = new MemoryBudget(4096, null, store);
-    const queues = Array.from(
-      { length: 8 },
-      (_, i) => new Queue(`same${i}`, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget),
-    );
-    const properties = {};
     const sent = bodies(3000, 'same-message-');
-    for (const b of sent) {
-      const m = new Message('amq.fanout', '', properties, contentHeaderPayload(b.length, properties), Buffer.from(b));
-      for (const q of queues) q.enqueue(m);
-    }
+    const { store, queues, segmentBytes } = fanned('same', 8, sent);
     await store.flush();
     const before = store.readStats.diskBytes;
     // all eight read back at once, each batch asked for by every queue in the same turn
     const got = await Promise.all(queues.map((q) => takeAsync(q)));
     for (const g of got) expect(g).toEqual(sent);
-    const segmentBytes = readdirSync(dir)
-      .filter((f) => f.endsWith('.seg'))
-      .reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
     // about one read of what was spilled (a block read again when the file grew past it), not eight
-    expect(store.readStats.diskBytes - before).toBeLessThan(2 * segmentBytes);
+    expect(store.readStats.diskBytes - before).toBeLessThan(2 * segmentBytes());
   });
 
   it('twenty queues holding the same spilled copies past the budget read them from disk about once, not twenty times', async () => {
-    const dir = tmp();
-    const { store } = DiskMessageStore.open(dir, new GroupCommit());
-    closers.push(() => store.close());
-    const budget = new MemoryBudget(4096, null, store);
-    const queues = Array.from(
-      { length: 20 },
-      (_, i) => new Queue(`fan${i}`, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget),
-    );
-    const properties = {};
     const sent = bodies(2000, 'fan-message-');
-    for (const b of sent) {
-      const m = new Message('amq.fanout', '', properties, contentHeaderPayload(b.length, properties), Buffer.from(b));
-      for (const q of queues) q.enqueue(m);
-    }
+    const { store, queues, segmentBytes } = fanned('fan', 20, sent);
     expect(queues.every((q) => q.spooledCount > 1900)).toBe(true);
     // each queue delivers as consumers take from it: reads in the background, one queue after another
     for (const q of queues) expect(await takeAsync(q)).toEqual(sent);
     const stats = store.readStats;
-    const segmentBytes = readdirSync(dir)
-      .filter((f) => f.endsWith('.seg'))
-      .reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
     // one spilled copy per message, read back for twenty queues: the cache serves all but about the first reader
     expect(stats.hits).toBeGreaterThan(0);
-    expect(stats.diskBytes).toBeLessThan(3 * segmentBytes);
+    expect(stats.diskBytes).toBeLessThan(3 * segmentBytes());
     expect(stats.cachedBytes).toBeLessThanOrEqual(8 * 1024 * 1024);
   });
 });
