@@ -6,11 +6,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contentHeaderPayload } from '../../src/amqp/index.js';
 import { Message } from '../../src/broker/message.js';
 import { Queue } from '../../src/broker/queue.js';
-import { DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
+import { compactionDelay, DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
 import { GroupCommit } from '../../src/broker/store/group-commit.js';
 import { MemoryBudget } from '../../src/broker/store/memory-budget.js';
 import { MemoryMessageStore, type MessageStore } from '../../src/broker/store/message-store.js';
@@ -273,6 +273,60 @@ describe('disk store compaction', () => {
     expect([...again.report.replay()]).toEqual([]);
     expect(again.report.problems).toEqual([]);
   }, 60_000);
+
+  it('waits before compacting: what a consumer takes meanwhile lets the segment go whole, with nothing copied', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const dir = tmp();
+      const { store } = DiskMessageStore.open(dir, new GroupCommit(), SEGMENT);
+      const hooks = store as unknown as { compact: (seg: unknown) => void };
+      const realCompact = hooks.compact.bind(store);
+      let compactions = 0;
+      hooks.compact = (seg) => {
+        compactions++;
+        realCompact(seg);
+      };
+      const budget = new MemoryBudget(1 << 30, null, store);
+      const q = durableQueue('backlog', {}, budget, store);
+      const s = { store, budget, queue: () => q };
+      const N = 1200;
+      for (let i = 0; i < N; i++) publish(s, [q], message(`${String(i).padStart(5, '0')}${BODY}`));
+      await store.flush();
+      const segs = () => readdirSync(dir).filter((f) => f.endsWith('.seg')).length;
+      const before = segs();
+      // All but 1 in 50 acknowledged: the full segments are sparse, and the rest still to come.
+      const rest = [];
+      for (let e = q.take(true); e; e = q.take(true)) {
+        if (Number(e.message.body.subarray(0, 5).toString()) % 50 === 0) rest.push(e);
+        else q.settle(e);
+      }
+      // a 256 KiB segment waits 16 ms (one of 16 MiB 1 s)
+      expect(compactionDelay(SEGMENT)).toBe(16);
+      expect(compactionDelay(16 * 1024 * 1024)).toBe(1000);
+      vi.advanceTimersByTime(compactionDelay(SEGMENT) - 1);
+      expect(compactions).toBe(0);
+      for (const e of rest) q.settle(e);
+      expect(segs()).toBeLessThanOrEqual(1);
+      vi.advanceTimersByTime(2000);
+      expect(compactions).toBe(0);
+      expect(before).toBeGreaterThanOrEqual(5);
+      // A segment still sparse after the wait is compacted.
+      for (let i = 0; i < N; i++) publish(s, [q], message(`${String(i).padStart(5, '0')}${BODY}`));
+      await store.flush();
+      const kept = [];
+      for (let e = q.take(true); e; e = q.take(true)) {
+        if (Number(e.message.body.subarray(0, 5).toString()) % 50 === 0) kept.push(e);
+        else q.settle(e);
+      }
+      vi.advanceTimersByTime(2000);
+      expect(compactions).toBeGreaterThan(0);
+      expect(segs()).toBeLessThanOrEqual(2);
+      for (const e of kept) q.settle(e);
+      await store.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it('a compaction stopped by a disk fault after writing its copies: the copies count as dead, and never come back', async () => {
     const dir = tmp();

@@ -10,8 +10,8 @@
 // way the batch is settled as failed (its publishes are nacked), the fault is reported to the
 // listeners (the daemon raises the disk alarm and logs one line), and the commit retries every
 // RETRY_MS until a round succeeds, which clears the fault.
-import { closeSync, openSync } from 'node:fs';
-import { datasync, writePending } from './io.js';
+import { openSync } from 'node:fs';
+import { closeInBackground, datasync, writePending } from './io.js';
 
 /** How soon a faulted commit tries again. */
 const RETRY_MS = 500;
@@ -232,13 +232,7 @@ export class GroupCommit {
     }
     // a descriptor is closed only when no fsync can be using it (nor a queued one get its number reused)
     if (this.rounds === 0) {
-      for (const f of this.toClose.splice(0)) {
-        try {
-          closeSync(f.fd);
-        } catch {
-          // already closed or never usable: nothing to release
-        }
-      }
+      for (const f of this.toClose.splice(0)) closeInBackground(f.fd);
     }
     if (this.dirty.size > 0 || this.unsynced.size > 0 || this.toClose.length > 0 || this.fault !== null) this.schedule();
     // drain() waiters check whether their batch has settled (a failed batch settles too)

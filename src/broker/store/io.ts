@@ -5,7 +5,7 @@
 // While that file holds `enospc`, every write fails with ENOSPC; while it holds `eio-fsync`, every
 // fdatasync fails with EIO; anything else (or no file) means no fault. The variable is read once,
 // at start, so a production daemon pays nothing for this.
-import { fdatasync, readFileSync, readSync, writevSync } from 'node:fs';
+import { close, fdatasync, readFileSync, readSync, writevSync } from 'node:fs';
 
 /** writev takes at most IOV_MAX (1024) buffers per call. */
 const IOV_MAX = 1024;
@@ -82,4 +82,14 @@ export function readFully(fd: number, buf: Buffer, position: number): void {
     if (n === 0) throw new Error('file ended early');
     done += n;
   }
+}
+
+/**
+ * Closes a descriptor on the thread pool. The last close of a deleted segment frees its blocks
+ * (with discard, the device is told too), which took milliseconds on the event loop.
+ */
+export function closeInBackground(fd: number): void {
+  close(fd, () => {
+    // already closed or never usable: nothing to release
+  });
 }

@@ -6,7 +6,7 @@ import type { AppendFile } from './group-commit.js';
 import type { QueueRef } from './message-store.js';
 import { FILE_HEADER } from './records.js';
 import type { IndexBuilder } from './segment-index.js';
-import { writeAll } from './io.js';
+import { closeInBackground, writeAll } from './io.js';
 
 /**
  * Start a new segment past this size; smaller segments free disk sooner. WARREN_SEGMENT_BYTES
@@ -139,6 +139,6 @@ export function syncDirectory(dir: string): void {
 
 /** Closes a segment's shared read descriptor (once no read is in flight on it). */
 export function closeReadFd(seg: Segment): void {
-  if (seg.readFd >= 0) closeSync(seg.readFd);
+  if (seg.readFd >= 0) closeInBackground(seg.readFd);
   seg.readFd = -1;
 }
