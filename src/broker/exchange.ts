@@ -3,6 +3,7 @@ import type { FieldTable, FieldValue } from '../amqp/index.js';
 import { bindingKey, stableJson, type Bindable, type Binding } from './binding.js';
 import { ExchangeCounters } from './message-stats.js';
 import { TopicTrie } from './topic-trie.js';
+import type { Targets } from './targets.js';
 
 export const EXCHANGE_TYPES = ['direct', 'fanout', 'topic', 'headers'] as const;
 export type ExchangeType = (typeof EXCHANGE_TYPES)[number];
@@ -73,7 +74,7 @@ export abstract class Exchange implements Bindable {
   }
 
   /** Adds the bindings that match to `out`. */
-  abstract route(routingKey: string, headers: FieldTable | undefined, out: Set<Binding>): void;
+  abstract route(routingKey: string, headers: FieldTable | undefined, out: Targets<Binding>): void;
   protected abstract index(binding: Binding): void;
   protected abstract unindex(binding: Binding): void;
 }
@@ -82,7 +83,7 @@ export class DirectExchange extends Exchange {
   readonly type = 'direct' as const;
   private readonly byKey = new Map<string, Set<Binding>>();
 
-  route(routingKey: string, _headers: FieldTable | undefined, out: Set<Binding>): void {
+  route(routingKey: string, _headers: FieldTable | undefined, out: Targets<Binding>): void {
     const set = this.byKey.get(routingKey);
     if (set) for (const b of set) out.add(b);
   }
@@ -103,7 +104,7 @@ export class DirectExchange extends Exchange {
 export class FanoutExchange extends Exchange {
   readonly type = 'fanout' as const;
 
-  route(_routingKey: string, _headers: FieldTable | undefined, out: Set<Binding>): void {
+  route(_routingKey: string, _headers: FieldTable | undefined, out: Targets<Binding>): void {
     for (const b of this.bindings.values()) out.add(b);
   }
 
@@ -115,7 +116,7 @@ export class TopicExchange extends Exchange {
   readonly type = 'topic' as const;
   private readonly trie = new TopicTrie();
 
-  route(routingKey: string, _headers: FieldTable | undefined, out: Set<Binding>): void {
+  route(routingKey: string, _headers: FieldTable | undefined, out: Targets<Binding>): void {
     this.trie.match(routingKey, out);
   }
 
@@ -132,7 +133,7 @@ export class TopicExchange extends Exchange {
 export class HeadersExchange extends Exchange {
   readonly type = 'headers' as const;
 
-  route(_routingKey: string, headers: FieldTable | undefined, out: Set<Binding>): void {
+  route(_routingKey: string, headers: FieldTable | undefined, out: Targets<Binding>): void {
     for (const b of this.bindings.values()) if (headersMatch(b.arguments, headers ?? {})) out.add(b);
   }
 

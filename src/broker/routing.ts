@@ -5,6 +5,7 @@ import type { Binding } from './binding.js';
 import type { Exchange } from './exchange.js';
 import type { Message } from './message.js';
 import type { Queue } from './queue.js';
+import { Targets } from './targets.js';
 
 export interface RoutingScope {
   readonly exchanges: ReadonlyMap<string, Exchange>;
@@ -13,10 +14,10 @@ export interface RoutingScope {
   alternateOf(x: Exchange): string | null;
 }
 
-const matched = new Set<Binding>();
+const matched = new Targets<Binding>();
 
 /** Adds to `out` every queue `routingKey` reaches from `exchange`. */
-export function routeKey(scope: RoutingScope, exchange: Exchange, routingKey: string, headers: FieldTable | undefined, out: Set<Queue>): void {
+export function routeKey(scope: RoutingScope, exchange: Exchange, routingKey: string, headers: FieldTable | undefined, out: Targets<Queue>): void {
   if (exchange.name === '') {
     const q = scope.queues.get(routingKey);
     if (q) out.add(q);
@@ -29,12 +30,21 @@ export function routeKey(scope: RoutingScope, exchange: Exchange, routingKey: st
  * Routes through one exchange; returns whether anything (queue or exchange) took the message.
  * The common case (bindings to queues only, no alternate exchange) allocates nothing.
  */
-function routeFrom(scope: RoutingScope, x: Exchange, key: string, headers: FieldTable | undefined, out: Set<Queue>, visited: Set<Exchange> | null): boolean {
+function routeFrom(
+  scope: RoutingScope,
+  x: Exchange,
+  key: string,
+  headers: FieldTable | undefined,
+  out: Targets<Queue>,
+  visited: Set<Exchange> | null,
+): boolean {
   matched.clear();
   x.route(key, headers, matched);
   let routed = false;
   let onward: Exchange[] | null = null;
-  for (const b of matched) {
+  const bindings = matched.items;
+  for (let i = 0; i < bindings.length; i++) {
+    const b = bindings[i]!;
     if (b.destination.kind === 'queue') {
       out.add(b.destination as Queue);
       routed = true;
@@ -75,7 +85,7 @@ export function extraRoutingKeys(message: Message): readonly string[] {
 
 const NONE: readonly string[] = [];
 
-export function routeMessage(scope: RoutingScope, exchange: Exchange, message: Message, out: Set<Queue>): void {
+export function routeMessage(scope: RoutingScope, exchange: Exchange, message: Message, out: Targets<Queue>): void {
   routeKey(scope, exchange, message.routingKey, message.properties.headers, out);
   for (const key of extraRoutingKeys(message)) routeKey(scope, exchange, key, message.properties.headers, out);
 }

@@ -16,6 +16,7 @@ import { type Envelope, Message } from './message.js';
 import { NODE_NAME } from './node-name.js';
 import type { Queue } from './queue.js';
 import { extraRoutingKeys, routeMessage, type RoutingScope } from './routing.js';
+import { Targets } from './targets.js';
 
 export const TRACE_EXCHANGE = 'amq.rabbitmq.trace';
 
@@ -47,7 +48,7 @@ export function strippedOf(copy: Message, original: Message): Message {
 }
 
 /** Scratch set for routed_queues (tracing is synchronous, so one suffices). */
-const routed = new Set<Queue>();
+const routed = new Targets<Queue>();
 
 /**
  * basic.publish on a channel of a tracing vhost: call before the message goes to its queues. routed_queues is
@@ -65,7 +66,7 @@ export function tracePublish(vhost: TracedVhost, message: Message, origin: Trace
     queues = [];
     try {
       routeMessage(vhost, exchange, message, routed);
-      for (const q of routed) queues.push(q.name);
+      for (const q of routed.items) queues.push(q.name);
     } finally {
       routed.clear();
     }

@@ -9,6 +9,7 @@ import { deadLetter, wouldCycle, type DeathReason } from './dead-letter.js';
 import { contained, reportFault } from './faults.js';
 import { Message } from './message.js';
 import { routeKey, routeMessage } from './routing.js';
+import { Targets } from './targets.js';
 import { Queue, type QueueHooks, type QueueOptions } from './queue.js';
 import { EQUIVALENCE_ARGS as TABLE_EQUIVALENCE_ARGS } from '../amqp/queue-arguments.js';
 import type { Limits } from './limits.js';
@@ -43,7 +44,7 @@ const STANDARD_EXCHANGES: [string, string][] = [
 
 // Scratch set reused by publish() for routing (synchronous, so one suffices). It is emptied in a
 // finally block: nothing one publish leaves behind may reach the next one, whoever makes it.
-const routed = new Set<Queue>();
+const routed = new Targets<Queue>();
 // The accepted and durable queue lists of publish(), reused; null while a publish holds them.
 let spareAccepted: Queue[] | null = [];
 let spareDurable: Queue[] | null = [];
@@ -163,7 +164,8 @@ export class Vhost implements QueueHooks, RoutingScope {
         routeMessage(this, exchange, message, routed);
         // BCC recipients get the message, but nobody sees the BCC header.
         delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
-        for (const q of routed) {
+        for (let i = 0; i < routed.items.length; i++) {
+          const q = routed.items[i]!;
           if (skip?.(q)) continue;
           if (!q.accepts(delivered)) {
             rejected = true;
@@ -209,7 +211,7 @@ export class Vhost implements QueueHooks, RoutingScope {
     // Runs from expiry timers, length limits and rejections: a failure here costs this one
     // dead-lettered copy (logged), never the publish, the queue or the process.
     let copy: Message;
-    const targets = new Set<Queue>();
+    const targets = new Targets<Queue>();
     try {
       const dead = deadLetter(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
       copy = dead.message;
@@ -218,7 +220,7 @@ export class Vhost implements QueueHooks, RoutingScope {
       reportFault(queue.describe(), `dead-lettering a message to exchange '${dlx}' (the copy is dropped)`, err);
       return;
     }
-    for (const target of targets) {
+    for (const target of targets.items) {
       contained(
         () => target.describe(),
         `enqueueing a message dead-lettered from ${queue.describe()}`,

@@ -6,6 +6,7 @@ import { Queue } from '../../src/broker/queue.js';
 import { routeMessage } from '../../src/broker/routing.js';
 import { Vhost } from '../../src/broker/vhost.js';
 import type { FieldTable } from '../../src/amqp/index.js';
+import { Targets } from '../../src/broker/targets.js';
 
 const opts = { durable: false, autoDelete: false, internal: false, arguments: {} };
 const queue = (name: string) => new Queue(name, '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} });
@@ -13,7 +14,7 @@ const queue = (name: string) => new Queue(name, '/', { durable: false, exclusive
 function matches(type: 'topic' | 'headers' | 'direct' | 'fanout', bindKey: string, key: string, args: FieldTable = {}, headers?: FieldTable): boolean {
   const x = createExchange(type, 'x', '/', opts);
   x.bind(queue('q'), bindKey, args);
-  const out = new Set<Binding>();
+  const out = new Targets<Binding>();
   x.route(key, headers, out);
   return out.size === 1;
 }
@@ -55,7 +56,7 @@ describe('topic exchange', () => {
     const q = queue('q');
     x.bind(q, 'a.*', {});
     x.bind(q, 'a.#', {});
-    const out = new Set<Binding>();
+    const out = new Targets<Binding>();
     x.route('a.b', undefined, out);
     expect([...out].map((b) => b.destination)).toEqual([q, q]);
     x.unbind(q, 'a.*', {});
@@ -90,7 +91,7 @@ describe('vhost routing', () => {
     v.bind(b, a, '', {});
     v.bind(a, b, 'loop', {});
     v.bind(q, b, 'k', {});
-    const out = new Set<Queue>();
+    const out = new Targets<Queue>();
     routeMessage(v, a, new Message('a', 'k', {}, Buffer.alloc(0), Buffer.alloc(0)), out);
     expect([...out]).toEqual([q]);
   });

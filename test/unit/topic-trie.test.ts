@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../src/broker/binding.js';
 import { TopicTrie } from '../../src/broker/topic-trie.js';
 import { prng } from './random.js';
+import { Targets } from '../../src/broker/targets.js';
 
 const binding = (routingKey: string): Binding => ({
   source: 'x',
@@ -41,7 +42,7 @@ describe('topic trie matching', () => {
     const nodes = 30 + 1 + 4 + 1; // the two '#' chains share their nodes; plus 'a.*.#.c' and the root
     for (const words of [0, 1, 2, 10, 30, 31, 64, 127]) {
       const key = Array.from({ length: words }, (_, i) => (i === words - 1 ? 'z' : `w${i}`)).join('.');
-      const out = new Set<Binding>();
+      const out = new Targets<Binding>();
       trie.visits = 0;
       trie.match(key, out);
       expect([...out].map((b) => b.routingKey)).toContain(hashes);
@@ -61,7 +62,7 @@ describe('topic trie matching', () => {
     for (const p of new Set(patterns)) trie.add(binding(p));
     for (let i = 0; i < 2000; i++) {
       const key = Array.from({ length: 1 + Math.floor(next() * 7) }, () => pick(keyWords)).join('.');
-      const out = new Set<Binding>();
+      const out = new Targets<Binding>();
       trie.match(key, out);
       const got = [...new Set([...out].map((b) => b.routingKey))].sort();
       const want = [...new Set(patterns)].filter((p) => reference(p, key)).sort();
