@@ -128,3 +128,15 @@ describe('sync rounds', () => {
     expect(settled.at(-1)).toBe(commit.durableBatch);
   });
 });
+
+describe('retiring a file', () => {
+  it('closes its descriptor once however often it is retired (closes run later, on the thread pool, where a second one could close a file opened meanwhile under the same number)', async () => {
+    const commit = new GroupCommit();
+    const file = new AppendFile(tempFile());
+    commit.retire(file);
+    commit.retire(file);
+    expect((commit as unknown as { toClose: AppendFile[] }).toClose).toEqual([file]);
+    await commit.drain();
+    expect((commit as unknown as { toClose: AppendFile[] }).toClose).toEqual([]);
+  });
+});

@@ -161,6 +161,9 @@ export class GroupCommit {
 
   /** Closes a file once no fsync can be using it. */
   retire(file: AppendFile): void {
+    // Once only: a second close of its number, run later on the thread pool, could close a file
+    // opened meanwhile under the same number.
+    if (file.closed) return;
     file.closed = true;
     file.pending = [];
     file.chunk = EMPTY;
