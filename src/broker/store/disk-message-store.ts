@@ -27,6 +27,7 @@ import {
   fileHeader,
   publishSize,
   readRecord,
+  type PublishRecord,
   RECORD_DELIVERED,
   RECORD_MOVED,
   RECORD_PUBLISH,
@@ -255,17 +256,22 @@ export class DiskMessageStore implements MessageStore, Overflow {
     const copies: { offset: number; refs: QueueRef[] }[] = [];
     try {
       this.commit.writeOut();
-      const found = liveRecords(this.dir, seg);
-      if (!found) return; // damaged: leave the segment as it is
-      const { buf, records } = found;
+      const records = liveRecords(this.dir, seg);
+      if (!records) return; // damaged: leave the segment as it is
+      const parsed: PublishRecord[] = [];
+      for (const { bytes } of records) {
+        const rec = readRecord(bytes, 0);
+        // a live record that cannot be read: the segment stays as it is (reading it back names the damage)
+        if (rec.kind !== 'record' || rec.record.type !== RECORD_PUBLISH) return;
+        parsed.push(rec.record);
+      }
       if (this.current.file!.size >= this.segmentBytes) this.roll();
       target = this.current;
       const file = target.file!;
       const map = new Map<number, Relocation>();
-      for (const { offset, live } of records) {
-        const rec = readRecord(buf, offset);
-        if (rec.kind !== 'record' || rec.record.type !== RECORD_PUBLISH) continue;
-        const p = rec.record;
+      for (let r = 0; r < records.length; r++) {
+        const { offset, live } = records[r]!;
+        const p = parsed[r]!;
         const refs = live.map((l) => refOf(l.key));
         const numbers = refs.map((q) => this.numberIn(target!, q));
         const newOffset = file.size;

@@ -6,10 +6,11 @@
 // Whatever is intact is kept: only the last record of the last segment can be a torn write
 // (truncated); anything else is damage, named (file, offset, records skipped) and stepped over by
 // record framing, never truncated away. Files it cannot read are kept aside, never deleted.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { queueKey, StoreFormatError, type RecoveredMessage, type RecoveryReport } from './message-store.js';
 import { DELIVERED, Pairs, queueAt, readIndex, REMOVED, type IndexRecord } from './recovery-index.js';
+import { readFully } from './io.js';
 import {
   ACKS_MAGIC,
   ACK_BYTES,
@@ -315,39 +316,62 @@ export function scanAcks(dir: string, segId: number, tables: [Pairs, number, Pai
 /** A record of a segment and the queues it is still live for (whether each delivered it). */
 export interface LiveRecord {
   offset: number;
+  /** the record's bytes (from its start) */
+  bytes: Buffer;
   live: { key: string; delivered: boolean }[];
 }
 
 /**
- * The records of `seg` still live for some queue, in offset order, with the segment's bytes; null
- * when the segment or its acks are damaged (compaction then leaves it as it is).
+ * The records of `seg` still live for some queue, in offset order, each with its bytes; null when
+ * the segment or its acks are damaged (compaction then leaves it as it is). A sealed segment with a
+ * sound index is known by its index, and only its live records are read; else it is read whole.
  */
-export function liveRecords(dir: string, seg: Segment): { buf: Buffer; records: LiveRecord[] } | null {
-  const buf = readFileSync(segmentPath(dir, seg.id, 'seg'));
+export function liveRecords(dir: string, seg: Segment): LiveRecord[] | null {
+  const path = segmentPath(dir, seg.id, 'seg');
   const pairs = new Pairs();
   const keyOf = new Map<number, string>();
   for (const [key, n] of seg.numbers) keyOf.set(n, key);
   const r = indexRecord;
-  for (let pos = FILE_HEADER; ; pos = r.next) {
-    const kind = readIndex(buf, pos, r);
-    if (kind === 'end') break;
-    if (kind !== 'record') return null;
-    if (r.type !== RECORD_PUBLISH && r.type !== RECORD_MOVED) continue;
-    for (let i = 0; i < r.queueCount; i++) pairs.push(seg.id, pos, r.next - pos, r.bodySize, queueAt(r, i), r.id);
+  const collect = (rec: IndexRecord, offset: number): void => {
+    if (rec.type !== RECORD_PUBLISH && rec.type !== RECORD_MOVED) return;
+    for (let i = 0; i < rec.queueCount; i++) pairs.push(seg.id, offset, rec.next - offset, rec.bodySize, queueAt(rec, i), rec.id);
+  };
+  let whole: Buffer | null = null;
+  if (!readSegmentIndex(segmentPath(dir, seg.id, 'idx'), seg.id, statSync(path).size, r, collect)) {
+    whole = readFileSync(path);
+    for (let pos = FILE_HEADER; ; pos = r.next) {
+      const kind = readIndex(whole, pos, r);
+      if (kind === 'end') break;
+      if (kind !== 'record') return null;
+      collect(r, pos);
+    }
   }
   const problems: string[] = [];
   scanAcks(dir, seg.id, [pairs, 0], problems);
   if (problems.length > 0) return null;
   const records: LiveRecord[] = [];
-  for (let i = 0; i < pairs.length;) {
-    const offset = pairs.offset(i);
-    const live: LiveRecord['live'] = [];
-    for (; i < pairs.length && pairs.offset(i) === offset; i++) {
-      const state = pairs.state(i);
-      const key = keyOf.get(pairs.queue(i));
-      if (!(state & REMOVED) && key !== undefined) live.push({ key, delivered: (state & DELIVERED) !== 0 });
+  const fd = whole === null ? openSync(path, 'r') : -1;
+  try {
+    for (let i = 0; i < pairs.length;) {
+      const offset = pairs.offset(i);
+      const length = pairs.recordLength(i);
+      const live: LiveRecord['live'] = [];
+      for (; i < pairs.length && pairs.offset(i) === offset; i++) {
+        const state = pairs.state(i);
+        const key = keyOf.get(pairs.queue(i));
+        if (!(state & REMOVED) && key !== undefined) live.push({ key, delivered: (state & DELIVERED) !== 0 });
+      }
+      if (live.length === 0) continue;
+      let bytes: Buffer;
+      if (whole !== null) bytes = whole.subarray(offset, offset + length);
+      else {
+        bytes = Buffer.allocUnsafe(length);
+        readFully(fd, bytes, offset);
+      }
+      records.push({ offset, bytes, live });
     }
-    if (live.length > 0) records.push({ offset, live });
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
-  return { buf, records };
+  return records;
 }
