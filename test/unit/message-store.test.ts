@@ -239,6 +239,38 @@ describe('disk store compaction', () => {
   // small segments (256 KiB) so a few megabytes make several
   const SEGMENT = 256 * 1024;
   const BODY = 'z'.repeat(1024);
+  const N = 1200; // about 1.2 MiB: five segments
+
+  /** A store of small segments holding N numbered messages in queue `name`; `compacted` lists the segments compaction was called for. */
+  async function filledStore(name: string) {
+    const dir = tmp();
+    const { store } = DiskMessageStore.open(dir, new GroupCommit(), SEGMENT);
+    const hooks = store as unknown as { compact: (seg: { id: number }) => void };
+    const realCompact = hooks.compact.bind(store);
+    const compacted: number[] = [];
+    hooks.compact = (seg) => {
+      compacted.push(seg.id);
+      realCompact(seg);
+    };
+    const budget = new MemoryBudget(1 << 30, null, store);
+    const q = durableQueue(name, {}, budget, store);
+    const fill = async () => {
+      for (let i = 0; i < N; i++) publish({ store, budget, queue: () => q }, [q], message(`${String(i).padStart(5, '0')}${BODY}`));
+      await store.flush();
+    };
+    await fill();
+    return { dir, store, q, compacted, fill };
+  }
+
+  /** Takes every message of `q` and acknowledges all but 1 in 50, which are returned (unacknowledged). */
+  function keepOneIn50(q: Queue) {
+    const kept = [];
+    for (let e = q.take(true); e; e = q.take(true)) {
+      if (Number(e.message.body.subarray(0, 5).toString()) % 50 === 0) kept.push(e);
+      else q.settle(e);
+    }
+    return kept;
+  }
 
   it('moves the few live messages of mostly dead segments forward, deletes those segments, and loses or duplicates nothing', async () => {
     const dir = tmp();
@@ -277,49 +309,25 @@ describe('disk store compaction', () => {
   it('waits before compacting: what a consumer takes meanwhile lets the segment go whole, with nothing copied', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
-      const dir = tmp();
-      const { store } = DiskMessageStore.open(dir, new GroupCommit(), SEGMENT);
-      const hooks = store as unknown as { compact: (seg: unknown) => void };
-      const realCompact = hooks.compact.bind(store);
-      let compactions = 0;
-      hooks.compact = (seg) => {
-        compactions++;
-        realCompact(seg);
-      };
-      const budget = new MemoryBudget(1 << 30, null, store);
-      const q = durableQueue('backlog', {}, budget, store);
-      const s = { store, budget, queue: () => q };
-      const N = 1200;
-      for (let i = 0; i < N; i++) publish(s, [q], message(`${String(i).padStart(5, '0')}${BODY}`));
-      await store.flush();
+      const { dir, store, q, compacted, fill } = await filledStore('backlog');
       const segs = () => readdirSync(dir).filter((f) => f.endsWith('.seg')).length;
-      const before = segs();
+      expect(segs()).toBeGreaterThanOrEqual(5);
       // All but 1 in 50 acknowledged: the full segments are sparse, and the rest still to come.
-      const rest = [];
-      for (let e = q.take(true); e; e = q.take(true)) {
-        if (Number(e.message.body.subarray(0, 5).toString()) % 50 === 0) rest.push(e);
-        else q.settle(e);
-      }
+      const rest = keepOneIn50(q);
       // a 256 KiB segment waits 16 ms (one of 16 MiB 1 s)
       expect(compactionDelay(SEGMENT)).toBe(16);
       expect(compactionDelay(16 * 1024 * 1024)).toBe(1000);
       vi.advanceTimersByTime(compactionDelay(SEGMENT) - 1);
-      expect(compactions).toBe(0);
+      expect(compacted).toEqual([]);
       for (const e of rest) q.settle(e);
       expect(segs()).toBeLessThanOrEqual(1);
       vi.advanceTimersByTime(2000);
-      expect(compactions).toBe(0);
-      expect(before).toBeGreaterThanOrEqual(5);
+      expect(compacted).toEqual([]);
       // A segment still sparse after the wait is compacted.
-      for (let i = 0; i < N; i++) publish(s, [q], message(`${String(i).padStart(5, '0')}${BODY}`));
-      await store.flush();
-      const kept = [];
-      for (let e = q.take(true); e; e = q.take(true)) {
-        if (Number(e.message.body.subarray(0, 5).toString()) % 50 === 0) kept.push(e);
-        else q.settle(e);
-      }
+      await fill();
+      const kept = keepOneIn50(q);
       vi.advanceTimersByTime(2000);
-      expect(compactions).toBeGreaterThan(0);
+      expect(compacted.length).toBeGreaterThan(0);
       expect(segs()).toBeLessThanOrEqual(2);
       for (const e of kept) q.settle(e);
       await store.close();
@@ -329,21 +337,7 @@ describe('disk store compaction', () => {
   });
 
   it('reads only the live records of a segment with an index, the whole segment without one, and leaves a segment whose live record is damaged', async () => {
-    const dir = tmp();
-    const { store } = DiskMessageStore.open(dir, new GroupCommit(), SEGMENT);
-    const hooks = store as unknown as { compact: (seg: { id: number }) => void };
-    const realCompact = hooks.compact.bind(store);
-    const compacted: number[] = [];
-    hooks.compact = (seg) => {
-      compacted.push(seg.id);
-      realCompact(seg);
-    };
-    const budget = new MemoryBudget(1 << 30, null, store);
-    const q = durableQueue('compact4', {}, budget, store);
-    const s = { store, budget, queue: () => q };
-    const N = 1200;
-    for (let i = 0; i < N; i++) publish(s, [q], message(`${String(i).padStart(5, '0')}${BODY}`));
-    await store.flush();
+    const { dir, store, q, compacted } = await filledStore('compact4');
     const files = (ext: string) =>
       readdirSync(dir)
         .filter((f) => f.endsWith(ext))
@@ -357,13 +351,9 @@ describe('disk store compaction', () => {
     const bytes = readFileSync(third);
     const at = bytes.indexOf('00500zzz');
     expect(at).toBeGreaterThan(0);
-    bytes[at + 100] ^= 0xff;
+    bytes[at + 100] = bytes[at + 100]! ^ 0xff;
     writeFileSync(third, bytes);
-    const kept = [];
-    for (let e = q.take(true); e; e = q.take(true)) {
-      if (Number(e.message.body.subarray(0, 5).toString()) % 50 === 0) kept.push(e);
-      else q.settle(e);
-    }
+    const kept = keepOneIn50(q);
     const sealedIds = sealed.map((f) => Number(f.replace('.seg', '')));
     await waitUntil(() => sealedIds.every((id) => compacted.includes(id)));
     // every sealed segment but the damaged one was compacted away; that one stays as it was
