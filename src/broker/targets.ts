@@ -35,7 +35,9 @@ export class Targets<T> {
   }
 
   clear(): void {
-    this.items.length = 0;
+    // (pop, not length = 0: setting an array's length is a call into the runtime)
+    const items = this.items;
+    while (items.length > 0) items.pop();
     this.index = null;
   }
 }
