@@ -1,5 +1,6 @@
 // Builds a content-header frame payload, for messages whose properties the broker rewrites.
 import { ClassId, writeBasicProperties, type BasicProperties } from './generated/methods.js';
+import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
 /** A small scratch writer: each payload is copied out at its exact size, so it is reused. */
@@ -21,4 +22,46 @@ export function contentHeaderPayload(bodySize: number, properties: BasicProperti
     throw err;
   }
   return w.copyOut();
+}
+
+/** What the broker reads of a content header's properties when it does not decode them all. */
+export interface PropertyScan {
+  /** the property flags word */
+  flags: number;
+  deliveryMode: number | undefined;
+  expiration: string | undefined;
+  userId: string | undefined;
+}
+
+/**
+ * Reads the basic properties at the reader's position (after the prefix) without building them,
+ * checking them as decodeBasicProperties would and leaving the reader after them, into `scan`.
+ * Returns false, with the reader back where it was, when the headers table is not empty: such a
+ * message is decoded whole at once (the broker routes on its headers, and a malformed table is a
+ * frame error now, not later). Allocates nothing for a message without expiration or user-id.
+ */
+export function scanBasicProperties(r: Reader, scan: PropertyScan): boolean {
+  const from = r.pos;
+  const flags = r.short();
+  for (let more = flags; (more & 1) !== 0;) more = r.short();
+  scan.flags = flags;
+  scan.deliveryMode = scan.expiration = scan.userId = undefined;
+  if ((flags & 32768) !== 0) r.skipShortstr();
+  if ((flags & 16384) !== 0) r.skipShortstr();
+  if ((flags & 8192) !== 0 && r.long() !== 0) {
+    r.pos = from;
+    return false;
+  }
+  if ((flags & 4096) !== 0) scan.deliveryMode = r.octet();
+  if ((flags & 2048) !== 0) r.octet();
+  if ((flags & 1024) !== 0) r.skipShortstr();
+  if ((flags & 512) !== 0) r.skipShortstr();
+  if ((flags & 256) !== 0) scan.expiration = r.shortstr();
+  if ((flags & 128) !== 0) r.skipShortstr();
+  if ((flags & 64) !== 0) r.skip(8);
+  if ((flags & 32) !== 0) r.skipShortstr();
+  if ((flags & 16) !== 0) scan.userId = r.shortstr();
+  if ((flags & 8) !== 0) r.skipShortstr();
+  if ((flags & 4) !== 0) r.skipShortstr();
+  return true;
 }

@@ -49,6 +49,16 @@ export class Reader {
     return v;
   }
 
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
+  /** Steps over a shortstr (as shortstr() reads it: any bytes, no string made). */
+  skipShortstr(): void {
+    this.skip(this.octet());
+  }
+
   shortstr(): string {
     const len = this.octet();
     this.need(len);

@@ -10,7 +10,7 @@ const isTable = (v: FieldValue | undefined): v is FieldTable =>
 
 /** The routing keys a message was published with: its key plus any CC header keys. */
 export function routingKeysOf(message: Message): string[] {
-  const cc = message.properties.headers?.['CC'];
+  const cc = message.headers?.['CC'];
   return [message.routingKey, ...(Array.isArray(cc) ? cc.filter((k): k is string => typeof k === 'string') : [])];
 }
 

@@ -1,8 +1,17 @@
 // A published message. The content header bytes are kept as received so deliveries can
 // re-send them without re-encoding; properties are decoded once for routing decisions.
-import type { BasicProperties } from '../amqp/index.js';
+import { decodeBasicProperties, Reader, type BasicProperties, type FieldTable } from '../amqp/index.js';
 
 const PERSISTENT = 2;
+
+/** property flags of the content header (0-9-1 basic class) the broker looks at without decoding */
+export const PROPERTY_HEADERS = 8192;
+export const PROPERTY_PRIORITY = 2048;
+export const PROPERTY_REPLY_TO = 512;
+export const PROPERTY_EXPIRATION = 256;
+
+/** Where a message's properties are decoded from its header when first asked for. */
+const lazyReader = new Reader();
 
 /**
  * Heap bytes a held message costs beyond its content bytes: the Message and its decoded
@@ -77,6 +86,15 @@ export class Message {
   /** delivery mode 2 (read once: properties objects come in many shapes) */
   readonly persistent: boolean;
   /**
+   * The decoded properties, or null until first asked for. A published message whose headers are
+   * absent or empty (amqplib sends an empty table, pika none) is not decoded when it arrives: the
+   * content header was checked then (ContentAssembler), and the broker's hot path needs only
+   * `propertyFlags` and the delivery mode. Two objects fewer per queued message.
+   */
+  private props: BasicProperties | null;
+  /** the content header's property flags, for a message whose properties are not decoded yet */
+  private readonly propertyFlags: number;
+  /**
    * Where the bytes are (unless in `text`): the header payload at headerStart of headerBytes,
    * the body at bodyStart of bodyBytes (for a large published message one buffer:
    * Message.inContent). Views of them (header, body) are made only when asked for: delivery
@@ -94,14 +112,20 @@ export class Message {
   constructor(
     readonly exchange: string,
     readonly routingKey: string,
-    readonly properties: BasicProperties,
+    /** null: decoded from `header` when first asked for (its headers must be absent or empty; see `props`) */
+    properties: BasicProperties | null,
     /** content-header frame payload (class, weight, body size, flags, properties) */
     header: Buffer,
     body: Buffer,
     /** when the broker received it (ms since the epoch); TTLs count from here */
     readonly arrival = Date.now(),
+    /** with `properties` null: the header's property flags and delivery mode */
+    propertyFlags = 0,
+    deliveryMode?: number,
   ) {
-    this.persistent = properties.deliveryMode === PERSISTENT;
+    this.props = properties;
+    this.propertyFlags = propertyFlags;
+    this.persistent = (properties === null ? deliveryMode : properties.deliveryMode) === PERSISTENT;
     this.headerSize = header.length;
     this.size = body.length;
     // A small content becomes text of its own, so the message keeps no buffer it was given (a
@@ -121,14 +145,16 @@ export class Message {
   static inContent(
     exchange: string,
     routingKey: string,
-    properties: BasicProperties,
+    properties: BasicProperties | null,
     content: Buffer,
     headerStart: number,
     bodyStart: number,
     size: number,
     arrival: number,
+    propertyFlags = 0,
+    deliveryMode?: number,
   ): Message {
-    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival);
+    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival, propertyFlags, deliveryMode);
     m.text = null;
     m.headerBytes = m.bodyBytes = content;
     m.headerStart = headerStart;
@@ -140,13 +166,49 @@ export class Message {
   }
 
   /** A small message whose header payload is the first `headerSize` characters of latin1 `text`, the body the rest. */
-  static inText(exchange: string, routingKey: string, properties: BasicProperties, text: string, headerSize: number, arrival: number): Message {
-    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival);
+  static inText(
+    exchange: string,
+    routingKey: string,
+    properties: BasicProperties | null,
+    text: string,
+    headerSize: number,
+    arrival: number,
+    propertyFlags = 0,
+    deliveryMode?: number,
+  ): Message {
+    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival, propertyFlags, deliveryMode);
     m.text = text;
     m.headerSize = headerSize;
     m.size = text.length - headerSize;
     m.headerView = m.bodyView = null;
     return m;
+  }
+
+  get properties(): BasicProperties {
+    if (this.props === null) {
+      // (class, weight and body size come first: 12 bytes)
+      const header = this.header;
+      this.props = decodeBasicProperties(lazyReader.reset(header, 12, header.length));
+    }
+    return this.props;
+  }
+
+  /** Whether the content header carries property `flag` (one of the PROPERTY_ constants). */
+  private has(flag: number): boolean {
+    return this.props === null ? (this.propertyFlags & flag) !== 0 : true;
+  }
+
+  /** The headers table, if any (undefined for a message not decoded yet: its headers are empty). */
+  get headers(): FieldTable | undefined {
+    return this.props === null ? undefined : this.props.headers;
+  }
+
+  get priority(): number | undefined {
+    return this.has(PROPERTY_PRIORITY) ? this.properties.priority : undefined;
+  }
+
+  get replyTo(): string | undefined {
+    return this.has(PROPERTY_REPLY_TO) ? this.properties.replyTo : undefined;
   }
 
   /** content-header frame payload (class, weight, body size, flags, properties) */
@@ -183,6 +245,7 @@ export class Message {
 
   /** Per-message TTL from the expiration property, in ms; null when absent. */
   get ttl(): number | null {
+    if (!this.has(PROPERTY_EXPIRATION)) return null;
     const e = this.properties.expiration;
     return e === undefined ? null : Number(e);
   }

@@ -147,7 +147,7 @@ export class Queue {
   private levelOf(message: Message): QueueLevel {
     const top = this.levels.length - 1;
     if (top === 0) return this.levels[0]!;
-    const p = message.properties.priority ?? 0;
+    const p = message.priority ?? 0;
     return this.levels[p > top ? top : p]!;
   }
 

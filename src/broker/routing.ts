@@ -73,7 +73,7 @@ function routeFrom(
 
 /** Sender-selected distribution: CC and BCC header values are extra routing keys. */
 export function extraRoutingKeys(message: Message): readonly string[] {
-  const headers = message.properties.headers;
+  const headers = message.headers;
   if (!headers || (headers['CC'] === undefined && headers['BCC'] === undefined)) return NONE;
   const keys: string[] = [];
   for (const name of ['CC', 'BCC']) {
@@ -86,6 +86,6 @@ export function extraRoutingKeys(message: Message): readonly string[] {
 const NONE: readonly string[] = [];
 
 export function routeMessage(scope: RoutingScope, exchange: Exchange, message: Message, out: Targets<Queue>): void {
-  routeKey(scope, exchange, message.routingKey, message.properties.headers, out);
-  for (const key of extraRoutingKeys(message)) routeKey(scope, exchange, key, message.properties.headers, out);
+  routeKey(scope, exchange, message.routingKey, message.headers, out);
+  for (const key of extraRoutingKeys(message)) routeKey(scope, exchange, key, message.headers, out);
 }

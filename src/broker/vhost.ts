@@ -163,7 +163,7 @@ export class Vhost implements QueueHooks, RoutingScope {
       try {
         routeMessage(this, exchange, message, routed);
         // BCC recipients get the message, but nobody sees the BCC header.
-        delivered = message.properties.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
+        delivered = message.headers?.['BCC'] !== undefined ? withoutBcc(message) : message;
         for (let i = 0; i < routed.items.length; i++) {
           const q = routed.items[i]!;
           if (skip?.(q)) continue;

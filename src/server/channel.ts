@@ -217,8 +217,9 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
   private publishContent(content: AssembledContent): void {
     this.pending = false;
     const mandatory = this.pendingMandatory;
-    checkUserId(this.user, content.properties.userId);
-    checkExpiration(content.properties.expiration);
+    const scan = content.scan;
+    checkUserId(this.user, scan.userId);
+    checkExpiration(scan.expiration);
     const message = DirectReplyConsumer.addressRequest(
       this,
       content.text !== null
@@ -229,6 +230,8 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
             content.text,
             content.bodyStart - content.headerStart,
             this.host.readAt,
+            scan.flags,
+            scan.deliveryMode,
           )
         : Message.inContent(
             this.pendingExchange,
@@ -239,6 +242,8 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
             content.bodyStart,
             content.size,
             this.host.readAt,
+            scan.flags,
+            scan.deliveryMode,
           ),
     );
     // traced when published, in a transaction too (RabbitMQ's tap_in at basic.publish)

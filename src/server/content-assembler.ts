@@ -4,7 +4,7 @@
 // message is gathered in this assembler's scratch buffer and becomes one latin1 string (see
 // TEXT_MAX in broker/message.ts); any other gets one exact-size buffer the broker owns. No socket
 // chunk outlives the frames in it, however long the message is queued.
-import { AmqpError, ClassId, ReplyCode, Reader, decodeBasicProperties, type BasicProperties } from '../amqp/index.js';
+import { AmqpError, ClassId, ReplyCode, Reader, decodeBasicProperties, scanBasicProperties, type BasicProperties, type PropertyScan } from '../amqp/index.js';
 import { TEXT_MAX } from '../broker/message.js';
 
 /** RabbitMQ's default max_message_size (128 MiB): larger bodies are refused before buffering. */
@@ -15,7 +15,9 @@ export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
  * the header payload at content[headerStart, bodyStart), then `size` body bytes.
  */
 export interface AssembledContent {
-  properties: BasicProperties;
+  /** null: not decoded (see Message's lazy properties); `scan` has what the broker checks */
+  properties: BasicProperties | null;
+  scan: PropertyScan;
   text: string | null;
   content: Buffer;
   headerStart: number;
@@ -37,14 +39,15 @@ function copyInto(src: Buffer, from: number, to: number, dst: Buffer, at: number
 
 export class ContentAssembler {
   private expectedSize = -1;
-  private properties: BasicProperties = {};
+  private properties: BasicProperties | null = null;
+  private readonly scan: PropertyScan = { flags: 0, deliveryMode: undefined, expiration: undefined, userId: undefined };
   /** the content being filled: header at [start, bodyStart), body after it */
   private content: Buffer = EMPTY;
   private start = 0;
   private bodyStart = 0;
   private received = 0;
   /** what finish() returns (one object, reused: the caller takes its fields at once) */
-  private readonly done: AssembledContent = { properties: {}, text: null, content: EMPTY, headerStart: 0, bodyStart: 0, size: 0 };
+  private readonly done: AssembledContent = { properties: null, scan: this.scan, text: null, content: EMPTY, headerStart: 0, bodyStart: 0, size: 0 };
   /** where small messages are gathered (made on first use) */
   private scratch: Buffer | null = null;
 
@@ -73,9 +76,16 @@ export class ContentAssembler {
     if (end - start >= 14 && (buf.readUInt16BE(start + 12) & 1) !== 0) {
       throw new AmqpError(ReplyCode.FRAME_ERROR, 'content header property flags continue past one word');
     }
-    this.properties = decodeBasicProperties(reader);
+    const scan = this.scan;
+    if (scanBasicProperties(reader, scan)) this.properties = null;
+    else {
+      const p = (this.properties = decodeBasicProperties(reader));
+      scan.deliveryMode = p.deliveryMode;
+      scan.expiration = p.expiration;
+      scan.userId = p.userId;
+    }
     if (reader.pos !== end) throw new AmqpError(ReplyCode.FRAME_ERROR, `content header has ${end - reader.pos} bytes after its properties`);
-    const mode = this.properties.deliveryMode;
+    const mode = scan.deliveryMode;
     if (mode !== undefined && mode !== 1 && mode !== 2) {
       throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid message: {delivery_mode_unknown,${mode}}`);
     }

@@ -32,7 +32,7 @@ export class DirectReplyConsumer {
 
   /** A request with reply_to amq.rabbitmq.reply-to gets this channel's reply address instead. */
   static addressRequest(channel: ReplyConsumerHost, message: Message): Message {
-    if (message.properties.replyTo !== REPLY_QUEUE) return message;
+    if (message.replyTo !== REPLY_QUEUE) return message;
     const consumer = channel.replyConsumer;
     if (!consumer) throw new AmqpError(ReplyCode.PRECONDITION_FAILED, 'fast reply consumer does not exist');
     const properties = { ...message.properties, replyTo: REPLY_PREFIX + consumer.token };
