@@ -10,6 +10,14 @@ export const PROPERTY_PRIORITY = 2048;
 export const PROPERTY_REPLY_TO = 512;
 export const PROPERTY_EXPIRATION = 256;
 
+/**
+ * Arrival times are kept relative to this (ms since the epoch, when the module loaded): a small
+ * integer fits in the message object itself, where an absolute time in ms is a double, which V8
+ * keeps boxed in a heap number of its own per message. (Past 2^31 ms, 24 days of uptime, the
+ * offsets become doubles too: still right, only no longer saved.)
+ */
+const ARRIVAL_BASE = Date.now();
+
 /** Where a message's properties are decoded from its header when first asked for. */
 const lazyReader = new Reader();
 
@@ -94,6 +102,8 @@ export class Message {
   private props: BasicProperties | null;
   /** the content header's property flags, for a message whose properties are not decoded yet */
   private readonly propertyFlags: number;
+  /** arrival - ARRIVAL_BASE */
+  private readonly arrivalOffset: number;
   /**
    * Where the bytes are (unless in `text`): the header payload at headerStart of headerBytes,
    * the body at bodyStart of bodyBytes (for a large published message one buffer:
@@ -118,13 +128,14 @@ export class Message {
     header: Buffer,
     body: Buffer,
     /** when the broker received it (ms since the epoch); TTLs count from here */
-    readonly arrival = Date.now(),
+    arrival = Date.now(),
     /** with `properties` null: the header's property flags and delivery mode */
     propertyFlags = 0,
     deliveryMode?: number,
   ) {
     this.props = properties;
     this.propertyFlags = propertyFlags;
+    this.arrivalOffset = arrival - ARRIVAL_BASE;
     this.persistent = (properties === null ? deliveryMode : properties.deliveryMode) === PERSISTENT;
     this.headerSize = header.length;
     this.size = body.length;
@@ -182,6 +193,11 @@ export class Message {
     m.size = text.length - headerSize;
     m.headerView = m.bodyView = null;
     return m;
+  }
+
+  /** when the broker received it (ms since the epoch); TTLs count from here */
+  get arrival(): number {
+    return ARRIVAL_BASE + this.arrivalOffset;
   }
 
   get properties(): BasicProperties {

@@ -38,4 +38,10 @@ describe('Message content', () => {
       expect(m.size).toBe(size);
     }
   });
+
+  it('gives back the arrival time it was made with (kept relative to the process start), recent or long ago', () => {
+    for (const t of [Date.now(), Date.now() - 1, 0, 1_000_000_000_000, Date.now() + 40 * 24 * 3600 * 1000]) {
+      expect(new Message('', 'q', {}, Buffer.alloc(14), Buffer.alloc(1), t).arrival).toBe(t);
+    }
+  });
 });
