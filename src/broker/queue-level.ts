@@ -4,9 +4,9 @@
 // on disk (runs of consecutive records, see PositionQueue) and read back asynchronously, in batches, as the
 // window drains. A persistent message in a durable queue is already in the store: its position is
 // its own record (nothing is written twice); any other message is spilled once to the same segments.
-import { Deque } from './deque.js';
 import { MESSAGE_OVERHEAD, type Envelope, type Message } from './message.js';
 import { MinHeap } from './min-heap.js';
+import { ReadyRing } from './ready-ring.js';
 import { emptyRun, FLAG_DURABLE, FLAG_REDELIVERED, PositionQueue, type Run } from './position-queue.js';
 import type { MessageStore, Overflow, QueueRef, RunPiece, RunRead } from './store/message-store.js';
 import { MemoryBudget } from './store/memory-budget.js';
@@ -35,7 +35,7 @@ interface Load {
 }
 
 export class QueueLevel {
-  private readonly ready = new Deque<Envelope>();
+  private readonly ready = new ReadyRing();
   /** Requeued envelopes. Everything ready was published after them, so they always go first. */
   private readonly requeued = new MinHeap<Envelope>((e) => e.seq);
   /** ready messages younger than the window, on disk */
@@ -278,7 +278,7 @@ export class QueueLevel {
   }
 
   private pushReady(message: Message, redelivered: boolean): void {
-    this.ready.push({ message, seq: this.nextSeq++, redelivered, expiresAt: this.expiry(message) });
+    this.ready.push(message, this.nextSeq++, redelivered, this.expiry(message));
     if (this.budget) this.budget.used += MemoryBudget.cost(message);
   }
 }
