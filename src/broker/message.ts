@@ -22,10 +22,13 @@ const ARRIVAL_BASE = Date.now();
 const lazyReader = new Reader();
 
 /**
- * Heap bytes a held message costs beyond its content bytes: the Message and its decoded
- * properties, the two buffer views and their one ArrayBuffer, the envelope and its queue slot.
- * Measured with bench/message-overhead.mjs: about 530 bytes on Node 20 for a 100-byte message
- * with a content type and delivery mode; 600 leaves room for a few more properties.
+ * Heap bytes a held message costs beyond its content bytes, as the memory budget counts it.
+ * Measured with bench/message-overhead.mjs (a message built with decoded properties and its own
+ * buffers): about 530 bytes on Node 20 for a 100-byte message with a content type and delivery
+ * mode. A small message published without headers costs much less (a heap snapshot of 50,000
+ * queued 100-byte amqp-bench messages: about 175 bytes each beyond the content: the Message, 120,
+ * and its ring slot, 25; its properties not decoded, its content one string). 600 stays the
+ * figure: the budget errs on the side of spilling early.
  */
 export const MESSAGE_OVERHEAD = 600;
 
@@ -82,6 +85,20 @@ function toText(header: Buffer, body: Buffer): string {
   return gather.toString('latin1', 0, n);
 }
 
+/**
+ * Where a content not kept as text is: the header payload at headerStart of headerBytes, the body
+ * at bodyStart of bodyBytes (for a large published message one buffer: Message.inContent). Views
+ * of them (header, body) are made only when asked for: delivery copies from here.
+ */
+interface ContentBytes {
+  headerBytes: Buffer;
+  headerStart: number;
+  bodyBytes: Buffer;
+  bodyStart: number;
+  headerView: Buffer | null;
+  bodyView: Buffer | null;
+}
+
 export class Message {
   /** where the message store keeps it for durable queues; null when not stored */
   stored: StoredRef | null = null;
@@ -104,18 +121,8 @@ export class Message {
   private readonly propertyFlags: number;
   /** arrival - ARRIVAL_BASE */
   private readonly arrivalOffset: number;
-  /**
-   * Where the bytes are (unless in `text`): the header payload at headerStart of headerBytes,
-   * the body at bodyStart of bodyBytes (for a large published message one buffer:
-   * Message.inContent). Views of them (header, body) are made only when asked for: delivery
-   * copies from here.
-   */
-  headerBytes: Buffer;
-  headerStart = 0;
-  bodyBytes: Buffer;
-  bodyStart = 0;
-  private headerView: Buffer | null;
-  private bodyView: Buffer | null;
+  /** where the bytes of a content not kept as `text` are (an object of its own: most messages are text) */
+  private bytes: ContentBytes | null;
   /** or, for a small message (see TEXT_MAX), header payload and body as one latin1 string, else null */
   text: string | null;
 
@@ -143,12 +150,10 @@ export class Message {
     // view into a socket chunk, a read buffer or a shared pool would pin all of it).
     if (header.length + body.length <= TEXT_MAX) {
       this.text = toText(header, body);
-      this.headerBytes = this.bodyBytes = NO_BYTES;
-      this.headerView = this.bodyView = null;
+      this.bytes = null;
     } else {
       this.text = null;
-      this.headerBytes = this.headerView = header;
-      this.bodyBytes = this.bodyView = body;
+      this.bytes = { headerBytes: header, headerStart: 0, bodyBytes: body, bodyStart: 0, headerView: header, bodyView: body };
     }
   }
 
@@ -167,12 +172,9 @@ export class Message {
   ): Message {
     const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival, propertyFlags, deliveryMode);
     m.text = null;
-    m.headerBytes = m.bodyBytes = content;
-    m.headerStart = headerStart;
+    m.bytes = { headerBytes: content, headerStart, bodyBytes: content, bodyStart, headerView: null, bodyView: null };
     m.headerSize = bodyStart - headerStart;
-    m.bodyStart = bodyStart;
     m.size = size;
-    m.headerView = m.bodyView = null;
     return m;
   }
 
@@ -191,7 +193,6 @@ export class Message {
     m.text = text;
     m.headerSize = headerSize;
     m.size = text.length - headerSize;
-    m.headerView = m.bodyView = null;
     return m;
   }
 
@@ -229,13 +230,33 @@ export class Message {
 
   /** content-header frame payload (class, weight, body size, flags, properties) */
   get header(): Buffer {
-    if (this.text !== null) return textBytes(this.text, 0, this.headerSize);
-    return (this.headerView ??= this.headerBytes.subarray(this.headerStart, this.headerStart + this.headerSize));
+    const b = this.bytes;
+    if (b === null) return textBytes(this.text!, 0, this.headerSize);
+    return (b.headerView ??= b.headerBytes.subarray(b.headerStart, b.headerStart + this.headerSize));
   }
 
   get body(): Buffer {
-    if (this.text !== null) return textBytes(this.text, this.headerSize, this.text.length);
-    return (this.bodyView ??= this.bodyBytes.subarray(this.bodyStart, this.bodyStart + this.size));
+    const b = this.bytes;
+    if (b === null) return textBytes(this.text!, this.headerSize, this.text!.length);
+    return (b.bodyView ??= b.bodyBytes.subarray(b.bodyStart, b.bodyStart + this.size));
+  }
+
+  /** For a content not kept as text: the buffer holding the header payload, from headerStart (else empty). */
+  get headerBytes(): Buffer {
+    return this.bytes?.headerBytes ?? NO_BYTES;
+  }
+
+  get headerStart(): number {
+    return this.bytes?.headerStart ?? 0;
+  }
+
+  /** For a content not kept as text: the buffer holding the body, from bodyStart (else empty). */
+  get bodyBytes(): Buffer {
+    return this.bytes?.bodyBytes ?? NO_BYTES;
+  }
+
+  get bodyStart(): number {
+    return this.bytes?.bodyStart ?? 0;
   }
 
   /**
@@ -255,8 +276,9 @@ export class Message {
       else buf.write(text, headerAt, headerSize, 'latin1');
       return;
     }
-    this.headerBytes.copy(buf, headerAt, this.headerStart, this.headerStart + this.headerSize);
-    this.bodyBytes.copy(buf, bodyAt, this.bodyStart, this.bodyStart + this.size);
+    const b = this.bytes!;
+    b.headerBytes.copy(buf, headerAt, b.headerStart, b.headerStart + this.headerSize);
+    b.bodyBytes.copy(buf, bodyAt, b.bodyStart, b.bodyStart + this.size);
   }
 
   /** Per-message TTL from the expiration property, in ms; null when absent. */
