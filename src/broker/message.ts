@@ -99,6 +99,19 @@ interface ContentBytes {
   bodyView: Buffer | null;
 }
 
+/** What the channel assembled of a published message (server/content-assembler.ts). */
+export interface PublishedContent {
+  properties: BasicProperties | null;
+  /** the header's property flags and delivery mode (used when `properties` is null) */
+  scan: { flags: number; deliveryMode: number | undefined };
+  /** header payload then body, as latin1, or null: see content */
+  text: string | null;
+  content: Buffer;
+  headerStart: number;
+  bodyStart: number;
+  size: number;
+}
+
 export class Message {
   /** where the message store keeps it for durable queues; null when not stored */
   stored: StoredRef | null = null;
@@ -157,42 +170,23 @@ export class Message {
     }
   }
 
-  /** A message whose header payload is content[headerStart, bodyStart) and body the `size` bytes after it. */
-  static inContent(
-    exchange: string,
-    routingKey: string,
-    properties: BasicProperties | null,
-    content: Buffer,
-    headerStart: number,
-    bodyStart: number,
-    size: number,
-    arrival: number,
-    propertyFlags = 0,
-    deliveryMode?: number,
-  ): Message {
-    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival, propertyFlags, deliveryMode);
-    m.text = null;
-    m.bytes = { headerBytes: content, headerStart, bodyBytes: content, bodyStart, headerView: null, bodyView: null };
-    m.headerSize = bodyStart - headerStart;
-    m.size = size;
-    return m;
-  }
-
-  /** A small message whose header payload is the first `headerSize` characters of latin1 `text`, the body the rest. */
-  static inText(
-    exchange: string,
-    routingKey: string,
-    properties: BasicProperties | null,
-    text: string,
-    headerSize: number,
-    arrival: number,
-    propertyFlags = 0,
-    deliveryMode?: number,
-  ): Message {
-    const m = new Message(exchange, routingKey, properties, NO_BYTES, NO_BYTES, arrival, propertyFlags, deliveryMode);
-    m.text = text;
+  /**
+   * A published message from its assembled content: small ones as text (header payload, then
+   * body), others as the header payload at content[headerStart, bodyStart) and `size` body bytes
+   * after it. Properties null: decoded from the header when first asked for (see `props`).
+   */
+  static published(exchange: string, routingKey: string, c: PublishedContent, arrival: number): Message {
+    const m = new Message(exchange, routingKey, c.properties, NO_BYTES, NO_BYTES, arrival, c.scan.flags, c.scan.deliveryMode);
+    const headerSize = c.bodyStart - c.headerStart;
     m.headerSize = headerSize;
-    m.size = text.length - headerSize;
+    if (c.text !== null) {
+      m.text = c.text;
+      m.size = c.text.length - headerSize;
+    } else {
+      m.text = null;
+      m.bytes = { headerBytes: c.content, headerStart: c.headerStart, bodyBytes: c.content, bodyStart: c.bodyStart, headerView: null, bodyView: null };
+      m.size = c.size;
+    }
     return m;
   }
 

@@ -16,11 +16,7 @@ function receive(properties: BasicProperties, body: Buffer): { message: Message;
   let c = a.begin(framed, 3, 3 + header.length);
   if (!c) c = a.body(body, 0, body.length)!;
   const decodedAtOnce = c.properties !== null;
-  const { scan } = c;
-  const message =
-    c.text !== null
-      ? Message.inText('x', 'k', c.properties, c.text, c.bodyStart - c.headerStart, 1, scan.flags, scan.deliveryMode)
-      : Message.inContent('x', 'k', c.properties, c.content, c.headerStart, c.bodyStart, c.size, 1, scan.flags, scan.deliveryMode);
+  const message = Message.published('x', 'k', c, 1);
   return { message, decodedAtOnce };
 }
 
