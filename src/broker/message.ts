@@ -1,5 +1,5 @@
 // A published message. The content header bytes are kept as received so deliveries can
-// re-send them without re-encoding; properties are decoded once for routing decisions.
+// re-send them without re-encoding; properties are decoded when first needed (at once for a message with headers).
 import { decodeBasicProperties, Reader, type BasicProperties, type FieldTable } from '../amqp/index.js';
 
 const PERSISTENT = 2;
