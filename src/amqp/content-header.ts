@@ -24,6 +24,14 @@ export function contentHeaderPayload(bodySize: number, properties: BasicProperti
   return w.copyOut();
 }
 
+/** Property flag bits (0-9-1 basic class) that the scan and a not-yet-decoded message look at. */
+export const PROPERTY_HEADERS = 8192;
+export const PROPERTY_DELIVERY_MODE = 4096;
+export const PROPERTY_PRIORITY = 2048;
+export const PROPERTY_REPLY_TO = 512;
+export const PROPERTY_EXPIRATION = 256;
+export const PROPERTY_USER_ID = 16;
+
 /** What the broker reads of a content header's properties when it does not decode them all. */
 export interface PropertyScan {
   /** the property flags word */
@@ -48,19 +56,19 @@ export function scanBasicProperties(r: Reader, scan: PropertyScan): boolean {
   scan.deliveryMode = scan.expiration = scan.userId = undefined;
   if ((flags & 32768) !== 0) r.skipShortstr();
   if ((flags & 16384) !== 0) r.skipShortstr();
-  if ((flags & 8192) !== 0 && r.long() !== 0) {
+  if ((flags & PROPERTY_HEADERS) !== 0 && r.long() !== 0) {
     r.pos = from;
     return false;
   }
-  if ((flags & 4096) !== 0) scan.deliveryMode = r.octet();
-  if ((flags & 2048) !== 0) r.octet();
+  if ((flags & PROPERTY_DELIVERY_MODE) !== 0) scan.deliveryMode = r.octet();
+  if ((flags & PROPERTY_PRIORITY) !== 0) r.octet();
   if ((flags & 1024) !== 0) r.skipShortstr();
-  if ((flags & 512) !== 0) r.skipShortstr();
-  if ((flags & 256) !== 0) scan.expiration = r.shortstr();
+  if ((flags & PROPERTY_REPLY_TO) !== 0) r.skipShortstr();
+  if ((flags & PROPERTY_EXPIRATION) !== 0) scan.expiration = r.shortstr();
   if ((flags & 128) !== 0) r.skipShortstr();
   if ((flags & 64) !== 0) r.skip(8);
   if ((flags & 32) !== 0) r.skipShortstr();
-  if ((flags & 16) !== 0) scan.userId = r.shortstr();
+  if ((flags & PROPERTY_USER_ID) !== 0) scan.userId = r.shortstr();
   if ((flags & 8) !== 0) r.skipShortstr();
   if ((flags & 4) !== 0) r.skipShortstr();
   return true;

@@ -12,4 +12,12 @@ export { writeDeliverText } from './deliver-frames.js';
 /** "AMQP" 0 0 9 1: the only protocol header this broker speaks. */
 export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 
-export { CONTENT_HEADER_PREFIX, contentHeaderPayload, scanBasicProperties, type PropertyScan } from './content-header.js';
+export {
+  CONTENT_HEADER_PREFIX,
+  contentHeaderPayload,
+  PROPERTY_EXPIRATION,
+  PROPERTY_PRIORITY,
+  PROPERTY_REPLY_TO,
+  scanBasicProperties,
+  type PropertyScan,
+} from './content-header.js';

@@ -31,3 +31,8 @@ export function stableJson(value: unknown): string {
     return v;
   });
 }
+
+/** Where an exchange puts the bindings a message matches (each binding once: they are an exchange's own). */
+export interface BindingSink {
+  add(binding: Binding): void;
+}

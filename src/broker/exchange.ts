@@ -1,9 +1,8 @@
 // Exchanges and their four routing algorithms (AMQP 0-9-1 section 3.1.3).
 import type { FieldTable, FieldValue } from '../amqp/index.js';
-import { bindingKey, stableJson, type Bindable, type Binding } from './binding.js';
+import { bindingKey, stableJson, type Bindable, type Binding, type BindingSink } from './binding.js';
 import { ExchangeCounters } from './message-stats.js';
 import { TopicTrie } from './topic-trie.js';
-import type { Targets } from './targets.js';
 
 export const EXCHANGE_TYPES = ['direct', 'fanout', 'topic', 'headers'] as const;
 export type ExchangeType = (typeof EXCHANGE_TYPES)[number];
@@ -74,7 +73,7 @@ export abstract class Exchange implements Bindable {
   }
 
   /** Adds the bindings that match to `out`. */
-  abstract route(routingKey: string, headers: FieldTable | undefined, out: Targets<Binding>): void;
+  abstract route(routingKey: string, headers: FieldTable | undefined, out: BindingSink): void;
   protected abstract index(binding: Binding): void;
   protected abstract unindex(binding: Binding): void;
 }
@@ -83,7 +82,7 @@ export class DirectExchange extends Exchange {
   readonly type = 'direct' as const;
   private readonly byKey = new Map<string, Set<Binding>>();
 
-  route(routingKey: string, _headers: FieldTable | undefined, out: Targets<Binding>): void {
+  route(routingKey: string, _headers: FieldTable | undefined, out: BindingSink): void {
     const set = this.byKey.get(routingKey);
     if (set) for (const b of set) out.add(b);
   }
@@ -104,7 +103,7 @@ export class DirectExchange extends Exchange {
 export class FanoutExchange extends Exchange {
   readonly type = 'fanout' as const;
 
-  route(_routingKey: string, _headers: FieldTable | undefined, out: Targets<Binding>): void {
+  route(_routingKey: string, _headers: FieldTable | undefined, out: BindingSink): void {
     for (const b of this.bindings.values()) out.add(b);
   }
 
@@ -116,7 +115,7 @@ export class TopicExchange extends Exchange {
   readonly type = 'topic' as const;
   private readonly trie = new TopicTrie();
 
-  route(routingKey: string, _headers: FieldTable | undefined, out: Targets<Binding>): void {
+  route(routingKey: string, _headers: FieldTable | undefined, out: BindingSink): void {
     this.trie.match(routingKey, out);
   }
 
@@ -133,7 +132,7 @@ export class TopicExchange extends Exchange {
 export class HeadersExchange extends Exchange {
   readonly type = 'headers' as const;
 
-  route(_routingKey: string, headers: FieldTable | undefined, out: Targets<Binding>): void {
+  route(_routingKey: string, headers: FieldTable | undefined, out: BindingSink): void {
     for (const b of this.bindings.values()) if (headersMatch(b.arguments, headers ?? {})) out.add(b);
   }
 

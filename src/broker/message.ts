@@ -1,14 +1,16 @@
 // A published message. The content header bytes are kept as received so deliveries can
 // re-send them without re-encoding; properties are decoded when first needed (at once for a message with headers).
-import { decodeBasicProperties, Reader, type BasicProperties, type FieldTable } from '../amqp/index.js';
+import {
+  decodeBasicProperties,
+  PROPERTY_EXPIRATION,
+  PROPERTY_PRIORITY,
+  PROPERTY_REPLY_TO,
+  Reader,
+  type BasicProperties,
+  type FieldTable,
+} from '../amqp/index.js';
 
 const PERSISTENT = 2;
-
-/** property flags of the content header (0-9-1 basic class) the broker looks at without decoding */
-export const PROPERTY_HEADERS = 8192;
-export const PROPERTY_PRIORITY = 2048;
-export const PROPERTY_REPLY_TO = 512;
-export const PROPERTY_EXPIRATION = 256;
 
 /**
  * Arrival times are kept relative to this (ms since the epoch, when the module loaded): a small
@@ -86,7 +88,7 @@ function toText(header: Buffer, body: Buffer): string {
 
 /**
  * Where a content not kept as text is: the header payload at headerStart of headerBytes, the body
- * at bodyStart of bodyBytes (for a large published message one buffer: Message.inContent). Views
+ * at bodyStart of bodyBytes (for a large published message one buffer: Message.published). Views
  * of them (header, body) are made only when asked for: delivery copies from here.
  */
 interface ContentBytes {

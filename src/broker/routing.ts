@@ -1,11 +1,11 @@
 // Where a message goes: bindings followed through exchange-to-exchange bindings, alternate
 // exchanges for what an exchange cannot route, and the extra routing keys of CC/BCC headers.
 import type { FieldTable } from '../amqp/index.js';
-import type { Binding } from './binding.js';
+import type { Binding, BindingSink } from './binding.js';
 import type { Exchange } from './exchange.js';
 import type { Message } from './message.js';
 import type { Queue } from './queue.js';
-import { Targets } from './targets.js';
+import type { Targets } from './targets.js';
 
 export interface RoutingScope {
   readonly exchanges: ReadonlyMap<string, Exchange>;
@@ -14,7 +14,20 @@ export interface RoutingScope {
   alternateOf(x: Exchange): string | null;
 }
 
-const matched = new Targets<Binding>();
+/** The bindings one exchange matched (its own, so distinct: no dedupe), reused from publish to publish. */
+class Matched implements BindingSink {
+  readonly items: Binding[] = [];
+  add(binding: Binding): void {
+    this.items.push(binding);
+  }
+  clear(): void {
+    // (pop, not length = 0: setting an array's length is a call into the runtime)
+    const items = this.items;
+    while (items.length > 0) items.pop();
+  }
+}
+
+const matched = new Matched();
 
 /** Adds to `out` every queue `routingKey` reaches from `exchange`. */
 export function routeKey(scope: RoutingScope, exchange: Exchange, routingKey: string, headers: FieldTable | undefined, out: Targets<Queue>): void {

@@ -1,8 +1,8 @@
-// A small insertion-ordered set that empties without allocating, for the sets the publish path
-// fills and empties once per message (the bindings an exchange matched, the queues a message goes
-// to) and the connection once per flush. V8's Set.prototype.clear allocates a new table on every
-// call: one allocation per message. Up to LINEAR members are deduplicated by a scan; past that a
-// Set index is built (a fanout to many queues).
+// A small insertion-ordered set that empties without allocating, for the queues a message goes to
+// (filled and emptied once per publish; a queue can be reached twice, through two bindings or
+// exchanges). V8's Set.prototype.clear allocates a new table on every call: one allocation per
+// message. Up to LINEAR members are deduplicated by a scan; past that a Set index is built (a
+// fanout to many queues).
 const LINEAR = 8;
 
 export class Targets<T> {

@@ -7,8 +7,7 @@
 // children are alive at once) and swallows a word (it stays alive). So the cost is bounded by
 // words x trie nodes, however many '#' a binding key has: `#.#.#...` (30 words) once took
 // minutes with the earlier backtracking search (issue 10.4).
-import type { Binding } from './binding.js';
-import type { Targets } from './targets.js';
+import type { Binding, BindingSink } from './binding.js';
 
 /** A key's words. As in RabbitMQ, the empty key has no words ('*' does not match it), while '.' is two empty words. */
 const wordsOf = (key: string): string[] => (key === '' ? [] : key.split('.'));
@@ -66,7 +65,7 @@ export class TopicTrie {
     }
   }
 
-  match(routingKey: string, out: Targets<Binding>): void {
+  match(routingKey: string, out: BindingSink): void {
     const words = wordsOf(routingKey);
     let current = this.current;
     let next = this.next;

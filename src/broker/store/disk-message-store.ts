@@ -217,18 +217,14 @@ export class DiskMessageStore implements MessageStore, Overflow {
     this.compactionTimer = setTimeout(() => {
       this.compactionTimer = null;
       const now = Date.now();
-      let next = Infinity;
       for (const [s, due] of [...this.toCompact]) {
-        if (due > now) {
-          next = Math.min(next, due);
-          continue;
-        }
+        if (due > now) continue;
         this.toCompact.delete(s);
         if (this.segments.get(s.id) === s) this.compact(s);
       }
+      // (a compaction put back for a read in flight has armed the timer itself)
       if (this.compactionTimer === null && this.toCompact.size > 0) {
-        for (const due of this.toCompact.values()) next = Math.min(next, due);
-        this.armCompaction(Math.max(1, next - now));
+        this.armCompaction(Math.max(1, Math.min(...this.toCompact.values()) - now));
       }
     }, delay);
     this.compactionTimer.unref();
