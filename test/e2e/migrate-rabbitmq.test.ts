@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp, { type Options } from 'amqplib';
@@ -36,7 +37,16 @@ function freePort(): Promise<number> {
 }
 
 /** warrenctl migrate with --formatter json, its JSON lines as they come */
-function startMigrate(args: string[]): { lines: Record<string, unknown>[]; stderr: () => string; done: Promise<number | null>; kill: () => void } {
+interface MigrateRun {
+  lines: Record<string, unknown>[];
+  stderr: () => string;
+  done: Promise<number | null>;
+  /** the exit code once the process has ended */
+  exited: () => { code: number | null } | undefined;
+  kill: () => void;
+}
+
+function startMigrate(args: string[]): MigrateRun {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.WARREN_API_URL;
   delete env.WARREN_DATA_DIR;
@@ -54,8 +64,34 @@ function startMigrate(args: string[]): { lines: Record<string, unknown>[]; stder
     }
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { lines, stderr: () => err, done, kill: () => child.kill('SIGKILL') };
+  let ended: { code: number | null } | undefined;
+  const done = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      ended = { code };
+      resolve(code);
+    }),
+  );
+  return { lines, stderr: () => err, done, exited: () => ended, kill: () => child.kill('SIGKILL') };
+}
+
+/**
+ * Waits until `ready` holds for a running migrate. It fails at once if the process ended first, and on a timeout it
+ * says what migrate printed last and what the cluster's shovels were doing (a run that stalls must say why).
+ */
+async function follow(run: MigrateRun, ready: (lines: Record<string, unknown>[]) => boolean, what: string, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(() => ready(run.lines) || run.exited() !== undefined || undefined, what, { timeoutMs, intervalMs: 100 });
+  } catch (e) {
+    const shovels = await api(CLUSTER_API_URLS[0] as string, '/api/shovels').catch((err: Error) => `GET /api/shovels failed: ${err.message}`);
+    throw new Error(
+      `${(e as Error).message}; migrate's last lines: ${JSON.stringify(run.lines.slice(-3))}; its stderr: ${run.stderr() || '(none)'}; shovels: ${JSON.stringify(shovels).slice(0, 2000)}`,
+    );
+  }
+  if (!ready(run.lines)) {
+    throw new Error(
+      `migrate exited with ${String(run.exited()?.code)} before ${what}; its stderr: ${run.stderr() || '(none)'}; last lines: ${JSON.stringify(run.lines.slice(-3))}`,
+    );
+  }
 }
 
 const lastProgress = (lines: Record<string, unknown>[]): { moved: number; remaining: number } | undefined =>
@@ -134,16 +170,13 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl migrate into the RabbitMQ cluster (RABB
     const args = ['--data-dir', dataDir, '-p', vhost, 'migrate', '--to', to, '--queue-type', 'quorum', '--prefetch', '100'];
     // run 1: SIGKILL warrenctl once a fifth has moved (its shovels go on in the cluster)
     const first = startMigrate(args);
-    await waitFor(() => (lastProgress(first.lines)?.moved ?? 0) >= (QUEUES * PER_QUEUE) / 5 || undefined, 'run 1 to move a fifth', {
-      timeoutMs: 300_000,
-      intervalMs: 100,
-    });
+    await follow(first, (lines) => (lastProgress(lines)?.moved ?? 0) >= (QUEUES * PER_QUEUE) / 5, 'run 1 to move a fifth', 300_000);
     first.kill();
     await first.done;
 
     // run 2: re-run; the warren node is restarted under it while messages are still moving
     const second = startMigrate(args);
-    await waitFor(() => lastProgress(second.lines) !== undefined || undefined, 'run 2 to report progress', { timeoutMs: 120_000, intervalMs: 100 });
+    await follow(second, (lines) => lastProgress(lines) !== undefined, 'run 2 to report progress', 120_000);
     const atRestart = lastProgress(second.lines)?.remaining ?? 0;
     await warren.stop();
     warren = await start();
@@ -223,3 +256,82 @@ describe.skipIf(CLUSTER_SKIP)('warrenctl migrate into the RabbitMQ cluster (RABB
     expect(policies.map((p) => p.name)).toContain('cluster-limit');
   });
 });
+
+// The destination's management API failing for a while (a cluster member restarting behind a load balancer: 503s)
+// must not end a migrate: it says so once, waits, and finishes. A proxy in front of node 1 answers 503 to some of
+// the shovel requests: the first two (before any shovel is declared) and three while migrate follows the move.
+describe.skipIf(CLUSTER_SKIP)(
+  'warrenctl migrate into RabbitMQ through a destination that fails for a while (RABBITMQ_CLUSTER_URLS)',
+  { timeout: 300_000 },
+  () => {
+    const vhost = uniqueName('cluster-migrate-503');
+    let warren: Warren | undefined;
+    let proxy: Server | undefined;
+    const api1 = CLUSTER_API_URLS[0] as string;
+
+    afterAll(async () => {
+      await api(api1, `/api/vhosts/${encodeURIComponent(vhost)}`, { method: 'DELETE' }).catch(() => {});
+      await warren?.stop();
+      await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+    });
+
+    it('reports the 503s as waiting, tries again, and moves every message', async () => {
+      warren = await startWarren();
+      const ctl = (...args: string[]) => runCtl(['--data-dir', (warren as Warren).dataDir, ...args]);
+      expect((await ctl('add_vhost', vhost)).code).toBe(0);
+      expect((await ctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*')).code).toBe(0);
+      const conn = await amqp.connect(`${warren.url}/${encodeURIComponent(vhost)}`);
+      const ch = await conn.createConfirmChannel();
+      for (const q of ['a', 'b']) {
+        await ch.assertQueue(q, { durable: true });
+        for (let n = 0; n < 200; n++) ch.sendToQueue(q, Buffer.from(`${q}-${n}`), { persistent: true });
+      }
+      await ch.waitForConfirms();
+      await conn.close();
+
+      const target = new URL(api1);
+      const auth = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+      let shovelRequests = 0;
+      const failed: string[] = [];
+      proxy = createHttpServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const path = req.url ?? '/';
+          if (/^\/api\/(shovels|parameters\/shovel)/.test(path)) {
+            shovelRequests++;
+            if ([1, 2, 6, 7, 8].includes(shovelRequests)) {
+              failed.push(`${req.method ?? ''} ${path}`);
+              res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable","reason":"node restarting"}');
+              return;
+            }
+          }
+          const body = chunks.length ? Buffer.concat(chunks) : undefined;
+          fetch(`${target.protocol}//${target.host}${path}`, {
+            method: req.method ?? 'GET',
+            headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+            ...(body ? { body } : {}),
+          }).then(
+            async (r) =>
+              res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await r.arrayBuffer())),
+            (e: Error) => res.writeHead(502).end(e.message),
+          );
+        });
+      });
+      const proxyPort = await new Promise<number>((resolve) => proxy?.listen(0, '127.0.0.1', () => resolve((proxy?.address() as AddressInfo).port)));
+
+      const run = startMigrate(['--data-dir', warren.dataDir, '-p', vhost, 'migrate', '--to', `http://guest:guest@127.0.0.1:${proxyPort}`]);
+      const code = await run.done;
+      expect(run.stderr()).toBe('');
+      expect(code).toBe(0);
+      expect(failed.length).toBe(5);
+      const waiting = run.lines.filter((l) => l.event === 'waiting').map((l) => String(l.message));
+      expect(waiting[0]).toMatch(/^the destination does not answer \(.*503.*\); trying again$/);
+      const summary = run.lines.find((l) => l.event === 'summary') as { queues: { queue: string; source_messages: number; destination_messages: number }[] };
+      expect(summary.queues.map((q) => [q.queue, q.source_messages, q.destination_messages]).sort()).toEqual([
+        ['a', 0, 200],
+        ['b', 0, 200],
+      ]);
+    });
+  },
+);

@@ -104,10 +104,13 @@ export async function migrate(ctx: Context, opts: MigrateOptions): Promise<Queue
     }
     return declared;
   };
-  const existing = await migrateShovels(dest);
-  await restartTerminated(dest, existing, report);
-  const resumed = [...existing.values()].filter((s) => wanted.some((q) => q.vhost === s.vhost && q.name === s.queue)).length;
-  const declared = await ensureShovels(start, existing);
+  const destination = new Outage('destination', report);
+  const { resumed, declared } = await destination.retry(opts.interval, async () => {
+    const existing = await migrateShovels(dest);
+    await restartTerminated(dest, existing, report);
+    const resumed = [...existing.values()].filter((s) => wanted.some((q) => q.vhost === s.vhost && q.name === s.queue)).length;
+    return { resumed, declared: await ensureShovels(start, existing) };
+  });
   const total = [...atStart.values()].reduce((a, b) => a + b, 0);
   report.event('shovels', {
     message: `moving ${total} message${total === 1 ? '' : 's'} of ${wanted.length} queue${wanted.length === 1 ? '' : 's'}: ${declared} shovel${declared === 1 ? '' : 's'} declared${resumed ? `, ${resumed} already running (an earlier run)` : ''}`,
@@ -121,31 +124,29 @@ export async function migrate(ctx: Context, opts: MigrateOptions): Promise<Queue
   }
 
   // 3. follow until every queue is empty on the source and no shovel is left
+  const sourceSide = new Outage('source', report);
   let lastWarn = '';
   for (;;) {
     await sleep(opts.interval * 1000);
-    let counts: Map<string, QueueInfo>;
-    try {
-      counts = await sourceCounts(source, opts.vhost);
-    } catch (e) {
-      // the warren node restarts: the shovels reconnect by themselves; keep following
-      const msg = `the source does not answer (${(e as Error).message}); the shovels retry by themselves`;
-      if (msg !== lastWarn) report.event('waiting', { message: msg });
-      lastWarn = msg;
-      continue;
-    }
-    const shovels = await migrateShovels(dest);
-    // a shovel whose source connection was closed by the source (a warren restart: 320 CONNECTION_FORCED) stays
-    // terminated; the source answers again, so it is declared anew (its unacked messages went back to the queue)
-    for (const s of [...shovels.values()].filter((x) => x.state === 'terminated')) {
-      const msg = `shovel for queue '${s.queue}' (vhost '${s.vhost}') terminated${s.reason ? ` (${oneLine(s.reason)})` : ''}: starting it again`;
-      if (msg !== lastWarn) report.event('restarting', { message: msg, vhost: s.vhost, queue: s.queue });
-      lastWarn = msg;
-      await deleteShovel(dest, s.vhost, s.name);
-      shovels.delete(key(s.vhost, s.name));
-    }
-    // a shovel that finished while messages came back (a restarted source requeued them) gets a successor
-    await ensureShovels(counts, shovels);
+    // the warren node restarts (the shovels reconnect by themselves), or a cluster member stops: keep following
+    const counts = await sourceSide.attempt(() => sourceCounts(source, opts.vhost));
+    if (!counts) continue;
+    const shovels = await destination.attempt(async () => {
+      const found = await migrateShovels(dest);
+      // a shovel whose source connection was closed by the source (a warren restart: 320 CONNECTION_FORCED) stays
+      // terminated; the source answers again, so it is declared anew (its unacked messages went back to the queue)
+      for (const s of [...found.values()].filter((x) => x.state === 'terminated')) {
+        const msg = `shovel for queue '${s.queue}' (vhost '${s.vhost}') terminated${s.reason ? ` (${oneLine(s.reason)})` : ''}: starting it again`;
+        if (msg !== lastWarn) report.event('restarting', { message: msg, vhost: s.vhost, queue: s.queue });
+        lastWarn = msg;
+        await deleteShovel(dest, s.vhost, s.name);
+        found.delete(key(s.vhost, s.name));
+      }
+      // a shovel that finished while messages came back (a restarted source requeued them) gets a successor
+      await ensureShovels(counts, found);
+      return found;
+    });
+    if (!shovels) continue;
     const rows = wanted.map((q) => {
       const k = key(q.vhost, q.name);
       const remaining = counts.get(k)?.messages ?? 0;
@@ -209,7 +210,8 @@ async function finalCounts(
     // messages is absent until RabbitMQ has emitted the queue's first statistics
     return new Map((list ?? []).map((q) => [key(q.vhost, q.name), { messages: q.messages, type: q.type ?? 'classic' }]));
   };
-  let counts = await read();
+  const destination = new Outage('destination', report);
+  let counts = await destination.retry(2, read);
   let src = await sourceCounts(source, undefined).catch(() => new Map<string, QueueInfo>());
   if (settle) {
     // settled: every count present, unchanged over a refresh, and holding at least what left the source in this run
@@ -217,7 +219,8 @@ async function finalCounts(
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       await sleep(5500);
-      const next = await read();
+      const next = await destination.attempt(read);
+      if (!next) continue;
       src = await sourceCounts(source, undefined).catch(() => src);
       const settled = wanted.every((q) => {
         const k = key(q.vhost, q.name);
@@ -266,6 +269,64 @@ function oneLine(text: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** How long one side may keep failing before migrate gives up following (the shovels go on in the cluster). */
+const OUTAGE_LIMIT_MS = 5 * 60_000;
+
+/** A failure that a node restarting or a cluster member stopping explains: no answer, a time-out, a 5xx. */
+function transient(e: unknown): boolean {
+  if (e instanceof ApiError) return e.status >= 500 || e.status === 408 || e.status === 429;
+  return e instanceof CliError && (e.exitCode === ExitCode.UNAVAILABLE || e.exitCode === ExitCode.TEMP_FAIL);
+}
+
+/**
+ * One side of the move (the warren node, the destination cluster) while migrate follows it: a transient failure is
+ * reported once and waited out; one that lasts longer than OUTAGE_LIMIT_MS, or any other failure of the destination,
+ * ends the run.
+ */
+class Outage {
+  private since: number | undefined;
+  private said = '';
+
+  constructor(
+    private readonly side: 'source' | 'destination',
+    private readonly report: Reporter,
+  ) {}
+
+  /** fn's result, or undefined after a transient failure (reported) */
+  async attempt<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const value = await fn();
+      this.since = undefined;
+      return value;
+    } catch (e) {
+      // the source is one warren node: any failure to read it is its restart, waited out as before (bounded below)
+      if (this.side === 'destination' && !transient(e)) throw e;
+      const now = Date.now();
+      this.since ??= now;
+      const message = (e as Error).message;
+      if (now - this.since > OUTAGE_LIMIT_MS) {
+        throw new CliError(
+          ExitCode.TEMP_FAIL,
+          `the ${this.side} has not answered for ${Math.round((now - this.since) / 1000)} s (${message}); the shovels go on in the cluster: run migrate again to follow them`,
+        );
+      }
+      const text = `the ${this.side} does not answer (${message}); ${this.side === 'source' ? 'the shovels retry by themselves' : 'trying again'}`;
+      if (text !== this.said) this.report.event('waiting', { message: text });
+      this.said = text;
+      return undefined;
+    }
+  }
+
+  /** fn, tried again every interval seconds through transient failures */
+  async retry<T>(intervalSeconds: number, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const value = await this.attempt(fn);
+      if (value !== undefined) return value;
+      await sleep(intervalSeconds * 1000);
+    }
+  }
 }
 
 /** Progress on a terminal (one updating line on stderr), JSON lines with --formatter json, else a line every 10 s. */
