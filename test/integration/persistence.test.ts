@@ -147,14 +147,14 @@ describe('restart', () => {
 });
 
 describe('crash safety', () => {
-  it('loses no confirmed message and resurrects no acknowledged one across 10 SIGKILLs', async () => {
+  it('loses no confirmed message and resurrects no acknowledged one across 20 SIGKILLs', async () => {
     const dir = dataDir();
     const seed = Date.now() % 100000;
     let rand = seed;
     const random = () => (rand = (rand * 1103515245 + 12345) % 2147483648) / 2147483648;
     // the daemon restarted to check a round is the one the next round kills
     let w = await start(dir);
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 20; round++) {
       const setup = await confirmChannel(w);
       await setup.assertQueue('crash-q', { durable: true });
       const published = new Set<string>();
