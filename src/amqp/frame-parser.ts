@@ -28,6 +28,9 @@ export class FrameParser {
   /** a frame split across chunks, being filled (header, payload and end octet) */
   private partial: Buffer | null = null;
   private partialLength = 0;
+  /** set by stop(): the frames after the current one wait in `stash` until resume() */
+  private stopped = false;
+  private stash: Buffer[] = [];
 
   constructor(
     private readonly onFrame: FrameHandler,
@@ -41,20 +44,50 @@ export class FrameParser {
     return this.headLength > 0 || this.partial !== null;
   }
 
+  /**
+   * Stops after the frame being handled (a basic.get waiting for its message from disk): the bytes after it, and
+   * every chunk pushed meanwhile, are kept as they are (views, not copies) until resume().
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Parses what stop() kept, in order, then goes on as before (it may stop again on the way). */
+  resume(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const kept = this.stash;
+    this.stash = [];
+    for (let i = 0; i < kept.length; i++) {
+      this.push(kept[i]!);
+      if (this.stopped) {
+        for (let j = i + 1; j < kept.length; j++) this.stash.push(kept[j]!);
+        return;
+      }
+    }
+  }
+
   push(chunk: Buffer): void {
     if (this.failed) return;
+    if (this.stopped) {
+      this.stash.push(chunk);
+      return;
+    }
     try {
       let pos = 0;
       if (this.holding) {
         pos = this.completeSplit(chunk);
         if (pos < 0) return;
+        if (this.stopped) return this.keep(chunk, pos);
       }
       pos = this.parseInPlace(chunk, pos);
+      if (this.stopped) return this.keep(chunk, pos);
       if (pos < chunk.length) this.startSplit(chunk, pos);
     } catch (err) {
       this.failed = true;
       this.partial = null;
       this.headLength = 0;
+      this.stash = [];
       throw err;
     }
   }
@@ -67,8 +100,14 @@ export class FrameParser {
       if (length - pos < total) break;
       this.emit(buf, pos, total);
       pos += total;
+      if (this.stopped) break;
     }
     return pos;
+  }
+
+  /** The rest of a chunk after a stop, kept for resume(). */
+  private keep(chunk: Buffer, pos: number): void {
+    if (pos < chunk.length) this.stash.push(pos === 0 ? chunk : chunk.subarray(pos));
   }
 
   /** Holds the tail of a chunk: the beginning of a frame whose rest comes later. */

@@ -63,6 +63,11 @@ export class QueueLevel {
     return n;
   }
 
+  /** true while a batch of positions is being read back from disk */
+  get reading(): boolean {
+    return this.inflight !== null;
+  }
+
   get length(): number {
     return this.ready.length + this.requeued.length + this.disk.length + this.loading;
   }

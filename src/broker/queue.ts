@@ -54,6 +54,8 @@ export class Queue {
   readonly storeKey: string;
   /** set for durable queues when the broker persists: told when stored messages leave */
   private storeRef: MessageStore | null = null;
+  /** whenRead's callers, woken when a read from disk arrives */
+  private readWaiters: (() => void)[] | null = null;
   private expiryTimer: LongTimeout | null = null;
   private unusedTimer: LongTimeout | null = null;
 
@@ -88,6 +90,27 @@ export class Queue {
     this.touch();
   }
 
+  /** True while some of this queue's messages are being read back from disk (take(…, false) waits for them). */
+  get reading(): boolean {
+    for (const level of this.levels) if (level.reading) return true;
+    return false;
+  }
+
+  /** Calls `then` once the read in flight has arrived, or the queue was emptied or deleted meanwhile. */
+  whenRead(then: () => void): void {
+    (this.readWaiters ??= []).push(then);
+  }
+
+  /** Wakes the waiters of whenRead, after the current call (a purge by another connection does not run them). */
+  private wakeReaders(): void {
+    const waiters = this.readWaiters;
+    if (waiters === null) return;
+    this.readWaiters = null;
+    queueMicrotask(() => {
+      for (const then of waiters) then();
+    });
+  }
+
   private makeLevels(): QueueLevel[] {
     const expiry = (m: Message): number => this.expiryOf(m);
     // Messages read back from disk arrive later: deliver them then, and time their expiry.
@@ -96,9 +119,11 @@ export class Queue {
       this.count -= lost;
       this.readyBytes -= lostBytes;
       this.persistentReady = Math.max(0, this.persistentReady - lost);
-      if (this.deleted) return;
-      this.drain();
-      this.scheduleExpiry();
+      if (!this.deleted) {
+        this.drain();
+        this.scheduleExpiry();
+      }
+      this.wakeReaders();
     };
     return Array.from({ length: this.settings.maxPriority + 1 }, () => new QueueLevel(this.budget, this.storeRef, this, expiry, loaded));
   }
@@ -286,6 +311,8 @@ export class Queue {
     this.count = 0;
     this.readyBytes = 0;
     this.persistentReady = 0;
+    // a read in flight was let go: whoever waited for it answers now
+    this.wakeReaders();
     return count;
   }
 

@@ -39,6 +39,11 @@ export interface ChannelContext extends ReplyConsumerHost {
   startConsumer(tag: string): void;
   cancelConsumer(tag: string): void;
   deliverGet(queue: Queue, envelope: Envelope, noAck: boolean): void;
+  /**
+   * Runs `then` (as part of method `methodId`) once the queue's messages being read back from disk have arrived,
+   * handling none of the connection's later frames meanwhile: the method answers in order, with no synchronous read.
+   */
+  afterQueueRead(queue: Queue, methodId: number, then: () => void): void;
   settle(tag: number, multiple: boolean, ack: boolean, requeue: boolean): void;
   requeueAll(): void;
 

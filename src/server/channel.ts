@@ -58,6 +58,10 @@ export interface ChannelHost {
   readonly readAt: number;
   /** a publish arrived (resource alarms block publishing connections) */
   onPublish(): void;
+  /** stops handling the connection's frames until the returned release is called */
+  holdInput(): () => void;
+  /** runs a method's continuation after a wait, as the method itself would have run (errors close the channel) */
+  continueMethod(ch: Channel, methodId: number, fn: () => void): void;
 }
 
 /** the outcome of a publish whose exchange has gone */
@@ -308,6 +312,15 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
   }
 
   /** basic.get-ok with its content; the caller has taken the envelope from the queue. */
+  afterQueueRead(queue: Queue, methodId: number, then: () => void): void {
+    const release = this.host.holdInput();
+    queue.whenRead(() => {
+      // the answer first, then the frames that came after the method
+      this.host.continueMethod(this, methodId, then);
+      release();
+    });
+  }
+
   deliverGet(queue: Queue, envelope: Envelope, noAck: boolean): void {
     const tag = ++this.deliveryTag;
     if (!noAck) this.track(tag, queue, envelope, null);

@@ -103,6 +103,8 @@ export class Connection implements ChannelHost, ConnectionView {
   );
   /** set while a resource alarm blocks this publishing connection */
   blockedReason: string | null = null;
+  /** holdInput() calls not yet released: while any is, no frame is handled */
+  private inputHolds = 0;
   /** RabbitMQ blocks only connections that publish */
   hasPublished = false;
   private closeTimer: NodeJS.Timeout | null = null;
@@ -203,7 +205,46 @@ export class Connection implements ChannelHost, ConnectionView {
     this.blockedReason = null;
     if (this.capability('connection.blocked')) writeConnectionUnblocked(this.writer, 0);
     this.heartbeats.received();
-    this.socket.resume();
+    if (this.inputHolds === 0) this.socket.resume();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Stops handling this connection's frames after the current one, until the returned release is called: a
+   * basic.get whose message is being read back from disk answers before anything sent after it is handled, without
+   * a synchronous read. The frames already received wait in the parser as they are; the socket is paused.
+   */
+  holdInput(): () => void {
+    this.inputHolds++;
+    this.parser.stop();
+    this.socket.pause();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.inputHolds > 0 || this.phase.name === 'closed') return;
+      if (this.blockedReason === null) this.socket.resume();
+      try {
+        this.parser.resume();
+      } catch (err) {
+        this.fail(err);
+      }
+      this.scheduleFlush();
+    };
+  }
+
+  /** A channel method's continuation after a wait (holdInput), under the method's own error handling. */
+  continueMethod(ch: Channel, methodId: number, fn: () => void): void {
+    if (this.phase.name !== 'opened' || ch.closing || this.channels.get(ch.number) !== ch) return;
+    try {
+      try {
+        fn();
+      } catch (err) {
+        this.channelError(ch, err, methodId);
+      }
+    } catch (err) {
+      this.fail(err);
+    }
     this.scheduleFlush();
   }
 

@@ -12,6 +12,7 @@ import { Frame, MethodId, Writer, defaultsOf, writeBasicProperties, writeMethod,
 import { Broker } from '../../src/broker/broker.js';
 import { MESSAGE_OVERHEAD } from '../../src/broker/message.js';
 import { MemoryMessageStore } from '../../src/broker/store/message-store.js';
+import type { DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
 import { MemoryBudget } from '../../src/broker/store/memory-budget.js';
 import { DEFAULT_LIMITS, WarrenServer } from '../../src/server/server.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -167,5 +168,37 @@ describe('message memory', () => {
     c.send(1, MethodId.BASIC_ACK, { deliveryTag: UNACKED, multiple: true });
     await waitFor(() => q.unackedCount === 0, 'every message acknowledged');
     expect(budget.accountedBytes).toBe((ready.messageCount - ready.spooledCount) * (unackedBytes / UNACKED));
+  });
+});
+
+describe('basic.get past the memory budget', () => {
+  it('waits for messages read back from disk without a synchronous read, and answers before the frames sent after it', async () => {
+    const { server, broker, budget } = await startInProcess(256 * 1024);
+    const c = await client(server);
+    await declare(c, 'get-disk');
+    const q = broker.vhosts.get('/')!.queues.get('get-disk')!;
+    const TOTAL = 3000;
+    const w = new Writer();
+    for (let i = 0; i < TOTAL; i++) publishFrames(w, 'get-disk', Buffer.from(String(i).padEnd(1000, '.')));
+    c.sendBytes(Buffer.concat(w.take()));
+    await waitFor(() => q.messageCount === TOTAL, 'every message queued');
+    expect(q.spooledCount).toBeGreaterThan(TOTAL / 2);
+    const store = budget.overflow() as DiskMessageStore;
+    const before = store.readStats;
+    // every get (and one more), then a passive declare, in one write: the answers must come in that order
+    const g = new Writer();
+    for (let i = 0; i <= TOTAL; i++) writeMethod(g, 1, { ...(defaultsOf(MethodId.BASIC_GET) as object), queue: 'get-disk', noAck: true } as Method);
+    writeMethod(g, 1, { ...(defaultsOf(MethodId.QUEUE_DECLARE) as object), queue: 'get-disk', passive: true } as Method);
+    c.sendBytes(Buffer.concat(g.take()));
+    for (let i = 0; i < TOTAL; i++) {
+      const r = await c.expect(MethodId.BASIC_GET_OK);
+      if (r.body?.toString().replace(/\.+$/, '') !== String(i)) expect.fail(`get ${i} answered ${r.body?.toString().slice(0, 12)}`);
+    }
+    await c.expect(MethodId.BASIC_GET_EMPTY);
+    const declared = await c.expect(MethodId.QUEUE_DECLARE_OK);
+    expect((declared.method as { messageCount: number }).messageCount).toBe(0);
+    const after = store.readStats;
+    expect(after.diskReads).toBeGreaterThan(before.diskReads);
+    expect(after.syncReads).toBe(before.syncReads);
   });
 });

@@ -401,9 +401,9 @@ export class DiskMessageStore implements MessageStore, Overflow {
   }
 
   /** The read cache's counters (reads that went to disk, their bytes, blocks found in memory). */
-  get readStats(): { diskReads: number; diskBytes: number; hits: number; cachedBytes: number } {
+  get readStats(): { diskReads: number; diskBytes: number; hits: number; cachedBytes: number; syncReads: number } {
     const c = this.reader.cache;
-    return { diskReads: c.diskReads, diskBytes: c.diskBytes, hits: c.hits, cachedBytes: c.bytes };
+    return { diskReads: c.diskReads, diskBytes: c.diskBytes, hits: c.hits, cachedBytes: c.bytes, syncReads: c.syncReads };
   }
 
   writeOut(): void {

@@ -20,6 +20,8 @@ export class ReadCache {
   diskReads = 0;
   diskBytes = 0;
   hits = 0;
+  /** of diskReads, those made synchronously (a priority queue's recovery, a drop-head past the budget, the API) */
+  syncReads = 0;
 
   constructor(private readonly capacity = READ_CACHE_BYTES) {}
 

@@ -212,6 +212,7 @@ export class SegmentReader {
       return fill(this.readAgain(seg, raw, start, err as Error));
     }
     if (sync) {
+      cache.syncReads++;
       try {
         readFully(fd, raw, start);
       } catch (err) {

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   AmqpError,
+  MethodId,
   ReplyCode,
   type BasicAck,
   type BasicCancel,
@@ -74,8 +75,11 @@ export function basicGet(ch: ChannelContext, m: BasicGet): void {
   const queueName = ch.queueOrLast(m.queue);
   check(ch, 'read', 'queue', queueName);
   const q = ch.vhost.queue(queueName, ch.connectionId);
-  const envelope = q.take(!m.noAck);
+  // Past the memory budget the next messages may be on their way from disk: the get waits for them (the
+  // connection's later frames wait too), rather than reading them synchronously.
+  const envelope = q.take(!m.noAck, false);
   if (envelope) ch.deliverGet(q, envelope, m.noAck);
+  else if (q.reading) ch.afterQueueRead(q, MethodId.BASIC_GET, () => basicGet(ch, m));
   else {
     ch.stats.get_empty++;
     writeBasicGetEmpty(ch.writer, ch.number, '');
