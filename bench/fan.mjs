@@ -62,7 +62,12 @@ export async function runFan({ url, kind, messages, size = 100, mode = 'plain', 
     const mine = names.filter((_, i) => i % consumerProcs === p);
     const child = fork(self, [], { env: { ...process.env, ...common, FAN_ROLE: 'consumer', FAN_QUEUES_LIST: mine.join(','), FAN_EXPECT: String(perQueue) } });
     await new Promise((r, j) => child.once('message', r).once('exit', (c) => j(new Error(`consumer exited ${c}`))));
-    consumers.push(new Promise((r) => child.on('message', (m) => m.done && r(m))));
+    consumers.push(
+      new Promise((r, j) => {
+        child.on('message', (m) => m.done && r(m));
+        child.on('exit', (c) => j(new Error(`consumer exited ${c} before it was done`)));
+      }),
+    );
   }
   const cpu0 = cpuSeconds(brokerPid);
   const t0 = process.hrtime.bigint();
@@ -78,7 +83,12 @@ export async function runFan({ url, kind, messages, size = 100, mode = 'plain', 
         FAN_COUNT: String(perProducer),
       },
     });
-    prods.push(new Promise((r) => child.on('message', r)));
+    prods.push(
+      new Promise((r, j) => {
+        child.on('message', r);
+        child.on('exit', (c) => j(new Error(`producer exited ${c} before it was done`)));
+      }),
+    );
   }
   const pubs = await Promise.all(prods);
   const done = await Promise.all(consumers);
