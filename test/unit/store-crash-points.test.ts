@@ -1,7 +1,8 @@
 // The disk store killed at the awkward moments between its file operations (simulated in process: a
 // "killed" store writes nothing more, and what it had not written out is lost, as after SIGKILL), then
 // restarted: nothing acknowledged comes back and nothing stored is lost.
-import { closeSync, existsSync, fstatSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import fs, { closeSync, cpSync, existsSync, fstatSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,9 +37,9 @@ interface Run {
 }
 
 /** Starts the store on `dir` with the durable queue `q` holding what recovery found (as the daemon does). */
-function start(dir: string): Run {
+function start(dir: string, segmentBytes?: number): Run {
   const commit = new GroupCommit();
-  const { store, report } = DiskMessageStore.open(dir, commit);
+  const { store, report } = DiskMessageStore.open(dir, commit, segmentBytes);
   const budget = new MemoryBudget(1 << 30, null, store);
   const q = new Queue('q', '/', { durable: true, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget);
   q.store = store;
@@ -178,5 +179,152 @@ describe('disk store killed between file operations', () => {
     await until(() => seg.reading === 0);
     expect(seg.readFd).toBe(-1);
     kill(second);
+  });
+});
+
+/** The file-changing calls of node:fs (a descriptor opened for writing counts as one). */
+const CHANGES = [
+  'truncateSync',
+  'ftruncateSync',
+  'unlinkSync',
+  'rmSync',
+  'renameSync',
+  'writeSync',
+  'writevSync',
+  'writeFileSync',
+  'appendFileSync',
+  'fsyncSync',
+  'fdatasyncSync',
+  'mkdirSync',
+] as const;
+
+/**
+ * Makes the process "die" at its `k`-th file change from now on: that change and every later one fail (and so never
+ * reach the disk), as after a SIGKILL at that moment. Returns how many changes were asked for, and the undo.
+ */
+function dieAtChange(k: number): { count(): number; restore(): void } {
+  const real = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const saved = new Map<string, (...args: unknown[]) => unknown>();
+  let n = 0;
+  const gate = (name: string, changes: (args: unknown[]) => boolean): void => {
+    const original = real[name]!;
+    saved.set(name, original);
+    real[name] = (...args: unknown[]) => {
+      if (changes(args) && n++ >= k) throw Object.assign(new Error(`killed at file change ${k} (${name})`), { code: 'EKILLED' });
+      return original(...args);
+    };
+  };
+  for (const name of CHANGES) gate(name, () => true);
+  gate('openSync', (args) => args[1] !== undefined && args[1] !== 'r');
+  syncBuiltinESMExports();
+  return {
+    count: () => n,
+    restore() {
+      for (const [name, original] of saved) real[name] = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+/** Until restore(): unlinking a segment file fails (EACCES), as on a disk that refuses it. */
+function segmentUnlinksFail(): { refused(): number; restore(): void } {
+  const real = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = real['unlinkSync']!;
+  let refused = 0;
+  real['unlinkSync'] = (...args: unknown[]) => {
+    if (String(args[0]).endsWith('.seg')) {
+      refused++;
+      throw Object.assign(new Error(`EACCES: permission denied, unlink '${String(args[0])}'`), { code: 'EACCES' });
+    }
+    return original(...args);
+  };
+  syncBuiltinESMExports();
+  return {
+    refused: () => refused,
+    restore() {
+      real['unlinkSync'] = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+describe('a segment whose file cannot be deleted', () => {
+  it('keeps its last removals: nothing acknowledged in it comes back at the next start', async () => {
+    const dir = tmp();
+    const run = start(dir, 4096);
+    publish(run, bodies(300, 'd'));
+    await run.store.flush();
+    const refuse = segmentUnlinksFail();
+    try {
+      expect(get(run, 200)).toEqual(bodies(200, 'd'));
+    } finally {
+      refuse.restore();
+    }
+    // the wholly removed segments stayed, as files
+    expect(refuse.refused()).toBeGreaterThan(1);
+    await run.store.flush();
+    kill(run);
+    const again = start(dir, 4096);
+    expect(get(again)).toEqual(bodies(300, 'd').slice(200));
+  });
+});
+
+describe('recovery killed at each of its file changes', () => {
+  it('recovered again, the store holds exactly what it held: nothing acknowledged comes back, nothing stored is lost', async () => {
+    // The state a kill leaves: small segments, the first ones wholly acknowledged but still there (their unlink
+    // failed), acks written, a torn record at the end of the last segment, and an ack file whose segment is gone.
+    const SEGMENT = 4096;
+    const original = tmp();
+    const first = start(original, SEGMENT);
+    publish(first, bodies(600, 'm'));
+    await first.store.flush();
+    const refuse = segmentUnlinksFail();
+    try {
+      expect(get(first, 240)).toEqual(bodies(240, 'm'));
+    } finally {
+      refuse.restore();
+    }
+    expect(refuse.refused()).toBeGreaterThan(2);
+    await first.store.flush();
+    kill(first);
+    const segments = readdirSync(original)
+      .filter((f) => f.endsWith('.seg'))
+      .sort();
+    expect(segments.length).toBeGreaterThan(5);
+    writeFileSync(join(original, segments.at(-1)!), Buffer.from('WRN1\x00\x00\x01\x00torn', 'latin1'), { flag: 'a' });
+    writeFileSync(join(original, '0000099999.acks'), Buffer.alloc(0));
+    const expected = bodies(600, 'm').slice(240);
+
+    // how many file changes a whole recovery makes
+    const counting = dieAtChange(Infinity);
+    const whole = tmp();
+    cpSync(original, whole, { recursive: true });
+    let changes: number;
+    try {
+      const clean = start(whole, SEGMENT);
+      changes = counting.count();
+      expect(get(clean)).toEqual(expected);
+      kill(clean);
+    } finally {
+      counting.restore();
+    }
+    expect(changes).toBeGreaterThan(5);
+
+    for (let k = 0; k < changes; k++) {
+      const dir = tmp();
+      cpSync(original, dir, { recursive: true });
+      const dying = dieAtChange(k);
+      try {
+        kill(start(dir, SEGMENT));
+      } catch {
+        // died on the way, as the process would
+      } finally {
+        dying.restore();
+      }
+      const again = start(dir, SEGMENT);
+      const got = get(again);
+      if (got.join() !== expected.join()) expect.fail(`killed at file change ${k} of ${changes}: got ${got.length} messages, ${got.slice(0, 3).join()}...`);
+      kill(again);
+    }
   });
 });

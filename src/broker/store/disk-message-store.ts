@@ -196,7 +196,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       offset = at.offset;
     }
     if (--seg.live === 0 && seg !== this.current) {
-      this.drop(seg);
+      this.drop(seg, true);
       return;
     }
     this.ack(seg, RECORD_REMOVED, offset, queue);
@@ -366,7 +366,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (!seg || count === 0) return;
     seg.transientLive -= count;
     seg.live -= count;
-    if (seg.live <= 0 && seg !== this.current) this.drop(seg);
+    if (seg.live <= 0 && seg !== this.current) this.drop(seg, true);
   }
 
   removedRange(segment: number, start: number, end: number, count: number, queue: QueueRef): void {
@@ -381,7 +381,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (count === 1) return this.removedAt(segment, start, queue);
     seg.live -= count;
     if (seg.live <= 0 && seg !== this.current) {
-      this.drop(seg);
+      this.drop(seg, true);
       return;
     }
     const n = seg.numbers.get(queueKey(queue));
@@ -420,7 +420,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     this.toCompact.clear();
     await this.commit.drain();
     // A current segment that holds nothing live goes, so the next start's last segment is one with data.
-    if (this.current.live === 0) this.drop(this.current);
+    if (this.current.live === 0) this.drop(this.current, true);
     for (const seg of this.segments.values()) {
       // acks are never fsynced for themselves (see ack()): at a clean stop they are
       if (seg.acks && !seg.acks.closed) syncQuietly(seg.acks.fd);
@@ -500,7 +500,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     this.current.index = new IndexBuilder();
     this.segments.set(id, this.current);
     this.order.push(this.current);
-    if (previous && previous.live === 0) this.drop(previous);
+    if (previous && previous.live === 0) this.drop(previous, true);
     else if (previous) {
       this.sealIndex(previous);
       this.compactIfSparse(previous);
@@ -523,23 +523,54 @@ export class DiskMessageStore implements MessageStore, Overflow {
     });
   }
 
-  private drop(seg: Segment): void {
+  /**
+   * Deletes a segment. `dead`: nothing in it is live any more, and its last removals wrote no ack (the file was to
+   * go); should the file stay (its unlink failed), every record in it is marked removed first, so that recovery
+   * does not bring those back. (A compacted segment is not `dead`: while it exists, recovery takes its records,
+   * not their copies.)
+   */
+  private drop(seg: Segment, dead = false): void {
     this.segments.delete(seg.id);
     this.reader.cache.forget(seg.id);
     const i = this.order.indexOf(seg);
     if (i >= 0) this.order.splice(i, 1);
+    let kept = false;
+    try {
+      const path = this.path(seg.id, 'seg');
+      if (existsSync(path)) unlinkSync(path);
+    } catch {
+      kept = true;
+    }
+    if (kept && dead) this.markAllRemoved(seg);
     if (seg.file) this.commit.retire(seg.file);
     if (seg.acks) this.commit.retire(seg.acks);
     // Reads still in flight on its descriptor keep it open: closed now, its number could be reused
     // by another file (or a socket) before they run, and they would read that instead.
     if (seg.reading > 0) seg.dropped = true;
     else closeReadFd(seg);
-    for (const path of [this.path(seg.id, 'seg'), this.path(seg.id, 'acks'), this.path(seg.id, 'idx')]) {
+    // a segment left behind keeps its acks: recovery finds nothing live in it and deletes it then
+    for (const path of kept ? [this.path(seg.id, 'idx')] : [this.path(seg.id, 'acks'), this.path(seg.id, 'idx')]) {
       try {
         if (existsSync(path)) unlinkSync(path);
       } catch {
-        // left behind: recovery finds nothing live in it and deletes it then
+        // left behind: deleted with its segment at the next start
       }
+    }
+  }
+
+  /** One removed-range ack per queue over the whole segment, written out now (before its files are retired). */
+  private markAllRemoved(seg: Segment): void {
+    const end = seg.file ? seg.file.size : seg.size;
+    try {
+      const acks = this.acksOf(seg);
+      if (!acks) return;
+      for (const n of seg.numbers.values()) {
+        const at = this.commit.reserve(acks, ACK_BYTES, false); // (before reading acks.chunk: it may change)
+        writeRangeAck(acks.chunk, at, n, 0, end);
+      }
+      this.commit.writeOut();
+    } catch {
+      // the disk refuses this too: the commit reports the fault; recovery may bring these messages back once
     }
   }
 }
