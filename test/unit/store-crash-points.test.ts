@@ -198,27 +198,22 @@ const CHANGES = [
   'mkdirSync',
 ] as const;
 
+type FsCall = (...args: unknown[]) => unknown;
+
 /**
- * Makes the process "die" at its `k`-th file change from now on: that change and every later one fail (and so never
- * reach the disk), as after a SIGKILL at that moment. Returns how many changes were asked for, and the undo.
+ * Until restore(), each of node:fs's `names` goes through `intercept` (which may throw instead of calling it), for
+ * the store's own imports too (syncBuiltinESMExports).
  */
-function dieAtChange(k: number): { count(): number; restore(): void } {
-  const real = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const saved = new Map<string, (...args: unknown[]) => unknown>();
-  let n = 0;
-  const gate = (name: string, changes: (args: unknown[]) => boolean): void => {
+function interceptFs(names: readonly string[], intercept: (name: string, args: unknown[], original: FsCall) => unknown): { restore(): void } {
+  const real = fs as unknown as Record<string, FsCall>;
+  const saved = new Map<string, FsCall>();
+  for (const name of names) {
     const original = real[name]!;
     saved.set(name, original);
-    real[name] = (...args: unknown[]) => {
-      if (changes(args) && n++ >= k) throw Object.assign(new Error(`killed at file change ${k} (${name})`), { code: 'EKILLED' });
-      return original(...args);
-    };
-  };
-  for (const name of CHANGES) gate(name, () => true);
-  gate('openSync', (args) => args[1] !== undefined && args[1] !== 'r');
+    real[name] = (...args: unknown[]) => intercept(name, args, original);
+  }
   syncBuiltinESMExports();
   return {
-    count: () => n,
     restore() {
       for (const [name, original] of saved) real[name] = original;
       syncBuiltinESMExports();
@@ -226,44 +221,55 @@ function dieAtChange(k: number): { count(): number; restore(): void } {
   };
 }
 
+/**
+ * Makes the process "die" at its `k`-th file change from now on: that change and every later one fail (and so never
+ * reach the disk), as after a SIGKILL at that moment. Returns how many changes were asked for, and the undo.
+ */
+function dieAtChange(k: number): { count(): number; restore(): void } {
+  let n = 0;
+  const changes = (name: string, args: unknown[]): boolean => name !== 'openSync' || (args[1] !== undefined && args[1] !== 'r');
+  const undo = interceptFs([...CHANGES, 'openSync'], (name, args, original) => {
+    if (changes(name, args) && n++ >= k) throw Object.assign(new Error(`killed at file change ${k} (${name})`), { code: 'EKILLED' });
+    return original(...args);
+  });
+  return { count: () => n, restore: () => undo.restore() };
+}
+
 /** Until restore(): unlinking a segment file fails (EACCES), as on a disk that refuses it. */
 function segmentUnlinksFail(): { refused(): number; restore(): void } {
-  const real = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const original = real['unlinkSync']!;
   let refused = 0;
-  real['unlinkSync'] = (...args: unknown[]) => {
-    if (String(args[0]).endsWith('.seg')) {
-      refused++;
-      throw Object.assign(new Error(`EACCES: permission denied, unlink '${String(args[0])}'`), { code: 'EACCES' });
-    }
-    return original(...args);
-  };
-  syncBuiltinESMExports();
-  return {
-    refused: () => refused,
-    restore() {
-      real['unlinkSync'] = original;
-      syncBuiltinESMExports();
-    },
-  };
+  const undo = interceptFs(['unlinkSync'], (_name, args, original) => {
+    if (!String(args[0]).endsWith('.seg')) return original(...args);
+    refused++;
+    throw Object.assign(new Error(`EACCES: permission denied, unlink '${String(args[0])}'`), { code: 'EACCES' });
+  });
+  return { refused: () => refused, restore: () => undo.restore() };
+}
+
+/**
+ * A data directory of `segmentBytes` segments holding `stored` messages of which the first `taken` were taken (no-ack)
+ * while segment files could not be deleted, left by a kill: the wholly removed segments are still there.
+ */
+async function removedButKept(segmentBytes: number, stored: string[], taken: number): Promise<string> {
+  const dir = tmp();
+  const run = start(dir, segmentBytes);
+  publish(run, stored);
+  await run.store.flush();
+  const refuse = segmentUnlinksFail();
+  try {
+    expect(get(run, taken)).toEqual(stored.slice(0, taken));
+  } finally {
+    refuse.restore();
+  }
+  expect(refuse.refused()).toBeGreaterThan(1);
+  await run.store.flush();
+  kill(run);
+  return dir;
 }
 
 describe('a segment whose file cannot be deleted', () => {
   it('keeps its last removals: nothing acknowledged in it comes back at the next start', async () => {
-    const dir = tmp();
-    const run = start(dir, 4096);
-    publish(run, bodies(300, 'd'));
-    await run.store.flush();
-    const refuse = segmentUnlinksFail();
-    try {
-      expect(get(run, 200)).toEqual(bodies(200, 'd'));
-    } finally {
-      refuse.restore();
-    }
-    // the wholly removed segments stayed, as files
-    expect(refuse.refused()).toBeGreaterThan(1);
-    await run.store.flush();
-    kill(run);
+    const dir = await removedButKept(4096, bodies(300, 'd'), 200);
     const again = start(dir, 4096);
     expect(get(again)).toEqual(bodies(300, 'd').slice(200));
   });
@@ -274,19 +280,7 @@ describe('recovery killed at each of its file changes', () => {
     // The state a kill leaves: small segments, the first ones wholly acknowledged but still there (their unlink
     // failed), acks written, a torn record at the end of the last segment, and an ack file whose segment is gone.
     const SEGMENT = 4096;
-    const original = tmp();
-    const first = start(original, SEGMENT);
-    publish(first, bodies(600, 'm'));
-    await first.store.flush();
-    const refuse = segmentUnlinksFail();
-    try {
-      expect(get(first, 240)).toEqual(bodies(240, 'm'));
-    } finally {
-      refuse.restore();
-    }
-    expect(refuse.refused()).toBeGreaterThan(2);
-    await first.store.flush();
-    kill(first);
+    const original = await removedButKept(SEGMENT, bodies(600, 'm'), 240);
     const segments = readdirSync(original)
       .filter((f) => f.endsWith('.seg'))
       .sort();
