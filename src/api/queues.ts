@@ -73,8 +73,17 @@ function queueOr404(ctx: ApiContext, req: ApiRequest): Queue {
 const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'] as const;
 type AckMode = (typeof ACK_MODES)[number];
 
+/** The next ready message; one on its way from disk is waited for (no synchronous read). */
+async function takeReady(q: Queue): Promise<Envelope | undefined> {
+  for (;;) {
+    const envelope = q.take(true, false);
+    if (envelope || !q.reading) return envelope;
+    await new Promise<void>((resolve) => q.whenRead(resolve));
+  }
+}
+
 /** POST /api/queues/{v}/{q}/get: takes up to `count` messages, then requeues or drops them. */
-function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
+async function getMessages(ctx: ApiContext, req: ApiRequest): Promise<unknown[]> {
   const q = queueOr404(ctx, req);
   checkResourceAccess(ctx, req, (b, v, u) => b.checkAccess(v, u, 'read', 'queue', q.name), 'get');
   const body = jsonBody(req);
@@ -92,7 +101,7 @@ function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
   const vhost = brokerOf(ctx).vhosts.get(q.vhost);
   const tracing = vhost?.tracing ? vhost : null;
   for (let i = 0; i < count; i++) {
-    const envelope = q.take(true);
+    const envelope = await takeReady(q);
     if (!envelope) break;
     taken.push(envelope);
     if (tracing) traceDeliver(tracing, q, envelope, managementOrigin(req.user?.name ?? DEFAULT_USER));
@@ -107,9 +116,10 @@ function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
       ...encodePayload(m.body, encoding, truncate),
     });
   }
-  // Settled only after all were taken, so a count above one never sees the same message twice.
+  // Settled only after all were taken, so a count above one never sees the same message twice. (A queue deleted
+  // while a read from disk was awaited takes nothing back.)
   for (const envelope of taken) {
-    if (requeue) q.requeue(envelope);
+    if (requeue && !q.deleted) q.requeue(envelope);
     else q.settle(envelope);
   }
   if (requeue && taken.length > 0) q.drain();
@@ -121,7 +131,7 @@ function getMessages(ctx: ApiContext, req: ApiRequest): unknown[] {
  * this with a shovel): moves up to `count` ready messages (all by default) to another queue of the
  * same vhost through the default exchange, keeping their properties. Answers {"moved": n}.
  */
-function moveMessages(ctx: ApiContext, req: ApiRequest): { moved: number } {
+async function moveMessages(ctx: ApiContext, req: ApiRequest): Promise<{ moved: number }> {
   const vhost = vhostOr404(ctx, req.params['vhost']);
   const q = queueOr404(ctx, req);
   const body = jsonBody(req);
@@ -138,7 +148,7 @@ function moveMessages(ctx: ApiContext, req: ApiRequest): { moved: number } {
   const exchange = vhost.exchange('');
   let moved = 0;
   while (moved < count) {
-    const envelope = q.take(true);
+    const envelope = await takeReady(q);
     if (!envelope) break;
     const m = envelope.message;
     // A destination that turns it away (a length limit) leaves it where it was.
@@ -234,8 +244,8 @@ export const queueRoutes: Route[] = [
       return noContent();
     },
   },
-  { method: 'POST', path: 'queues/:vhost/:name/get', handler: (ctx, req) => ok(getMessages(ctx, req)) },
-  { method: 'POST', path: 'queues/:vhost/:name/move', handler: (ctx, req) => ok(moveMessages(ctx, req)) },
+  { method: 'POST', path: 'queues/:vhost/:name/get', handler: async (ctx, req) => ok(await getMessages(ctx, req)) },
+  { method: 'POST', path: 'queues/:vhost/:name/move', handler: async (ctx, req) => ok(await moveMessages(ctx, req)) },
   {
     method: 'GET',
     path: 'queues/:vhost/:name/bindings',

@@ -11,9 +11,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Frame, MethodId, Writer, defaultsOf, writeBasicProperties, writeMethod, type Method } from '../../src/amqp/index.js';
 import { Broker } from '../../src/broker/broker.js';
 import { MESSAGE_OVERHEAD } from '../../src/broker/message.js';
+import type { Queue } from '../../src/broker/queue.js';
 import { MemoryMessageStore } from '../../src/broker/store/message-store.js';
 import type { DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
 import { MemoryBudget } from '../../src/broker/store/memory-budget.js';
+import { startControlListeners } from '../../src/server/control-listener.js';
 import { DEFAULT_LIMITS, WarrenServer } from '../../src/server/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
@@ -171,19 +173,24 @@ describe('message memory', () => {
   });
 });
 
+/** 1 KB messages "0", "1", ... (padded with dots) queued in `name` past a 256 KiB budget: most of them on disk. */
+async function queuedPastBudget(name: string, total: number): Promise<{ server: WarrenServer; c: RawClient; q: Queue; store: DiskMessageStore }> {
+  const { server, broker, budget } = await startInProcess(256 * 1024);
+  const c = await client(server);
+  await declare(c, name);
+  const q = broker.vhosts.get('/')!.queues.get(name)!;
+  const w = new Writer();
+  for (let i = 0; i < total; i++) publishFrames(w, name, Buffer.from(String(i).padEnd(1000, '.')));
+  c.sendBytes(Buffer.concat(w.take()));
+  await waitFor(() => q.messageCount === total, 'every message queued');
+  expect(q.spooledCount).toBeGreaterThan(total / 2);
+  return { server, c, q, store: budget.overflow() as DiskMessageStore };
+}
+
 describe('basic.get past the memory budget', () => {
   it('waits for messages read back from disk without a synchronous read, and answers before the frames sent after it', async () => {
-    const { server, broker, budget } = await startInProcess(256 * 1024);
-    const c = await client(server);
-    await declare(c, 'get-disk');
-    const q = broker.vhosts.get('/')!.queues.get('get-disk')!;
     const TOTAL = 3000;
-    const w = new Writer();
-    for (let i = 0; i < TOTAL; i++) publishFrames(w, 'get-disk', Buffer.from(String(i).padEnd(1000, '.')));
-    c.sendBytes(Buffer.concat(w.take()));
-    await waitFor(() => q.messageCount === TOTAL, 'every message queued');
-    expect(q.spooledCount).toBeGreaterThan(TOTAL / 2);
-    const store = budget.overflow() as DiskMessageStore;
+    const { c, store } = await queuedPastBudget('get-disk', TOTAL);
     const before = store.readStats;
     // every get (and one more), then a passive declare, in one write: the answers must come in that order
     const g = new Writer();
@@ -197,6 +204,41 @@ describe('basic.get past the memory budget', () => {
     await c.expect(MethodId.BASIC_GET_EMPTY);
     const declared = await c.expect(MethodId.QUEUE_DECLARE_OK);
     expect((declared.method as { messageCount: number }).messageCount).toBe(0);
+    const after = store.readStats;
+    expect(after.diskReads).toBeGreaterThan(before.diskReads);
+    expect(after.syncReads).toBe(before.syncReads);
+  });
+});
+
+describe('management API get past the memory budget', () => {
+  it('reads the messages back from disk asynchronously and answers them in order', async () => {
+    const TOTAL = 2000;
+    const { server, q, store } = await queuedPastBudget('api-disk', TOTAL);
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-api-get-'));
+    const control = await startControlListeners({
+      server,
+      socketPath: join(dataDir, 'warren.sock'),
+      dataDir,
+      version: 'test',
+      apiPort: 0,
+      apiBind: '127.0.0.1',
+      stop: () => {},
+    });
+    cleanups.push(async () => {
+      await control.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const before = store.readStats;
+    const { port } = control.apiAddress!;
+    const res = await fetch(`http://127.0.0.1:${port}/api/queues/%2F/api-disk/get`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ count: TOTAL, ackmode: 'ack_requeue_false', encoding: 'auto' }),
+    });
+    expect(res.status).toBe(200);
+    const got = (await res.json()) as { payload: string }[];
+    expect(got.map((m) => m.payload.replace(/\.+$/, ''))).toEqual(Array.from({ length: TOTAL }, (_, i) => String(i)));
+    expect(q.messageCount).toBe(0);
     const after = store.readStats;
     expect(after.diskReads).toBeGreaterThan(before.diskReads);
     expect(after.syncReads).toBe(before.syncReads);
