@@ -311,7 +311,6 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     this.host.scheduleFlush();
   }
 
-  /** basic.get-ok with its content; the caller has taken the envelope from the queue. */
   afterQueueRead(queue: Queue, methodId: number, then: () => void): void {
     const release = this.host.holdInput();
     queue.whenRead(() => {
@@ -321,6 +320,7 @@ export class Channel implements ConsumerHost, ReplySink, ChannelContext, Channel
     });
   }
 
+  /** basic.get-ok with its content; the caller has taken the envelope from the queue. */
   deliverGet(queue: Queue, envelope: Envelope, noAck: boolean): void {
     const tag = ++this.deliveryTag;
     if (!noAck) this.track(tag, queue, envelope, null);

@@ -45,6 +45,16 @@ import { closeReadFd, refOf, Segment, SEGMENT_BYTES, SEGMENT_NAME, segmentPath, 
 
 const NO_QUEUES: readonly number[] = [];
 
+/** Deletes a file if it is there; false when it is there and cannot be deleted. */
+function unlinkIfThere(path: string): boolean {
+  try {
+    if (existsSync(path)) unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function syncQuietly(fd: number): void {
   try {
     fsyncSync(fd);
@@ -196,7 +206,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       offset = at.offset;
     }
     if (--seg.live === 0 && seg !== this.current) {
-      this.drop(seg, true);
+      this.drop(seg);
       return;
     }
     this.ack(seg, RECORD_REMOVED, offset, queue);
@@ -288,7 +298,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
       fsyncSync(file.fd);
       if (target.acks) fsyncSync(target.acks.fd);
       this.relocated.set(seg.id, map);
-      this.drop(seg);
+      this.drop(seg, true);
       syncDirectory(this.dir);
     } catch (err) {
       if (target && copies.length > 0 && !this.relocated.has(seg.id)) this.abandonCopies(target, copies);
@@ -366,7 +376,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (!seg || count === 0) return;
     seg.transientLive -= count;
     seg.live -= count;
-    if (seg.live <= 0 && seg !== this.current) this.drop(seg, true);
+    if (seg.live <= 0 && seg !== this.current) this.drop(seg);
   }
 
   removedRange(segment: number, start: number, end: number, count: number, queue: QueueRef): void {
@@ -381,7 +391,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     if (count === 1) return this.removedAt(segment, start, queue);
     seg.live -= count;
     if (seg.live <= 0 && seg !== this.current) {
-      this.drop(seg, true);
+      this.drop(seg);
       return;
     }
     const n = seg.numbers.get(queueKey(queue));
@@ -420,7 +430,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     this.toCompact.clear();
     await this.commit.drain();
     // A current segment that holds nothing live goes, so the next start's last segment is one with data.
-    if (this.current.live === 0) this.drop(this.current, true);
+    if (this.current.live === 0) this.drop(this.current);
     for (const seg of this.segments.values()) {
       // acks are never fsynced for themselves (see ack()): at a clean stop they are
       if (seg.acks && !seg.acks.closed) syncQuietly(seg.acks.fd);
@@ -500,7 +510,7 @@ export class DiskMessageStore implements MessageStore, Overflow {
     this.current.index = new IndexBuilder();
     this.segments.set(id, this.current);
     this.order.push(this.current);
-    if (previous && previous.live === 0) this.drop(previous, true);
+    if (previous && previous.live === 0) this.drop(previous);
     else if (previous) {
       this.sealIndex(previous);
       this.compactIfSparse(previous);
@@ -524,38 +534,28 @@ export class DiskMessageStore implements MessageStore, Overflow {
   }
 
   /**
-   * Deletes a segment. `dead`: nothing in it is live any more, and its last removals wrote no ack (the file was to
-   * go); should the file stay (its unlink failed), every record in it is marked removed first, so that recovery
-   * does not bring those back. (A compacted segment is not `dead`: while it exists, recovery takes its records,
-   * not their copies.)
+   * Deletes a segment. Nothing in it is live any more, and its last removals wrote no ack (the file was to go):
+   * should the file stay (its unlink failed), every record in it is marked removed first, so that recovery does not
+   * bring those back. Not so for a `compacted` segment: while it exists, recovery takes its records, not their
+   * copies.
    */
-  private drop(seg: Segment, dead = false): void {
+  private drop(seg: Segment, compacted = false): void {
     this.segments.delete(seg.id);
     this.reader.cache.forget(seg.id);
     const i = this.order.indexOf(seg);
     if (i >= 0) this.order.splice(i, 1);
-    let kept = false;
-    try {
-      const path = this.path(seg.id, 'seg');
-      if (existsSync(path)) unlinkSync(path);
-    } catch {
-      kept = true;
-    }
-    if (kept && dead) this.markAllRemoved(seg);
+    const kept = !unlinkIfThere(this.path(seg.id, 'seg'));
+    if (kept && !compacted) this.markAllRemoved(seg);
     if (seg.file) this.commit.retire(seg.file);
     if (seg.acks) this.commit.retire(seg.acks);
     // Reads still in flight on its descriptor keep it open: closed now, its number could be reused
     // by another file (or a socket) before they run, and they would read that instead.
     if (seg.reading > 0) seg.dropped = true;
     else closeReadFd(seg);
-    // a segment left behind keeps its acks: recovery finds nothing live in it and deletes it then
-    for (const path of kept ? [this.path(seg.id, 'idx')] : [this.path(seg.id, 'acks'), this.path(seg.id, 'idx')]) {
-      try {
-        if (existsSync(path)) unlinkSync(path);
-      } catch {
-        // left behind: deleted with its segment at the next start
-      }
-    }
+    // A segment left behind keeps its acks: recovery finds nothing live in it and deletes it then (with whatever
+    // else could not be deleted now).
+    if (!kept) unlinkIfThere(this.path(seg.id, 'acks'));
+    unlinkIfThere(this.path(seg.id, 'idx'));
   }
 
   /** One removed-range ack per queue over the whole segment, written out now (before its files are retired). */

@@ -319,7 +319,7 @@ class Outage {
     }
   }
 
-  /** fn, tried again every interval seconds through transient failures */
+  /** fn (whose result is never undefined), tried again every interval seconds through transient failures */
   async retry<T>(intervalSeconds: number, fn: () => Promise<T>): Promise<T> {
     for (;;) {
       const value = await this.attempt(fn);
