@@ -42,13 +42,21 @@ export interface PropertyScan {
 }
 
 /**
+ * Set in a PropertyScan's `flags` (above the 16 bits of the property flags word) when a scan with
+ * `skipHeaders` passed over a non-empty headers table.
+ */
+export const HEADERS_UNREAD = 0x10000;
+
+/**
  * Reads the basic properties at the reader's position (after the prefix) without building them,
  * checking them as decodeBasicProperties would and leaving the reader after them, into `scan`.
  * Returns false, with the reader back where it was, when the headers table is not empty: such a
  * message is decoded whole at once (the broker routes on its headers, and a malformed table is a
- * frame error now, not later). Allocates nothing for a message without expiration or user-id.
+ * frame error now, not later). With `skipHeaders` (a message read back from the store, routed and
+ * checked long ago) the table is skipped instead, and HEADERS_UNREAD set in `scan.flags`.
+ * Allocates nothing for a message without expiration or user-id.
  */
-export function scanBasicProperties(r: Reader, scan: PropertyScan): boolean {
+export function scanBasicProperties(r: Reader, scan: PropertyScan, skipHeaders = false): boolean {
   const from = r.pos;
   const flags = r.short();
   for (let more = flags; (more & 1) !== 0;) more = r.short();
@@ -56,9 +64,17 @@ export function scanBasicProperties(r: Reader, scan: PropertyScan): boolean {
   scan.deliveryMode = scan.expiration = scan.userId = undefined;
   if ((flags & 32768) !== 0) r.skipShortstr();
   if ((flags & 16384) !== 0) r.skipShortstr();
-  if ((flags & PROPERTY_HEADERS) !== 0 && r.long() !== 0) {
-    r.pos = from;
-    return false;
+  if ((flags & PROPERTY_HEADERS) !== 0) {
+    const length = r.long();
+    if (length !== 0) {
+      if (!skipHeaders) {
+        r.pos = from;
+        return false;
+      }
+      // (a stored message's headers were checked when it was published: only their length is read)
+      r.skip(length);
+      scan.flags |= HEADERS_UNREAD;
+    }
   }
   if ((flags & PROPERTY_DELIVERY_MODE) !== 0) scan.deliveryMode = r.octet();
   if ((flags & PROPERTY_PRIORITY) !== 0) r.octet();

@@ -15,6 +15,7 @@ export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1])
 export {
   CONTENT_HEADER_PREFIX,
   contentHeaderPayload,
+  HEADERS_UNREAD,
   PROPERTY_EXPIRATION,
   PROPERTY_PRIORITY,
   PROPERTY_REPLY_TO,

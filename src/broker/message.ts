@@ -2,13 +2,17 @@
 // re-send them without re-encoding; properties are decoded when first needed (at once for a message with headers).
 import {
   decodeBasicProperties,
+  HEADERS_UNREAD,
   PROPERTY_EXPIRATION,
   PROPERTY_PRIORITY,
   PROPERTY_REPLY_TO,
   Reader,
+  scanBasicProperties,
   type BasicProperties,
   type FieldTable,
+  type PropertyScan,
 } from '../amqp/index.js';
+import { reportFault } from './faults.js';
 
 const PERSISTENT = 2;
 
@@ -22,6 +26,8 @@ const ARRIVAL_BASE = Date.now();
 
 /** Where a message's properties are decoded from its header when first asked for. */
 const lazyReader = new Reader();
+/** Where the expiration of a message not decoded yet is read (ttl). */
+const ttlScan: PropertyScan = { flags: 0, deliveryMode: undefined, expiration: undefined, userId: undefined };
 
 /**
  * Heap bytes a held message costs beyond its content bytes, as the memory budget counts it.
@@ -143,14 +149,14 @@ export class Message {
   constructor(
     readonly exchange: string,
     readonly routingKey: string,
-    /** null: decoded from `header` when first asked for (its headers must be absent or empty; see `props`) */
+    /** null: decoded from `header` when first asked for (its headers absent or empty, or HEADERS_UNREAD in `propertyFlags`; see `props`) */
     properties: BasicProperties | null,
     /** content-header frame payload (class, weight, body size, flags, properties) */
     header: Buffer,
     body: Buffer,
     /** when the broker received it (ms since the epoch); TTLs count from here */
     arrival = Date.now(),
-    /** with `properties` null: the header's property flags and delivery mode */
+    /** with `properties` null: the header's property flags (and HEADERS_UNREAD) and delivery mode */
     propertyFlags = 0,
     deliveryMode?: number,
   ) {
@@ -200,7 +206,14 @@ export class Message {
     if (this.props === null) {
       // (class, weight and body size come first: 12 bytes)
       const header = this.header;
-      this.props = decodeBasicProperties(lazyReader.reset(header, 12, header.length));
+      try {
+        this.props = decodeBasicProperties(lazyReader.reset(header, 12, header.length));
+      } catch (err) {
+        // Only a message read back from the store can get here (a published one was checked as it
+        // arrived): its headers were stepped over then. It keeps its delivery mode and nothing else.
+        reportFault(`message published to '${this.exchange}' with key '${this.routingKey}'`, 'decoding its stored properties', err);
+        this.props = { deliveryMode: this.persistent ? PERSISTENT : 1 };
+      }
     }
     return this.props;
   }
@@ -210,9 +223,13 @@ export class Message {
     return this.props === null ? (this.propertyFlags & flag) !== 0 : true;
   }
 
-  /** The headers table, if any (undefined for a message not decoded yet: its headers are empty). */
+  /**
+   * The headers table, if any. A published message not decoded yet has none (its table is empty);
+   * one read back from the store (HEADERS_UNREAD in its flags) is decoded now.
+   */
   get headers(): FieldTable | undefined {
-    return this.props === null ? undefined : this.props.headers;
+    if (this.props === null) return (this.propertyFlags & HEADERS_UNREAD) !== 0 ? this.properties.headers : undefined;
+    return this.props.headers;
   }
 
   get priority(): number | undefined {
@@ -279,7 +296,14 @@ export class Message {
   /** Per-message TTL from the expiration property, in ms; null when absent. */
   get ttl(): number | null {
     if (!this.has(PROPERTY_EXPIRATION)) return null;
-    const e = this.properties.expiration;
+    let e: string | undefined;
+    if (this.props !== null) e = this.props.expiration;
+    else {
+      // (read without decoding the rest: a message read back from the store may carry large headers)
+      const header = this.header;
+      scanBasicProperties(lazyReader.reset(header, 12, header.length), ttlScan, true);
+      e = ttlScan.expiration;
+    }
     return e === undefined ? null : Number(e);
   }
 }

@@ -4,7 +4,14 @@
 // properties either way, and a malformed header must fail when it arrives, as before.
 import { describe, expect, it } from 'vitest';
 import { AmqpError, contentHeaderPayload, decodeBasicProperties, Reader, Timestamp, type BasicProperties } from '../../src/amqp/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Message } from '../../src/broker/message.js';
+import { Queue } from '../../src/broker/queue.js';
+import { DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
+import { GroupCommit } from '../../src/broker/store/group-commit.js';
+import { MemoryBudget } from '../../src/broker/store/memory-budget.js';
 import { ContentAssembler } from '../../src/server/content-assembler.js';
 import { prng } from './random.js';
 
@@ -74,6 +81,37 @@ describe('properties decoded when first asked for', () => {
     expect(props()).toBeNull();
     expect(message.properties.contentType).toBe('text/plain');
     expect(props()).not.toBeNull();
+  });
+
+  it('a message read back from the store with headers is not decoded until its headers are asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warren-lazy-'));
+    const { store } = DiskMessageStore.open(dir, new GroupCommit());
+    try {
+      const budget = new MemoryBudget(1024, null, store);
+      const q = new Queue('lazy', '/', { durable: true, exclusiveOwner: null, autoDelete: false, arguments: {} }, budget);
+      q.store = store;
+      const properties: BasicProperties = { deliveryMode: 2, headers: { big: 'h'.repeat(5000), n: [1, 2, { t: true }] }, expiration: '60000', priority: 1 };
+      for (let i = 0; i < 50; i++) {
+        const m = new Message('', 'lazy', properties, contentHeaderPayload(2, properties), Buffer.from('hi'));
+        store.persist(m, [q]);
+        q.enqueue(m);
+      }
+      expect(q.spooledCount).toBeGreaterThan(40);
+      for (let i = 0; i < 50; i++) {
+        const e = q.take(true)!;
+        const props = () => (e.message as unknown as { props: BasicProperties | null }).props;
+        if (i >= 10) expect(props()).toBeNull(); // (the first ones were never on disk)
+        // delivery and expiry read what they need without decoding the headers
+        expect([e.message.persistent, e.message.ttl]).toEqual([true, 60000]);
+        if (i >= 10) expect(props()).toBeNull();
+        expect(e.message.headers).toEqual(properties.headers);
+        expect(e.message.properties).toEqual(properties);
+        q.settle(e);
+      }
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a header that lies about its lengths fails when it arrives, decoded or not', () => {

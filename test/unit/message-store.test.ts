@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { contentHeaderPayload } from '../../src/amqp/index.js';
+import { contentHeaderPayload, Timestamp, type BasicProperties } from '../../src/amqp/index.js';
 import { Message } from '../../src/broker/message.js';
 import { Queue } from '../../src/broker/queue.js';
 import { compactionDelay, DiskMessageStore } from '../../src/broker/store/disk-message-store.js';
@@ -120,6 +120,47 @@ for (const [name, make] of implementations) {
       for (const body of bodies(500)) publish(s, [a, b], message(body));
       expect(takeAll(a)).toEqual(bodies(500));
       expect(takeAll(b)).toEqual(bodies(500));
+    });
+
+    it('gives back properties, headers and expiration as published, small and large, from memory or disk', () => {
+      const s = make(4 * 1024);
+      const q = s.queue('props');
+      const kinds: BasicProperties[] = [
+        { deliveryMode: 2 },
+        { deliveryMode: 2, headers: {} },
+        { deliveryMode: 2, headers: { CC: ['a', 'b'], n: 7, nested: { deep: [1, { x: 'y' }] }, big: 'h'.repeat(3000) }, expiration: '600000' },
+        {
+          deliveryMode: 1,
+          contentType: 'text/plain',
+          priority: 3,
+          replyTo: 'r',
+          expiration: '3600000',
+          userId: 'guest',
+          timestamp: new Timestamp(1_700_000_000),
+        },
+        { deliveryMode: 2, headers: { 'x-death': [{ count: 1, reason: 'expired', queue: 'q0' }] }, correlationId: 'c', messageId: 'm', appId: 'app' },
+      ];
+      const sent: { properties: BasicProperties; body: string }[] = [];
+      for (let i = 0; i < 400; i++) {
+        const properties = kinds[i % kinds.length]!;
+        const body = i % 3 === 0 ? `large${i}`.padEnd(4000, '.') : `m${i}`;
+        sent.push({ properties, body });
+        publish(s, [q], new Message('', 'q', properties, contentHeaderPayload(body.length, properties), Buffer.from(body)));
+      }
+      expect(q.spooledCount).toBeGreaterThan(300);
+      for (const { properties, body } of sent) {
+        const e = q.take(true)!;
+        const m = e.message;
+        expect(m.body.toString()).toBe(body);
+        // what delivery and expiry ask first, before anything decodes the whole, then the whole
+        expect(m.persistent).toBe(properties.deliveryMode === 2);
+        expect(m.ttl).toBe(properties.expiration === undefined ? null : Number(properties.expiration));
+        expect(m.priority).toBe(properties.priority);
+        expect(m.headers ?? {}).toEqual(properties.headers ?? {});
+        expect(m.properties).toEqual(properties);
+        expect(m.header.equals(contentHeaderPayload(body.length, properties))).toBe(true);
+        q.settle(e);
+      }
     });
 
     it('expires messages at the head, whether they come from memory or disk', () => {

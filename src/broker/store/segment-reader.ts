@@ -2,8 +2,8 @@
 // basic.get that finds nothing in memory): runs of consecutive records, walked record by record,
 // and single positions, followed through compaction's forwarding entries.
 import { closeSync, openSync } from 'node:fs';
-import { CONTENT_HEADER_PREFIX, decodeBasicProperties, Reader } from '../../amqp/index.js';
-import { Message, ownContent } from '../message.js';
+import { CONTENT_HEADER_PREFIX, Reader, scanBasicProperties, type PropertyScan } from '../../amqp/index.js';
+import { Message, ownContent, TEXT_MAX } from '../message.js';
 import { readFully } from './io.js';
 import type { HeldPosition, RunPiece, RunRead } from './message-store.js';
 import { FRAME, nextIntact, readRecord, RECORD_MARK, RECORD_QUEUE, type PublishRecord } from './records.js';
@@ -27,6 +27,8 @@ export interface SegmentLocator {
 const headerReader = new Reader();
 
 export class SegmentReader {
+  private readonly scan: PropertyScan = { flags: 0, deliveryMode: undefined, expiration: undefined, userId: undefined };
+
   constructor(
     private readonly locator: SegmentLocator,
     /** bytes read back, shared by every queue */
@@ -79,10 +81,9 @@ export class SegmentReader {
       const r = readRecord(buf, pos);
       if (r.kind === 'record') {
         if (r.record.type !== RECORD_QUEUE) {
-          const m = this.messageAt(
+          const m = this.messageOf(
             seg,
-            buf,
-            pos,
+            r.record as PublishRecord,
             { segment: piece.segment, offset: piece.start + pos, length: r.next - pos, durable: piece.durable },
             piece.durable,
           );
@@ -259,22 +260,32 @@ export class SegmentReader {
   /** The message in the record at `at` of `buf` (which is its segment from `offset` on). */
   private messageAt(seg: Segment, buf: Buffer, at: number, position: HeldPosition, durable: boolean): Message | null {
     const r = readRecord(buf, at);
-    const offset = position.offset;
     if (r.kind !== 'record' || r.record.type === RECORD_QUEUE) {
-      this.readFailed(seg, `no intact record at byte ${offset}`);
+      this.readFailed(seg, `no intact record at byte ${position.offset}`);
       return null;
     }
-    const record = r.record as PublishRecord;
-    let properties;
+    return this.messageOf(seg, r.record as PublishRecord, position, durable);
+  }
+
+  /** The message in a publish record read (and checked) at `position`. */
+  private messageOf(seg: Segment, record: PublishRecord, position: HeldPosition, durable: boolean): Message | null {
+    const offset = position.offset;
+    // The properties are decoded when first asked for (a delivery sends the header as stored): only
+    // their framing is checked here, and a headers table, checked when the message was published, is
+    // stepped over. Reading back a message with large headers costs no more than one without.
+    const scan = this.scan;
     try {
-      properties = decodeBasicProperties(headerReader.reset(record.header, CONTENT_HEADER_PREFIX, record.header.length));
+      headerReader.reset(record.header, CONTENT_HEADER_PREFIX, record.header.length);
+      scanBasicProperties(headerReader, scan, true);
+      if (headerReader.pos !== record.header.length) throw new Error(`${record.header.length - headerReader.pos} bytes after the properties`);
     } catch (err) {
-      // e.g. headers nested deeper than today's wire limit, stored by an older version
       this.readFailed(seg, `message ${record.id} at byte ${offset} has unreadable properties (${(err as Error).message})`);
       return null;
     }
-    const owned = ownContent(record.header, record.body);
-    const message = new Message(record.exchange, record.routingKey, properties, owned.header, owned.body, record.arrival);
+    // A small content becomes a string of its own in the Message (nothing of the read buffer is kept); a larger one is copied out of it.
+    const small = record.header.length + record.body.length <= TEXT_MAX;
+    const owned = small ? record : ownContent(record.header, record.body);
+    const message = new Message(record.exchange, record.routingKey, null, owned.header, owned.body, record.arrival, scan.flags, scan.deliveryMode);
     // (the position the queue held, even if the record moved since: removal goes through the forwarding entry)
     if (durable) message.stored = { id: record.id, handle: seg, segment: position.segment, offset, length: position.length };
     return message;
