@@ -2,14 +2,15 @@
 // API gives the creating user (warrenctl's guest) full permissions on the new vhost, and so does
 // warren's control socket, so the messaging commands can use the vhost at once on either.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTsv, runCtl, uniqueName, type Target } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { parseTsv, uniqueName, type Target } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
 for (const t of MESSAGING_TARGETS) {
   describe.skipIf(t.skip)(`warrenctl add_vhost gives its creator the vhost, against ${t.name === 'rabbitmq' ? 'RabbitMQ' : 'warren'}`, () => {
     let target: Target;
     const vhost = uniqueName('safety-perms-addvhost');
-    const ctl = (args: readonly string[]) => runCtl([...t.args(target), ...args]);
+    const ctl = (args: readonly string[]) => ctlMain([...t.args(target), ...args]);
 
     beforeAll(async () => {
       target = await t.make();

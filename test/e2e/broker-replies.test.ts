@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctlBin } from '../helpers/warren.js';
 import { waitFor } from '../helpers/wait.js';
+import { ctlMain } from '../helpers/ctl-main.js';
 import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
 import { ctlEnv, MESSAGING_TARGETS } from './messaging-helpers.js';
 
@@ -18,7 +19,7 @@ for (const spec of MESSAGING_TARGETS) {
     let args: string[];
     const vhost = uniqueName('cli-rep');
     const user = uniqueName('cli-rep-u');
-    const ctl = (words: readonly string[], input?: string) => runCtl([...args, ...words], input === undefined ? {} : { input });
+    const ctl = (words: readonly string[], input?: string) => ctlMain([...args, ...words], input === undefined ? {} : { input });
 
     beforeAll(async () => {
       target = await spec.make();

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctlBin } from '../helpers/warren.js';
 import { waitFor } from '../helpers/wait.js';
+import { ctlMain } from '../helpers/ctl-main.js';
 import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
 import { ctlEnv, MESSAGING_TARGETS } from './messaging-helpers.js';
 
@@ -15,7 +16,7 @@ for (const spec of MESSAGING_TARGETS) {
     let args: string[];
     let node: string;
     const queues: string[] = [];
-    const ctl = (words: readonly string[]) => runCtl([...args, ...words]);
+    const ctl = (words: readonly string[]) => ctlMain([...args, ...words]);
 
     beforeAll(async () => {
       target = await spec.make();

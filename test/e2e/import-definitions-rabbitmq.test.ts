@@ -4,14 +4,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTsv, RABBITMQ_API_URL, rabbitmqTarget, runCtl, type Target, uniqueName, warrenTarget } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { parseTsv, RABBITMQ_API_URL, rabbitmqTarget, type Target, uniqueName, warrenTarget } from './ctl.js';
 
 type Item = Record<string, unknown>;
 
 describe('import_definitions into warren', () => {
   let warren: Target;
   let dir: string;
-  const ctl = (words: readonly string[]) => runCtl([...warren.args, ...words]);
+  const ctl = (words: readonly string[]) => ctlMain([...warren.args, ...words]);
 
   beforeAll(async () => {
     warren = await warrenTarget();
@@ -48,7 +49,7 @@ describe('import_definitions into warren', () => {
     let rabbit: Target;
     const vhost = uniqueName('cli-imp');
     const user = uniqueName('cli-imp-u');
-    const rctl = (words: readonly string[]) => runCtl([...rabbit.args, ...words]);
+    const rctl = (words: readonly string[]) => ctlMain([...rabbit.args, ...words]);
 
     beforeAll(async () => {
       rabbit = rabbitmqTarget(RABBITMQ_API_URL as string);

@@ -1,7 +1,8 @@
 // --formatter json on every command: the ones with one line of result print an object, the ones that
 // print nothing print {"result":"ok","message":...}; stdout always parses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCtl, type Target, uniqueName } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
 for (const spec of MESSAGING_TARGETS) {
@@ -9,7 +10,7 @@ for (const spec of MESSAGING_TARGETS) {
     let target: Target;
     let args: string[];
     const json = async (words: readonly string[]): Promise<unknown> => {
-      const r = await runCtl([...args, '-q', '--formatter', 'json', ...words]);
+      const r = await ctlMain([...args, '-q', '--formatter', 'json', ...words]);
       expect(r.code, `${words.join(' ')}: ${r.stderr}`).toBe(0);
       return JSON.parse(r.stdout) as unknown;
     };
@@ -41,17 +42,17 @@ for (const spec of MESSAGING_TARGETS) {
 
     it("publish -H takes amqp-publish's 'key: value' as well as key=value", async () => {
       const q = uniqueName('cli-hdr-q');
-      expect((await runCtl([...args, '-q', 'declare_queue', q])).code).toBe(0);
+      expect((await ctlMain([...args, '-q', 'declare_queue', q])).code).toBe(0);
       try {
-        const r = await runCtl([...args, '-q', 'publish', '-r', q, '-H', 'x-trace: abc', '-H', 'k=v: w', 'hi']);
+        const r = await ctlMain([...args, '-q', 'publish', '-r', q, '-H', 'x-trace: abc', '-H', 'k=v: w', 'hi']);
         expect(r.code, r.stderr).toBe(0);
-        const got = JSON.parse((await runCtl([...args, '-q', '--formatter', 'json', 'get', q])).stdout) as { properties: { headers: unknown } };
+        const got = JSON.parse((await ctlMain([...args, '-q', '--formatter', 'json', 'get', q])).stdout) as { properties: { headers: unknown } };
         expect(got.properties.headers).toEqual({ 'x-trace': 'abc', k: 'v: w' });
-        const bad = await runCtl([...args, '-q', 'publish', '-r', q, '-H', 'nothing', 'hi']);
+        const bad = await ctlMain([...args, '-q', 'publish', '-r', q, '-H', 'nothing', 'hi']);
         expect(bad.code).toBe(64);
         expect(bad.stderr).toBe("Error: invalid --header 'nothing': expected key=value or 'key: value'\n");
       } finally {
-        await runCtl([...args, '-q', 'delete_queue', q]);
+        await ctlMain([...args, '-q', 'delete_queue', q]);
       }
     });
   });

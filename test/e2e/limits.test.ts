@@ -3,7 +3,8 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { parseTsv, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
 for (const spec of MESSAGING_TARGETS) {
@@ -12,9 +13,9 @@ for (const spec of MESSAGING_TARGETS) {
     let args: string[];
     const vhost = uniqueName('cli-lim');
     const user = uniqueName('cli-lim-u');
-    const ctl = (words: readonly string[]) => runCtl([...args, ...words]);
+    const ctl = (words: readonly string[]) => ctlMain([...args, ...words]);
     /** messaging as `user` (its own --url: the spec's would be a second node) */
-    const asUser = (words: readonly string[]) => runCtl([...target.args, '--url', target.amqpUrl(user, 'pw'), ...words]);
+    const asUser = (words: readonly string[]) => ctlMain([...target.args, '--url', target.amqpUrl(user, 'pw'), ...words]);
 
     beforeAll(async () => {
       target = await spec.make();

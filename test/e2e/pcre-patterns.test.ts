@@ -3,7 +3,8 @@
 // declare (configure permission) matched the same way on warren and RabbitMQ.
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCtl, type Target, uniqueName } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 
 interface Case {
@@ -48,7 +49,7 @@ for (const spec of MESSAGING_TARGETS) {
     let args: string[];
     const vhost = uniqueName('cli-pcre');
     let conn: amqp.ChannelModel;
-    const ctl = (words: readonly string[]) => runCtl([...args, ...words]);
+    const ctl = (words: readonly string[]) => ctlMain([...args, ...words]);
 
     beforeAll(async () => {
       target = await spec.make();

@@ -1,7 +1,8 @@
 // A describe block's own vhost on one target: the target is made and the vhost created (guest with full
 // permissions, then `setup`'s warrenctl commands) before its tests; the vhost is deleted and the target stopped after.
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type CtlResult, runCtl, type Target } from './ctl.js';
+import { ctlMain } from '../helpers/ctl-main.js';
+import { type CtlResult, type Target } from './ctl.js';
 import type { MessagingTarget } from './messaging-helpers.js';
 
 export interface VhostSuite {
@@ -25,7 +26,8 @@ export function useTestVhost(spec: MessagingTarget, vhost: string, setup: readon
     get args(): string[] {
       return args;
     },
-    ctl: (words) => runCtl([...args, ...words]),
+    // (in process: the same code as bin/warrenctl without a process start per command)
+    ctl: (words) => ctlMain([...args, ...words]),
     amqpUrl: () => {
       const url = new URL(suite.target.amqpUrl());
       url.pathname = `/${encodeURIComponent(vhost)}`;
