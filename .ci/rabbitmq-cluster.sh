@@ -39,8 +39,6 @@ if [[ $(id -u) != 0 ]]; then echo "$0: run as root (it starts rabbitmq-server as
 cd /tmp
 ctl() { timeout 60 rabbitmqctl "$@" </dev/null; }
 NODES=(2 3 4)
-# Erlang schedulers busy-wait for work by default; on a small shared machine that spinning takes CPU from the tests.
-ERL_QUIET_SCHEDULERS='+sbwt none +sbwtdcpu none +sbwtdio none'
 FIRST="rabbit2@$HOST"
 
 # Environment of node N (2, 3 or 4): everything that must differ from the single node's.
@@ -92,8 +90,7 @@ for n in "${NODES[@]}"; do
     printf 'listeners.tcp.default = %d\nmanagement.tcp.port = %d\nloopback_users.guest = true\n' $((5671 + n)) $((15671 + n)) >"$dir/rabbitmq.conf"
     echo '[].' >"$dir/advanced.config"
     echo "$PLUGINS" >"$dir/enabled_plugins"
-    # (schedulers that sleep when idle instead of spinning: four nodes on two cores leave the tests their CPU)
-    echo "SERVER_ADDITIONAL_ERL_ARGS=\"$ERL_QUIET_SCHEDULERS\"" >"$dir/rabbitmq-env.conf"
+    : >"$dir/rabbitmq-env.conf"
     chown -R rabbitmq:rabbitmq "$BASE"
     # shellcheck disable=SC2046
     (cd /var/lib/rabbitmq && runuser -u rabbitmq -- env $(node_env "$n") /usr/lib/rabbitmq/bin/rabbitmq-server -detached </dev/null >"$dir/log/startup.log" 2>&1)
