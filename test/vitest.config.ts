@@ -19,6 +19,10 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // A worker process runs file after file, keeping the modules it loaded: 90 process starts and module loads
+    // fewer (measured: npm test 234 s -> 196 s, CPU 315 s -> 265 s, on two cores the suite keeps busy). Files
+    // share nothing but those modules; what a test changes globally (timers, fs, the fault sink) it restores.
+    isolate: false,
     fileParallelism: true,
     maxWorkers: workers,
     // the slowest files first, so the tail of a run is not one long file started last
