@@ -6,7 +6,7 @@
 // Usage: node src/build.mjs
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,5 +35,5 @@ await build({
   tsconfig: join(root, 'tsconfig.json'),
   logLevel: 'warning',
 });
-console.log(`build: ${entryPoints.length} modules into ${relative(process.cwd(), join(root, 'dist')) || 'dist'} in ${Date.now() - started} ms`);
+console.log(`build: ${entryPoints.length} modules into dist in ${Date.now() - started} ms`);
 await import('./ui/build.mjs');

@@ -41,6 +41,11 @@ export interface PropertyScan {
   userId: string | undefined;
 }
 
+/** A PropertyScan to fill (each reader keeps one and reuses it). */
+export function newPropertyScan(): PropertyScan {
+  return { flags: 0, deliveryMode: undefined, expiration: undefined, userId: undefined };
+}
+
 /**
  * Set in a PropertyScan's `flags` (above the 16 bits of the property flags word) when a scan with
  * `skipHeaders` passed over a non-empty headers table.

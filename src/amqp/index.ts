@@ -16,6 +16,7 @@ export {
   CONTENT_HEADER_PREFIX,
   contentHeaderPayload,
   HEADERS_UNREAD,
+  newPropertyScan,
   PROPERTY_EXPIRATION,
   PROPERTY_PRIORITY,
   PROPERTY_REPLY_TO,

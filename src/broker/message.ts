@@ -3,6 +3,7 @@
 import {
   decodeBasicProperties,
   HEADERS_UNREAD,
+  newPropertyScan,
   PROPERTY_EXPIRATION,
   PROPERTY_PRIORITY,
   PROPERTY_REPLY_TO,
@@ -10,7 +11,6 @@ import {
   scanBasicProperties,
   type BasicProperties,
   type FieldTable,
-  type PropertyScan,
 } from '../amqp/index.js';
 import { reportFault } from './faults.js';
 
@@ -27,7 +27,7 @@ const ARRIVAL_BASE = Date.now();
 /** Where a message's properties are decoded from its header when first asked for. */
 const lazyReader = new Reader();
 /** Where the expiration of a message not decoded yet is read (ttl). */
-const ttlScan: PropertyScan = { flags: 0, deliveryMode: undefined, expiration: undefined, userId: undefined };
+const ttlScan = newPropertyScan();
 
 /**
  * Heap bytes a held message costs beyond its content bytes, as the memory budget counts it.

@@ -4,7 +4,17 @@
 // message is gathered in this assembler's scratch buffer and becomes one latin1 string (see
 // TEXT_MAX in broker/message.ts); any other gets one exact-size buffer the broker owns. No socket
 // chunk outlives the frames in it, however long the message is queued.
-import { AmqpError, ClassId, ReplyCode, Reader, decodeBasicProperties, scanBasicProperties, type BasicProperties, type PropertyScan } from '../amqp/index.js';
+import {
+  AmqpError,
+  ClassId,
+  ReplyCode,
+  Reader,
+  decodeBasicProperties,
+  newPropertyScan,
+  scanBasicProperties,
+  type BasicProperties,
+  type PropertyScan,
+} from '../amqp/index.js';
 import { TEXT_MAX } from '../broker/message.js';
 
 /** RabbitMQ's default max_message_size (128 MiB): larger bodies are refused before buffering. */
@@ -40,7 +50,7 @@ function copyInto(src: Buffer, from: number, to: number, dst: Buffer, at: number
 export class ContentAssembler {
   private expectedSize = -1;
   private properties: BasicProperties | null = null;
-  private readonly scan: PropertyScan = { flags: 0, deliveryMode: undefined, expiration: undefined, userId: undefined };
+  private readonly scan: PropertyScan = newPropertyScan();
   /** the content being filled: header at [start, bodyStart), body after it */
   private content: Buffer = EMPTY;
   private start = 0;

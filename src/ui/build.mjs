@@ -1,10 +1,8 @@
 // Builds the management web UI (src/ui) into dist/ui with esbuild: one minified JS bundle (Preact +
 // uPlot + the pages), one CSS file and index.html. Everything is served by warren-server itself.
-// Usage: node src/ui/build.mjs [--check]   (--check also type-checks src/ui with tsc; npm run typecheck does)
+// Usage: node src/ui/build.mjs   (its types are checked by npm run typecheck)
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -12,11 +10,6 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, 'dist', 'ui');
 mkdirSync(out, { recursive: true });
-
-if (process.argv.includes('--check')) {
-  const require = createRequire(import.meta.url);
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'src/ui/tsconfig.json')], { stdio: 'inherit' });
-}
 
 await build({
   entryPoints: { app: join(root, 'src/ui/main.tsx') },

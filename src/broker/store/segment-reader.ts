@@ -2,7 +2,7 @@
 // basic.get that finds nothing in memory): runs of consecutive records, walked record by record,
 // and single positions, followed through compaction's forwarding entries.
 import { closeSync, openSync } from 'node:fs';
-import { CONTENT_HEADER_PREFIX, Reader, scanBasicProperties, type PropertyScan } from '../../amqp/index.js';
+import { CONTENT_HEADER_PREFIX, newPropertyScan, Reader, scanBasicProperties } from '../../amqp/index.js';
 import { Message, ownContent, TEXT_MAX } from '../message.js';
 import { readFully } from './io.js';
 import type { HeldPosition, RunPiece, RunRead } from './message-store.js';
@@ -25,10 +25,9 @@ export interface SegmentLocator {
 }
 
 const headerReader = new Reader();
+const headerScan = newPropertyScan();
 
 export class SegmentReader {
-  private readonly scan: PropertyScan = { flags: 0, deliveryMode: undefined, expiration: undefined, userId: undefined };
-
   constructor(
     private readonly locator: SegmentLocator,
     /** bytes read back, shared by every queue */
@@ -273,7 +272,7 @@ export class SegmentReader {
     // The properties are decoded when first asked for (a delivery sends the header as stored): only
     // their framing is checked here, and a headers table, checked when the message was published, is
     // stepped over. Reading back a message with large headers costs no more than one without.
-    const scan = this.scan;
+    const scan = headerScan;
     try {
       headerReader.reset(record.header, CONTENT_HEADER_PREFIX, record.header.length);
       scanBasicProperties(headerReader, scan, true);
