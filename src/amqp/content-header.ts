@@ -4,7 +4,7 @@ import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
 /** A small scratch writer: each payload is copied out at its exact size, so it is reused. */
-const scratch = new Writer(1024);
+const scratch = new Writer(1024, false);
 
 /** class id (short), weight (short), body size (longlong): the bytes before the property flags */
 export const CONTENT_HEADER_PREFIX = 2 + 2 + 8;

@@ -14,6 +14,9 @@ const COPY_LIMIT = 4096;
 const SMALL_COPY = 64;
 /** strings up to this length are tried as ASCII first */
 const SHORT_ASCII = 48;
+/** frameStart values that are not offsets */
+const BETWEEN_FRAMES = -1;
+const UNKNOWN = -2;
 
 export class Writer {
   buf: Buffer;
@@ -21,31 +24,53 @@ export class Writer {
   /** start of the part of `buf` not yet handed to `chunks` */
   private sealed = 0;
   private chunks: Buffer[] = [];
-  /** offset of the frame begun with begin(); moves when ensure() reallocates */
-  private frameStart = 0;
+  /**
+   * Offset of the frame being written with begin() or frame(), which ensure() must keep whole;
+   * otherwise `idle`: BETWEEN_FRAMES for a writer of frames (everything not handed out is whole
+   * frames), UNKNOWN for one used for other encodings (a content header payload), which keeps
+   * all it has not handed out together.
+   */
+  private frameStart: number;
+  private readonly idle: number;
   /** how far ensure() has moved written bytes towards the start in all (offsets taken earlier shift by this) */
   moved = 0;
   /** arenas allocated so far (a test and benchmark hook) */
   arenas = 1;
+  /** bytes ensure() has copied into new arenas: the part of a frame open at the arena's end (a test hook) */
+  bytesMoved = 0;
 
-  constructor(private readonly arenaSize = ARENA_SIZE) {
+  /** `framing`: everything written is whole frames (false: a payload or other encoding, kept in one piece) */
+  constructor(
+    private readonly arenaSize = ARENA_SIZE,
+    framing = true,
+  ) {
     this.buf = Buffer.allocUnsafe(arenaSize);
+    this.frameStart = this.idle = framing ? BETWEEN_FRAMES : UNKNOWN;
   }
 
   get isEmpty(): boolean {
     return this.pos === this.sealed && this.chunks.length === 0;
   }
 
+  /**
+   * Makes room for n more bytes. When the arena is full, the whole frames written since the last
+   * take stay where they are (sealed, to go out as they are) and only the frame being written, if
+   * any, moves to the new arena: a flush of many deliveries is not copied again at each new arena.
+   * A writer not known to be between frames (see frameStart) moves all it has not handed out.
+   */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const unsealed = this.buf.subarray(this.sealed, this.pos);
-    const next = Buffer.allocUnsafe(Math.max(this.arenaSize, (unsealed.length + n) * 2));
+    const f = this.frameStart;
+    const keepFrom = f === BETWEEN_FRAMES ? this.pos : f > this.sealed && f <= this.pos ? f : this.sealed;
+    if (keepFrom > this.sealed) this.chunks.push(this.buf.subarray(this.sealed, keepFrom));
+    const open = this.buf.subarray(keepFrom, this.pos);
+    const next = Buffer.allocUnsafe(Math.max(this.arenaSize, (open.length + n) * 2));
     this.arenas++;
-    unsealed.copy(next, 0);
-    this.frameStart -= this.sealed;
-    this.moved += this.sealed;
+    this.bytesMoved += open.copy(next, 0);
+    if (f >= 0) this.frameStart = f >= keepFrom ? f - keepFrom : this.idle;
+    this.moved += keepFrom;
     this.buf = next;
-    this.pos = unsealed.length;
+    this.pos = open.length;
     this.sealed = 0;
   }
 
@@ -96,6 +121,7 @@ export class Writer {
   discard(): void {
     this.chunks.length = 0;
     this.pos = this.sealed;
+    this.frameStart = this.idle;
   }
 
   private seal(): void {
@@ -200,17 +226,20 @@ export class Writer {
   end(): void {
     this.buf.writeUInt32BE(this.pos - this.frameStart - FRAME_HEADER_SIZE, this.frameStart + 3);
     this.octet(Frame.END);
+    this.frameStart = this.idle;
   }
 
   /** A whole frame around a ready payload (a content header or body), passed by reference when large. */
   frame(type: number, channel: number, payload: Buffer): void {
     this.ensure(FRAME_HEADER_SIZE);
+    this.frameStart = this.pos;
     this.buf[this.pos] = type;
     this.buf.writeUInt16BE(channel, this.pos + 1);
     this.buf.writeUInt32BE(payload.length, this.pos + 3);
     this.pos += FRAME_HEADER_SIZE;
     this.raw(payload);
     this.octet(Frame.END);
+    this.frameStart = this.idle;
   }
 
   /**

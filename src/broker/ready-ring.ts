@@ -6,6 +6,8 @@
 import type { Envelope, Message } from './message.js';
 
 const INITIAL = 16;
+/** sequence numbers below this are small integers to V8 on every platform */
+const SMALL = 2 ** 30;
 
 export class ReadyRing {
   private messages: (Message | undefined)[] = new Array<Message | undefined>(INITIAL);
@@ -59,8 +61,22 @@ export class ReadyRing {
     return all;
   }
 
+  /**
+   * The envelope of slot i. Numbers read from a Float64Array are doubles, and a double stored in an
+   * object field makes V8 give that field a boxed representation: a heap number of its own per
+   * envelope, per field. So the sequence number is handed over as a small integer while it is one
+   * (below 2^30: a billion messages through one queue), and an envelope with an expiry, whose time
+   * is always a double, gets an object shape of its own (its fields in another order), so that
+   * the envelopes of messages without one keep both fields unboxed.
+   */
   private envelopeAt(i: number): Envelope {
-    return { message: this.messages[i]!, seq: this.seqs[i]!, redelivered: this.redelivered[i] === 1, expiresAt: this.expiries[i]! };
+    const message = this.messages[i]!;
+    const s = this.seqs[i]!;
+    const seq = s < SMALL ? s | 0 : s;
+    const redelivered = this.redelivered[i] === 1;
+    const expiresAt = this.expiries[i]!;
+    if (expiresAt === 0) return { message, seq, redelivered, expiresAt: 0 };
+    return { expiresAt, message, seq, redelivered };
   }
 
   private grow(): void {

@@ -3,13 +3,17 @@
 // copied straight into it (no list of parts, no views of socket chunks): a small transient
 // message is gathered in this assembler's scratch buffer and becomes one latin1 string (see
 // TEXT_MAX in broker/message.ts); any other gets one exact-size buffer the broker owns. No socket
-// chunk outlives the frames in it, however long the message is queued.
+// chunk outlives the frames in it, however long the message is queued. The common case, a small
+// message whose header and single body frame arrived in one chunk, is made into its string from
+// that chunk without gathering: the header payload is moved up against the body (over the body
+// frame's own frame header, already parsed) and the string is read from there.
 import {
   AmqpError,
   ClassId,
   ReplyCode,
   Reader,
   decodeBasicProperties,
+  FRAME_OVERHEAD,
   newPropertyScan,
   scanBasicProperties,
   type BasicProperties,
@@ -60,6 +64,12 @@ export class ContentAssembler {
   private readonly done: AssembledContent = { properties: null, scan: this.scan, text: null, content: EMPTY, headerStart: 0, bodyStart: 0, size: 0 };
   /** where small messages are gathered (made on first use) */
   private scratch: Buffer | null = null;
+  /** a small message's header payload where it was received, buf[headerFrom, headerTo) (null when not small) */
+  private headerBuf: Buffer | null = null;
+  private headerFrom = 0;
+  private headerTo = 0;
+  /** messages made straight from the chunk they arrived in (a test hook: see body()) */
+  inPlace = 0;
 
   /** `maxSize`: the largest body accepted (warren-server --max-message-size). */
   constructor(private readonly maxSize = MAX_MESSAGE_SIZE) {}
@@ -100,8 +110,12 @@ export class ContentAssembler {
       throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid message: {delivery_mode_unknown,${mode}}`);
     }
     const total = end - start + size;
-    if (total <= TEXT_MAX) this.content = this.scratch ??= Buffer.allocUnsafeSlow(TEXT_MAX);
-    else this.content = Buffer.allocUnsafeSlow(total);
+    if (total <= TEXT_MAX) {
+      this.content = this.scratch ??= Buffer.allocUnsafeSlow(TEXT_MAX);
+      this.headerBuf = buf;
+      this.headerFrom = start;
+      this.headerTo = end;
+    } else this.content = Buffer.allocUnsafeSlow(total);
     this.start = 0;
     this.bodyStart = end - start;
     copyInto(buf, start, end, this.content, 0);
@@ -118,6 +132,19 @@ export class ContentAssembler {
       // RabbitMQ's words for a body longer than its header declared
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'expected content body, got non content body frame instead');
     }
+    // A small message's only body frame right after its header frame in the same chunk: the
+    // string is read from the chunk (see the top of this file). The bytes overwritten are the
+    // header frame's end octet and the body frame's header, which the parser has read; the
+    // frames after this one are not touched.
+    if (at === 0 && buf === this.headerBuf && start === this.headerTo + FRAME_OVERHEAD && this.received === this.expectedSize) {
+      const from = this.headerFrom;
+      const headerSize = this.headerTo - from;
+      const to = start - headerSize;
+      // (moving up by 8 bytes, so from the last byte down)
+      for (let i = headerSize - 1; i >= 0; i--) buf[to + i] = buf[from + i]!;
+      this.inPlace++;
+      return this.finish(buf.toString('latin1', to, end));
+    }
     copyInto(buf, start, end, this.content, this.bodyStart + at);
     return this.received < this.expectedSize ? null : this.finish();
   }
@@ -125,13 +152,15 @@ export class ContentAssembler {
   reset(): void {
     this.expectedSize = -1;
     this.content = EMPTY;
+    this.headerBuf = null;
   }
 
-  private finish(): AssembledContent {
+  /** `text`: the message as text already made (else made here from the scratch buffer for a small one) */
+  private finish(text: string | null = null): AssembledContent {
     const done = this.done;
     done.properties = this.properties;
     const content = this.content;
-    done.text = content === this.scratch ? content.toString('latin1', 0, this.bodyStart + this.expectedSize) : null;
+    done.text = text ?? (content === this.scratch ? content.toString('latin1', 0, this.bodyStart + this.expectedSize) : null);
     done.content = content;
     done.headerStart = this.start;
     done.bodyStart = this.bodyStart;
