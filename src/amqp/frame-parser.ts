@@ -9,7 +9,11 @@ export const FRAME_HEADER_SIZE = 7;
 /** header + frame-end octet */
 export const FRAME_OVERHEAD = FRAME_HEADER_SIZE + 1;
 
-/** Called once per frame with its payload at buf[start, end). The view is valid only during the call unless copied. */
+/**
+ * Called once per frame with its payload at buf[start, end). The view is valid only during the call unless copied.
+ * The parser never reads a frame's bytes again once it has handed the frame over, so a handler may
+ * overwrite them, and those of earlier frames of the same buffer (the content assembler does).
+ */
 export type FrameHandler = (type: number, channel: number, buf: Buffer, start: number, end: number) => void;
 
 export class FrameParser {
