@@ -65,10 +65,14 @@ export async function runFan({ url, kind, messages, size = 100, mode = 'plain', 
     consumers.push(
       new Promise((r, j) => {
         child.on('message', (m) => m.done && r(m));
-        child.on('exit', (c) => j(new Error(`consumer exited ${c} before it was done`)));
+        // ('close', not 'exit': it comes after the last message through the pipe has been read)
+        child.on('close', (c) => j(new Error(`consumer exited ${c} before it was done`)));
       }),
     );
   }
+  // (awaited after the producers; a consumer failing meanwhile is reported then, not as an unhandled rejection)
+  const allDone = Promise.all(consumers);
+  allDone.catch(() => {});
   const cpu0 = cpuSeconds(brokerPid);
   const t0 = process.hrtime.bigint();
   const prods = [];
@@ -86,12 +90,12 @@ export async function runFan({ url, kind, messages, size = 100, mode = 'plain', 
     prods.push(
       new Promise((r, j) => {
         child.on('message', r);
-        child.on('exit', (c) => j(new Error(`producer exited ${c} before it was done`)));
+        child.on('close', (c) => j(new Error(`producer exited ${c} before it was done`)));
       }),
     );
   }
   const pubs = await Promise.all(prods);
-  const done = await Promise.all(consumers);
+  const done = await allDone;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu1 = cpuSeconds(brokerPid);
   for (const q of names) await ch.deleteQueue(q);
@@ -136,7 +140,7 @@ async function producer() {
     else if (!ok || i % 256 === 0) await new Promise((r) => setImmediate(r));
   }
   await ch.waitForConfirms();
-  process.send({ secs: Number(process.hrtime.bigint() - t0) / 1e9 });
+  await sendToParent({ secs: Number(process.hrtime.bigint() - t0) / 1e9 });
   await conn.close();
   process.exit(0);
 }
@@ -158,12 +162,19 @@ async function consumer() {
       if (queues.length <= 2 || got % 10 === 0) lat.push(Number(process.hrtime.bigint()) - Number(m.content.readBigUInt64LE(0)));
       ch.ack(m);
       if (++got === expect && ++finished === queues.length) {
-        process.send({ done: true, lat });
-        setTimeout(() => conn.close().then(() => process.exit(0)), 50);
+        // (a large latency list takes a while through the pipe: exit only once it is handed over)
+        sendToParent({ done: true, lat })
+          .then(() => conn.close())
+          .then(() => process.exit(0));
       }
     });
   }
   process.send({ ready: true });
+}
+
+/** process.send, resolved once the message has been written to the pipe (an exit before that loses it). */
+function sendToParent(message) {
+  return new Promise((resolve, reject) => process.send(message, (err) => (err ? reject(err) : resolve())));
 }
 
 function cpuSeconds(pid) {
