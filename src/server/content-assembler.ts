@@ -13,6 +13,7 @@ import {
   ReplyCode,
   Reader,
   decodeBasicProperties,
+  Frame,
   FRAME_OVERHEAD,
   newPropertyScan,
   scanBasicProperties,
@@ -51,6 +52,21 @@ function copyInto(src: Buffer, from: number, to: number, dst: Buffer, at: number
   src.copy(dst, at, from, to);
 }
 
+/**
+ * Whether the frame after a content header frame (payload at buf[start, end), its frame header just
+ * before) is a body frame of the same channel with the whole `size`-byte body, complete in buf.
+ */
+function bodyFollows(buf: Buffer, start: number, end: number, size: number): boolean {
+  // (the header frame's end octet is at `end`, the next frame's header right after it)
+  const next = end + 1;
+  return (
+    next + FRAME_OVERHEAD + size <= buf.length &&
+    buf[next] === Frame.BODY &&
+    buf.readUInt16BE(next + 1) === buf.readUInt16BE(start - 6) &&
+    buf.readUInt32BE(next + 3) === size
+  );
+}
+
 export class ContentAssembler {
   private expectedSize = -1;
   private properties: BasicProperties | null = null;
@@ -64,12 +80,17 @@ export class ContentAssembler {
   private readonly done: AssembledContent = { properties: null, scan: this.scan, text: null, content: EMPTY, headerStart: 0, bodyStart: 0, size: 0 };
   /** where small messages are gathered (made on first use) */
   private scratch: Buffer | null = null;
-  /** a small message's header payload where it was received, buf[headerFrom, headerTo) (null when not small) */
+  /** a small message's header payload where it was received, buf[headerFrom, headerTo), when its body frame follows in buf (else null) */
   private headerBuf: Buffer | null = null;
   private headerFrom = 0;
   private headerTo = 0;
   /** messages made straight from the chunk they arrived in (a test hook: see body()) */
   inPlace = 0;
+
+  /** Whether a received chunk is referenced until the body frame comes (a test hook: only when it is in the same chunk). */
+  get holdsChunk(): boolean {
+    return this.headerBuf !== null;
+  }
 
   /** `maxSize`: the largest body accepted (warren-server --max-message-size). */
   constructor(private readonly maxSize = MAX_MESSAGE_SIZE) {}
@@ -112,7 +133,9 @@ export class ContentAssembler {
     const total = end - start + size;
     if (total <= TEXT_MAX) {
       this.content = this.scratch ??= Buffer.allocUnsafeSlow(TEXT_MAX);
-      this.headerBuf = buf;
+      // The chunk is remembered only when the whole single body frame of this message follows in it
+      // (read in the same pass of the parser): a header whose body comes later keeps no chunk alive.
+      this.headerBuf = size > 0 && bodyFollows(buf, start, end, size) ? buf : null;
       this.headerFrom = start;
       this.headerTo = end;
     } else this.content = Buffer.allocUnsafeSlow(total);

@@ -92,3 +92,66 @@ describe('small messages made from the chunk they arrived in', () => {
     for (let cut = 1; cut < stream.length; cut++) expectSame(receive(stream, [cut]), sent);
   });
 });
+
+describe('what the assembler keeps of a chunk', () => {
+  const header = contentHeaderPayload(100, { contentType: 'text/plain' });
+  const body = Buffer.alloc(100, 9);
+
+  function frames(write: (w: Writer) => void): Buffer {
+    const w = new Writer();
+    write(w);
+    return Buffer.concat(w.take());
+  }
+
+  it('holds the chunk from the header only when the whole body frame follows in it', () => {
+    const together = frames((w) => {
+      w.frame(Frame.HEADER, 1, header);
+      w.frame(Frame.BODY, 1, body);
+    });
+    const a = new ContentAssembler();
+    const seen: string[] = [];
+    const parser = new FrameParser((type, _ch, buf, start, end) => {
+      if (type === Frame.HEADER) {
+        a.begin(buf, start, end);
+        seen.push(`header holds=${a.holdsChunk}`);
+      } else {
+        const c = a.body(buf, start, end);
+        seen.push(`body done=${c !== null} holds=${a.holdsChunk}`);
+      }
+    }, 1 << 20);
+    // (a copy: the in-place path writes over the chunk's frame bytes, as it may with a socket chunk)
+    parser.push(Buffer.from(together));
+    // the body in a later chunk: nothing of the first chunk is kept meanwhile (a client that never sends it pins nothing)
+    parser.push(together.subarray(0, header.length + 8 + 3));
+    parser.push(together.subarray(header.length + 8 + 3));
+    expect(seen).toEqual(['header holds=true', 'body done=true holds=false', 'header holds=false', 'body done=true holds=false']);
+    expect(a.inPlace).toBe(1);
+  });
+
+  it('does not take another channel’s frames for its body (interleaved channels)', () => {
+    const stream = frames((w) => {
+      w.frame(Frame.HEADER, 1, header);
+      w.frame(Frame.HEADER, 2, header);
+      w.frame(Frame.BODY, 1, body);
+      w.frame(Frame.BODY, 2, Buffer.alloc(100, 7));
+    });
+    const assemblers = [new ContentAssembler(), new ContentAssembler(), new ContentAssembler()];
+    const got: Message[] = [];
+    const holds: boolean[] = [];
+    new FrameParser((type, ch, buf, start, end) => {
+      const a = assemblers[ch]!;
+      if (type === Frame.HEADER) {
+        a.begin(buf, start, end);
+        holds.push(a.holdsChunk);
+      } else {
+        const c = a.body(buf, start, end);
+        if (c) got.push(Message.published('', String(ch), c, 1));
+      }
+    }, 1 << 20).push(stream);
+    expect(holds).toEqual([false, false]);
+    expect(got.map((m) => [m.routingKey, m.header.equals(header), m.body[0]])).toEqual([
+      ['1', true, 9],
+      ['2', true, 7],
+    ]);
+  });
+});
