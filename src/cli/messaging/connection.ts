@@ -189,8 +189,13 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
     m.on('error', (e: unknown) => {
       if (m === conn.model) closeError = e;
     });
-    m.on('close', () => {
-      if (m === conn.model) closed = true;
+    // A close the broker started with a reply code that amqplib counts as not fatal (320 CONNECTION_FORCED: an
+    // operator's close_connection, a node shutting down) comes with 'close' alone, not 'error': keep its reason, so
+    // a request it cut short reports it rather than amqplib's 'Channel ended, no reply will be forthcoming'.
+    m.on('close', (e?: unknown) => {
+      if (m !== conn.model) return;
+      closed = true;
+      if (e !== undefined && closeError === undefined) closeError = e;
     });
   };
   const conn: Connection = {
@@ -233,6 +238,7 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
           conn.model = m;
           conn.describe = (candidates[index] as Candidate).info.endpoint;
           closed = false;
+          closeError = undefined;
           return;
         } catch (e) {
           if (!isNodeDown(e)) throw e;
