@@ -80,7 +80,7 @@ export class ContentAssembler {
   private readonly done: AssembledContent = { properties: null, scan: this.scan, text: null, content: EMPTY, headerStart: 0, bodyStart: 0, size: 0 };
   /** where small messages are gathered (made on first use) */
   private scratch: Buffer | null = null;
-  /** a small message's header payload where it was received, buf[headerFrom, headerTo), when its body frame follows in buf (else null) */
+  /** a small message's header payload where it was received, buf[headerFrom, headerTo), not gathered yet: its body frame follows in buf (else null) */
   private headerBuf: Buffer | null = null;
   private headerFrom = 0;
   private headerTo = 0;
@@ -131,17 +131,22 @@ export class ContentAssembler {
       throw new AmqpError(ReplyCode.PRECONDITION_FAILED, `invalid message: {delivery_mode_unknown,${mode}}`);
     }
     const total = end - start + size;
-    if (total <= TEXT_MAX) {
-      this.content = this.scratch ??= Buffer.allocUnsafeSlow(TEXT_MAX);
-      // The chunk is remembered only when the whole single body frame of this message follows in it
-      // (read in the same pass of the parser): a header whose body comes later keeps no chunk alive.
-      this.headerBuf = size > 0 && bodyFollows(buf, start, end, size) ? buf : null;
-      this.headerFrom = start;
-      this.headerTo = end;
-    } else this.content = Buffer.allocUnsafeSlow(total);
     this.start = 0;
     this.bodyStart = end - start;
-    copyInto(buf, start, end, this.content, 0);
+    if (total <= TEXT_MAX) {
+      this.content = this.scratch ??= Buffer.allocUnsafeSlow(TEXT_MAX);
+      // When the whole single body frame of this message follows in the chunk (read in the same pass
+      // of the parser), the header stays where it is for body() to make the string in place; a header
+      // whose body comes later is gathered now and keeps no chunk alive.
+      if (size > 0 && bodyFollows(buf, start, end, size)) {
+        this.headerBuf = buf;
+        this.headerFrom = start;
+        this.headerTo = end;
+      } else copyInto(buf, start, end, this.content, 0);
+    } else {
+      this.content = Buffer.allocUnsafeSlow(total);
+      copyInto(buf, start, end, this.content, 0);
+    }
     this.expectedSize = size;
     this.received = 0;
     return size === 0 ? this.finish() : null;
@@ -155,18 +160,24 @@ export class ContentAssembler {
       // RabbitMQ's words for a body longer than its header declared
       throw new AmqpError(ReplyCode.UNEXPECTED_FRAME, 'expected content body, got non content body frame instead');
     }
-    // A small message's only body frame right after its header frame in the same chunk: the
-    // string is read from the chunk (see the top of this file). The bytes overwritten are the
-    // header frame's end octet and the body frame's header, which the parser has read; the
-    // frames after this one are not touched.
-    if (at === 0 && buf === this.headerBuf && start === this.headerTo + FRAME_OVERHEAD && this.received === this.expectedSize) {
-      const from = this.headerFrom;
-      const headerSize = this.headerTo - from;
-      const to = start - headerSize;
-      // (moving up by 8 bytes, so from the last byte down)
-      for (let i = headerSize - 1; i >= 0; i--) buf[to + i] = buf[from + i]!;
-      this.inPlace++;
-      return this.finish(buf.toString('latin1', to, end));
+    const pending = this.headerBuf;
+    if (pending !== null) {
+      this.headerBuf = null;
+      // The small message's only body frame right after its header frame in the same chunk (as
+      // begin() saw): the string is read from the chunk (see the top of this file). The bytes
+      // overwritten are the header frame's end octet and the body frame's header, which the parser
+      // has read; the frames after this one are not touched.
+      if (buf === pending && start === this.headerTo + FRAME_OVERHEAD && this.received === this.expectedSize) {
+        const from = this.headerFrom;
+        const headerSize = this.headerTo - from;
+        const to = start - headerSize;
+        // (moving up by 8 bytes, so from the last byte down)
+        for (let i = headerSize - 1; i >= 0; i--) buf[to + i] = buf[from + i]!;
+        this.inPlace++;
+        return this.finish(buf.toString('latin1', to, end));
+      }
+      // (not after all: the parser handed the body over in another buffer) the header is gathered first
+      copyInto(pending, this.headerFrom, this.headerTo, this.content, 0);
     }
     copyInto(buf, start, end, this.content, this.bodyStart + at);
     return this.received < this.expectedSize ? null : this.finish();

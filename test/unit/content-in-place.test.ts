@@ -128,6 +128,22 @@ describe('what the assembler keeps of a chunk', () => {
     expect(a.inPlace).toBe(1);
   });
 
+  it('gathers the header after all when the body frame is handed over in another buffer', () => {
+    const chunk = frames((w) => {
+      w.frame(Frame.HEADER, 1, header);
+      w.frame(Frame.BODY, 1, body);
+    });
+    const a = new ContentAssembler();
+    // the header frame's payload sits at 7; its body frame follows whole in the chunk
+    expect(a.begin(chunk, 7, 7 + header.length)).toBeNull();
+    expect(a.holdsChunk).toBe(true);
+    const c = a.body(Buffer.from(body), 0, body.length)!;
+    expect(a.inPlace).toBe(0);
+    const m = Message.published('', 'k', c, 1);
+    expect(m.header.equals(header)).toBe(true);
+    expect(m.body.equals(body)).toBe(true);
+  });
+
   it('does not take another channel’s frames for its body (interleaved channels)', () => {
     const stream = frames((w) => {
       w.frame(Frame.HEADER, 1, header);
