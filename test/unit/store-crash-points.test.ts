@@ -84,6 +84,14 @@ function onlySegment(run: Run): SegmentView {
   return segments[0]!;
 }
 
+/** A descriptor number this process has no file open under (reads on it fail with EBADF). */
+function unusedDescriptor(): number {
+  const open = new Set(readdirSync('/proc/self/fd').map(Number));
+  let n = 4096;
+  while (open.has(n)) n++;
+  return n;
+}
+
 async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 10_000 && !ok(); i++) await new Promise((r) => setTimeout(r, 1));
   expect(ok()).toBe(true);
@@ -150,14 +158,24 @@ describe('disk store killed between file operations', () => {
   });
 
   it('a read that fails on its descriptor is tried again: no message is skipped (and so none comes back after the next restart)', async () => {
-    const dir = await killedWith(bodies(10, 'm'));
+    // 100 messages of 2 KB: the head probe brings the first 64 into memory, the rest are read from disk later
+    const stored = bodies(100, 'm').map((b) => b.padEnd(2000, '.'));
+    const dir = await killedWith(stored);
     const second = start(dir);
     const seg = onlySegment(second);
     await until(() => seg.reading === 0); // the head probe is in
-    // The descriptor goes away under the store (as when a number is closed and reused by another file).
-    closeSync(seg.readFd);
-    expect(get(second)).toEqual(bodies(10, 'm'));
+    // The descriptor goes bad under the store (as when a number is closed and reused by another file). The
+    // store's own descriptor is swapped for a number nothing has open, not closed behind its back: a number
+    // freed here is taken by the next file opened (the segment's ack file), and the store, still believing
+    // it its read descriptor, would close that file, whose number a later test's store then gets and loses
+    // (EBADF on its first write: seen as an empty segment under load).
+    const own = seg.readFd;
+    const bad = unusedDescriptor();
+    seg.readFd = bad;
+    expect(get(second)).toEqual(stored);
+    expect(seg.readFd).not.toBe(bad); // the store noticed, and read on a descriptor of its own
     kill(second);
+    closeSync(own);
 
     const third = start(dir);
     expect(get(third)).toEqual([]);
