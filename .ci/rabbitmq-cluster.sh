@@ -90,7 +90,8 @@ for n in "${NODES[@]}"; do
     printf 'listeners.tcp.default = %d\nmanagement.tcp.port = %d\nloopback_users.guest = true\n' $((5671 + n)) $((15671 + n)) >"$dir/rabbitmq.conf"
     echo '[].' >"$dir/advanced.config"
     echo "$PLUGINS" >"$dir/enabled_plugins"
-    : >"$dir/rabbitmq-env.conf"
+    # no busy-waiting schedulers: three nodes spinning on two cores the tests share (see .ci/run)
+    echo 'SERVER_ADDITIONAL_ERL_ARGS="+sbwt none +sbwtdcpu none +sbwtdio none"' >"$dir/rabbitmq-env.conf"
     chown -R rabbitmq:rabbitmq "$BASE"
     # shellcheck disable=SC2046
     (cd /var/lib/rabbitmq && runuser -u rabbitmq -- env $(node_env "$n") /usr/lib/rabbitmq/bin/rabbitmq-server -detached </dev/null >"$dir/log/startup.log" 2>&1)
