@@ -192,7 +192,8 @@ export default defineCommand({
             for (const pattern of binds.length ? binds : ['#']) await ch.bindQueue(queue, exchange, pattern);
           }
         } catch (e) {
-          throw amqpFailure(e);
+          // (a close the broker started gives its reason, not amqplib's 'Channel ended')
+          throw await conn.failure(e);
         }
         // the banner comes before the first message (a delivery may be printed before consume() resolves)
         ctx.out.banner(
@@ -215,7 +216,7 @@ export default defineCommand({
             )
           ).consumerTag;
         } catch (e) {
-          throw amqpFailure(e);
+          throw await conn.failure(e);
         }
       };
 

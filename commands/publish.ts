@@ -80,7 +80,7 @@ export default defineCommand({
               reconnect: async () => {
                 await conn.failover();
                 ctx.out.banner(`publishing through ${conn.describe} now`);
-                return conn.model.createConfirmChannel().catch((e: unknown) => Promise.reject(amqpFailure(e)));
+                return conn.model.createConfirmChannel().catch(async (e: unknown) => Promise.reject(await conn.failure(e)));
               },
               onFailover: (unconfirmed: number) =>
                 ctx.out.banner(

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { defineCommand } from '../src/cli/command.js';
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
-import { CONNECTION_OPTIONS, openConnection } from '../src/cli/messaging/connection.js';
+import { CONNECTION_OPTIONS, openConnection, type Connection } from '../src/cli/messaging/connection.js';
 import { amqpFailure } from '../src/cli/messaging/errors.js';
 import { OUTPUT_OPTIONS, printMessage, printOptions } from '../src/cli/messaging/message-output.js';
 import { PROPERTY_OPTIONS, publishOptions, str } from '../src/cli/messaging/properties.js';
@@ -99,7 +99,7 @@ export default defineCommand({
           flushing = false;
         }
       };
-      const { channel, replyTo } = await replyChannel(conn.model, onReply);
+      const { channel, replyTo } = await replyChannel(conn, onReply);
       channel.on('error', (e: unknown) => done(amqpFailure(e)));
       channel.on('return', (m: ConsumeMessage) => {
         const f = m.fields as unknown as { exchange: string; routingKey: string; replyText: string };
@@ -126,17 +126,18 @@ export default defineCommand({
 });
 
 /** Direct reply-to where the broker has it, else an exclusive server-named queue. */
-async function replyChannel(model: ChannelModel, onReply: (msg: ConsumeMessage | null) => void): Promise<{ channel: ConfirmChannel; replyTo: string }> {
-  let channel: ConfirmChannel = await model.createConfirmChannel().catch((e: unknown) => {
-    throw amqpFailure(e);
+async function replyChannel(conn: Connection, onReply: (msg: ConsumeMessage | null) => void): Promise<{ channel: ConfirmChannel; replyTo: string }> {
+  const model = conn.model;
+  let channel: ConfirmChannel = await model.createConfirmChannel().catch(async (e: unknown) => {
+    throw await conn.failure(e);
   });
   channel.on('error', () => {});
   try {
     await channel.consume(DIRECT_REPLY_TO, onReply, { noAck: true });
     return { channel, replyTo: DIRECT_REPLY_TO };
   } catch {
-    channel = await model.createConfirmChannel().catch((e: unknown) => {
-      throw amqpFailure(e);
+    channel = await model.createConfirmChannel().catch(async (e: unknown) => {
+      throw await conn.failure(e);
     });
     channel.on('error', () => {});
     try {
@@ -144,7 +145,7 @@ async function replyChannel(model: ChannelModel, onReply: (msg: ConsumeMessage |
       await channel.consume(q.queue, onReply, { noAck: true });
       return { channel, replyTo: q.queue };
     } catch (e) {
-      throw amqpFailure(e);
+      throw await conn.failure(e);
     }
   }
 }

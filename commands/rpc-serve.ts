@@ -49,7 +49,8 @@ export default defineCommand({
         throw await conn.failure(e);
       }
       ch.on('error', (e: unknown) => stop(amqpFailure(e)));
-      conn.model.on('close', () => stop(new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
+      // a close the broker started (320 CONNECTION_FORCED: close_connection, a node shutting down) gives its reason
+      conn.model.on('close', (e?: unknown) => stop(e ? amqpFailure(e) : new CliError(ExitCode.UNAVAILABLE, `the AMQP connection to ${conn.describe} closed`)));
       let busy = false;
       const handle = async (msg: ConsumeMessage): Promise<void> => {
         busy = true;

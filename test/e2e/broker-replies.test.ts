@@ -1,13 +1,15 @@
 // When the broker refuses or closes, warrenctl shows the broker's reply code and text (never a library
 // message) with the right exit code, on both targets: a missing vhost 65, refused access 77, a missing
 // queue 65 (even when its name says 'timeout'); an unroutable publish warns (or, with --mandatory, exits 65);
-// a consume closed by close_connection prints the broker's reason.
+// a consume closed by close_connection prints the broker's reason, also when the close cuts a request
+// short (a proxy keeps the request back until the close is sent).
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctlBin } from '../helpers/warren.js';
+import { holdingProxy } from '../helpers/holding-proxy.js';
 import { waitFor } from '../helpers/wait.js';
 import { ctlMain } from '../helpers/ctl-main.js';
 import { parseTsv, runCtl, type Target, uniqueName } from './ctl.js';
@@ -210,6 +212,67 @@ for (const spec of MESSAGING_TARGETS) {
         const code = await exited;
         expect(code).toBe(69);
         expect(stderr).toMatch(/Error: CONNECTION_FORCED - maintenance window \(reply 320\)\n$/);
+      } finally {
+        await ctl(['-q', 'delete_queue', q]);
+      }
+    });
+
+    // amqplib ends a request in flight with 'Channel ended, no reply will be forthcoming' before it reports the
+    // connection's close (and a 320 close with no 'error' event at all): the broker's reason must win anyway
+    const QUEUE_BIND = [50, 20];
+    const BASIC_CONSUME = [60, 20];
+    for (const [what, words, [classId, methodId]] of [
+      ['consume, waiting for its consume-ok', (q: string) => ['consume', q], BASIC_CONSUME],
+      ['consume --exchange, waiting for its bind-ok', () => ['consume', '--exchange', 'amq.topic', '--bind', 'k.#'], QUEUE_BIND],
+      ['rpc-call, waiting for its reply consumer', (q: string) => ['rpc-call', q, 'ping'], BASIC_CONSUME],
+    ] as const) {
+      it(`a close_connection that cuts a request short prints the broker reason and exits 69: ${what}`, async () => {
+        const q = uniqueName('cli-rep-cut');
+        expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
+        const url = new URL(target.amqpUrl(user, 'pw'));
+        const proxy = await holdingProxy(url.hostname, Number(url.port || 5672), (c, m) => c === classId && m === methodId);
+        try {
+          url.hostname = '127.0.0.1';
+          url.port = String(proxy.port);
+          const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', url.href, ...words(q)], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+          let stderr = '';
+          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+          const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+          await proxy.held;
+          const name = await waitFor(
+            async () => parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout).find((c) => c.user === user)?.name,
+            'the connection listed',
+            { intervalMs: 500 },
+          );
+          expect((await ctl(['-q', 'close_connection', name, 'cut short'])).code).toBe(0);
+          expect(await exited, stderr).toBe(69);
+          expect(stderr).toMatch(/(^|\n)Error: CONNECTION_FORCED - cut short \(reply 320\)\n$/);
+        } finally {
+          await proxy.close();
+          await ctl(['-q', 'delete_queue', q]);
+        }
+      });
+    }
+
+    it('an rpc-serve closed by close_connection prints the broker reason and exits 69', async () => {
+      const q = uniqueName('cli-rep-srv');
+      try {
+        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'rpc-serve', q, '--exec', 'cat'], {
+          env: ctlEnv(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await waitFor(() => stderr.includes('Serving requests'), 'rpc-serve serving');
+        const name = await waitFor(
+          async () => parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout).find((c) => c.user === user)?.name,
+          'the connection listed',
+          { intervalMs: 500 },
+        );
+        expect((await ctl(['-q', 'close_connection', name, 'server moved'])).code).toBe(0);
+        expect(await exited, stderr).toBe(69);
+        expect(stderr).toMatch(/\nError: CONNECTION_FORCED - server moved \(reply 320\)\n$/);
       } finally {
         await ctl(['-q', 'delete_queue', q]);
       }
