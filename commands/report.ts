@@ -50,6 +50,11 @@ async function runSection(ctx: Context, commands: CommandCatalog, section: Secti
   return { banner: sub.out.lastBanner, text: sink.text() };
 }
 
+/** A section as the report prints it: its banner, its output, a blank line. */
+function sectionText(banner: string, text: string): string {
+  return `${banner}\n${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\n`;
+}
+
 interface Parameter {
   vhost?: string;
   component?: string;
@@ -80,34 +85,43 @@ export default defineCommand({
     ctx.out.banner(`Reporting server status of node at ${ctx.client.describe()} ...`);
     const json = ctx.out.isJson;
     const report: Record<string, unknown> = {};
-    const print = (banner: string, text: string): void => ctx.out.raw(`${banner}\n${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\n`);
     for (const section of NODE_SECTIONS) {
       const { banner, text } = await runSection(ctx, commands, section);
       if (json) report[section.key] = JSON.parse(text);
-      else print(banner, text);
+      else ctx.out.raw(sectionText(banner, text));
     }
     const vhosts = (await ctx.client.get<{ name: string }[]>('/api/vhosts', { query: { columns: 'name' } })).map((v) => v.name).sort();
     const perVhost: Record<string, Record<string, unknown>> = {};
     for (const vhost of vhosts) {
+      // a vhost's sections are printed together, once all of them are read: one deleted meanwhile (a live broker's
+      // vhosts come and go while the report runs) is left out with a warning, not half printed or fatal
       const entry: Record<string, unknown> = {};
-      for (const section of VHOST_SECTIONS) {
-        const { banner, text } = await runSection(ctx, commands, section, vhost);
-        if (json) entry[section.key] = JSON.parse(text);
-        else print(banner, text);
+      let text = '';
+      try {
+        for (const section of VHOST_SECTIONS) {
+          const out = await runSection(ctx, commands, section, vhost);
+          if (json) entry[section.key] = JSON.parse(out.text);
+          else text += sectionText(out.banner, out.text);
+        }
+        const params = await parameters(ctx, vhost);
+        if (json) {
+          entry['parameters'] = params;
+        } else {
+          const sink = capture(ctx.io);
+          const sub = ctx.derive(sink.io, 'report', {});
+          await sub.out.list(
+            ['component', 'name', 'value'],
+            params.map((p) => ({ ...p })),
+          );
+          text += sectionText(`Listing runtime parameters for vhost "${vhost}" ...`, sink.text());
+        }
+      } catch (e) {
+        if ((await ctx.client.request('GET', `/api/vhosts/${seg(vhost)}`)).status !== 404) throw e;
+        ctx.io.stderr.write(`warning: vhost '${vhost}' was deleted while the report ran; left out\n`);
+        continue;
       }
-      const params = await parameters(ctx, vhost);
-      if (json) {
-        entry['parameters'] = params;
-      } else {
-        const sink = capture(ctx.io);
-        const sub = ctx.derive(sink.io, 'report', {});
-        await sub.out.list(
-          ['component', 'name', 'value'],
-          params.map((p) => ({ ...p })),
-        );
-        print(`Listing runtime parameters for vhost "${vhost}" ...`, sink.text());
-      }
-      perVhost[vhost] = entry;
+      if (json) perVhost[vhost] = entry;
+      else ctx.out.raw(text);
     }
     if (json) ctx.out.json({ ...report, vhosts: perVhost });
   },

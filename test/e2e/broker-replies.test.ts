@@ -186,32 +186,35 @@ for (const spec of MESSAGING_TARGETS) {
       }
     });
 
+    /** A long-running warrenctl as `user` (at `url`, default the target's), its stderr collected. */
+    const startAsUser = (words: readonly string[], url = target.amqpUrl(user, 'pw')) => {
+      const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', url, ...words], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { stderr: () => stderr, exited };
+    };
+    /** close_connection on `user`'s one connection (listed once the broker's statistics show it) */
+    const closeUsersConnection = async (reason: string): Promise<void> => {
+      const name = await waitFor(
+        async () => parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout).find((c) => c.user === user)?.name,
+        `${user}'s connection listed`,
+        { intervalMs: 500 },
+      );
+      expect((await ctl(['-q', 'close_connection', name, reason])).code).toBe(0);
+    };
+
     it('a consume closed by close_connection prints the broker reason and exits 69', async () => {
       const q = uniqueName('cli-rep-q');
       expect((await ctl(['-q', 'declare_queue', q])).code).toBe(0);
       try {
-        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'consume', q], {
-          env: ctlEnv(),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        await waitFor(() => stderr.includes('Consuming from queue'), 'the consume banner');
+        const child = startAsUser(['consume', q]);
+        await waitFor(() => child.stderr().includes('Consuming from queue'), 'the consume banner');
         // the banner comes before anything else
-        expect(stderr.startsWith(`Consuming from queue '${q}'`)).toBe(true);
-        const name = await waitFor(
-          async () => {
-            const rows = parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout);
-            return rows.find((c) => c.user === user)?.name;
-          },
-          'the consume connection listed',
-          { intervalMs: 500 },
-        );
-        expect((await ctl(['-q', 'close_connection', name, 'maintenance window'])).code).toBe(0);
-        const code = await exited;
-        expect(code).toBe(69);
-        expect(stderr).toMatch(/Error: CONNECTION_FORCED - maintenance window \(reply 320\)\n$/);
+        expect(child.stderr().startsWith(`Consuming from queue '${q}'`)).toBe(true);
+        await closeUsersConnection('maintenance window');
+        expect(await child.exited).toBe(69);
+        expect(child.stderr()).toMatch(/Error: CONNECTION_FORCED - maintenance window \(reply 320\)\n$/);
       } finally {
         await ctl(['-q', 'delete_queue', q]);
       }
@@ -234,19 +237,11 @@ for (const spec of MESSAGING_TARGETS) {
         try {
           url.hostname = '127.0.0.1';
           url.port = String(proxy.port);
-          const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', url.href, ...words(q)], { env: ctlEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-          let stderr = '';
-          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-          const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+          const child = startAsUser(words(q), url.href);
           await proxy.held;
-          const name = await waitFor(
-            async () => parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout).find((c) => c.user === user)?.name,
-            'the connection listed',
-            { intervalMs: 500 },
-          );
-          expect((await ctl(['-q', 'close_connection', name, 'cut short'])).code).toBe(0);
-          expect(await exited, stderr).toBe(69);
-          expect(stderr).toMatch(/(^|\n)Error: CONNECTION_FORCED - cut short \(reply 320\)\n$/);
+          await closeUsersConnection('cut short');
+          expect(await child.exited, child.stderr()).toBe(69);
+          expect(child.stderr()).toMatch(/(^|\n)Error: CONNECTION_FORCED - cut short \(reply 320\)\n$/);
         } finally {
           await proxy.close();
           await ctl(['-q', 'delete_queue', q]);
@@ -257,22 +252,11 @@ for (const spec of MESSAGING_TARGETS) {
     it('an rpc-serve closed by close_connection prints the broker reason and exits 69', async () => {
       const q = uniqueName('cli-rep-srv');
       try {
-        const child = spawn(process.execPath, [ctlBin, ...target.args, '--url', target.amqpUrl(user, 'pw'), 'rpc-serve', q, '--exec', 'cat'], {
-          env: ctlEnv(),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        await waitFor(() => stderr.includes('Serving requests'), 'rpc-serve serving');
-        const name = await waitFor(
-          async () => parseTsv((await ctl(['-q', 'list_connections', 'name', 'user'])).stdout).find((c) => c.user === user)?.name,
-          'the connection listed',
-          { intervalMs: 500 },
-        );
-        expect((await ctl(['-q', 'close_connection', name, 'server moved'])).code).toBe(0);
-        expect(await exited, stderr).toBe(69);
-        expect(stderr).toMatch(/\nError: CONNECTION_FORCED - server moved \(reply 320\)\n$/);
+        const child = startAsUser(['rpc-serve', q, '--exec', 'cat']);
+        await waitFor(() => child.stderr().includes('Serving requests'), 'rpc-serve serving');
+        await closeUsersConnection('server moved');
+        expect(await child.exited, child.stderr()).toBe(69);
+        expect(child.stderr()).toMatch(/\nError: CONNECTION_FORCED - server moved \(reply 320\)\n$/);
       } finally {
         await ctl(['-q', 'delete_queue', q]);
       }

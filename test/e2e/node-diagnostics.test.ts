@@ -1,8 +1,10 @@
 // environment, report, set_log_level and list_unresponsive_queues on both targets (warren and RabbitMQ 3.10.8).
+import { createServer, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { ctlMain } from '../helpers/ctl-main.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Warren } from '../helpers/warren.js';
-import { parseTsv, type Target, uniqueName } from './ctl.js';
+import { parseTsv, RABBITMQ_API_URL, type Target, uniqueName } from './ctl.js';
 import { MESSAGING_TARGETS } from './messaging-helpers.js';
 import { useTestVhost } from './vhost-suite.js';
 
@@ -85,6 +87,51 @@ for (const spec of MESSAGING_TARGETS) {
       expect(mine['permissions']).toContainEqual(expect.objectContaining({ user: 'guest', configure: '.*' }));
       expect(mine['parameters']).toEqual([{ vhost, component: 'vhost-limits', name: 'limits', value: { 'max-queues': 50 } }]);
       expect(report.vhosts['/']).toBeDefined();
+    });
+
+    it('report leaves out a vhost deleted while it runs, with a warning, and exits 0', async () => {
+      const doomed = uniqueName('ctl-diag-gone');
+      expect((await ctl(['-q', 'add_vhost', doomed])).code).toBe(0);
+      // An HTTP proxy in front of the management API holds its answer to the report's list of vhosts until `doomed`
+      // is deleted: the report then reaches a vhost that is gone, every time.
+      const upstream = new URL(isWarren ? daemon().apiUrl! : RABBITMQ_API_URL!);
+      let held = 0;
+      const proxy = createServer((req: IncomingMessage, res) => {
+        void (async () => {
+          const chunks: Buffer[] = [];
+          for await (const c of req) chunks.push(c as Buffer);
+          const answer = await fetch(new URL(req.url!, upstream.origin), {
+            method: req.method ?? 'GET',
+            headers: { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? 'application/json' },
+            ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+          });
+          const body = Buffer.from(await answer.arrayBuffer());
+          if (req.method === 'GET' && /^\/api\/vhosts\?columns=name$/.test(req.url!) && held++ === 0) {
+            expect((await ctl(['-q', 'delete_vhost', doomed])).code).toBe(0);
+          }
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
+        })().catch((e: unknown) => res.writeHead(502).end(String(e)));
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      try {
+        const via = new URL(upstream.href);
+        via.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
+        if (isWarren) [via.username, via.password] = ['guest', 'guest'];
+        for (const formatter of ['table', 'json']) {
+          held = 0;
+          if (formatter === 'json') expect((await ctl(['-q', 'add_vhost', doomed])).code).toBe(0);
+          const r = await ctlMain(['--api-url', via.href, '--timeout', '90', '--formatter', formatter, 'report']);
+          expect(r.code, r.stderr).toBe(0);
+          expect(held).toBe(1);
+          expect(r.stderr).toContain(`warning: vhost '${doomed}' was deleted while the report ran; left out\n`);
+          expect(r.stdout).not.toContain(doomed);
+          if (formatter === 'json') expect(Object.keys((JSON.parse(r.stdout) as { vhosts: Json }).vhosts)).toContain(vhost);
+          else expect(r.stdout).toContain(`Listing queues for vhost ${vhost} ...`);
+        }
+      } finally {
+        proxy.close();
+        await ctl(['-q', 'delete_vhost', doomed]);
+      }
     });
 
     it("set_log_level changes the daemon's level at run time; RabbitMQ's API cannot, and says what to use", async () => {
