@@ -2,7 +2,7 @@
 // its own by esbuild (not bundled: warrenctl loads most of its modules only when a command needs
 // them), with source maps; then the daemon bundled into one file, which bin/warren-server loads (it
 // imports every module it has at start: one file saves resolving and reading ~150 of them, about a
-// third of its start-up CPU); then the web UI (src/ui/build.mjs).
+// quarter of its start-up CPU); then the web UI (src/ui/build.mjs).
 // Types are checked by `npm run typecheck` (tsc, part of `npm run lint` and of CI), not here: tsc
 // took 12 s of every build (and of every `npm test`), esbuild takes well under one.
 // Usage: node src/build.mjs
