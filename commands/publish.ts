@@ -134,7 +134,9 @@ export default defineCommand({
       await pub.finish(mandatory);
       progress.finish(pub.published);
     } catch (e) {
-      throw interrupted(e, publisher);
+      // a channel that closed because the connection did: why the connection did (a broker's 320, a reset)
+      const why = e instanceof CliError && e.exitCode === ExitCode.UNAVAILABLE ? await conn.closeReason() : undefined;
+      throw interrupted(why ?? e, publisher);
     } finally {
       clearTimeout(blockTimer);
       await conn.close();

@@ -224,10 +224,20 @@ for (const spec of MESSAGING_TARGETS) {
     // connection's close (and a 320 close with no 'error' event at all): the broker's reason must win anyway
     const QUEUE_BIND = [50, 20];
     const BASIC_CONSUME = [60, 20];
-    for (const [what, words, [classId, methodId]] of [
-      ['consume, waiting for its consume-ok', (q: string) => ['consume', q], BASIC_CONSUME],
-      ['consume --exchange, waiting for its bind-ok', () => ['consume', '--exchange', 'amq.topic', '--bind', 'k.#'], QUEUE_BIND],
-      ['rpc-call, waiting for its reply consumer', (q: string) => ['rpc-call', q, 'ping'], BASIC_CONSUME],
+    const BASIC_PUBLISH = [60, 40];
+    const BASIC_GET = [60, 70];
+    const REASON = 'Error: CONNECTION_FORCED - cut short \\(reply 320\\)';
+    for (const [what, words, [classId, methodId], tail] of [
+      ['consume, waiting for its consume-ok', (q: string) => ['consume', q], BASIC_CONSUME, `${REASON}\\n$`],
+      ['consume --exchange, waiting for its bind-ok', () => ['consume', '--exchange', 'amq.topic', '--bind', 'k.#'], QUEUE_BIND, `${REASON}\\n$`],
+      ['rpc-call, waiting for its reply consumer', (q: string) => ['rpc-call', q, 'ping'], BASIC_CONSUME, `${REASON}\\n$`],
+      ['get, waiting for its get-ok', (q: string) => ['get', q], BASIC_GET, `${REASON}\\n$`],
+      [
+        'publish, waiting for its confirm',
+        (q: string) => ['publish', '-r', q, 'body'],
+        BASIC_PUBLISH,
+        `${REASON}; 0 of 1 message was confirmed before that \\(publish the rest from message 1 on\\)\\n$`,
+      ],
     ] as const) {
       it(`a close_connection that cuts a request short prints the broker reason and exits 69: ${what}`, async () => {
         const q = uniqueName('cli-rep-cut');
@@ -241,7 +251,7 @@ for (const spec of MESSAGING_TARGETS) {
           await proxy.held;
           await closeUsersConnection('cut short');
           expect(await child.exited, child.stderr()).toBe(69);
-          expect(child.stderr()).toMatch(/(^|\n)Error: CONNECTION_FORCED - cut short \(reply 320\)\n$/);
+          expect(child.stderr()).toMatch(new RegExp(`(^|\\n)${tail}`));
         } finally {
           await proxy.close();
           await ctl(['-q', 'delete_queue', q]);

@@ -115,6 +115,12 @@ export interface Connection {
    * connection, the broker's reason (reply code and text) instead.
    */
   failure(e: unknown): Promise<CliError>;
+  /**
+   * Why the connection ended when the broker or the network ended it (the broker's connection.close, a socket
+   * error), else undefined. Waits a turn for it when the connection has not said yet: amqplib closes the
+   * channels first and reports the connection's close after them.
+   */
+  closeReason(): Promise<unknown>;
 }
 
 /** Without --timeout, connecting gives up after this long (a node that accepts but never answers): exit 75. */
@@ -221,8 +227,12 @@ export async function openConnection(ctx: Context, options: OptionValues, purpos
         !(e instanceof CliError) &&
         typeof (e as { code?: unknown })?.code !== 'number' &&
         /Channel ended|Connection closed|Socket closed|channel closed/i.test(String((e as Error)?.message));
-      if (generic && closeError === undefined) await new Promise((r) => setImmediate(r)); // the connection's error event may follow
-      return amqpFailure(generic && closeError !== undefined ? closeError : e);
+      const why = generic ? await conn.closeReason() : undefined;
+      return amqpFailure(why ?? e);
+    },
+    async closeReason() {
+      if (closeError === undefined) await new Promise((r) => setImmediate(r));
+      return closeError;
     },
     async failover() {
       const lost = conn.describe;
