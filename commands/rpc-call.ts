@@ -101,6 +101,12 @@ export default defineCommand({
       };
       const { channel, replyTo } = await replyChannel(conn, onReply);
       channel.on('error', (e: unknown) => done(amqpFailure(e)));
+      // closed under it (the broker closed the connection, a node stopped, a reset): no reply can come now
+      channel.on('close', () => {
+        void conn
+          .closeReason()
+          .then((why) => done(why !== undefined ? amqpFailure(why) : new CliError(ExitCode.UNAVAILABLE, `the AMQP channel closed before the reply came`)));
+      });
       channel.on('return', (m: ConsumeMessage) => {
         const f = m.fields as unknown as { exchange: string; routingKey: string; replyText: string };
         done(

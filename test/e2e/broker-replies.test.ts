@@ -231,6 +231,7 @@ for (const spec of MESSAGING_TARGETS) {
       ['consume, waiting for its consume-ok', (q: string) => ['consume', q], BASIC_CONSUME, `${REASON}\\n$`],
       ['consume --exchange, waiting for its bind-ok', () => ['consume', '--exchange', 'amq.topic', '--bind', 'k.#'], QUEUE_BIND, `${REASON}\\n$`],
       ['rpc-call, waiting for its reply consumer', (q: string) => ['rpc-call', q, 'ping'], BASIC_CONSUME, `${REASON}\\n$`],
+      ['rpc-call, waiting for its reply', (q: string) => ['rpc-call', q, 'ping'], BASIC_PUBLISH, `${REASON}\\n$`],
       ['get, waiting for its get-ok', (q: string) => ['get', q], BASIC_GET, `${REASON}\\n$`],
       [
         'publish, waiting for its confirm',
