@@ -26,30 +26,24 @@ function modules(dir) {
 
 const entryPoints = ['src', 'commands', 'examples'].flatMap(modules).map((p) => join(root, p));
 const started = Date.now();
-await build({
-  entryPoints,
-  outdir: join(root, 'dist'),
-  outbase: root,
+/** what both builds share: ES modules for Node 20, with source maps */
+const common = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
   tsconfig: join(root, 'tsconfig.json'),
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints, outdir: join(root, 'dist'), outbase: root });
 // The bundle sits beside dist/src/server/main.js, so what the daemon finds relative to its own module (the web UI's
 // files, node_modules) is where it was; packages stay outside it (a native addon among them).
 await build({
+  ...common,
   entryPoints: [join(root, 'src/server/main.ts')],
   outfile: join(root, 'dist/src/server/main.bundle.js'),
   bundle: true,
   packages: 'external',
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  tsconfig: join(root, 'tsconfig.json'),
-  logLevel: 'warning',
 });
 console.log(`build: ${entryPoints.length} modules into dist, and the daemon bundled, in ${Date.now() - started} ms`);
 await import('./ui/build.mjs');
