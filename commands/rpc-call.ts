@@ -17,7 +17,7 @@ export default defineCommand({
   group: 'messaging',
   summary: 'Send a request (reply_to + a fresh correlation_id) and print the matching reply; -t/--timeout exits 75',
   description:
-    'Uses direct reply-to (amq.rabbitmq.reply-to), else an exclusive reply queue. The request is published mandatory: with no queue to take it, exits 65 at once. With --lines, every input line is a separate request, all sent at once; the replies are printed in request order. A reply carrying the header x-exit-status (set by rpc-serve when its command failed) is printed and exits 70. Waits 30 s unless -t gives another limit.',
+    "Uses direct reply-to (amq.rabbitmq.reply-to), else an exclusive reply queue. The request is published mandatory: with no queue to take it, exits 65 at once. With --lines, every input line is a separate request, all sent at once; the replies are printed in request order. A reply carrying the header x-exit-status (set by rpc-serve when its command failed) is printed and exits 70. Waits 30 s unless -t gives another limit; a connection closed meanwhile (close_connection, a node stopping) ends it at once with the broker's reason, exit 69.",
   arguments: [
     { name: 'queue', description: "routing key of the request: the server's queue with the default exchange", required: true, complete: 'queues' },
     { name: 'body', description: 'the request body (default: --file, else standard input)', required: false },
@@ -134,17 +134,17 @@ export default defineCommand({
 /** Direct reply-to where the broker has it, else an exclusive server-named queue. */
 async function replyChannel(conn: Connection, onReply: (msg: ConsumeMessage | null) => void): Promise<{ channel: ConfirmChannel; replyTo: string }> {
   const model = conn.model;
-  let channel: ConfirmChannel = await model.createConfirmChannel().catch(async (e: unknown) => {
-    throw await conn.failure(e);
-  });
+  const open = (): Promise<ConfirmChannel> =>
+    model.createConfirmChannel().catch(async (e: unknown) => {
+      throw await conn.failure(e);
+    });
+  let channel = await open();
   channel.on('error', () => {});
   try {
     await channel.consume(DIRECT_REPLY_TO, onReply, { noAck: true });
     return { channel, replyTo: DIRECT_REPLY_TO };
   } catch {
-    channel = await model.createConfirmChannel().catch(async (e: unknown) => {
-      throw await conn.failure(e);
-    });
+    channel = await open();
     channel.on('error', () => {});
     try {
       const q = await channel.assertQueue('', { exclusive: true, autoDelete: true });
